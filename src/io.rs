@@ -1,0 +1,82 @@
+//! Output writing that never leaves half-written files: write to a temporary sibling, then
+//! rename into place.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A temporary sibling path in the same directory (so the final rename stays atomic).
+fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Fills a fresh folder through `fill`, then moves it to `dir` in one rename.
+///
+/// `dir` must not exist or be empty: replacing a folder of someone's results is never silent.
+pub fn write_dir_atomic(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(Error::Usage(format!(
+                "output folder {} already exists and is not empty; choose another or remove it",
+                dir.display()
+            )));
+        }
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let tmp = temp_sibling(dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let result = fill(&tmp).and_then(|()| {
+        if dir.exists() {
+            std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// GeoJSON text with one feature per line: small, deterministic, and friendly to diffs.
+pub fn geojson_bytes(fc: &geojson::FeatureCollection) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 * fc.features.len() + 64);
+    out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[\n");
+    for (i, f) in fc.features.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        // Serialising a Feature built from JSON values cannot fail.
+        if let Ok(bytes) = serde_json::to_vec(f) {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out.extend_from_slice(b"\n]}\n");
+    out
+}

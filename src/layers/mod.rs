@@ -1,0 +1,140 @@
+//! The data layers of an archipelago as plain typed structs, read and validated from a
+//! data-set folder of GeoJSON files (see `docs/data-format.md`).
+//!
+//! [`DataSet::load`] reads every layer, runs every check and returns either a data set with
+//! its warnings or the full list of problems.
+
+pub mod diagnostics;
+mod facility;
+mod island;
+mod locate;
+mod port;
+pub mod read;
+mod route;
+mod settlement;
+pub mod shape;
+mod validate;
+
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use facility::{Facility, FacilityStatus};
+pub use island::{Island, Tier};
+pub use port::Port;
+pub use route::{Endpoint, Route, RouteMode};
+pub use settlement::Settlement;
+
+use std::path::{Path, PathBuf};
+
+pub const ISLANDS_FILE: &str = "islands.geojson";
+pub const SETTLEMENTS_FILE: &str = "settlements.geojson";
+pub const FERRIES_FILE: &str = "ferries.geojson";
+pub const PORTS_FILE: &str = "ports.geojson";
+pub const FACILITIES_FILE: &str = "facilities.geojson";
+
+/// How far (km) a point may lie outside its island before it is an error rather than a warning:
+/// simplified coastlines cut off harbour-side villages and piers.
+pub const SNAP_TOLERANCE_KM: f64 = 1.0;
+
+/// Default on-island travel speed (km/h): buses and cars on rural island roads (assumption).
+pub const DEFAULT_ROAD_SPEED_KMH: f64 = 30.0;
+/// Default road circuity (road km per straight-line km); rural road networks measure 1.2-1.4.
+pub const DEFAULT_CIRCUITY: f64 = 1.3;
+/// Default hours per day over which a route's departures are spread.
+pub const DEFAULT_SERVICE_HOURS: f64 = 12.0;
+
+/// A validated archipelago: every cross-reference is resolved to an index.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    pub source: PathBuf,
+    pub islands: Vec<Island>,
+    pub settlements: Vec<Settlement>,
+    pub ports: Vec<Port>,
+    pub routes: Vec<Route>,
+    pub facilities: Vec<Facility>,
+    /// Index of the hub island (tier `hub`, else the most populous planned island).
+    pub hub: usize,
+}
+
+/// Why a data set could not be loaded: the complete list of problems (warnings included).
+#[derive(Debug, Clone)]
+pub struct InvalidData {
+    pub source: PathBuf,
+    pub diagnostics: Diagnostics,
+}
+
+impl std::fmt::Display for InvalidData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.diagnostics.errors().count();
+        writeln!(
+            f,
+            "data set {} has {n} error(s):",
+            self.source.display()
+        )?;
+        for d in self.diagnostics.errors() {
+            writeln!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InvalidData {}
+
+/// The outcome of validating a folder: always the diagnostics, and the data set when usable.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub dataset: Option<DataSet>,
+    pub diagnostics: Diagnostics,
+    pub counts: Counts,
+    /// Total population of the planned (non-external) settlements that loaded.
+    pub population: u64,
+}
+
+/// Features that loaded, per layer.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Counts {
+    pub islands: usize,
+    pub settlements: usize,
+    pub facilities: usize,
+    pub routes: usize,
+    pub ports: usize,
+}
+
+impl DataSet {
+    /// Loads and validates a data-set folder; warnings come back with the data.
+    pub fn load(dir: impl AsRef<Path>) -> Result<(DataSet, Diagnostics), InvalidData> {
+        let v = validate::validate(dir.as_ref());
+        match v.dataset {
+            Some(ds) => Ok((ds, v.diagnostics)),
+            None => Err(InvalidData {
+                source: dir.as_ref().to_path_buf(),
+                diagnostics: v.diagnostics,
+            }),
+        }
+    }
+
+    /// Runs every check and reports, even when the data set is unusable.
+    pub fn validate(dir: impl AsRef<Path>) -> Validation {
+        validate::validate(dir.as_ref())
+    }
+
+    /// Whether the island counts for planning (not external).
+    pub fn is_planned(&self, island: usize) -> bool {
+        !self.islands[island].external
+    }
+
+    /// Residents per island (planned settlements only).
+    pub fn island_population(&self) -> Vec<u64> {
+        let mut pop = vec![0; self.islands.len()];
+        for s in &self.settlements {
+            pop[s.island] += s.population;
+        }
+        pop
+    }
+
+    pub fn population(&self) -> u64 {
+        self.settlements
+            .iter()
+            .filter(|s| self.is_planned(s.island))
+            .map(|s| s.population)
+            .sum()
+    }
+}

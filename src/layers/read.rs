@@ -1,0 +1,360 @@
+//! Reading one GeoJSON layer file into raw features, and typed property access that reports
+//! every problem instead of failing on the first.
+
+use super::diagnostics::{Diagnostics, Location};
+use geojson::{Feature, GeometryValue, JsonObject, JsonValue};
+use std::path::Path;
+
+/// One feature as read from a file, before its layer interprets it.
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    pub index: usize,
+    pub id: Option<String>,
+    pub geometry: Option<GeometryValue>,
+    pub properties: JsonObject,
+}
+
+impl RawFeature {
+    pub fn location(&self, file: &str) -> Location {
+        Location::feature(file, self.index, self.id.as_deref())
+    }
+}
+
+/// Reads `dir/file` as a GeoJSON FeatureCollection.
+///
+/// Returns `None` when the file is absent (an error only when `required`) or unusable as a
+/// whole; features that cannot be parsed are reported and skipped so the rest still load.
+pub fn read_layer(
+    dir: &Path,
+    file: &str,
+    required: bool,
+    diags: &mut Diagnostics,
+) -> Option<Vec<RawFeature>> {
+    let at = Location::file(file);
+    let path = dir.join(file);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if required {
+                diags.error(
+                    "file-missing",
+                    &at,
+                    None,
+                    format!("required layer file not found at {}", path.display()),
+                );
+            }
+            return None;
+        }
+        Err(e) => {
+            diags.error(
+                "file-unreadable",
+                &at,
+                None,
+                format!("cannot read {}: {e}", path.display()),
+            );
+            return None;
+        }
+    };
+    parse_layer(&bytes, file, diags)
+}
+
+/// Parses the bytes of a layer file (see [`read_layer`]).
+pub fn parse_layer(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Vec<RawFeature>> {
+    let at = Location::file(file);
+    let value: JsonValue = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.error(
+                "not-json",
+                &at,
+                None,
+                format!("not valid JSON (GeoJSON expected): {e}"),
+            );
+            return None;
+        }
+    };
+    let JsonValue::Object(mut top) = value else {
+        diags.error(
+            "not-geojson",
+            &at,
+            None,
+            "expected a GeoJSON FeatureCollection object at the top level",
+        );
+        return None;
+    };
+    match top.get("type").and_then(JsonValue::as_str) {
+        Some("FeatureCollection") => {}
+        Some(other) => {
+            diags.error(
+                "not-feature-collection",
+                &at,
+                Some("type"),
+                format!("expected \"type\": \"FeatureCollection\", found \"{other}\""),
+            );
+            return None;
+        }
+        None => {
+            diags.error(
+                "not-geojson",
+                &at,
+                Some("type"),
+                "missing \"type\": \"FeatureCollection\"; this is not a GeoJSON file",
+            );
+            return None;
+        }
+    }
+    let Some(JsonValue::Array(features)) = top.remove("features") else {
+        diags.error(
+            "not-geojson",
+            &at,
+            Some("features"),
+            "a FeatureCollection needs a \"features\" array",
+        );
+        return None;
+    };
+    let mut out = Vec::with_capacity(features.len());
+    for (index, value) in features.into_iter().enumerate() {
+        let id_hint = value
+            .get("properties")
+            .and_then(|p| p.get("id"))
+            .and_then(id_string);
+        let loc = Location::feature(file, index, id_hint.as_deref());
+        let feature: Feature = match serde_json::from_value(value) {
+            Ok(f) => f,
+            Err(e) => {
+                diags.error(
+                    "feature-invalid",
+                    &loc,
+                    None,
+                    format!("not a valid GeoJSON Feature: {e}"),
+                );
+                continue;
+            }
+        };
+        let properties = feature.properties.unwrap_or_default();
+        let id = properties.get("id").and_then(id_string).or_else(|| {
+            feature.id.as_ref().map(|id| match id {
+                geojson::feature::Id::String(s) => s.clone(),
+                geojson::feature::Id::Number(n) => n.to_string(),
+            })
+        });
+        out.push(RawFeature {
+            index,
+            id,
+            geometry: feature.geometry.map(|g| g.value),
+            properties,
+        });
+    }
+    Some(out)
+}
+
+/// An id given as a string, or as an integer (read as its decimal text).
+fn id_string(v: &JsonValue) -> Option<String> {
+    match v {
+        JsonValue::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        JsonValue::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Typed access to one feature's properties; every problem goes to the diagnostics.
+pub struct Props<'a> {
+    pub props: &'a JsonObject,
+    pub at: Location,
+    pub diags: &'a mut Diagnostics,
+}
+
+impl<'a> Props<'a> {
+    pub fn new(feature: &'a RawFeature, file: &str, diags: &'a mut Diagnostics) -> Self {
+        Props {
+            props: &feature.properties,
+            at: feature.location(file),
+            diags,
+        }
+    }
+
+    fn missing(&mut self, key: &str) {
+        self.diags.error(
+            "missing-property",
+            &self.at,
+            Some(key),
+            format!("required property `{key}` is missing"),
+        );
+    }
+
+    fn present(&self, key: &str) -> Option<&'a JsonValue> {
+        self.props.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A required id (string or integer).
+    pub fn id(&mut self) -> Option<String> {
+        match self.present("id") {
+            None => {
+                self.missing("id");
+                None
+            }
+            Some(v) => match id_string(v) {
+                Some(s) => Some(s),
+                None => {
+                    self.diags.error(
+                        "bad-id",
+                        &self.at,
+                        Some("id"),
+                        format!("`id` must be a non-empty string or an integer, found {v}"),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn opt_str(&mut self, key: &str) -> Option<String> {
+        match self.present(key) {
+            None => None,
+            Some(JsonValue::String(s)) => Some(s.clone()),
+            Some(JsonValue::Number(n)) => Some(n.to_string()),
+            Some(v) => {
+                self.diags.error(
+                    "bad-type",
+                    &self.at,
+                    Some(key),
+                    format!("`{key}` must be a string, found {v}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn req_str(&mut self, key: &str) -> Option<String> {
+        if self.present(key).is_none() {
+            self.missing(key);
+            return None;
+        }
+        self.opt_str(key)
+    }
+
+    /// A number, with `check` returning a complaint for out-of-range values.
+    pub fn opt_number(&mut self, key: &str, check: impl Fn(f64) -> Option<String>) -> Option<f64> {
+        let v = self.present(key)?;
+        let Some(x) = v.as_f64() else {
+            self.diags.error(
+                "not-a-number",
+                &self.at,
+                Some(key),
+                format!("`{key}` must be a number, found {v}"),
+            );
+            return None;
+        };
+        if let Some(complaint) = check(x) {
+            self.diags.error(
+                "out-of-range",
+                &self.at,
+                Some(key),
+                format!("`{key}` = {x}: {complaint}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A count of people (or pupils, households): a non-negative whole number.
+    pub fn opt_count(&mut self, key: &str) -> Option<u64> {
+        let v = self.present(key)?;
+        let Some(x) = v.as_f64() else {
+            self.diags.error(
+                "not-a-number",
+                &self.at,
+                Some(key),
+                format!("`{key}` must be a whole number of persons, found {v}"),
+            );
+            return None;
+        };
+        if x < 0.0 {
+            self.diags.error(
+                "negative-count",
+                &self.at,
+                Some(key),
+                format!("`{key}` = {x} is negative"),
+            );
+            return None;
+        }
+        if x.fract() != 0.0 {
+            self.diags.error(
+                "fractional-count",
+                &self.at,
+                Some(key),
+                format!("`{key}` = {x} is not a whole number of persons"),
+            );
+            return None;
+        }
+        if x > 1e12 {
+            self.diags.error(
+                "out-of-range",
+                &self.at,
+                Some(key),
+                format!("`{key}` = {x} is implausibly large"),
+            );
+            return None;
+        }
+        Some(x as u64)
+    }
+
+    pub fn req_count(&mut self, key: &str) -> Option<u64> {
+        if self.present(key).is_none() {
+            self.missing(key);
+            return None;
+        }
+        self.opt_count(key)
+    }
+
+    pub fn opt_bool(&mut self, key: &str) -> Option<bool> {
+        match self.present(key)? {
+            JsonValue::Bool(b) => Some(*b),
+            v => {
+                self.diags.error(
+                    "bad-type",
+                    &self.at,
+                    Some(key),
+                    format!("`{key}` must be true or false, found {v}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of words.
+    pub fn opt_enum<T: Copy>(&mut self, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        let s = self.opt_str(key)?;
+        match choices.iter().find(|(name, _)| *name == s) {
+            Some((_, v)) => Some(*v),
+            None => {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                self.diags.error(
+                    "bad-value",
+                    &self.at,
+                    Some(key),
+                    format!("`{key}` = \"{s}\" is not one of {}", names.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn error(&mut self, code: &'static str, field: Option<&str>, message: impl Into<String>) {
+        self.diags.error(code, &self.at, field, message);
+    }
+
+    pub fn warning(&mut self, code: &'static str, field: Option<&str>, message: impl Into<String>) {
+        self.diags.warning(code, &self.at, field, message);
+    }
+}
+
+/// A positive number check for [`Props::opt_number`].
+pub fn positive(x: f64) -> Option<String> {
+    (x <= 0.0).then(|| "must be greater than 0".to_string())
+}
+
+/// A non-negative number check for [`Props::opt_number`].
+pub fn non_negative(x: f64) -> Option<String> {
+    (x < 0.0).then(|| "must not be negative".to_string())
+}

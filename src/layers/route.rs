@@ -1,0 +1,152 @@
+//! Ferry routes, fast-ferry routes and bridges: the links between islands.
+
+use super::diagnostics::Diagnostics;
+use super::read::{Props, RawFeature, positive};
+use super::{DEFAULT_SERVICE_HOURS, FERRIES_FILE, shape};
+use geo::{LineString, Point};
+use geojson::JsonObject;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteMode {
+    Ferry,
+    FastFerry,
+    /// A bridge or causeway: no wait, always runs.
+    Bridge,
+}
+
+impl RouteMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteMode::Ferry => "ferry",
+            RouteMode::FastFerry => "fast_ferry",
+            RouteMode::Bridge => "bridge",
+        }
+    }
+}
+
+/// Where a route ends: a port, or a landing point on an island.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Endpoint {
+    Port(usize),
+    Landing { island: usize, location: Point<f64> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub id: String,
+    pub name: Option<String>,
+    pub mode: RouteMode,
+    pub ends: [Endpoint; 2],
+    /// Sailing (or driving) minutes of one crossing.
+    pub minutes: f64,
+    /// Departures per day in each direction (ignored for bridges).
+    pub departures_per_day: f64,
+    pub service_hours: f64,
+    /// Share of days the route runs.
+    pub reliability: f64,
+    pub geometry: LineString<f64>,
+    pub properties: JsonObject,
+}
+
+impl Route {
+    /// Expected wait at the pier: half the headway over the service hours; zero on a bridge.
+    pub fn expected_wait(&self) -> f64 {
+        match self.mode {
+            RouteMode::Bridge => 0.0,
+            _ => self.service_hours * 60.0 / self.departures_per_day / 2.0,
+        }
+    }
+
+    /// Expected door-to-door minutes of the leg: wait plus crossing.
+    pub fn leg_minutes(&self) -> f64 {
+        self.expected_wait() + self.minutes
+    }
+}
+
+pub(super) struct Parsed {
+    pub index: usize,
+    pub id: String,
+    pub name: Option<String>,
+    pub mode: RouteMode,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `None` for a bridge without explicit minutes: derived from its length.
+    pub minutes: Option<f64>,
+    pub departures_per_day: f64,
+    pub service_hours: f64,
+    pub reliability: f64,
+    pub geometry: LineString<f64>,
+    pub properties: JsonObject,
+}
+
+pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Parsed> {
+    let mut out = Vec::with_capacity(features.len());
+    for f in features {
+        let geometry = shape::line(f, FERRIES_FILE, diags);
+        let mut p = Props::new(f, FERRIES_FILE, diags);
+        let id = p.id();
+        let name = p.opt_str("name");
+        let mode = p
+            .opt_enum(
+                "mode",
+                &[
+                    ("ferry", RouteMode::Ferry),
+                    ("fast_ferry", RouteMode::FastFerry),
+                    ("bridge", RouteMode::Bridge),
+                ],
+            )
+            .unwrap_or(RouteMode::Ferry);
+        let from = p.opt_str("from");
+        let to = p.opt_str("to");
+        let has_minutes = p.props.get("minutes").is_some_and(|v| !v.is_null());
+        let minutes = p.opt_number("minutes", positive);
+        let has_departures = p.props.get("departures_per_day").is_some_and(|v| !v.is_null());
+        let departures = p.opt_number("departures_per_day", positive);
+        let service_hours = p
+            .opt_number("service_hours", |x| {
+                (x <= 0.0 || x > 24.0).then(|| "must be in (0, 24] hours".to_string())
+            })
+            .unwrap_or(DEFAULT_SERVICE_HOURS);
+        let reliability = p
+            .opt_number("reliability", |x| {
+                (x <= 0.0 || x > 1.0).then(|| "a share of days must be in (0, 1]".to_string())
+            })
+            .unwrap_or(1.0);
+        let is_ferry = mode != RouteMode::Bridge;
+        if is_ferry && !has_minutes {
+            p.error(
+                "missing-property",
+                Some("minutes"),
+                "required property `minutes` (sailing time) is missing",
+            );
+        }
+        if is_ferry && !has_departures {
+            p.error(
+                "missing-property",
+                Some("departures_per_day"),
+                "required property `departures_per_day` is missing for a ferry route",
+            );
+        }
+        let usable = !(is_ferry && (minutes.is_none() || departures.is_none()))
+            && !(has_minutes && minutes.is_none());
+        if let (Some(id), Some(geometry), true) = (id, geometry, usable) {
+            out.push(Parsed {
+                index: f.index,
+                id,
+                name,
+                mode,
+                from,
+                to,
+                minutes,
+                departures_per_day: departures.unwrap_or(0.0),
+                service_hours,
+                reliability,
+                geometry,
+                properties: f.properties.clone(),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! archiplan: where should an archipelago put its public services?
+//!
+//! Data flows one way: [`layers`] (GeoJSON in, validated) → [`network`] (ferry-route graph,
+//! sparse travel times) → models and solvers → reports. [`synth`] generates archipelagos of
+//! any size for tests and benchmarks.
+
+pub mod error;
+pub mod geometry;
+pub mod io;
+pub mod layers;
+pub mod network;
+pub mod report;
+pub mod synth;
+
+pub use error::{Error, Result};
+pub use layers::DataSet;

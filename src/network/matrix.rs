@@ -1,0 +1,127 @@
+//! Sparse source x target travel-time matrix in compressed-row form.
+//!
+//! Only pairs within the cutoff are stored (target index `u32`, minutes `f32`: 8 bytes a
+//! pair), so memory grows with what is reachable, not with n². Rows are computed in parallel,
+//! one bounded Dijkstra per source, and assembled in source order: the result does not depend
+//! on the thread count.
+
+use super::dijkstra::{Adjacency, Search};
+use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TravelTimes {
+    row_start: Vec<usize>,
+    cols: Vec<u32>,
+    minutes: Vec<f32>,
+    n_cols: usize,
+    cutoff: f64,
+}
+
+/// Sources per parallel batch: bounds the temporary per-row buffers.
+const BATCH: usize = 2048;
+const NO_COL: u32 = u32::MAX;
+
+pub(super) fn compute(
+    adj: &Adjacency,
+    sources: &[NodeIndex],
+    targets: &[NodeIndex],
+    cutoff: f64,
+) -> TravelTimes {
+    let n = adj.node_count();
+    let mut col_of = vec![NO_COL; n];
+    for (c, t) in targets.iter().enumerate() {
+        col_of[t.index()] = c as u32;
+    }
+    let mut tt = TravelTimes {
+        row_start: Vec::with_capacity(sources.len() + 1),
+        cols: Vec::new(),
+        minutes: Vec::new(),
+        n_cols: targets.len(),
+        cutoff,
+    };
+    tt.row_start.push(0);
+    for batch in sources.chunks(BATCH) {
+        let rows: Vec<Vec<(u32, f32)>> = batch
+            .par_iter()
+            .map_init(
+                || Search::new(n),
+                |search, s| {
+                    let mut row = Vec::new();
+                    search.for_each_within(adj, s.index() as u32, cutoff, |v, d| {
+                        let c = col_of[v as usize];
+                        if c != NO_COL {
+                            row.push((c, d as f32));
+                        }
+                    });
+                    row.sort_unstable_by_key(|&(c, _)| c);
+                    row
+                },
+            )
+            .collect();
+        for row in rows {
+            tt.cols.extend(row.iter().map(|&(c, _)| c));
+            tt.minutes.extend(row.iter().map(|&(_, d)| d));
+            tt.row_start.push(tt.cols.len());
+        }
+    }
+    tt.cols.shrink_to_fit();
+    tt.minutes.shrink_to_fit();
+    tt
+}
+
+impl TravelTimes {
+    /// Builds a matrix from explicit rows of `(column, minutes)`; rows are sorted by column.
+    pub fn from_rows(rows: Vec<Vec<(u32, f32)>>, n_cols: usize, cutoff: f64) -> Self {
+        let mut tt = TravelTimes {
+            row_start: vec![0],
+            cols: Vec::new(),
+            minutes: Vec::new(),
+            n_cols,
+            cutoff,
+        };
+        for mut row in rows {
+            row.sort_unstable_by_key(|&(c, _)| c);
+            tt.cols.extend(row.iter().map(|&(c, _)| c));
+            tt.minutes.extend(row.iter().map(|&(_, d)| d));
+            tt.row_start.push(tt.cols.len());
+        }
+        tt
+    }
+
+    pub fn rows(&self) -> usize {
+        self.row_start.len() - 1
+    }
+
+    pub fn cols(&self) -> usize {
+        self.n_cols
+    }
+
+    pub fn cutoff(&self) -> f64 {
+        self.cutoff
+    }
+
+    /// Stored (reachable within cutoff) pairs.
+    pub fn nnz(&self) -> usize {
+        self.cols.len()
+    }
+
+    /// Heap bytes held by the matrix.
+    pub fn bytes(&self) -> usize {
+        self.row_start.capacity() * std::mem::size_of::<usize>()
+            + self.cols.capacity() * 4
+            + self.minutes.capacity() * 4
+    }
+
+    /// The reachable targets of row `i` (sorted) and their minutes.
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.row_start[i], self.row_start[i + 1]);
+        (&self.cols[a..b], &self.minutes[a..b])
+    }
+
+    /// Minutes from source row `i` to target column `j`; `None` when beyond the cutoff.
+    pub fn get(&self, i: usize, j: usize) -> Option<f32> {
+        let (cols, mins) = self.row(i);
+        cols.binary_search(&(j as u32)).ok().map(|k| mins[k])
+    }
+}
