@@ -41,6 +41,10 @@ pub(super) fn compute(
         cutoff,
     };
     tt.row_start.push(0);
+    // "Within T" is judged on the stored f32 minutes (what models read), so the search runs a
+    // hair past the cutoff and the rounding decides at the boundary.
+    let keep_at_most = cutoff as f32;
+    let search_cutoff = cutoff * (1.0 + 1e-6) + 1e-6;
     for batch in sources.chunks(BATCH) {
         let rows: Vec<Vec<(u32, f32)>> = batch
             .par_iter()
@@ -48,9 +52,9 @@ pub(super) fn compute(
                 || Search::new(n),
                 |search, s| {
                     let mut row = Vec::new();
-                    search.for_each_within(adj, s.index() as u32, cutoff, |v, d| {
+                    search.for_each_within(adj, s.index() as u32, search_cutoff, |v, d| {
                         let c = col_of[v as usize];
-                        if c != NO_COL {
+                        if c != NO_COL && d as f32 <= keep_at_most {
                             row.push((c, d as f32));
                         }
                     });

@@ -1,0 +1,221 @@
+//! End-to-end checks of the command line: contracts (keys, exit codes) on real data.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn daishan_validates_with_87_settlements_and_the_census_population() {
+    let out = run(&["validate", "data/daishan", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_of(&out);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(0));
+    assert!(v["warnings"].is_array());
+    assert_eq!(v["counts"]["settlements"], 87);
+    assert_eq!(v["population"], 207_982);
+    for key in ["islands", "settlements", "facilities", "routes"] {
+        assert!(v["counts"][key].as_u64().is_some_and(|n| n > 0), "{key}");
+    }
+}
+
+#[test]
+fn daishan_settlements_carry_all_87_official_codes() {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/settlements.geojson"))
+        .expect("settlements");
+    let v: Value = serde_json::from_str(&text).expect("json");
+    let ids: Vec<&str> = v["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["properties"]["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 87);
+    assert!(ids.iter().all(|id| id.len() == 12 && id.starts_with("330921")));
+    let communities = v["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "community")
+        .count();
+    assert_eq!(communities, 13);
+}
+
+#[test]
+fn validate_reports_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in std::fs::read_dir(Path::new(ROOT).join("tests/fixtures/micro")).expect("fixture") {
+        let f = f.expect("entry");
+        std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy");
+    }
+    let path = dir.path().join("settlements.geojson");
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("\"population\": 3000", "\"population\": -3000")
+        .replace("\"population\": 400", "\"population\": 400.5");
+    std::fs::write(&path, text).expect("write");
+    let d = dir.path().to_str().expect("utf8");
+    let out = run(&["validate", d, "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json_of(&out);
+    assert_eq!(v["ok"], false);
+    let errors = v["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in errors {
+        assert_eq!(e["file"], "settlements.geojson");
+        assert_eq!(e["field"], "population");
+        assert!(e["feature"].is_u64() && e["id"].is_string() && e["message"].is_string());
+    }
+    // The text form names file, feature, id and field too.
+    let out = run(&["validate", d]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("settlements.geojson feature 0 (id a1) field `population`"), "{text}");
+    // Commands that need valid data refuse it with exit 2 and the reasons on stderr.
+    let out = run(&["network", d]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("settlements.geojson"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn network_json_reports_every_inhabited_daishan_island_reaching_the_hub() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gj = dir.path().join("net.geojson");
+    let out = run(&[
+        "network",
+        "data/daishan",
+        "--json",
+        "--geojson",
+        gj.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    for key in ["nodes", "edges", "components"] {
+        assert!(v[key].as_u64().is_some_and(|n| n > 0), "{key}");
+    }
+    assert_eq!(v["components"], 1);
+    assert_eq!(v["unreachable_settlements"].as_array().map(Vec::len), Some(0));
+    let islands = v["islands"].as_array().expect("islands");
+    let inhabited: Vec<&Value> = islands
+        .iter()
+        .filter(|i| i["population"].as_u64() > Some(0))
+        .collect();
+    assert!(inhabited.len() >= 10);
+    for i in &inhabited {
+        for key in ["id", "name", "population"] {
+            assert!(!i[key].is_null(), "{key} in {i}");
+        }
+        let mean = i["minutes_to_hub_mean"].as_f64().expect("reachable mean");
+        let max = i["minutes_to_hub_max"].as_f64().expect("reachable max");
+        assert!(mean <= max + 1e-9 && mean >= 0.0);
+    }
+    // The GeoJSON parses as RFC 7946 with one LineString per route.
+    let text = std::fs::read_to_string(&gj).expect("geojson written");
+    let fc: geojson::FeatureCollection = text.parse().expect("valid GeoJSON");
+    let lines = fc
+        .features
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.geometry.as_ref().map(|g| &g.value),
+                Some(geojson::GeometryValue::LineString { .. })
+            )
+        })
+        .count();
+    let routes = json_of(&run(&["validate", "data/daishan", "--json"]))["counts"]["routes"]
+        .as_u64()
+        .expect("routes");
+    assert_eq!(lines as u64, routes);
+    assert_eq!(fc.features.len() as u64, routes + v["nodes"].as_u64().expect("nodes"));
+}
+
+#[test]
+fn generate_is_deterministic_and_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let make = |name: &str, seed: &str| {
+        let out_dir = dir.path().join(name);
+        let out = run(&[
+            "generate",
+            "--islands",
+            "30",
+            "--settlements",
+            "400",
+            "--seed",
+            seed,
+            "-o",
+            out_dir.to_str().expect("utf8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out_dir
+    };
+    let a = make("a", "5");
+    let b = make("b", "5");
+    let c = make("c", "6");
+    let mut any_differs = false;
+    for f in [
+        "islands.geojson",
+        "settlements.geojson",
+        "ports.geojson",
+        "ferries.geojson",
+        "facilities.geojson",
+    ] {
+        let (x, y, z) = (
+            std::fs::read(a.join(f)).expect("a"),
+            std::fs::read(b.join(f)).expect("b"),
+            std::fs::read(c.join(f)).expect("c"),
+        );
+        assert_eq!(x, y, "{f} differs for the same seed");
+        any_differs |= x != z;
+    }
+    assert!(any_differs, "another seed gives another archipelago");
+    let v = json_of(&run(&["validate", a.to_str().expect("utf8"), "--json"]));
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["counts"]["settlements"], 400);
+    assert_eq!(v["counts"]["islands"], 30);
+    // Refuses to overwrite a non-empty folder.
+    let again = run(&[
+        "generate",
+        "--islands",
+        "3",
+        "--settlements",
+        "10",
+        "-o",
+        a.to_str().expect("utf8"),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["network"]).status.code(), Some(2));
+    assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
+    let out = run(&["network", "data/daishan", "--cutoff=-5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cutoff"));
+    let out = run(&["validate", "/no/such/folder", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
