@@ -10,6 +10,7 @@ pub mod io;
 pub mod layers;
 pub mod network;
 pub mod report;
+pub mod scenario;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -43,6 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 60.0)]
         cutoff: f64,
     },
+    /// Scenario files: `scenario init` writes the commented template.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate {
         #[arg(long)]
@@ -54,6 +57,16 @@ enum Command {
         /// Output folder (must not exist or be empty).
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Write the commented scenario template (every field, its default and its basis).
+    Init {
+        /// Write to this file instead of stdout (refuses to overwrite an existing file).
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -100,7 +113,11 @@ fn run(cli: Cli) -> Result<i32> {
             } else {
                 emit(&text::validation(&report));
             }
-            Ok(if report.ok { exit::OK } else { exit::INVALID_INPUT })
+            Ok(if report.ok {
+                exit::OK
+            } else {
+                exit::INVALID_INPUT
+            })
         }
         Command::Network {
             data,
@@ -109,7 +126,9 @@ fn run(cli: Cli) -> Result<i32> {
             cutoff,
         } => {
             if cutoff.is_nan() || cutoff <= 0.0 {
-                return Err(Error::Usage("--cutoff must be a positive number of minutes".into()));
+                return Err(Error::Usage(
+                    "--cutoff must be a positive number of minutes".into(),
+                ));
             }
             let ds = load(&data)?;
             let started = std::time::Instant::now();
@@ -128,6 +147,22 @@ fn run(cli: Cli) -> Result<i32> {
                 print_json(&summary)?;
             } else {
                 emit(&text::network(&summary));
+            }
+            Ok(exit::OK)
+        }
+        Command::Scenario(ScenarioCommand::Init { out }) => {
+            match out {
+                None => emit(archiplan::scenario::TEMPLATE),
+                Some(path) => {
+                    if path.exists() {
+                        return Err(Error::Usage(format!(
+                            "{} already exists; choose another name or remove it",
+                            path.display()
+                        )));
+                    }
+                    archiplan::io::write_atomic(&path, archiplan::scenario::TEMPLATE.as_bytes())?;
+                    eprintln!("wrote {}", path.display());
+                }
             }
             Ok(exit::OK)
         }

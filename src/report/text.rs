@@ -9,7 +9,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -81,7 +81,11 @@ pub fn network(s: &NetworkSummary) -> String {
         "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
         "island", "name", "tier", "population", "to hub mean", "to hub max"
     );
-    let mut rows: Vec<_> = s.islands.iter().filter(|i| i.settlements > 0 || !i.external).collect();
+    let mut rows: Vec<_> = s
+        .islands
+        .iter()
+        .filter(|i| i.settlements > 0 || !i.external)
+        .collect();
     rows.sort_by(|a, b| b.population.cmp(&a.population).then(a.id.cmp(&b.id)));
     for i in rows {
         let tier = match (i.external, i.tier) {

@@ -1,0 +1,585 @@
+//! The scenario file (TOML): services, standards, targets, tiers and costs of a plan.
+//!
+//! The commented template (`archiplan scenario init`) is also the default scenario, so the
+//! documentation and the defaults cannot drift apart. Unknown keys are errors (a typo must not
+//! silently fall back to a default).
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+/// The commented scenario template; parsing it gives the default scenario.
+pub const TEMPLATE: &str = include_str!("template.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Cap on the plan's total annual cost (CNY/year).
+    #[serde(default)]
+    pub budget: Option<f64>,
+    /// Years over which one-off closing costs are spread.
+    #[serde(default = "default_closing_years")]
+    pub closing_years: f64,
+    #[serde(default)]
+    pub objective: Objective,
+    #[serde(default)]
+    pub hierarchy: Hierarchy,
+    /// Services planned; when the file defines none, the template's apply.
+    #[serde(default, rename = "service")]
+    pub services: Vec<Service>,
+    /// Targets checked and enforced; when the file defines no services and no targets, the
+    /// template's apply.
+    #[serde(default, rename = "target")]
+    pub targets: Vec<Target>,
+}
+
+fn default_name() -> String {
+    "scenario".to_string()
+}
+fn default_closing_years() -> f64 {
+    10.0
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    /// CNY/year per demand unit per minute of travel (tie-break).
+    #[serde(default = "default_travel_weight")]
+    pub travel_weight: f64,
+}
+
+fn default_travel_weight() -> f64 {
+    0.01
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective {
+            travel_weight: default_travel_weight(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hierarchy {
+    /// Hub island id; default: the data set's hub.
+    #[serde(default)]
+    pub hub: Option<String>,
+    #[serde(default = "default_leader_minutes")]
+    pub leader_minutes: f64,
+    #[serde(default = "default_min_leader_population")]
+    pub min_leader_population: u64,
+    /// Islands that may lead (become sub-centres); default: every planned inhabited island
+    /// with at least `min_leader_population` residents.
+    #[serde(default)]
+    pub eligible: Option<Vec<String>>,
+    #[serde(default = "default_tiers")]
+    pub tiers: Vec<TierSpec>,
+    /// Island id -> tier name, fixed by the scenario.
+    #[serde(default)]
+    pub fixed: BTreeMap<String, String>,
+}
+
+fn default_leader_minutes() -> f64 {
+    480.0
+}
+fn default_min_leader_population() -> u64 {
+    1000
+}
+fn default_tiers() -> Vec<TierSpec> {
+    vec![
+        TierSpec {
+            name: "hub".into(),
+            count: Some(1),
+        },
+        TierSpec {
+            name: "subcenter".into(),
+            count: Some(4),
+        },
+        TierSpec {
+            name: "small".into(),
+            count: None,
+        },
+    ]
+}
+
+impl Default for Hierarchy {
+    fn default() -> Self {
+        Hierarchy {
+            hub: None,
+            leader_minutes: default_leader_minutes(),
+            min_leader_population: default_min_leader_population(),
+            eligible: None,
+            tiers: default_tiers(),
+            fixed: BTreeMap::new(),
+        }
+    }
+}
+
+/// One island tier; the first is the hub (count 1), the last takes every other island.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    pub name: String,
+    #[serde(default)]
+    pub count: Option<usize>,
+}
+
+/// What a site of a service serves, and so what its capacity counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Demand {
+    Population,
+    Children,
+    Elderly,
+    /// One per settlement.
+    Villages,
+    Households,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Assign {
+    /// A settlement is covered when an open site is within the standard.
+    Coverage,
+    /// Every demand unit gets a seat at an open site within `assign_minutes`; capacities bind.
+    Capacity,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default = "default_demand")]
+    pub demand: Demand,
+    pub standard_minutes: f64,
+    #[serde(default = "default_assign")]
+    pub assign: Assign,
+    /// Capacity services: the longest trip a demand unit may be assigned.
+    #[serde(default)]
+    pub assign_minutes: Option<f64>,
+    /// Open before close: settlements covered within the standard today stay covered.
+    #[serde(default)]
+    pub keep_coverage: bool,
+    #[serde(rename = "level")]
+    pub levels: Vec<Level>,
+    #[serde(default)]
+    pub mobile: Option<Mobile>,
+    #[serde(default)]
+    pub supply: Option<Supply>,
+}
+
+fn default_demand() -> Demand {
+    Demand::Population
+}
+fn default_assign() -> Assign {
+    Assign::Coverage
+}
+
+impl Service {
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+
+    pub fn level(&self, level: u32) -> Option<&Level> {
+        self.levels.iter().find(|l| l.level == level)
+    }
+
+    /// The longest assignment trip of a capacity service (the standard for coverage ones).
+    pub fn assign_limit(&self) -> f64 {
+        match self.assign {
+            Assign::Coverage => self.standard_minutes,
+            Assign::Capacity => self.assign_minutes.unwrap_or(self.standard_minutes),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub level: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Tier names that may host this level; default: every tier.
+    #[serde(default)]
+    pub tiers: Option<Vec<String>>,
+    /// Every community leader (of an allowed tier) hosts at least one.
+    #[serde(default)]
+    pub per_leader: bool,
+    /// New sites may open at settlements of allowed tiers.
+    #[serde(default)]
+    pub new_sites: bool,
+    /// Running cost (CNY/year) of a site whose data gives none, and of new sites.
+    #[serde(default)]
+    pub annual_cost: f64,
+    /// Annualised opening cost of a new site (CNY/year).
+    #[serde(default)]
+    pub open_cost: f64,
+    /// One-off closing cost of an existing site whose data gives none.
+    #[serde(default)]
+    pub close_cost: f64,
+    /// CNY/year per demand unit served (e.g. per-pupil funding).
+    #[serde(default)]
+    pub cost_per_unit: f64,
+    /// Capacity of sites whose data gives none, and of new sites; none = unlimited.
+    #[serde(default)]
+    pub capacity: Option<f64>,
+    /// Extra capacity an existing site may add.
+    #[serde(default)]
+    pub expand_max: f64,
+    /// Annualised cost per unit of added capacity.
+    #[serde(default)]
+    pub expand_cost_per_unit: f64,
+}
+
+impl Level {
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("level {}", self.level))
+    }
+}
+
+/// A roving team based at the community leader, visiting a small island.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mobile {
+    pub max_island_population: u64,
+    pub visits_per_year: f64,
+    pub cost_per_visit: f64,
+    #[serde(default)]
+    pub cost_per_minute: f64,
+    pub day_minutes: f64,
+    #[serde(default)]
+    pub onsite_minutes: f64,
+}
+
+impl Mobile {
+    /// Annual cost of serving an island `one_way` minutes from its leader.
+    pub fn annual_cost(&self, one_way: f64) -> f64 {
+        self.visits_per_year * (self.cost_per_visit + self.cost_per_minute * one_way)
+    }
+
+    /// Whether a day's round trip plus time on site fits in the working day.
+    pub fn reachable(&self, one_way: f64) -> bool {
+        2.0 * one_way + self.onsite_minutes <= self.day_minutes
+    }
+}
+
+/// Hub and spoke: a `to_level` site needs an open `from_level` site within `minutes`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supply {
+    pub from_level: u32,
+    pub to_level: u32,
+    pub minutes: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// Share of settlements covered.
+    Villages,
+    /// Share of the service's demand covered.
+    Demand,
+    /// Share of residents covered.
+    Population,
+    /// Share of inhabited islands with cover (a fixed site on the island or a mobile service).
+    Islands,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub name: String,
+    pub service: String,
+    pub measure: Measure,
+    pub share: f64,
+    /// Travel-time standard of the target; default: the service's.
+    #[serde(default)]
+    pub minutes: Option<f64>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        // The template is compiled in and covered by a test; parsing cannot fail at run time.
+        Scenario::parse(TEMPLATE, "template").unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Usage(format!("cannot read scenario file {}: {e}", path.display()))
+        })?;
+        Scenario::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks scenario text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario> {
+        let mut s: Scenario =
+            toml::from_str(text).map_err(|e| Error::Usage(format!("scenario {origin}: {e}")))?;
+        if s.services.is_empty() {
+            let defaults: Scenario = toml::from_str(TEMPLATE)
+                .map_err(|e| Error::Internal(format!("built-in template: {e}")))?;
+            s.services = defaults.services;
+            if s.targets.is_empty() {
+                s.targets = defaults.targets;
+            }
+        }
+        s.check()
+            .map_err(|msg| Error::Usage(format!("scenario {origin}: {msg}")))?;
+        Ok(s)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn tier_names(&self) -> Vec<&str> {
+        self.hierarchy
+            .tiers
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect()
+    }
+
+    /// Semantic checks; the message names the offending path.
+    fn check(&self) -> std::result::Result<(), String> {
+        let positive = |what: String, x: f64| {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} = {x}: must be a positive number"))
+            }
+        };
+        let non_negative = |what: String, x: f64| {
+            if x.is_finite() && x >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} = {x}: must be a number >= 0"))
+            }
+        };
+        if let Some(b) = self.budget {
+            positive("budget".into(), b)?;
+        }
+        positive("closing_years".into(), self.closing_years)?;
+        non_negative(
+            "objective.travel_weight".into(),
+            self.objective.travel_weight,
+        )?;
+
+        let h = &self.hierarchy;
+        positive("hierarchy.leader_minutes".into(), h.leader_minutes)?;
+        if h.tiers.len() < 2 {
+            return Err(
+                "hierarchy.tiers: at least two tiers are needed (a hub and the rest)".into(),
+            );
+        }
+        let mut names = HashSet::new();
+        for (k, t) in h.tiers.iter().enumerate() {
+            if !names.insert(t.name.as_str()) {
+                return Err(format!(
+                    "hierarchy.tiers[{k}]: tier name `{}` repeats",
+                    t.name
+                ));
+            }
+            let last = k + 1 == h.tiers.len();
+            match (k, last, t.count) {
+                (0, _, Some(1)) => {}
+                (0, _, _) => {
+                    return Err(format!(
+                        "hierarchy.tiers[0] (`{}`): the first tier is the hub: count = 1",
+                        t.name
+                    ));
+                }
+                (_, true, Some(_)) => {
+                    return Err(format!(
+                        "hierarchy.tiers[{k}] (`{}`): the last tier takes every remaining island; remove its count",
+                        t.name
+                    ));
+                }
+                (_, false, None) => {
+                    return Err(format!(
+                        "hierarchy.tiers[{k}] (`{}`): a leader tier needs a count",
+                        t.name
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for (island, tier) in &h.fixed {
+            if !names.contains(tier.as_str()) {
+                return Err(format!(
+                    "hierarchy.fixed.{island}: unknown tier `{tier}` (tiers: {})",
+                    self.tier_names().join(", ")
+                ));
+            }
+        }
+
+        let mut service_names = HashSet::new();
+        for (si, s) in self.services.iter().enumerate() {
+            let at = format!("service[{si}] (`{}`)", s.name);
+            if s.name.trim().is_empty() {
+                return Err(format!("service[{si}].name must not be empty"));
+            }
+            if !service_names.insert(s.name.as_str()) {
+                return Err(format!("{at}: service name repeats"));
+            }
+            positive(format!("{at}.standard_minutes"), s.standard_minutes)?;
+            if let Some(a) = s.assign_minutes {
+                positive(format!("{at}.assign_minutes"), a)?;
+                if a < s.standard_minutes {
+                    return Err(format!(
+                        "{at}.assign_minutes = {a} is shorter than standard_minutes = {}",
+                        s.standard_minutes
+                    ));
+                }
+            }
+            if s.levels.is_empty() {
+                return Err(format!("{at}: needs at least one [[service.level]]"));
+            }
+            let mut levels = HashSet::new();
+            for (li, l) in s.levels.iter().enumerate() {
+                let at = format!("{at}.level[{li}]");
+                if l.level == 0 || l.level > 9 {
+                    return Err(format!("{at}.level = {}: levels run from 1 to 9", l.level));
+                }
+                if !levels.insert(l.level) {
+                    return Err(format!("{at}: level {} repeats", l.level));
+                }
+                for t in l.tiers.iter().flatten() {
+                    if !names.contains(t.as_str()) {
+                        return Err(format!(
+                            "{at}.tiers: unknown tier `{t}` (tiers: {})",
+                            self.tier_names().join(", ")
+                        ));
+                    }
+                }
+                for (what, x) in [
+                    ("annual_cost", l.annual_cost),
+                    ("open_cost", l.open_cost),
+                    ("close_cost", l.close_cost),
+                    ("cost_per_unit", l.cost_per_unit),
+                    ("expand_max", l.expand_max),
+                    ("expand_cost_per_unit", l.expand_cost_per_unit),
+                ] {
+                    non_negative(format!("{at}.{what}"), x)?;
+                }
+                if let Some(c) = l.capacity {
+                    non_negative(format!("{at}.capacity"), c)?;
+                }
+            }
+            if let Some(m) = &s.mobile {
+                let at = format!("{at}.mobile");
+                positive(format!("{at}.visits_per_year"), m.visits_per_year)?;
+                non_negative(format!("{at}.cost_per_visit"), m.cost_per_visit)?;
+                non_negative(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
+                positive(format!("{at}.day_minutes"), m.day_minutes)?;
+                non_negative(format!("{at}.onsite_minutes"), m.onsite_minutes)?;
+            }
+            if let Some(sup) = &s.supply {
+                let at = format!("{at}.supply");
+                positive(format!("{at}.minutes"), sup.minutes)?;
+                for (what, l) in [("from_level", sup.from_level), ("to_level", sup.to_level)] {
+                    if s.level(l).is_none() {
+                        return Err(format!("{at}.{what} = {l}: the service has no such level"));
+                    }
+                }
+                if sup.from_level == sup.to_level {
+                    return Err(format!("{at}: from_level and to_level must differ"));
+                }
+            }
+        }
+        let mut target_names = HashSet::new();
+        for (ti, t) in self.targets.iter().enumerate() {
+            let at = format!("target[{ti}] (`{}`)", t.name);
+            if !target_names.insert(t.name.as_str()) {
+                return Err(format!("{at}: target name repeats"));
+            }
+            if self.service(&t.service).is_none() {
+                return Err(format!(
+                    "{at}.service: unknown service `{}` (services: {})",
+                    t.service,
+                    self.services
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !(0.0..=1.0).contains(&t.share) {
+                return Err(format!(
+                    "{at}.share = {}: a share is between 0 and 1",
+                    t.share
+                ));
+            }
+            if let Some(m) = t.minutes {
+                positive(format!("{at}.minutes"), m)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_is_the_default_scenario() {
+        let s = Scenario::parse(TEMPLATE, "template").expect("template parses");
+        assert_eq!(s.services.len(), 4);
+        assert_eq!(s.targets.len(), 4);
+        // Field defaults in code agree with the values written in the template.
+        let minimal = Scenario::parse("", "empty").expect("empty file");
+        assert_eq!(minimal.hierarchy, s.hierarchy);
+        assert_eq!(minimal.objective, s.objective);
+        assert_eq!(minimal.closing_years, s.closing_years);
+        assert_eq!(minimal.services, s.services);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_location() {
+        let e = Scenario::parse("budgett = 5\n", "x.toml").expect_err("typo");
+        let msg = e.to_string();
+        assert!(msg.contains("x.toml") && msg.contains("budgett"), "{msg}");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn semantic_errors_name_the_path() {
+        let text = TEMPLATE.replace(
+            "tiers = [\"hub\", \"subcenter\", \"small\"]",
+            "tiers = [\"hub\", \"subcentre\"]",
+        );
+        let msg = Scenario::parse(&text, "t")
+            .expect_err("bad tier")
+            .to_string();
+        assert!(
+            msg.contains("service[0] (`school`).level[0].tiers") && msg.contains("subcentre"),
+            "{msg}"
+        );
+        let text = format!(
+            "{TEMPLATE}\n[[target]]\nname = \"x\"\nservice = \"ferry\"\nmeasure = \"villages\"\nshare = 0.5\n"
+        );
+        let msg = Scenario::parse(&text, "t")
+            .expect_err("bad service")
+            .to_string();
+        assert!(msg.contains("unknown service `ferry`"), "{msg}");
+        let msg = Scenario::parse("budget = -1", "t")
+            .expect_err("budget")
+            .to_string();
+        assert!(msg.contains("budget"), "{msg}");
+        let text = TEMPLATE.replace("share = 0.8", "share = 80");
+        let msg = Scenario::parse(&text, "t").expect_err("share").to_string();
+        assert!(msg.contains("share = 80"), "{msg}");
+    }
+}
