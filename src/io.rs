@@ -64,6 +64,40 @@ pub fn write_dir_atomic(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> R
     result
 }
 
+/// Like [`write_dir_atomic`], but an existing folder that holds `marker` (an earlier output
+/// of the same command) is replaced; any other non-empty folder is refused.
+pub fn replace_dir_atomic(
+    dir: &Path,
+    marker: &str,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    if !dir.join(marker).is_file() {
+        return write_dir_atomic(dir, fill);
+    }
+    let tmp = temp_sibling(dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = dir.with_file_name(format!(
+        ".{}.old-{}",
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        let _ = std::fs::rename(&old, dir);
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(Error::io(dir, e));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
 /// GeoJSON text with one feature per line: small, deterministic, and friendly to diffs.
 pub fn geojson_bytes(fc: &geojson::FeatureCollection) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 * fc.features.len() + 64);

@@ -9,6 +9,7 @@ pub mod geometry;
 pub mod io;
 pub mod layers;
 pub mod network;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod synth;

@@ -43,6 +43,22 @@ enum Command {
         #[arg(long, default_value_t = 60.0)]
         cutoff: f64,
     },
+    /// Plan schools, clinics, elder meals and couriers under the "1+4+N" scheme.
+    Plan {
+        data: PathBuf,
+        /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Output folder: facilities/settlements/assignments/islands GeoJSON, summary JSON/CSV.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Print the summary object as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Seconds each service's solve may take; the incumbent and its gap are reported.
+        #[arg(long)]
+        time_limit: Option<f64>,
+    },
     /// Scenario files: `scenario init` writes the commented template.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -147,6 +163,37 @@ fn run(cli: Cli) -> Result<i32> {
                 print_json(&summary)?;
             } else {
                 emit(&text::network(&summary));
+            }
+            Ok(exit::OK)
+        }
+        Command::Plan {
+            data,
+            scenario,
+            out,
+            json,
+            time_limit,
+        } => {
+            if let Some(t) = time_limit
+                && !(t.is_finite() && t > 0.0)
+            {
+                return Err(Error::Usage(
+                    "--time-limit must be a positive number of seconds".into(),
+                ));
+            }
+            let scenario = match &scenario {
+                Some(path) => archiplan::scenario::Scenario::load(path)?,
+                None => archiplan::scenario::Scenario::default(),
+            };
+            let ds = load(&data)?;
+            let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
+            let plan = archiplan::plan::plan_in(&ctx, archiplan::plan::PlanOptions { time_limit })?;
+            let summary = archiplan::report::plan_out::summarize(&ctx, &plan);
+            archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
+            eprintln!("wrote {}", out.display());
+            if json {
+                print_json(&summary)?;
+            } else {
+                emit(&text::plan(&summary));
             }
             Ok(exit::OK)
         }

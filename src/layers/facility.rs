@@ -25,9 +25,12 @@ pub struct Facility {
     pub status: FacilityStatus,
     /// In the service's demand unit; `None` = unlimited.
     pub capacity: Option<f64>,
-    pub open_cost: f64,
-    pub close_cost: f64,
-    pub annual_cost: f64,
+    /// Annualised opening cost; `None` = not given (the scenario's level default applies).
+    pub open_cost: Option<f64>,
+    /// One-off closing cost; `None` = not given.
+    pub close_cost: Option<f64>,
+    /// Annual running cost; `None` = not given.
+    pub annual_cost: Option<f64>,
     pub must_stay: bool,
     pub kind: Option<String>,
     pub location: Point<f64>,
@@ -71,9 +74,9 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
             )
             .unwrap_or(FacilityStatus::Existing);
         let capacity = p.opt_number("capacity", non_negative);
-        let open_cost = p.opt_number("open_cost", non_negative).unwrap_or(0.0);
-        let close_cost = p.opt_number("close_cost", non_negative).unwrap_or(0.0);
-        let annual_cost = p.opt_number("annual_cost", non_negative).unwrap_or(0.0);
+        let open_cost = p.opt_number("open_cost", non_negative);
+        let close_cost = p.opt_number("close_cost", non_negative);
+        let annual_cost = p.opt_number("annual_cost", non_negative);
         let must_stay = p.opt_bool("must_stay").unwrap_or(false);
         if must_stay && status == FacilityStatus::Candidate {
             p.error(

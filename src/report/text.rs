@@ -106,3 +106,89 @@ pub fn network(s: &NetworkSummary) -> String {
     }
     out
 }
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn plan(s: &super::plan_out::PlanSummary) -> String {
+    let mut out = String::new();
+    let money = |x: f64| thousands(x.round().max(0.0) as u64);
+    let _ = writeln!(
+        out,
+        "plan \"{}\": annual cost {} CNY{}; status {}, gap {}, {:.2} s",
+        s.scenario,
+        money(s.cost),
+        s.budget
+            .map(|b| format!(" (budget {} CNY)", money(b)))
+            .unwrap_or_default(),
+        s.status.as_str(),
+        pct(s.gap),
+        s.seconds
+    );
+    let h = &s.hierarchy;
+    let _ = writeln!(
+        out,
+        "hierarchy: {} leader island(s), population-weighted {:.1} min to the leader ({})",
+        h.leaders.len(),
+        h.mean_minutes_to_leader,
+        h.method
+    );
+    for l in &h.leaders {
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<22} members: {}",
+            l.tier,
+            l.island,
+            l.members.join(", ")
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<10} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
+        "service",
+        "new",
+        "kept",
+        "closed",
+        "exp",
+        "mobile",
+        "cost CNY/yr",
+        "coverage",
+        "mean min",
+        "gap",
+        "status"
+    );
+    for v in &s.services {
+        let _ = writeln!(
+            out,
+            "{:<10} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
+            v.service,
+            v.new,
+            v.kept,
+            v.closed,
+            v.expanded,
+            v.mobile,
+            money(v.cost),
+            pct(v.coverage),
+            v.mean_minutes
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            pct(v.gap),
+            v.status.as_str()
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "targets:");
+    for t in &s.targets {
+        let _ = writeln!(
+            out,
+            "  [{}] {} — required {}, achieved {}",
+            if t.met { "met" } else { "NOT MET" },
+            t.name,
+            pct(t.required),
+            pct(t.achieved)
+        );
+    }
+    out
+}

@@ -34,6 +34,25 @@ pub struct Scenario {
     /// template's apply.
     #[serde(default, rename = "target")]
     pub targets: Vec<Target>,
+    /// Decisions already taken, imposed on the plan.
+    #[serde(default)]
+    pub decisions: Decisions,
+}
+
+/// Site decisions the plan must respect (facility ids from facilities.geojson).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decisions {
+    /// Existing facilities that close (e.g. schools already merged). The open-before-close
+    /// rule does not apply to them: the planner has decided.
+    #[serde(default)]
+    pub close: Vec<String>,
+    /// Existing facilities that stay open.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Candidate facilities that open.
+    #[serde(default)]
+    pub open: Vec<String>,
 }
 
 fn default_name() -> String {
@@ -164,9 +183,11 @@ pub struct Service {
     /// Capacity services: the longest trip a demand unit may be assigned.
     #[serde(default)]
     pub assign_minutes: Option<f64>,
-    /// Open before close: settlements covered within the standard today stay covered.
+    /// Open before close: an existing site may close only if the settlements it serves today
+    /// (those whose nearest existing site it is, within the standard) keep a site with room
+    /// within the standard.
     #[serde(default)]
-    pub keep_coverage: bool,
+    pub open_before_close: bool,
     #[serde(rename = "level")]
     pub levels: Vec<Level>,
     #[serde(default)]
@@ -497,6 +518,22 @@ impl Scenario {
                     return Err(format!("{at}: from_level and to_level must differ"));
                 }
             }
+        }
+        let d = &self.decisions;
+        for (what, list) in [("close", &d.close), ("keep", &d.keep), ("open", &d.open)] {
+            let mut seen = HashSet::new();
+            for id in list {
+                if !seen.insert(id) {
+                    return Err(format!("decisions.{what}: `{id}` is listed twice"));
+                }
+            }
+        }
+        if let Some(id) = d
+            .close
+            .iter()
+            .find(|id| d.keep.contains(id) || d.open.contains(id))
+        {
+            return Err(format!("decisions: `{id}` cannot both close and stay open"));
         }
         let mut target_names = HashSet::new();
         for (ti, t) in self.targets.iter().enumerate() {

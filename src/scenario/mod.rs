@@ -4,6 +4,6 @@
 pub mod config;
 
 pub use config::{
-    Assign, Demand, Hierarchy, Level, Measure, Mobile, Objective, Scenario, Service, Supply,
-    TEMPLATE, Target, TierSpec,
+    Assign, Decisions, Demand, Hierarchy, Level, Measure, Mobile, Objective, Scenario, Service,
+    Supply, TEMPLATE, Target, TierSpec,
 };

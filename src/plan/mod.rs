@@ -1,0 +1,159 @@
+//! The "1+4+N" plan: island tiers and service communities, then every service planned to its
+//! standards and targets at least annual cost, checked against the budget.
+//!
+//! Stages: [`hierarchy::choose`] picks the hub's sub-centres and the community of every island;
+//! each service is then one MILP given the hierarchy ([`service`]), solved in parallel. The plan
+//! is optimal when every service's MILP is proven optimal (given the hierarchy); the reported
+//! bound and gap are the sums over services.
+
+pub mod context;
+pub mod dominance;
+pub mod hierarchy;
+pub mod milp;
+pub mod service;
+
+pub use context::Context;
+pub use hierarchy::HierarchyPlan;
+pub use milp::Status;
+pub use service::{ServicePlan, SiteOrigin, TargetResult};
+
+use crate::error::{Error, Result};
+use crate::layers::DataSet;
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Seconds each service's solve may take; the incumbent and its gap are reported after.
+    pub time_limit: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub scenario: String,
+    pub hierarchy: HierarchyPlan,
+    pub services: Vec<ServicePlan>,
+    /// Every scenario target, in scenario order.
+    pub targets: Vec<TargetResult>,
+    /// Total annual cost (CNY/year).
+    pub cost: f64,
+    pub budget: Option<f64>,
+    /// Objective (cost + travel tie-break) and its proven lower bound, summed over services.
+    pub objective: f64,
+    pub bound: f64,
+    pub gap: f64,
+    pub status: Status,
+    pub seconds: f64,
+}
+
+fn relative_gap(objective: f64, bound: f64) -> f64 {
+    let diff = objective - bound;
+    if diff <= 1e-9 * objective.abs().max(1.0) {
+        0.0
+    } else {
+        diff / objective.abs().max(1e-9)
+    }
+}
+
+/// Plans every service of the scenario on the data set.
+pub fn plan(ds: &DataSet, scenario: &Scenario, options: PlanOptions) -> Result<Plan> {
+    let ctx = Context::new(ds, scenario)?;
+    plan_in(&ctx, options)
+}
+
+/// Plans within a prepared context (the network and island facts already built).
+pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
+    let started = std::time::Instant::now();
+    let scenario = ctx.scenario;
+    let hier = hierarchy::choose(ctx)?;
+    let solve_all = |travel_weight: f64| -> Result<Vec<ServicePlan>> {
+        scenario
+            .services
+            .par_iter()
+            .map(|s| {
+                let targets = scenario
+                    .targets
+                    .iter()
+                    .filter(|t| t.service == s.name)
+                    .collect();
+                let data = service::prepare(ctx, &hier, s, targets);
+                match service::solve(ctx, &hier, &data, travel_weight, options.time_limit)? {
+                    Some(p) => Ok(p),
+                    None => Err(Error::Infeasible(service::explain_infeasible(
+                        ctx, &hier, &data,
+                    ))),
+                }
+            })
+            .collect()
+    };
+    let mut services = solve_all(scenario.objective.travel_weight)?;
+    let mut cost: f64 = services.iter().map(|s| s.costs.total).sum();
+    if let Some(budget) = scenario.budget
+        && cost > budget
+        && scenario.objective.travel_weight > 0.0
+    {
+        // The travel tie-break may have bought shorter trips: retry on cost alone.
+        services = solve_all(0.0)?;
+        cost = services.iter().map(|s| s.costs.total).sum();
+    }
+    if let Some(budget) = scenario.budget
+        && cost > budget * (1.0 + 1e-9)
+    {
+        let proven = services.iter().all(|s| s.status == Status::Optimal);
+        let parts: Vec<String> = services
+            .iter()
+            .map(|s| format!("{} {}", s.service, money(s.costs.total)))
+            .collect();
+        return Err(Error::Infeasible(format!(
+            "budget: the {} plan meeting every target costs {} per year ({}), above the budget of \
+             {}; raise the budget or lower targets{}",
+            if proven { "cheapest" } else { "best found" },
+            money(cost),
+            parts.join(", "),
+            money(budget),
+            if proven {
+                ""
+            } else {
+                " (the cost is not proven minimal: the time limit ended the search)"
+            }
+        )));
+    }
+    let targets = scenario
+        .targets
+        .iter()
+        .filter_map(|t| {
+            services
+                .iter()
+                .flat_map(|s| &s.targets)
+                .find(|r| r.name == t.name)
+                .cloned()
+        })
+        .collect();
+    let objective: f64 = services.iter().map(|s| s.objective).sum();
+    let bound: f64 = services.iter().map(|s| s.bound).sum();
+    let status = services
+        .iter()
+        .fold(Status::Optimal, |acc, s| acc.and(s.status));
+    Ok(Plan {
+        scenario: scenario.name.clone(),
+        hierarchy: hier,
+        services,
+        targets,
+        cost,
+        budget: scenario.budget,
+        objective,
+        bound,
+        gap: relative_gap(objective, bound),
+        status,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// 12345678.9 -> "12,345,679 CNY".
+pub fn money(x: f64) -> String {
+    format!(
+        "{} CNY",
+        crate::report::text::thousands(x.round().max(0.0) as u64)
+    )
+}

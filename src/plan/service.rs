@@ -1,0 +1,1040 @@
+//! One service planned given the hierarchy, as one MILP: which sites open, stay, close or
+//! expand, which small islands get a roving team, and who is served where.
+//!
+//! Variables: `y_j` site open, `e_j` added capacity, `m_k` roving team for island k, `z_a`
+//! settlement a covered within a standard, `u_k` island k has cover, `x_aj` share of a's demand
+//! served at j. Constraints: coverage, capacities and full seating (capacity services), targets,
+//! open-before-close, one higher-level site per community leader, hub-and-spoke
+//! supply, tier rules. Objective: annual cost, plus a small travel tie-break.
+
+use super::context::Context;
+use super::hierarchy::HierarchyPlan;
+use super::milp::{Milp, MilpResult, Status};
+use crate::error::Result;
+use crate::layers::FacilityStatus;
+use crate::scenario::{Assign, Demand, Level, Measure, Service, Target};
+use geo::Point;
+use good_lp::{Expression, variable};
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// Where a plan site comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "index")]
+pub enum SiteOrigin {
+    /// An existing facility (index into the data set's facilities).
+    Existing(usize),
+    /// A candidate facility from the data.
+    Candidate(usize),
+    /// A new site the scenario allows at a settlement (index into settlements).
+    New(usize),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSite {
+    pub id: String,
+    pub name: String,
+    pub level: u32,
+    pub level_name: String,
+    pub origin: SiteOrigin,
+    #[serde(skip)]
+    pub node: NodeIndex,
+    pub island: usize,
+    #[serde(skip)]
+    pub location: Point<f64>,
+    pub capacity: Option<f64>,
+    pub annual_cost: f64,
+    pub open_cost: f64,
+    pub close_cost: f64,
+    pub cost_per_unit: f64,
+    pub expand_max: f64,
+    pub expand_cost_per_unit: f64,
+    /// `Some(true)`: must be open (data `must_stay`, a level the scenario does not plan, a
+    /// decision); `Some(false)`: must be closed (a decision, or a tier that may not host it).
+    pub fixed: Option<bool>,
+    /// Closed by a scenario decision (exempt from open-before-close).
+    pub decided_closure: bool,
+    /// The island's tier may host this level.
+    pub allowed: bool,
+}
+
+impl PlanSite {
+    pub fn is_existing(&self) -> bool {
+        matches!(self.origin, SiteOrigin::Existing(_))
+    }
+}
+
+/// A roving team sent from a community leader to a small island.
+#[derive(Debug, Clone, Serialize)]
+pub struct MobileVisit {
+    pub island: usize,
+    pub base: usize,
+    pub one_way_minutes: f64,
+    pub annual_cost: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Costs {
+    pub running: f64,
+    pub opening: f64,
+    pub closing: f64,
+    pub expansion: f64,
+    pub per_unit: f64,
+    pub mobile: f64,
+    pub total: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetResult {
+    pub name: String,
+    pub service: String,
+    pub measure: Measure,
+    pub minutes: f64,
+    pub required: f64,
+    pub achieved: f64,
+    pub met: bool,
+}
+
+/// What a settlement gets from a service.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettlementService {
+    /// Demand of the settlement for this service.
+    pub demand: f64,
+    /// Share of the demand served within the standard.
+    pub covered: f64,
+    /// Main serving site (largest share, else the nearest open site).
+    pub site: Option<usize>,
+    pub minutes: Option<f64>,
+    /// Served by a roving team.
+    pub mobile: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicePlan {
+    pub service: String,
+    pub label: String,
+    pub standard_minutes: f64,
+    pub sites: Vec<PlanSite>,
+    pub open: Vec<bool>,
+    pub expansion: Vec<f64>,
+    pub load: Vec<f64>,
+    pub mobile: Vec<MobileVisit>,
+    /// By position in `Context::settlements`.
+    pub settlements: Vec<SettlementService>,
+    /// Share of each settlement's demand served at each site: (settlement pos, site, share).
+    pub flows: Vec<(usize, usize, f64)>,
+    pub costs: Costs,
+    pub objective: f64,
+    pub bound: f64,
+    pub status: Status,
+    pub seconds: f64,
+    pub variables: usize,
+    pub targets: Vec<TargetResult>,
+}
+
+/// The demand of settlement `i` for a service.
+pub fn demand_of(ctx: &Context, demand: Demand, i: usize) -> f64 {
+    let s = &ctx.ds.settlements[i];
+    match demand {
+        Demand::Population => s.population as f64,
+        Demand::Children => s.children as f64,
+        Demand::Elderly => s.elderly as f64,
+        Demand::Villages => {
+            if s.population > 0 {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        Demand::Households => s.households.unwrap_or(0) as f64,
+    }
+}
+
+fn measure_weight(ctx: &Context, service: &Service, measure: Measure, i: usize) -> f64 {
+    match measure {
+        Measure::Villages => demand_of(ctx, Demand::Villages, i),
+        Measure::Population => demand_of(ctx, Demand::Population, i),
+        Measure::Demand | Measure::Islands => demand_of(ctx, service.demand, i),
+    }
+}
+
+fn tier_allows(ctx: &Context, hier: &HierarchyPlan, level: Option<&Level>, island: usize) -> bool {
+    let Some(level) = level else { return true };
+    let Some(tiers) = &level.tiers else {
+        return true;
+    };
+    let name = &ctx.scenario.hierarchy.tiers[hier.tier[island]].name;
+    tiers.iter().any(|t| t == name)
+}
+
+/// Every site the service may use: its existing and candidate facilities, plus new sites at
+/// settlements for levels that allow them.
+pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<PlanSite> {
+    let ds = ctx.ds;
+    let closing_years = ctx.scenario.closing_years;
+    let mut sites = Vec::new();
+    for (fi, f) in ds.facilities.iter().enumerate() {
+        if f.service != service.name || ds.islands[f.island].external {
+            continue;
+        }
+        let level = service.level(f.level);
+        let existing = f.status == FacilityStatus::Existing;
+        let allowed = tier_allows(ctx, hier, level, f.island);
+        let decisions = &ctx.scenario.decisions;
+        let forced_open = decisions.keep.contains(&f.id)
+            || decisions.open.contains(&f.id)
+            || (existing && (f.must_stay || level.is_none()));
+        let forced_closed = decisions.close.contains(&f.id);
+        let fixed = if forced_closed {
+            Some(false)
+        } else if forced_open {
+            Some(true)
+        } else if !allowed {
+            Some(false)
+        } else {
+            None
+        };
+        sites.push(PlanSite {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            level: f.level,
+            level_name: level
+                .map(Level::display_name)
+                .unwrap_or_else(|| format!("level {} (not planned)", f.level)),
+            origin: if existing {
+                SiteOrigin::Existing(fi)
+            } else {
+                SiteOrigin::Candidate(fi)
+            },
+            node: ctx.net.facility_nodes[fi],
+            island: f.island,
+            location: f.location,
+            capacity: f.capacity.or(level.and_then(|l| l.capacity)),
+            annual_cost: f
+                .annual_cost
+                .unwrap_or(level.map_or(0.0, |l| l.annual_cost)),
+            open_cost: if existing {
+                0.0
+            } else {
+                f.open_cost.unwrap_or(level.map_or(0.0, |l| l.open_cost))
+            },
+            close_cost: if existing {
+                f.close_cost.unwrap_or(level.map_or(0.0, |l| l.close_cost)) / closing_years
+            } else {
+                0.0
+            },
+            cost_per_unit: level.map_or(0.0, |l| l.cost_per_unit),
+            expand_max: if existing {
+                level.map_or(0.0, |l| l.expand_max)
+            } else {
+                0.0
+            },
+            expand_cost_per_unit: level.map_or(0.0, |l| l.expand_cost_per_unit),
+            fixed,
+            decided_closure: forced_closed,
+            allowed,
+        });
+    }
+    for level in service.levels.iter().filter(|l| l.new_sites) {
+        for &i in &ctx.settlements {
+            let s = &ds.settlements[i];
+            if s.population == 0 || !tier_allows(ctx, hier, Some(level), s.island) {
+                continue;
+            }
+            sites.push(PlanSite {
+                id: format!("new-{}-{}-{}", service.name, level.level, s.id),
+                name: format!("{} at {}", level.display_name(), s.name),
+                level: level.level,
+                level_name: level.display_name(),
+                origin: SiteOrigin::New(i),
+                node: ctx.settlement_node(i),
+                island: s.island,
+                location: s.location,
+                capacity: level.capacity,
+                annual_cost: level.annual_cost,
+                open_cost: level.open_cost,
+                close_cost: 0.0,
+                cost_per_unit: level.cost_per_unit,
+                expand_max: 0.0,
+                expand_cost_per_unit: 0.0,
+                fixed: None,
+                decided_closure: false,
+                allowed: true,
+            });
+        }
+    }
+    sites
+}
+
+/// Distinct standards (minutes) the service's coverage is measured at.
+fn standards(service: &Service, targets: &[&Target]) -> Vec<f64> {
+    let mut m: Vec<f64> = vec![service.standard_minutes];
+    for t in targets {
+        let x = t.minutes.unwrap_or(service.standard_minutes);
+        if !m.contains(&x) {
+            m.push(x);
+        }
+    }
+    m
+}
+
+/// Inputs of one service's model, precomputed once (also used to explain infeasibility).
+pub struct ServiceData<'c> {
+    pub service: &'c Service,
+    pub targets: Vec<&'c Target>,
+    pub sites: Vec<PlanSite>,
+    /// Demand per settlement position.
+    pub demand: Vec<f64>,
+    /// Reachable sites per settlement position: (site, minutes), ascending site.
+    pub reach: Vec<Vec<(usize, f64)>>,
+    /// For sites of the supplied level: sites of the supplying level within the supply time.
+    pub suppliers: HashMap<usize, Vec<usize>>,
+    pub mobile_options: Vec<MobileVisit>,
+    pub standards: Vec<f64>,
+}
+
+pub fn prepare<'c>(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    service: &'c Service,
+    targets: Vec<&'c Target>,
+) -> ServiceData<'c> {
+    let sites = sites_for(ctx, hier, service);
+    let standards = standards(service, &targets);
+    let reach_limit = standards
+        .iter()
+        .copied()
+        .fold(service.assign_limit(), f64::max);
+    let site_nodes: Vec<NodeIndex> = sites.iter().map(|s| s.node).collect();
+    let sources: Vec<NodeIndex> = ctx
+        .settlements
+        .iter()
+        .map(|&i| ctx.settlement_node(i))
+        .collect();
+    let tt = ctx.net.travel_times(&sources, &site_nodes, reach_limit);
+    let reach: Vec<Vec<(usize, f64)>> = (0..sources.len())
+        .map(|a| {
+            let (cols, mins) = tt.row(a);
+            cols.iter()
+                .zip(mins)
+                .map(|(&j, &d)| (j as usize, f64::from(d)))
+                .collect()
+        })
+        .collect();
+    let demand = ctx
+        .settlements
+        .iter()
+        .map(|&i| demand_of(ctx, service.demand, i))
+        .collect();
+
+    let mut suppliers = HashMap::new();
+    if let Some(sup) = &service.supply {
+        let to: Vec<usize> = (0..sites.len())
+            .filter(|&j| sites[j].level == sup.to_level)
+            .collect();
+        let from: Vec<usize> = (0..sites.len())
+            .filter(|&j| sites[j].level == sup.from_level)
+            .collect();
+        let to_nodes: Vec<NodeIndex> = to.iter().map(|&j| sites[j].node).collect();
+        let from_nodes: Vec<NodeIndex> = from.iter().map(|&j| sites[j].node).collect();
+        let st = ctx.net.travel_times(&to_nodes, &from_nodes, sup.minutes);
+        for (r, &j) in to.iter().enumerate() {
+            suppliers.insert(j, st.row(r).0.iter().map(|&c| from[c as usize]).collect());
+        }
+    }
+
+    let (sites, reach, suppliers) = reduce(sites, reach, suppliers);
+
+    let mut mobile_options = Vec::new();
+    if let Some(m) = &service.mobile {
+        let last = ctx.scenario.hierarchy.tiers.len() - 1;
+        for &k in &ctx.inhabited_islands {
+            let (Some(base), Some(t)) = (hier.leader[k], hier.minutes_to_leader[k]) else {
+                continue;
+            };
+            if hier.tier[k] != last
+                || base == k
+                || ctx.island_population[k] > m.max_island_population
+                || !m.reachable(t)
+            {
+                continue;
+            }
+            mobile_options.push(MobileVisit {
+                island: k,
+                base,
+                one_way_minutes: t,
+                annual_cost: m.annual_cost(t),
+            });
+        }
+    }
+    ServiceData {
+        service,
+        targets,
+        sites,
+        demand,
+        reach,
+        suppliers,
+        mobile_options,
+        standards,
+    }
+}
+
+/// Drops dominated sites (see [`super::dominance`]) and renumbers what refers to sites.
+#[allow(clippy::type_complexity)]
+fn reduce(
+    sites: Vec<PlanSite>,
+    reach: Vec<Vec<(usize, f64)>>,
+    suppliers: HashMap<usize, Vec<usize>>,
+) -> (
+    Vec<PlanSite>,
+    Vec<Vec<(usize, f64)>>,
+    HashMap<usize, Vec<usize>>,
+) {
+    let mut by_site: Vec<Vec<(usize, f64)>> = vec![Vec::new(); sites.len()];
+    for (a, row) in reach.iter().enumerate() {
+        for &(j, d) in row {
+            by_site[j].push((a, d));
+        }
+    }
+    let closed: Vec<bool> = sites.iter().map(|s| s.fixed == Some(false)).collect();
+    let mut sorted_suppliers = suppliers.clone();
+    for v in sorted_suppliers.values_mut() {
+        v.sort_unstable();
+    }
+    let drop = super::dominance::dominated(&super::dominance::SiteReach {
+        sites: &sites,
+        reach: by_site,
+        suppliers: &sorted_suppliers,
+        closed: &closed,
+    });
+    let mut new_index = vec![usize::MAX; sites.len()];
+    let mut kept = Vec::with_capacity(sites.len());
+    for (j, site) in sites.into_iter().enumerate() {
+        if !drop[j] {
+            new_index[j] = kept.len();
+            kept.push(site);
+        }
+    }
+    let reach = reach
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .filter(|&(j, _)| !drop[j])
+                .map(|(j, d)| (new_index[j], d))
+                .collect()
+        })
+        .collect();
+    let suppliers = suppliers
+        .into_iter()
+        .filter(|(j, _)| !drop[*j])
+        .map(|(j, from)| {
+            (
+                new_index[j],
+                from.into_iter()
+                    .filter(|&c| !drop[c])
+                    .map(|c| new_index[c])
+                    .collect(),
+            )
+        })
+        .collect();
+    (kept, reach, suppliers)
+}
+
+/// Settlements each existing site serves today: (settlement position, site) where the site is
+/// the settlement's nearest existing site within the standard. Sites closed by a decision are
+/// left out (the planner has decided).
+fn catchments(data: &ServiceData) -> Vec<(usize, usize)> {
+    let standard = data.service.standard_minutes;
+    let mut out = Vec::new();
+    for (a, row) in data.reach.iter().enumerate() {
+        let nearest = row
+            .iter()
+            .filter(|&&(j, d)| d <= standard && data.sites[j].is_existing())
+            .min_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
+        if let Some(&(j, _)) = nearest
+            && !data.sites[j].decided_closure
+        {
+            out.push((a, j));
+        }
+    }
+    out
+}
+
+/// Builds and solves the service's MILP. `Ok(None)` = infeasible.
+pub fn solve(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    travel_weight: f64,
+    time_limit: Option<f64>,
+) -> Result<Option<ServicePlan>> {
+    let started = std::time::Instant::now();
+    let service = data.service;
+    let sites = &data.sites;
+    let n_set = ctx.settlements.len();
+    let capacity_mode = service.assign == Assign::Capacity;
+    let mut milp = Milp::new();
+    let mut money = Expression::default();
+    let mut travel = Expression::default();
+
+    // Sites.
+    let y: Vec<good_lp::Variable> = sites
+        .iter()
+        .map(|s| {
+            let v = match s.fixed {
+                Some(true) => variable().binary().min(1),
+                Some(false) => variable().binary().max(0),
+                None => variable().binary(),
+            };
+            milp.add(v)
+        })
+        .collect();
+    let mut closing_constant = 0.0;
+    for (j, s) in sites.iter().enumerate() {
+        let c = s.annual_cost + s.open_cost - if s.is_existing() { s.close_cost } else { 0.0 };
+        if s.is_existing() {
+            closing_constant += s.close_cost;
+        }
+        money.add_mul(c, y[j]);
+    }
+    let mut e: HashMap<usize, good_lp::Variable> = HashMap::new();
+    for (j, s) in sites.iter().enumerate() {
+        if capacity_mode
+            && s.expand_max > 0.0
+            && s.capacity.is_some()
+            && !matches!(s.origin, SiteOrigin::New(_))
+        {
+            let v = milp.add(variable().min(0).max(s.expand_max));
+            milp.constrain((Expression::from(v) - s.expand_max * y[j]).leq(0));
+            money.add_mul(s.expand_cost_per_unit, v);
+            e.insert(j, v);
+        }
+    }
+    let mobile: Vec<good_lp::Variable> = data
+        .mobile_options
+        .iter()
+        .map(|m| {
+            let v = milp.add(variable().binary());
+            money.add_mul(m.annual_cost, v);
+            v
+        })
+        .collect();
+
+    // Coverage at each standard, and assignment.
+    let reach_within = |a: usize, limit: f64| {
+        data.reach[a]
+            .iter()
+            .filter(move |&&(_, d)| d <= limit)
+            .map(|&(j, _)| j)
+    };
+    let mut z: Vec<Vec<Option<good_lp::Variable>>> = Vec::new();
+    for _ in &data.standards {
+        z.push(vec![None; n_set]);
+    }
+    let mut x: Vec<Vec<(usize, f64, good_lp::Variable)>> = vec![Vec::new(); n_set];
+    let mut site_load: Vec<Expression> = vec![Expression::default(); sites.len()];
+    let want_assignment =
+        capacity_mode || travel_weight > 0.0 || sites.iter().any(|s| s.cost_per_unit > 0.0);
+    let standard = service.standard_minutes;
+    for a in 0..n_set {
+        let w = data.demand[a];
+        if w <= 0.0 {
+            continue;
+        }
+        if want_assignment {
+            let limit = service.assign_limit();
+            for (j, d) in data.reach[a].iter().copied().filter(|&(_, d)| d <= limit) {
+                let v = milp.add(variable().min(0).max(1));
+                milp.constrain((Expression::from(v) - y[j]).leq(0));
+                money.add_mul(w * sites[j].cost_per_unit, v);
+                travel.add_mul(w * d, v);
+                site_load[j].add_mul(w, v);
+                x[a].push((j, d, v));
+            }
+        }
+        for (si, &m) in data.standards.iter().enumerate() {
+            let zv = milp.add(variable().min(0).max(1));
+            let mut rhs = Expression::default();
+            if capacity_mode {
+                for &(_, d, v) in &x[a] {
+                    if d <= m {
+                        rhs.add_mul(1.0, v);
+                    }
+                }
+            } else {
+                for j in reach_within(a, m) {
+                    rhs.add_mul(1.0, y[j]);
+                }
+            }
+            milp.constrain((Expression::from(zv) - rhs).leq(0));
+            z[si][a] = Some(zv);
+        }
+        let z_std = z[0][a].unwrap_or_else(|| unreachable!("standard coverage variable"));
+        if capacity_mode {
+            // Every unit of demand gets a seat within the assignment limit.
+            let seated: Expression = x[a].iter().map(|&(_, _, v)| v).sum();
+            milp.constrain(seated.eq(1));
+        } else if want_assignment {
+            // Assignment follows coverage at the standard; uncovered demand counts as a trip
+            // twice the standard in the travel tie-break, so more cover is preferred.
+            let assigned: Expression = x[a]
+                .iter()
+                .filter(|&&(_, d, _)| d <= standard)
+                .map(|&(_, _, v)| v)
+                .sum();
+            let beyond: Expression = x[a]
+                .iter()
+                .filter(|&&(_, d, _)| d > standard)
+                .map(|&(_, _, v)| v)
+                .sum();
+            milp.constrain((assigned - z_std).eq(0));
+            milp.constrain(beyond.eq(0));
+            travel.add_mul(-w * 2.0 * standard, z_std);
+            travel += w * 2.0 * standard;
+        }
+    }
+
+    // Open before close: closing an existing site needs its catchment covered elsewhere.
+    if service.open_before_close {
+        for (a, j) in catchments(data) {
+            if let Some(zv) = z[0][a] {
+                milp.constrain((Expression::from(zv) + y[j]).geq(1));
+            }
+        }
+    }
+
+    // Capacities.
+    if capacity_mode {
+        for (j, s) in sites.iter().enumerate() {
+            if let Some(cap) = s.capacity {
+                let mut limit = cap * y[j];
+                if let Some(&ev) = e.get(&j) {
+                    limit += ev;
+                }
+                milp.constrain((site_load[j].clone() - limit).leq(0));
+            }
+        }
+    }
+
+    // Island cover (a fixed site on the island or a roving team).
+    let mut u: HashMap<usize, good_lp::Variable> = HashMap::new();
+    if data.targets.iter().any(|t| t.measure == Measure::Islands) {
+        for &k in &ctx.inhabited_islands {
+            let v = milp.add(variable().min(0).max(1));
+            let mut rhs: Expression = (0..sites.len())
+                .filter(|&j| sites[j].island == k)
+                .map(|j| y[j])
+                .sum();
+            for (mi, m) in data.mobile_options.iter().enumerate() {
+                if m.island == k {
+                    rhs.add_mul(1.0, mobile[mi]);
+                }
+            }
+            milp.constrain((Expression::from(v) - rhs).leq(0));
+            u.insert(k, v);
+        }
+    }
+
+    // Targets.
+    for t in &data.targets {
+        if t.measure == Measure::Islands {
+            let got: Expression = u.values().copied().sum();
+            let need = t.share * ctx.inhabited_islands.len() as f64;
+            milp.constrain(got.geq(need - 1e-9));
+            continue;
+        }
+        let m = t.minutes.unwrap_or(standard);
+        let si = data
+            .standards
+            .iter()
+            .position(|&s| s == m)
+            .unwrap_or_else(|| unreachable!("standards include every target"));
+        let mut got = Expression::default();
+        let mut total = 0.0;
+        for (&i, zv) in ctx.settlements.iter().zip(&z[si]) {
+            let v = measure_weight(ctx, service, t.measure, i);
+            total += v;
+            if let Some(zv) = zv {
+                got.add_mul(v, *zv);
+            }
+        }
+        milp.constrain(got.geq(t.share * total - 1e-9 * total.max(1.0)));
+    }
+
+    // Every community leader hosts a site of each `per_leader` level.
+    for level in service.levels.iter().filter(|l| l.per_leader) {
+        for &l in &hier.leaders {
+            if !tier_allows(ctx, hier, Some(level), l) {
+                continue;
+            }
+            let here: Expression = (0..sites.len())
+                .filter(|&j| {
+                    sites[j].island == l && sites[j].level == level.level && sites[j].allowed
+                })
+                .map(|j| y[j])
+                .sum();
+            milp.constrain(here.geq(1));
+        }
+    }
+
+    // Hub and spoke: a supplied site needs an open supplier within the supply time.
+    for (&j, from) in &data.suppliers {
+        let rhs: Expression = from.iter().map(|&c| y[c]).sum();
+        milp.constrain((Expression::from(y[j]) - rhs).leq(0));
+    }
+
+    let variables = milp.variable_count();
+    milp.objective = money.clone() + travel_weight * travel.clone() + closing_constant;
+    let constraints = milp.constraints.len();
+    let res = milp.solve(time_limit)?;
+    if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+        eprintln!(
+            "[plan] service {}: {} sites, {variables} variables, {constraints} constraints, {} in {:.2} s",
+            service.name,
+            sites.len(),
+            match &res {
+                Some(r) => format!(
+                    "objective {:.1} bound {:.1} {:?}",
+                    r.objective, r.bound, r.status
+                ),
+                None => "infeasible".to_string(),
+            },
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let Some(res) = res else {
+        return Ok(None);
+    };
+    Ok(Some(extract(
+        ctx, data, &res, &y, &e, &mobile, &x, variables, started,
+    )))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn extract(
+    ctx: &Context,
+    data: &ServiceData,
+    res: &MilpResult,
+    y: &[good_lp::Variable],
+    e: &HashMap<usize, good_lp::Variable>,
+    mobile: &[good_lp::Variable],
+    x: &[Vec<(usize, f64, good_lp::Variable)>],
+    variables: usize,
+    started: std::time::Instant,
+) -> ServicePlan {
+    let service = data.service;
+    let sites = &data.sites;
+    let open: Vec<bool> = y.iter().map(|&v| res.value(v) > 0.5).collect();
+    let expansion: Vec<f64> = (0..sites.len())
+        .map(|j| e.get(&j).map_or(0.0, |&v| res.value(v).max(0.0)))
+        .collect();
+    let mobile_used: Vec<MobileVisit> = data
+        .mobile_options
+        .iter()
+        .zip(mobile)
+        .filter(|(_, v)| res.value(**v) > 0.5)
+        .map(|(m, _)| m.clone())
+        .collect();
+    let mobile_islands: BTreeSet<usize> = mobile_used.iter().map(|m| m.island).collect();
+    let capacity_mode = service.assign == Assign::Capacity;
+    let standard = service.standard_minutes;
+
+    let mut load = vec![0.0; sites.len()];
+    let mut flows = Vec::new();
+    let mut settlements = Vec::with_capacity(ctx.settlements.len());
+    let mut per_unit = 0.0;
+    for (a, &i) in ctx.settlements.iter().enumerate() {
+        let w = data.demand[a];
+        let island = ctx.ds.settlements[i].island;
+        let nearest_open = data.reach[a]
+            .iter()
+            .filter(|&&(j, _)| open[j])
+            .min_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)))
+            .copied();
+        let (site, minutes, covered) = if capacity_mode {
+            let mut shares: Vec<(usize, f64, f64)> = x[a]
+                .iter()
+                .map(|&(j, d, v)| (j, d, res.value(v).clamp(0.0, 1.0)))
+                .filter(|&(_, _, s)| s > 1e-9)
+                .collect();
+            shares.sort_by(|p, q| q.2.total_cmp(&p.2).then(p.0.cmp(&q.0)));
+            let mut covered = 0.0;
+            for &(j, d, s) in &shares {
+                load[j] += w * s;
+                per_unit += w * s * sites[j].cost_per_unit;
+                flows.push((a, j, s));
+                if d <= standard {
+                    covered += s;
+                }
+            }
+            let main = shares.first().map(|&(j, d, _)| (j, d));
+            (main.map(|m| m.0), main.map(|m| m.1), covered.min(1.0))
+        } else {
+            match nearest_open {
+                Some((j, d)) if w > 0.0 => {
+                    let covered = if d <= standard { 1.0 } else { 0.0 };
+                    if covered > 0.0 {
+                        load[j] += w;
+                        per_unit += w * sites[j].cost_per_unit;
+                        flows.push((a, j, 1.0));
+                    }
+                    (Some(j), Some(d), covered)
+                }
+                Some((j, d)) => (Some(j), Some(d), 0.0),
+                None => (None, None, 0.0),
+            }
+        };
+        settlements.push(SettlementService {
+            demand: w,
+            covered,
+            site,
+            minutes,
+            mobile: mobile_islands.contains(&island),
+        });
+    }
+
+    let mut costs = Costs::default();
+    for (j, s) in sites.iter().enumerate() {
+        if open[j] {
+            costs.running += s.annual_cost;
+            costs.opening += s.open_cost;
+            costs.expansion += expansion[j] * s.expand_cost_per_unit;
+        } else if s.is_existing() {
+            costs.closing += s.close_cost;
+        }
+    }
+    costs.per_unit = per_unit;
+    costs.mobile = mobile_used.iter().map(|m| m.annual_cost).sum();
+    costs.total = costs.running
+        + costs.opening
+        + costs.closing
+        + costs.expansion
+        + costs.per_unit
+        + costs.mobile;
+
+    let targets = data
+        .targets
+        .iter()
+        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, x, res))
+        .collect();
+    ServicePlan {
+        service: service.name.clone(),
+        label: service.label().to_string(),
+        standard_minutes: standard,
+        sites: sites.clone(),
+        open,
+        expansion,
+        load,
+        mobile: mobile_used,
+        settlements,
+        flows,
+        costs,
+        objective: res.objective,
+        bound: res.bound,
+        status: res.status,
+        seconds: started.elapsed().as_secs_f64(),
+        variables,
+        targets,
+    }
+}
+
+/// A target's achieved share, recomputed from the plan (not read off the model).
+#[allow(clippy::too_many_arguments)]
+fn evaluate_target(
+    ctx: &Context,
+    data: &ServiceData,
+    t: &Target,
+    open: &[bool],
+    mobile_islands: &BTreeSet<usize>,
+    x: &[Vec<(usize, f64, good_lp::Variable)>],
+    res: &MilpResult,
+) -> TargetResult {
+    let service = data.service;
+    let m = t.minutes.unwrap_or(service.standard_minutes);
+    let achieved = if t.measure == Measure::Islands {
+        let covered = ctx
+            .inhabited_islands
+            .iter()
+            .filter(|&&k| {
+                mobile_islands.contains(&k)
+                    || data
+                        .sites
+                        .iter()
+                        .enumerate()
+                        .any(|(j, s)| open[j] && s.island == k)
+            })
+            .count();
+        covered as f64 / ctx.inhabited_islands.len().max(1) as f64
+    } else {
+        let mut got = 0.0;
+        let mut total = 0.0;
+        for (a, &i) in ctx.settlements.iter().enumerate() {
+            let v = measure_weight(ctx, service, t.measure, i);
+            total += v;
+            let share = if service.assign == Assign::Capacity {
+                x[a].iter()
+                    .filter(|&&(_, d, _)| d <= m)
+                    .map(|&(_, _, v)| res.value(v).clamp(0.0, 1.0))
+                    .sum::<f64>()
+                    .min(1.0)
+            } else if data.reach[a].iter().any(|&(j, d)| open[j] && d <= m) {
+                1.0
+            } else {
+                0.0
+            };
+            got += v * share;
+        }
+        if total > 0.0 { got / total } else { 1.0 }
+    };
+    TargetResult {
+        name: t.name.clone(),
+        service: t.service.clone(),
+        measure: t.measure,
+        minutes: m,
+        required: t.share,
+        achieved,
+        met: achieved + 1e-9 >= t.share,
+    }
+}
+
+/// Builds a clear reason when a service's model is infeasible: targets beyond reach even with
+/// every allowed site open, demand with no site within the assignment limit, capacity short,
+/// a leader without a possible higher-level site.
+pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> String {
+    let service = data.service;
+    let sites = &data.sites;
+    let usable = |j: usize| sites[j].fixed != Some(false);
+    let mut reasons = Vec::new();
+    let name_of = |a: usize| {
+        let s = &ctx.ds.settlements[ctx.settlements[a]];
+        format!("`{}` {}", s.id, s.name)
+    };
+
+    for t in &data.targets {
+        let m = t.minutes.unwrap_or(service.standard_minutes);
+        if t.measure == Measure::Islands {
+            let mobile: BTreeSet<usize> = data.mobile_options.iter().map(|m| m.island).collect();
+            let bare: Vec<String> = ctx
+                .inhabited_islands
+                .iter()
+                .filter(|&&k| {
+                    !mobile.contains(&k)
+                        && !(0..sites.len()).any(|j| usable(j) && sites[j].island == k)
+                })
+                .map(|&k| format!("`{}`", ctx.ds.islands[k].id))
+                .collect();
+            let best = 1.0 - bare.len() as f64 / ctx.inhabited_islands.len().max(1) as f64;
+            if best + 1e-9 < t.share {
+                reasons.push(format!(
+                    "target \"{}\" needs {:.0}% of inhabited islands covered but at most {:.0}% can be: \
+                     no site may open and no roving team can reach {} (allow new sites on small islands, \
+                     or a longer mobile day)",
+                    t.name,
+                    t.share * 100.0,
+                    best * 100.0,
+                    bare.join(", ")
+                ));
+            }
+            continue;
+        }
+        let mut got = 0.0;
+        let mut total = 0.0;
+        let mut out = Vec::new();
+        for (a, &i) in ctx.settlements.iter().enumerate() {
+            let v = measure_weight(ctx, service, t.measure, i);
+            if v <= 0.0 {
+                continue;
+            }
+            total += v;
+            let nearest = data.reach[a]
+                .iter()
+                .filter(|&&(j, _)| usable(j))
+                .map(|&(_, d)| d)
+                .fold(f64::INFINITY, f64::min);
+            if nearest <= m {
+                got += v;
+            } else {
+                out.push((a, nearest));
+            }
+        }
+        let best = if total > 0.0 { got / total } else { 1.0 };
+        if best + 1e-9 < t.share {
+            let list: Vec<String> = out
+                .iter()
+                .take(12)
+                .map(|&(a, d)| {
+                    if d.is_finite() {
+                        format!("{} (nearest possible site {d:.0} min)", name_of(a))
+                    } else {
+                        format!("{} (no possible site reachable)", name_of(a))
+                    }
+                })
+                .collect();
+            reasons.push(format!(
+                "target \"{}\" needs {:.1}% but at most {:.1}% is reachable within {m} min with every \
+                 allowed site open; out of reach: {}{}",
+                t.name,
+                t.share * 100.0,
+                best * 100.0,
+                list.join(", "),
+                if out.len() > 12 { format!(" and {} more", out.len() - 12) } else { String::new() }
+            ));
+        }
+    }
+
+    if service.assign == Assign::Capacity {
+        let limit = service.assign_limit();
+        let stranded: Vec<String> = (0..ctx.settlements.len())
+            .filter(|&a| data.demand[a] > 0.0)
+            .filter(|&a| !data.reach[a].iter().any(|&(j, d)| usable(j) && d <= limit))
+            .map(name_of)
+            .collect();
+        if !stranded.is_empty() {
+            reasons.push(format!(
+                "{} settlement(s) have no possible {} site within assign_minutes = {limit}: {}",
+                stranded.len(),
+                service.name,
+                stranded.join(", ")
+            ));
+        }
+        let demand: f64 = data.demand.iter().sum();
+        let capacity: Option<f64> = (0..sites.len())
+            .filter(|&j| usable(j))
+            .map(|j| sites[j].capacity.map(|c| c + sites[j].expand_max))
+            .sum();
+        if let Some(cap) = capacity
+            && cap + 1e-9 < demand
+        {
+            reasons.push(format!(
+                "{} demand is {demand:.0} but all usable sites together seat {cap:.0} (expansion included)",
+                service.name
+            ));
+        }
+    }
+
+    for level in service.levels.iter().filter(|l| l.per_leader) {
+        for &l in &hier.leaders {
+            if !tier_allows(ctx, hier, Some(level), l) {
+                continue;
+            }
+            if !(0..sites.len())
+                .any(|j| sites[j].island == l && sites[j].level == level.level && sites[j].allowed)
+            {
+                reasons.push(format!(
+                    "leader island `{}` must host a {} but has none and new ones are not allowed",
+                    ctx.ds.islands[l].id,
+                    level.display_name()
+                ));
+            }
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push(format!(
+            "the {} targets, capacities, open-before-close rule and supply links cannot all hold \
+             together; each holds on its own — relax a target or allow new sites",
+            service.name
+        ));
+    }
+    format!("service `{}`: {}", service.name, reasons.join("; "))
+}

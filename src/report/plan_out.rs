@@ -1,0 +1,651 @@
+//! A plan's output folder: GeoJSON layers for QGIS and geojson.io, summary JSON and CSV.
+
+use crate::error::{Error, Result};
+use crate::io::geojson_bytes;
+use crate::plan::service::{PlanSite, SiteOrigin};
+use crate::plan::{Context, Plan, Status};
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue};
+use serde::Serialize;
+use std::path::Path;
+
+/// Service colours (simplestyle `marker-color`), stable by service order.
+const PALETTE: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+];
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn pos(p: geo::Point<f64>) -> Vec<f64> {
+    vec![round(p.x(), 6), round(p.y(), 6)]
+}
+
+fn feature(geometry: GeometryValue, props: Vec<(&str, JsonValue)>) -> Feature {
+    Feature {
+        geometry: Some(Geometry::new(geometry)),
+        properties: Some(
+            props
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<JsonObject>(),
+        ),
+        ..Default::default()
+    }
+}
+
+/// What the plan does with a site.
+pub fn site_status(site: &PlanSite, open: bool) -> Option<&'static str> {
+    match (site.origin, open) {
+        (SiteOrigin::Existing(_), true) => Some("kept"),
+        (SiteOrigin::Existing(_), false) => Some("closed"),
+        (_, true) => Some("new"),
+        (_, false) => None,
+    }
+}
+
+/// Per-service counts of the headline table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    pub service: String,
+    pub label: String,
+    pub new: usize,
+    pub kept: usize,
+    pub closed: usize,
+    pub expanded: usize,
+    pub mobile: usize,
+    pub cost: f64,
+    pub costs: crate::plan::service::Costs,
+    /// Share of the service's demand within its standard.
+    pub coverage: f64,
+    /// Demand-weighted mean minutes to the serving site (served demand only).
+    pub mean_minutes: Option<f64>,
+    pub objective: f64,
+    pub bound: f64,
+    pub gap: f64,
+    pub status: Status,
+    pub seconds: f64,
+    pub variables: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaderSummary {
+    pub island: String,
+    pub name: String,
+    pub tier: String,
+    pub parent: Option<String>,
+    pub members: Vec<String>,
+}
+
+/// The `summary.json` object (and what `plan --json` prints).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub scenario: String,
+    pub cost: f64,
+    pub budget: Option<f64>,
+    pub objective: f64,
+    pub bound: f64,
+    pub gap: f64,
+    pub status: Status,
+    pub seconds: f64,
+    pub targets: Vec<TargetRow>,
+    pub services: Vec<ServiceSummary>,
+    pub hierarchy: HierarchySummary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRow {
+    pub name: String,
+    pub service: String,
+    pub measure: crate::scenario::Measure,
+    pub minutes: f64,
+    pub required: f64,
+    pub achieved: f64,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HierarchySummary {
+    pub hub: String,
+    pub method: String,
+    pub mean_minutes_to_leader: f64,
+    pub leaders: Vec<LeaderSummary>,
+}
+
+fn gap(objective: f64, bound: f64) -> f64 {
+    let d = objective - bound;
+    if d <= 1e-9 * objective.abs().max(1.0) {
+        0.0
+    } else {
+        d / objective.abs().max(1e-9)
+    }
+}
+
+pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
+    let ds = ctx.ds;
+    let services = plan
+        .services
+        .iter()
+        .map(|s| {
+            let mut row = ServiceSummary {
+                service: s.service.clone(),
+                label: s.label.clone(),
+                new: 0,
+                kept: 0,
+                closed: 0,
+                expanded: 0,
+                mobile: s.mobile.len(),
+                cost: s.costs.total,
+                costs: s.costs.clone(),
+                coverage: 0.0,
+                mean_minutes: None,
+                objective: s.objective,
+                bound: s.bound,
+                gap: gap(s.objective, s.bound),
+                status: s.status,
+                seconds: s.seconds,
+                variables: s.variables,
+            };
+            for (j, site) in s.sites.iter().enumerate() {
+                match site_status(site, s.open[j]) {
+                    Some("new") => row.new += 1,
+                    Some("kept") => row.kept += 1,
+                    Some("closed") => row.closed += 1,
+                    _ => {}
+                }
+                if s.expansion[j] > 1e-6 {
+                    row.expanded += 1;
+                }
+            }
+            let demand: f64 = s.settlements.iter().map(|x| x.demand).sum();
+            let covered: f64 = s.settlements.iter().map(|x| x.demand * x.covered).sum();
+            row.coverage = if demand > 0.0 { covered / demand } else { 1.0 };
+            let (mut wm, mut w) = (0.0, 0.0);
+            for x in &s.settlements {
+                if let Some(m) = x.minutes.filter(|_| x.demand > 0.0) {
+                    wm += x.demand * m;
+                    w += x.demand;
+                }
+            }
+            row.mean_minutes = (w > 0.0).then(|| round(wm / w, 2));
+            row
+        })
+        .collect();
+    let h = &plan.hierarchy;
+    let tiers = &ctx.scenario.hierarchy.tiers;
+    let leaders = h
+        .leaders
+        .iter()
+        .map(|&l| LeaderSummary {
+            island: ds.islands[l].id.clone(),
+            name: ds.islands[l].name.clone(),
+            tier: tiers[h.tier[l]].name.clone(),
+            parent: h.parent[l].map(|p| ds.islands[p].id.clone()),
+            members: ctx
+                .inhabited_islands
+                .iter()
+                .filter(|&&k| h.leader[k] == Some(l))
+                .map(|&k| ds.islands[k].id.clone())
+                .collect(),
+        })
+        .collect();
+    PlanSummary {
+        scenario: plan.scenario.clone(),
+        cost: round(plan.cost, 2),
+        budget: plan.budget,
+        objective: round(plan.objective, 2),
+        bound: round(plan.bound, 2),
+        gap: plan.gap,
+        status: plan.status,
+        seconds: plan.seconds,
+        targets: plan
+            .targets
+            .iter()
+            .map(|t| TargetRow {
+                name: t.name.clone(),
+                service: t.service.clone(),
+                measure: t.measure,
+                minutes: t.minutes,
+                required: t.required,
+                achieved: round(t.achieved, 6),
+                met: t.met,
+            })
+            .collect(),
+        services,
+        hierarchy: HierarchySummary {
+            hub: ds.islands[ctx.hub].id.clone(),
+            method: h.method.clone(),
+            mean_minutes_to_leader: round(h.mean_minutes_to_leader, 2),
+            leaders,
+        },
+    }
+}
+
+fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
+    let ds = ctx.ds;
+    let mut out = Vec::new();
+    for (si, s) in plan.services.iter().enumerate() {
+        let color = PALETTE[si % PALETTE.len()];
+        for (j, site) in s.sites.iter().enumerate() {
+            let Some(status) = site_status(site, s.open[j]) else {
+                continue;
+            };
+            let capacity = site.capacity.map(|c| round(c + s.expansion[j], 1));
+            out.push(feature(
+                GeometryValue::new_point(pos(site.location)),
+                vec![
+                    ("id", site.id.clone().into()),
+                    ("name", site.name.clone().into()),
+                    ("service", s.service.clone().into()),
+                    ("level", site.level.into()),
+                    ("level_name", site.level_name.clone().into()),
+                    ("status", status.into()),
+                    ("island", ds.islands[site.island].id.clone().into()),
+                    ("load", round(s.load[j], 1).into()),
+                    (
+                        "capacity",
+                        capacity.map_or(JsonValue::Null, JsonValue::from),
+                    ),
+                    ("expansion", round(s.expansion[j], 1).into()),
+                    (
+                        "annual_cost",
+                        round(site.annual_cost + site.open_cost, 0).into(),
+                    ),
+                    (
+                        "marker-color",
+                        if status == "closed" { "#7f7f7f" } else { color }.into(),
+                    ),
+                    (
+                        "marker-symbol",
+                        match status {
+                            "new" => "star",
+                            "closed" => "cross",
+                            _ => "circle",
+                        }
+                        .into(),
+                    ),
+                    (
+                        "marker-size",
+                        if site.level >= 2 { "large" } else { "medium" }.into(),
+                    ),
+                ],
+            ));
+        }
+        for m in &s.mobile {
+            let Some(c) = ctx.centre[m.island] else {
+                continue;
+            };
+            out.push(feature(
+                GeometryValue::new_point(pos(ds.settlements[c].location)),
+                vec![
+                    (
+                        "id",
+                        format!("mobile-{}-{}", s.service, ds.islands[m.island].id).into(),
+                    ),
+                    (
+                        "name",
+                        format!("roving {} from {}", s.label, ds.islands[m.base].name).into(),
+                    ),
+                    ("service", s.service.clone().into()),
+                    ("level", 1.into()),
+                    ("level_name", "roving team".into()),
+                    ("status", "mobile".into()),
+                    ("island", ds.islands[m.island].id.clone().into()),
+                    ("base", ds.islands[m.base].id.clone().into()),
+                    (
+                        "load",
+                        round(ctx.island_population[m.island] as f64, 0).into(),
+                    ),
+                    ("capacity", JsonValue::Null),
+                    ("one_way_minutes", round(m.one_way_minutes, 1).into()),
+                    ("annual_cost", round(m.annual_cost, 0).into()),
+                    ("marker-color", color.into()),
+                    ("marker-symbol", "ferry".into()),
+                    ("marker-size", "medium".into()),
+                ],
+            ));
+        }
+    }
+    FeatureCollection::new(out)
+}
+
+fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
+    let ds = ctx.ds;
+    let h = &plan.hierarchy;
+    let mut out = Vec::new();
+    for (a, &i) in ctx.settlements.iter().enumerate() {
+        let s = &ds.settlements[i];
+        let mut props: Vec<(String, JsonValue)> = vec![
+            ("id".into(), s.id.clone().into()),
+            ("name".into(), s.name.clone().into()),
+            ("island".into(), ds.islands[s.island].id.clone().into()),
+            (
+                "community".into(),
+                h.leader[s.island].map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into()),
+            ),
+            ("population".into(), s.population.into()),
+            ("children".into(), s.children.into()),
+            ("elderly".into(), s.elderly.into()),
+        ];
+        let mut all_covered = true;
+        for sp in &plan.services {
+            let x = &sp.settlements[a];
+            let n = &sp.service;
+            all_covered &= x.demand <= 0.0 || x.covered >= 1.0 - 1e-9;
+            props.push((format!("{n}_covered"), round(x.covered, 4).into()));
+            props.push((
+                format!("{n}_minutes"),
+                x.minutes.map_or(JsonValue::Null, |m| round(m, 1).into()),
+            ));
+            props.push((
+                format!("{n}_facility"),
+                x.site
+                    .map_or(JsonValue::Null, |j| sp.sites[j].id.clone().into()),
+            ));
+            props.push((format!("{n}_mobile"), x.mobile.into()));
+        }
+        props.push((
+            "marker-color".into(),
+            if all_covered { "#2ca02c" } else { "#d62728" }.into(),
+        ));
+        props.push(("marker-size".into(), "small".into()));
+        out.push(Feature {
+            geometry: Some(Geometry::new(GeometryValue::new_point(pos(s.location)))),
+            properties: Some(props.into_iter().collect()),
+            ..Default::default()
+        });
+    }
+    FeatureCollection::new(out)
+}
+
+fn assignments(ctx: &Context, plan: &Plan) -> FeatureCollection {
+    let ds = ctx.ds;
+    let mut out = Vec::new();
+    for (si, sp) in plan.services.iter().enumerate() {
+        for &(a, j, share) in &sp.flows {
+            let s = &ds.settlements[ctx.settlements[a]];
+            let site = &sp.sites[j];
+            let minutes = sp.settlements[a]
+                .site
+                .filter(|&m| m == j)
+                .and(sp.settlements[a].minutes);
+            out.push(feature(
+                GeometryValue::new_line_string(vec![pos(s.location), pos(site.location)]),
+                vec![
+                    ("service", sp.service.clone().into()),
+                    ("settlement", s.id.clone().into()),
+                    ("facility", site.id.clone().into()),
+                    ("share", round(share, 4).into()),
+                    ("demand", round(sp.settlements[a].demand * share, 1).into()),
+                    (
+                        "minutes",
+                        minutes.map_or(JsonValue::Null, |m| round(m, 1).into()),
+                    ),
+                    ("stroke", PALETTE[si % PALETTE.len()].into()),
+                    ("stroke-width", 1.into()),
+                    ("stroke-opacity", 0.6.into()),
+                ],
+            ));
+        }
+    }
+    FeatureCollection::new(out)
+}
+
+/// Tier colours for island fills, hub first.
+const TIER_FILL: [&str; 4] = ["#fdae61", "#fee08b", "#e6f598", "#d9d9d9"];
+
+fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
+    use geo::Winding;
+    let ds = ctx.ds;
+    let h = &plan.hierarchy;
+    let tiers = &ctx.scenario.hierarchy.tiers;
+    let last = tiers.len() - 1;
+    let mut out = Vec::new();
+    for (k, island) in ds.islands.iter().enumerate() {
+        let polygons: Vec<Vec<Vec<Vec<f64>>>> = island
+            .geometry
+            .0
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                p.exterior_mut(|r| r.make_ccw_winding());
+                p.interiors_mut(|rs| rs.iter_mut().for_each(|r| r.make_cw_winding()));
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.points().map(pos).collect())
+                    .collect()
+            })
+            .collect();
+        let geometry = if polygons.len() == 1 {
+            GeometryValue::new_polygon(polygons.into_iter().next().unwrap_or_default())
+        } else {
+            GeometryValue::new_multi_polygon(polygons)
+        };
+        let tier = if island.external {
+            "external".to_string()
+        } else {
+            tiers[h.tier[k]].name.clone()
+        };
+        let fill = if island.external {
+            "#f0f0f0"
+        } else if h.tier[k] == last {
+            TIER_FILL[3]
+        } else {
+            TIER_FILL[h.tier[k].min(2)]
+        };
+        out.push(feature(
+            geometry,
+            vec![
+                ("id", island.id.clone().into()),
+                ("name", island.name.clone().into()),
+                ("tier", tier.into()),
+                (
+                    "community",
+                    h.leader[k].map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into()),
+                ),
+                (
+                    "parent",
+                    h.parent[k].map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into()),
+                ),
+                (
+                    "minutes_to_leader",
+                    h.minutes_to_leader[k].map_or(JsonValue::Null, |m| round(m, 1).into()),
+                ),
+                ("population", ctx.island_population[k].into()),
+                ("fill", fill.into()),
+                ("fill-opacity", 0.6.into()),
+                ("stroke", "#555555".into()),
+                ("stroke-width", 1.into()),
+            ],
+        ));
+    }
+    FeatureCollection::new(out)
+}
+
+fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record([
+        "service",
+        "new",
+        "kept",
+        "closed",
+        "expanded",
+        "mobile",
+        "running_cny",
+        "opening_cny",
+        "closing_cny",
+        "expansion_cny",
+        "per_unit_cny",
+        "mobile_cny",
+        "total_cny",
+        "coverage",
+        "mean_minutes",
+        "gap",
+        "status",
+        "seconds",
+    ])
+    .map_err(to_err)?;
+    for s in &summary.services {
+        w.write_record([
+            s.service.clone(),
+            s.new.to_string(),
+            s.kept.to_string(),
+            s.closed.to_string(),
+            s.expanded.to_string(),
+            s.mobile.to_string(),
+            format!("{:.0}", s.costs.running),
+            format!("{:.0}", s.costs.opening),
+            format!("{:.0}", s.costs.closing),
+            format!("{:.0}", s.costs.expansion),
+            format!("{:.0}", s.costs.per_unit),
+            format!("{:.0}", s.costs.mobile),
+            format!("{:.0}", s.cost),
+            format!("{:.4}", s.coverage),
+            s.mean_minutes.map_or(String::new(), |m| format!("{m:.1}")),
+            format!("{:.6}", s.gap),
+            s.status.as_str().to_string(),
+            format!("{:.3}", s.seconds),
+        ])
+        .map_err(to_err)?;
+    }
+    w.write_record([
+        "TOTAL".to_string(),
+        summary
+            .services
+            .iter()
+            .map(|s| s.new)
+            .sum::<usize>()
+            .to_string(),
+        summary
+            .services
+            .iter()
+            .map(|s| s.kept)
+            .sum::<usize>()
+            .to_string(),
+        summary
+            .services
+            .iter()
+            .map(|s| s.closed)
+            .sum::<usize>()
+            .to_string(),
+        summary
+            .services
+            .iter()
+            .map(|s| s.expanded)
+            .sum::<usize>()
+            .to_string(),
+        summary
+            .services
+            .iter()
+            .map(|s| s.mobile)
+            .sum::<usize>()
+            .to_string(),
+        format!(
+            "{:.0}",
+            summary
+                .services
+                .iter()
+                .map(|s| s.costs.running)
+                .sum::<f64>()
+        ),
+        format!(
+            "{:.0}",
+            summary
+                .services
+                .iter()
+                .map(|s| s.costs.opening)
+                .sum::<f64>()
+        ),
+        format!(
+            "{:.0}",
+            summary
+                .services
+                .iter()
+                .map(|s| s.costs.closing)
+                .sum::<f64>()
+        ),
+        format!(
+            "{:.0}",
+            summary
+                .services
+                .iter()
+                .map(|s| s.costs.expansion)
+                .sum::<f64>()
+        ),
+        format!(
+            "{:.0}",
+            summary
+                .services
+                .iter()
+                .map(|s| s.costs.per_unit)
+                .sum::<f64>()
+        ),
+        format!(
+            "{:.0}",
+            summary.services.iter().map(|s| s.costs.mobile).sum::<f64>()
+        ),
+        format!("{:.0}", summary.cost),
+        String::new(),
+        String::new(),
+        format!("{:.6}", summary.gap),
+        summary.status.as_str().to_string(),
+        format!("{:.3}", summary.seconds),
+    ])
+    .map_err(to_err)?;
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+fn targets_csv(summary: &PlanSummary) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record([
+        "target", "service", "measure", "minutes", "required", "achieved", "met",
+    ])
+    .map_err(to_err)?;
+    for t in &summary.targets {
+        w.write_record([
+            t.name.clone(),
+            t.service.clone(),
+            format!("{:?}", t.measure).to_lowercase(),
+            format!("{}", t.minutes),
+            format!("{:.4}", t.required),
+            format!("{:.4}", t.achieved),
+            t.met.to_string(),
+        ])
+        .map_err(to_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+/// Writes the plan folder atomically; an earlier plan folder at `out` is replaced.
+pub fn write_plan(ctx: &Context, plan: &Plan, summary: &PlanSummary, out: &Path) -> Result<()> {
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("facilities.geojson", geojson_bytes(&facilities(ctx, plan))),
+        (
+            "settlements.geojson",
+            geojson_bytes(&settlements(ctx, plan)),
+        ),
+        (
+            "assignments.geojson",
+            geojson_bytes(&assignments(ctx, plan)),
+        ),
+        ("islands.geojson", geojson_bytes(&islands(ctx, plan))),
+        (
+            "summary.json",
+            serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?,
+        ),
+        ("summary.csv", csv_summary(summary)?),
+        ("targets.csv", targets_csv(summary)?),
+    ];
+    crate::io::replace_dir_atomic(out, "summary.json", |tmp| {
+        for (name, bytes) in &files {
+            let path = tmp.join(name);
+            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    })
+}
