@@ -33,7 +33,11 @@ fn network_and_matrix(c: &mut Criterion) {
     ] {
         let ds = dataset(islands, settlements);
         group.sample_size(samples);
-        group.measurement_time(Duration::from_secs(if settlements >= 100_000 { 60 } else { 10 }));
+        group.measurement_time(Duration::from_secs(if settlements >= 100_000 {
+            60
+        } else {
+            10
+        }));
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

@@ -52,7 +52,10 @@ fn daishan_settlements_carry_all_87_official_codes() {
         .filter_map(|f| f["properties"]["id"].as_str())
         .collect();
     assert_eq!(ids.len(), 87);
-    assert!(ids.iter().all(|id| id.len() == 12 && id.starts_with("330921")));
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 12 && id.starts_with("330921"))
+    );
     let communities = v["features"]
         .as_array()
         .expect("features")
@@ -91,7 +94,10 @@ fn validate_reports_every_problem_and_exits_2() {
     let out = run(&["validate", d]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("settlements.geojson feature 0 (id a1) field `population`"), "{text}");
+    assert!(
+        text.contains("settlements.geojson feature 0 (id a1) field `population`"),
+        "{text}"
+    );
     // Commands that need valid data refuse it with exit 2 and the reasons on stderr.
     let out = run(&["network", d]);
     assert_eq!(out.status.code(), Some(2));
@@ -110,13 +116,21 @@ fn network_json_reports_every_inhabited_daishan_island_reaching_the_hub() {
         "--geojson",
         gj.to_str().expect("utf8"),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_of(&out);
     for key in ["nodes", "edges", "components"] {
         assert!(v[key].as_u64().is_some_and(|n| n > 0), "{key}");
     }
     assert_eq!(v["components"], 1);
-    assert_eq!(v["unreachable_settlements"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        v["unreachable_settlements"].as_array().map(Vec::len),
+        Some(0)
+    );
     let islands = v["islands"].as_array().expect("islands");
     let inhabited: Vec<&Value> = islands
         .iter()
@@ -148,7 +162,10 @@ fn network_json_reports_every_inhabited_daishan_island_reaching_the_hub() {
         .as_u64()
         .expect("routes");
     assert_eq!(lines as u64, routes);
-    assert_eq!(fc.features.len() as u64, routes + v["nodes"].as_u64().expect("nodes"));
+    assert_eq!(
+        fc.features.len() as u64,
+        routes + v["nodes"].as_u64().expect("nodes")
+    );
 }
 
 #[test]
@@ -167,7 +184,12 @@ fn generate_is_deterministic_and_valid() {
             "-o",
             out_dir.to_str().expect("utf8"),
         ]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out_dir
     };
     let a = make("a", "5");

@@ -25,7 +25,11 @@ fn fixture(file: &str) -> Vec<u8> {
 fn load_with(file: &str, bytes: &[u8]) -> bool {
     let dir = tempfile::tempdir().expect("tempdir");
     for f in FILES {
-        let content = if f == file { bytes.to_vec() } else { fixture(f) };
+        let content = if f == file {
+            bytes.to_vec()
+        } else {
+            fixture(f)
+        };
         std::fs::write(dir.path().join(f), content).expect("write");
     }
     let v = DataSet::validate(dir.path());

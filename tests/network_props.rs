@@ -5,7 +5,6 @@ use archiplan::layers::{DataSet, RouteMode};
 use archiplan::network::{LegKind, Network};
 use archiplan::synth::{SynthParams, generate};
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
 
 fn synth(islands: usize, settlements: usize, seed: u64) -> DataSet {
@@ -139,8 +138,16 @@ fn bridge_only_pair_on_the_micro_fixture_has_no_wait() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/micro");
     let (ds, _) = DataSet::load(dir).expect("micro");
     let net = Network::build(&ds);
-    let a1 = ds.settlements.iter().position(|s| s.id == "a1").expect("a1");
-    let d1 = ds.settlements.iter().position(|s| s.id == "d1").expect("d1");
+    let a1 = ds
+        .settlements
+        .iter()
+        .position(|s| s.id == "a1")
+        .expect("a1");
+    let d1 = ds
+        .settlements
+        .iter()
+        .position(|s| s.id == "d1")
+        .expect("d1");
     let tt = net.travel_times(
         &[net.settlement_nodes[a1]],
         &[net.settlement_nodes[d1]],

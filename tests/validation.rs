@@ -58,7 +58,11 @@ impl Case {
 }
 
 fn find<'a>(v: &'a Validation, code: &str) -> Vec<&'a Diagnostic> {
-    v.diagnostics.all().iter().filter(|d| d.code == code).collect()
+    v.diagnostics
+        .all()
+        .iter()
+        .filter(|d| d.code == code)
+        .collect()
 }
 
 /// Asserts an error with this code at this file/feature/field, and returns it.
@@ -96,8 +100,8 @@ fn assert_error(
 fn assert_warning(v: &Validation, code: &str, file: &str, feature: usize) -> Diagnostic {
     find(v, code)
         .into_iter()
-        .cloned()
         .find(|d| d.severity == Severity::Warning && d.file == file && d.feature == Some(feature))
+        .cloned()
         .unwrap_or_else(|| panic!("expected warning {code} in {file} feature {feature}"))
 }
 
@@ -110,11 +114,7 @@ const FAC: &str = "facilities.geojson";
 #[test]
 fn the_micro_fixture_is_valid() {
     let v = Case::new().validate();
-    assert!(
-        !v.diagnostics.has_errors(),
-        "{:?}",
-        v.diagnostics.all()
-    );
+    assert!(!v.diagnostics.has_errors(), "{:?}", v.diagnostics.all());
     assert_eq!(v.diagnostics.all().len(), 0, "no warnings either");
     assert_eq!(v.counts.settlements, 5);
     assert_eq!(v.population, 11_000);
@@ -158,8 +158,17 @@ fn json_that_is_not_geojson() {
     let c = Case::new();
     c.write_raw(I, "[1, 2, 3]");
     assert_error(&c.validate(), "not-geojson", I, None, None);
-    c.write_raw(I, r#"{"type": "Feature", "geometry": null, "properties": {}}"#);
-    assert_error(&c.validate(), "not-feature-collection", I, None, Some("type"));
+    c.write_raw(
+        I,
+        r#"{"type": "Feature", "geometry": null, "properties": {}}"#,
+    );
+    assert_error(
+        &c.validate(),
+        "not-feature-collection",
+        I,
+        None,
+        Some("type"),
+    );
     c.write_raw(I, r#"{"type": "FeatureCollection"}"#);
     assert_error(&c.validate(), "not-geojson", I, None, Some("features"));
 }
@@ -174,10 +183,20 @@ fn a_feature_that_is_not_a_feature() {
 #[test]
 fn wrong_geometry_type() {
     let c = Case::new();
-    c.edit(S, |v| {
-        v["features"][1]["geometry"] = json!({"type": "LineString", "coordinates": [[122.0, 30.0], [122.01, 30.01]]})
-    });
-    let d = assert_error(&c.validate(), "wrong-geometry", S, Some(1), Some("geometry"));
+    c.edit(
+        S,
+        |v| {
+            v["features"][1]["geometry"] =
+                json!({"type": "LineString", "coordinates": [[122.0, 30.0], [122.01, 30.01]]})
+        },
+    );
+    let d = assert_error(
+        &c.validate(),
+        "wrong-geometry",
+        S,
+        Some(1),
+        Some("geometry"),
+    );
     assert!(d.message.contains("LineString") && d.message.contains("Point"));
     assert_eq!(d.id.as_deref(), Some("a2"));
 }
@@ -186,7 +205,13 @@ fn wrong_geometry_type() {
 fn missing_geometry() {
     let c = Case::new();
     c.edit(FAC, |v| v["features"][0]["geometry"] = Value::Null);
-    assert_error(&c.validate(), "missing-geometry", FAC, Some(0), Some("geometry"));
+    assert_error(
+        &c.validate(),
+        "missing-geometry",
+        FAC,
+        Some(0),
+        Some("geometry"),
+    );
 }
 
 #[test]
@@ -208,11 +233,25 @@ fn self_intersecting_polygon() {
     // A bow tie: the ring crosses itself.
     c.edit(I, |v| {
         v["features"][3]["geometry"]["coordinates"] = json!([[
-            [122.20, 30.10], [122.21, 30.11], [122.21, 30.10], [122.20, 30.11], [122.20, 30.10]
+            [122.20, 30.10],
+            [122.21, 30.11],
+            [122.21, 30.10],
+            [122.20, 30.11],
+            [122.20, 30.10]
         ]])
     });
-    let d = assert_error(&c.validate(), "invalid-polygon", I, Some(3), Some("geometry"));
-    assert!(d.message.contains("self-intersect") || d.message.contains("intersect"), "{}", d.message);
+    let d = assert_error(
+        &c.validate(),
+        "invalid-polygon",
+        I,
+        Some(3),
+        Some("geometry"),
+    );
+    assert!(
+        d.message.contains("self-intersect") || d.message.contains("intersect"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -222,7 +261,13 @@ fn ring_with_too_few_positions() {
         v["features"][3]["geometry"]["coordinates"] =
             json!([[[122.20, 30.10], [122.21, 30.11], [122.20, 30.10]]])
     });
-    assert_error(&c.validate(), "invalid-polygon", I, Some(3), Some("geometry"));
+    assert_error(
+        &c.validate(),
+        "invalid-polygon",
+        I,
+        Some(3),
+        Some("geometry"),
+    );
 }
 
 #[test]
@@ -242,16 +287,32 @@ fn clockwise_exterior_ring_is_a_warning() {
 #[test]
 fn coordinates_out_of_range() {
     let c = Case::new();
-    c.edit(S, |v| v["features"][0]["geometry"]["coordinates"] = json!([222.0, 30.0]));
-    let d = assert_error(&c.validate(), "bad-coordinates", S, Some(0), Some("geometry"));
+    c.edit(S, |v| {
+        v["features"][0]["geometry"]["coordinates"] = json!([222.0, 30.0])
+    });
+    let d = assert_error(
+        &c.validate(),
+        "bad-coordinates",
+        S,
+        Some(0),
+        Some("geometry"),
+    );
     assert!(d.message.contains("longitude"));
 }
 
 #[test]
 fn coordinates_swapped_out_of_range() {
     let c = Case::new();
-    c.edit(S, |v| v["features"][0]["geometry"]["coordinates"] = json!([30.02, 122.02]));
-    let d = assert_error(&c.validate(), "bad-coordinates", S, Some(0), Some("geometry"));
+    c.edit(S, |v| {
+        v["features"][0]["geometry"]["coordinates"] = json!([30.02, 122.02])
+    });
+    let d = assert_error(
+        &c.validate(),
+        "bad-coordinates",
+        S,
+        Some(0),
+        Some("geometry"),
+    );
     assert!(d.message.contains("swapped"), "{}", d.message);
 }
 
@@ -261,11 +322,24 @@ fn coordinates_swapped_within_range() {
     // the swapped point falls on an island.
     let c = Case::new();
     c.edit(I, |v| {
-        v["features"][1]["geometry"]["coordinates"] =
-            json!([[[20.0, 40.0], [20.1, 40.0], [20.1, 40.1], [20.0, 40.1], [20.0, 40.0]]])
+        v["features"][1]["geometry"]["coordinates"] = json!([[
+            [20.0, 40.0],
+            [20.1, 40.0],
+            [20.1, 40.1],
+            [20.0, 40.1],
+            [20.0, 40.0]
+        ]])
     });
-    c.edit(S, |v| v["features"][3]["geometry"]["coordinates"] = json!([40.05, 20.05]));
-    let d = assert_error(&c.validate(), "coordinates-swapped", S, Some(3), Some("geometry"));
+    c.edit(S, |v| {
+        v["features"][3]["geometry"]["coordinates"] = json!([40.05, 20.05])
+    });
+    let d = assert_error(
+        &c.validate(),
+        "coordinates-swapped",
+        S,
+        Some(3),
+        Some("geometry"),
+    );
     assert!(d.message.contains("beta"), "{}", d.message);
 }
 
@@ -318,38 +392,74 @@ fn integer_ids_are_read_as_text() {
 fn negative_population() {
     let c = Case::new();
     c.set(S, 2, "population", json!(-5));
-    assert_error(&c.validate(), "negative-count", S, Some(2), Some("population"));
+    assert_error(
+        &c.validate(),
+        "negative-count",
+        S,
+        Some(2),
+        Some("population"),
+    );
 }
 
 #[test]
 fn fractional_population() {
     let c = Case::new();
     c.set(S, 2, "population", json!(1200.5));
-    assert_error(&c.validate(), "fractional-count", S, Some(2), Some("population"));
+    assert_error(
+        &c.validate(),
+        "fractional-count",
+        S,
+        Some(2),
+        Some("population"),
+    );
 }
 
 #[test]
 fn non_numeric_population() {
     let c = Case::new();
     c.set(S, 2, "population", json!("about 1200"));
-    assert_error(&c.validate(), "not-a-number", S, Some(2), Some("population"));
+    assert_error(
+        &c.validate(),
+        "not-a-number",
+        S,
+        Some(2),
+        Some("population"),
+    );
     c.set(S, 2, "population", json!([1200]));
-    assert_error(&c.validate(), "not-a-number", S, Some(2), Some("population"));
+    assert_error(
+        &c.validate(),
+        "not-a-number",
+        S,
+        Some(2),
+        Some("population"),
+    );
 }
 
 #[test]
 fn children_and_elderly_exceed_population() {
     let c = Case::new();
     c.set(S, 3, "children", json!(300));
-    let d = assert_error(&c.validate(), "groups-exceed-population", S, Some(3), Some("children"));
-    assert!(d.message.contains("480") && d.message.contains("400"), "{}", d.message);
+    let d = assert_error(
+        &c.validate(),
+        "groups-exceed-population",
+        S,
+        Some(3),
+        Some("children"),
+    );
+    assert!(
+        d.message.contains("480") && d.message.contains("400"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn settlement_slightly_off_shore_is_a_warning() {
     let c = Case::new();
     // ~0.5 km south of Beta's southern coast (30.00).
-    c.edit(S, |v| v["features"][3]["geometry"]["coordinates"] = json!([122.165, 29.9955]));
+    c.edit(S, |v| {
+        v["features"][3]["geometry"]["coordinates"] = json!([122.165, 29.9955])
+    });
     let v = c.validate();
     assert!(!v.diagnostics.has_errors(), "{:?}", v.diagnostics.all());
     let w = assert_warning(&v, "outside-island", S, 3);
@@ -368,7 +478,13 @@ fn settlement_far_from_every_island_is_an_error() {
             .expect("props")
             .remove("island");
     });
-    let d = assert_error(&c.validate(), "outside-island", S, Some(4), Some("geometry"));
+    let d = assert_error(
+        &c.validate(),
+        "outside-island",
+        S,
+        Some(4),
+        Some("geometry"),
+    );
     assert!(d.message.contains("nearest island"), "{}", d.message);
 }
 
@@ -376,7 +492,13 @@ fn settlement_far_from_every_island_is_an_error() {
 fn settlement_far_from_its_declared_island() {
     let c = Case::new();
     c.set(S, 0, "island", json!("beta"));
-    let d = assert_error(&c.validate(), "outside-island", S, Some(0), Some("geometry"));
+    let d = assert_error(
+        &c.validate(),
+        "outside-island",
+        S,
+        Some(0),
+        Some("geometry"),
+    );
     assert!(d.message.contains("km outside its island `beta`"));
 }
 
@@ -526,7 +648,9 @@ fn facility_fields_are_checked() {
 #[test]
 fn port_in_the_open_sea() {
     let c = Case::new();
-    c.edit(P, |v| v["features"][0]["geometry"]["coordinates"] = json!([122.125, 30.2]));
+    c.edit(P, |v| {
+        v["features"][0]["geometry"]["coordinates"] = json!([122.125, 30.2])
+    });
     let v = c.validate();
     assert_error(&v, "outside-island", P, Some(0), Some("geometry"));
 }
