@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod dominance;
+pub mod evaluate;
 pub mod hierarchy;
 pub mod milp;
 pub mod service;

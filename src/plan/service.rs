@@ -151,7 +151,7 @@ pub fn demand_of(ctx: &Context, demand: Demand, i: usize) -> f64 {
     }
 }
 
-fn measure_weight(ctx: &Context, service: &Service, measure: Measure, i: usize) -> f64 {
+pub(crate) fn measure_weight(ctx: &Context, service: &Service, measure: Measure, i: usize) -> f64 {
     match measure {
         Measure::Villages => demand_of(ctx, Demand::Villages, i),
         Measure::Population => demand_of(ctx, Demand::Population, i),
@@ -159,7 +159,12 @@ fn measure_weight(ctx: &Context, service: &Service, measure: Measure, i: usize) 
     }
 }
 
-fn tier_allows(ctx: &Context, hier: &HierarchyPlan, level: Option<&Level>, island: usize) -> bool {
+pub(crate) fn tier_allows(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    level: Option<&Level>,
+    island: usize,
+) -> bool {
     let Some(level) = level else { return true };
     let Some(tiers) = &level.tiers else {
         return true;
@@ -444,7 +449,7 @@ fn reduce(
 /// Settlements each existing site serves today: (settlement position, site) where the site is
 /// the settlement's nearest existing site within the standard. Sites closed by a decision are
 /// left out (the planner has decided).
-fn catchments(data: &ServiceData) -> Vec<(usize, usize)> {
+pub(crate) fn catchments(data: &ServiceData) -> Vec<(usize, usize)> {
     let standard = data.service.standard_minutes;
     let mut out = Vec::new();
     for (a, row) in data.reach.iter().enumerate() {
@@ -534,8 +539,10 @@ pub fn solve(
     }
     let mut x: Vec<Vec<(usize, f64, good_lp::Variable)>> = vec![Vec::new(); n_set];
     let mut site_load: Vec<Expression> = vec![Expression::default(); sites.len()];
-    let want_assignment =
-        capacity_mode || travel_weight > 0.0 || sites.iter().any(|s| s.cost_per_unit > 0.0);
+    // Coverage services need assignment variables only to charge per-unit costs; their travel
+    // tie-break is settled after the solve by equal-cost swaps (see `tiebreak`), which keeps
+    // the cost objective whole-numbered and its optimum provable.
+    let want_assignment = capacity_mode || sites.iter().any(|s| s.cost_per_unit > 0.0);
     let standard = service.standard_minutes;
     for a in 0..n_set {
         let w = data.demand[a];
@@ -545,6 +552,9 @@ pub fn solve(
         if want_assignment {
             let limit = service.assign_limit();
             for (j, d) in data.reach[a].iter().copied().filter(|&(_, d)| d <= limit) {
+                if !capacity_mode && d > standard {
+                    continue;
+                }
                 let v = milp.add(variable().min(0).max(1));
                 milp.constrain((Expression::from(v) - y[j]).leq(0));
                 money.add_mul(w * sites[j].cost_per_unit, v);
@@ -576,22 +586,9 @@ pub fn solve(
             let seated: Expression = x[a].iter().map(|&(_, _, v)| v).sum();
             milp.constrain(seated.eq(1));
         } else if want_assignment {
-            // Assignment follows coverage at the standard; uncovered demand counts as a trip
-            // twice the standard in the travel tie-break, so more cover is preferred.
-            let assigned: Expression = x[a]
-                .iter()
-                .filter(|&&(_, d, _)| d <= standard)
-                .map(|&(_, _, v)| v)
-                .sum();
-            let beyond: Expression = x[a]
-                .iter()
-                .filter(|&&(_, d, _)| d > standard)
-                .map(|&(_, _, v)| v)
-                .sum();
+            // Covered demand is charged its per-unit cost at one serving site.
+            let assigned: Expression = x[a].iter().map(|&(_, _, v)| v).sum();
             milp.constrain((assigned - z_std).eq(0));
-            milp.constrain(beyond.eq(0));
-            travel.add_mul(-w * 2.0 * standard, z_std);
-            travel += w * 2.0 * standard;
         }
     }
 
@@ -685,8 +682,9 @@ pub fn solve(
     }
 
     let variables = milp.variable_count();
+    let travel_weight = if capacity_mode { travel_weight } else { 0.0 };
     milp.objective = money.clone() + travel_weight * travel.clone() + closing_constant;
-    let constraints = milp.constraints.len();
+    let constraints = milp.constraint_count();
     let res = milp.solve(time_limit)?;
     if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
         eprintln!(
@@ -706,8 +704,20 @@ pub fn solve(
     let Some(res) = res else {
         return Ok(None);
     };
+    let mut open: Vec<bool> = y.iter().map(|&v| res.value(v) > 0.5).collect();
+    let mobile_on: Vec<bool> = mobile.iter().map(|&v| res.value(v) > 0.5).collect();
+    if !capacity_mode {
+        super::evaluate::tiebreak(
+            ctx,
+            hier,
+            data,
+            &mut open,
+            &mobile_on,
+            std::time::Duration::from_secs(2),
+        );
+    }
     Ok(Some(extract(
-        ctx, data, &res, &y, &e, &mobile, &x, variables, started,
+        ctx, data, &res, open, &mobile_on, &e, &x, variables, started,
     )))
 }
 
@@ -716,24 +726,23 @@ fn extract(
     ctx: &Context,
     data: &ServiceData,
     res: &MilpResult,
-    y: &[good_lp::Variable],
+    open: Vec<bool>,
+    mobile_on: &[bool],
     e: &HashMap<usize, good_lp::Variable>,
-    mobile: &[good_lp::Variable],
     x: &[Vec<(usize, f64, good_lp::Variable)>],
     variables: usize,
     started: std::time::Instant,
 ) -> ServicePlan {
     let service = data.service;
     let sites = &data.sites;
-    let open: Vec<bool> = y.iter().map(|&v| res.value(v) > 0.5).collect();
     let expansion: Vec<f64> = (0..sites.len())
         .map(|j| e.get(&j).map_or(0.0, |&v| res.value(v).max(0.0)))
         .collect();
     let mobile_used: Vec<MobileVisit> = data
         .mobile_options
         .iter()
-        .zip(mobile)
-        .filter(|(_, v)| res.value(**v) > 0.5)
+        .zip(mobile_on)
+        .filter(|(_, on)| **on)
         .map(|(m, _)| m.clone())
         .collect();
     let mobile_islands: BTreeSet<usize> = mobile_used.iter().map(|m| m.island).collect();
