@@ -20,10 +20,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The objective equals the proven bound.
+    #[default]
     Optimal,
     /// The time limit ended the search; the incumbent, its bound and gap are reported.
     TimeLimit,
@@ -57,6 +58,14 @@ pub struct Milp {
     integer: Vec<bool>,
 }
 
+/// How a solve ended.
+pub enum Solved {
+    Plan(MilpResult),
+    Infeasible,
+    /// The time limit came before any feasible solution.
+    NoIncumbent,
+}
+
 pub struct MilpResult {
     values: Vec<f64>,
     order: HashMap<Variable, usize>,
@@ -69,6 +78,15 @@ pub struct MilpResult {
 impl MilpResult {
     pub fn value(&self, v: Variable) -> f64 {
         self.order.get(&v).map_or(0.0, |&i| self.values[i])
+    }
+
+    /// Value of an expression at the solution.
+    pub fn eval(&self, e: &Expression) -> f64 {
+        e.clone()
+            .linear_coefficients()
+            .map(|(v, c)| c * self.value(v))
+            .sum::<f64>()
+            + e.constant()
     }
 }
 
@@ -137,6 +155,23 @@ impl Milp {
 
     /// Solves with microlp; `Ok(None)` when the model is infeasible.
     pub fn solve(self, time_limit: Option<f64>) -> Result<Option<MilpResult>> {
+        match self.solve_within(time_limit, 0.0)? {
+            Solved::Plan(r) => Ok(Some(r)),
+            Solved::Infeasible => Ok(None),
+            Solved::NoIncumbent => Err(Error::Infeasible(
+                "the time limit ended the solve before any feasible plan was found; allow more \
+                 time (--time-limit)"
+                    .to_string(),
+            )),
+        }
+    }
+
+    /// Solves with microlp, telling apart infeasibility and a time limit hit before any
+    /// feasible solution was found.
+    ///
+    /// `mip_gap` > 0 stops the search once the incumbent is proven within that relative gap
+    /// (the result then reports the gap, not optimality).
+    pub fn solve_within(self, time_limit: Option<f64>, mip_gap: f64) -> Result<Solved> {
         let Milp {
             vars,
             objective,
@@ -160,22 +195,19 @@ impl Milp {
         }
         let mut opts = microlp::SolveOptions::default();
         opts.time_limit = time_limit.map(|t| Duration::from_secs_f64(t.max(0.01)));
+        opts.mip_gap = mip_gap;
         if let Some(g) = granule {
             opts.tolerances.prune_epsilon = 0.999 * g / scale;
         }
         let outcome = match model.as_inner().solve_with(opts) {
             Ok(o) => o,
-            Err(microlp::Error::Infeasible) => return Ok(None),
+            Err(microlp::Error::Infeasible) => return Ok(Solved::Infeasible),
             Err(e) => return Err(Error::Internal(format!("MILP solver failed: {e}"))),
         };
         let reason = outcome.termination_reason();
-        let solution = outcome.into_solution().map_err(|_| {
-            Error::Infeasible(
-                "the time limit ended the solve before any feasible plan was found; allow more \
-                 time (--time-limit)"
-                    .to_string(),
-            )
-        })?;
+        let Ok(solution) = outcome.into_solution() else {
+            return Ok(Solved::NoIncumbent);
+        };
         let values: Vec<f64> = solution.iter().map(|(_, x)| x).collect();
         let objective_value = solution.objective() * scale;
         let proven = matches!(reason, microlp::TerminationReason::ProvenOptimal);
@@ -199,7 +231,7 @@ impl Milp {
         } else {
             Status::TimeLimit
         };
-        Ok(Some(MilpResult {
+        Ok(Solved::Plan(MilpResult {
             values,
             order,
             objective: objective_value,

@@ -7,10 +7,12 @@
 //! bound and gap are the sums over services.
 
 pub mod context;
+pub mod decompose;
 pub mod dominance;
 pub mod evaluate;
 pub mod hierarchy;
 pub mod milp;
+pub mod model;
 pub mod service;
 
 pub use context::Context;

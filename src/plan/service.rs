@@ -9,12 +9,12 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::milp::{Milp, MilpResult, Status};
+use super::milp::Status;
+use super::model::ScopeSolution;
 use crate::error::Result;
 use crate::layers::FacilityStatus;
 use crate::scenario::{Assign, Demand, Level, Measure, Service, Target};
 use geo::Point;
-use good_lp::{Expression, variable};
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -128,6 +128,8 @@ pub struct ServicePlan {
     pub objective: f64,
     pub bound: f64,
     pub status: Status,
+    /// How the model was solved (one MILP, or components and target prices).
+    pub method: String,
     pub seconds: f64,
     pub variables: usize,
     pub targets: Vec<TargetResult>,
@@ -299,6 +301,14 @@ pub struct ServiceData<'c> {
     pub standards: Vec<f64>,
 }
 
+impl ServiceData<'_> {
+    /// Index into `standards` of a target's travel-time standard.
+    pub fn standard_index(&self, t: &Target) -> usize {
+        let m = t.minutes.unwrap_or(self.service.standard_minutes);
+        self.standards.iter().position(|&s| s == m).unwrap_or(0)
+    }
+}
+
 pub fn prepare<'c>(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -318,13 +328,56 @@ pub fn prepare<'c>(
         .map(|&i| ctx.settlement_node(i))
         .collect();
     let tt = ctx.net.travel_times(&sources, &site_nodes, reach_limit);
+    let max_standard = standards.iter().copied().fold(0.0, f64::max);
+    // Capacity services seat demand within the standard, or beyond it (boarding, up to
+    // `assign_minutes`) only on the community leader's island (or, when it has no site, the
+    // next leader up): pupils board in their community's centre, which also keeps
+    // communities independent for decomposition.
+    let capacity_mode = service.assign == Assign::Capacity;
+    // The boarding island of each community: its leader, or up the chain of leaders the first
+    // island with a usable site.
+    let usable_on = |k: usize| {
+        sites
+            .iter()
+            .any(|s| s.island == k && s.fixed != Some(false))
+    };
+    let boarding = |island: usize| {
+        let mut at = hier.leader[island];
+        while let Some(l) = at {
+            if usable_on(l) {
+                return Some(l);
+            }
+            at = hier.parent[l];
+        }
+        None
+    };
     let reach: Vec<Vec<(usize, f64)>> = (0..sources.len())
         .map(|a| {
+            let island = ctx.ds.settlements[ctx.settlements[a]].island;
+            let leader = boarding(island);
             let (cols, mins) = tt.row(a);
-            cols.iter()
+            let all = cols
+                .iter()
                 .zip(mins)
-                .map(|(&j, &d)| (j as usize, f64::from(d)))
-                .collect()
+                .map(|(&j, &d)| (j as usize, f64::from(d)));
+            if !capacity_mode {
+                return all.filter(|&(_, d)| d <= max_standard).collect();
+            }
+            // Seats at the nearest sites within the standard, or boarding at the nearest
+            // sites of the community centre (a planning rule that keeps models small).
+            let mut near: Vec<(usize, f64)> =
+                all.clone().filter(|&(_, d)| d <= max_standard).collect();
+            near.sort_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
+            near.truncate(service.nearest_sites);
+            let mut board: Vec<(usize, f64)> = all
+                .filter(|&(j, d)| Some(sites[j].island) == leader && d > max_standard)
+                .collect();
+            board.sort_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
+            board.truncate(service.boarding_sites);
+            near.extend(board);
+            near.sort_by_key(|p| p.0);
+            near.dedup_by_key(|p| p.0);
+            near
         })
         .collect();
     let demand = ctx
@@ -466,7 +519,9 @@ pub(crate) fn catchments(data: &ServiceData) -> Vec<(usize, usize)> {
     out
 }
 
-/// Builds and solves the service's MILP. `Ok(None)` = infeasible.
+/// Plans the service: one exact MILP when the model is small, otherwise independent
+/// components priced by Lagrangian multipliers on the shared targets (see [`super::decompose`]).
+/// `Ok(None)` = infeasible.
 pub fn solve(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -475,238 +530,19 @@ pub fn solve(
     time_limit: Option<f64>,
 ) -> Result<Option<ServicePlan>> {
     let started = std::time::Instant::now();
-    let service = data.service;
-    let sites = &data.sites;
-    let n_set = ctx.settlements.len();
-    let capacity_mode = service.assign == Assign::Capacity;
-    let mut milp = Milp::new();
-    let mut money = Expression::default();
-    let mut travel = Expression::default();
-
-    // Sites.
-    let y: Vec<good_lp::Variable> = sites
-        .iter()
-        .map(|s| {
-            let v = match s.fixed {
-                Some(true) => variable().binary().min(1),
-                Some(false) => variable().binary().max(0),
-                None => variable().binary(),
-            };
-            milp.add(v)
-        })
-        .collect();
-    let mut closing_constant = 0.0;
-    for (j, s) in sites.iter().enumerate() {
-        let c = s.annual_cost + s.open_cost - if s.is_existing() { s.close_cost } else { 0.0 };
-        if s.is_existing() {
-            closing_constant += s.close_cost;
-        }
-        money.add_mul(c, y[j]);
-    }
-    let mut e: HashMap<usize, good_lp::Variable> = HashMap::new();
-    for (j, s) in sites.iter().enumerate() {
-        if capacity_mode
-            && s.expand_max > 0.0
-            && s.capacity.is_some()
-            && !matches!(s.origin, SiteOrigin::New(_))
-        {
-            let v = milp.add(variable().min(0).max(s.expand_max));
-            milp.constrain((Expression::from(v) - s.expand_max * y[j]).leq(0));
-            money.add_mul(s.expand_cost_per_unit, v);
-            e.insert(j, v);
-        }
-    }
-    let mobile: Vec<good_lp::Variable> = data
-        .mobile_options
-        .iter()
-        .map(|m| {
-            let v = milp.add(variable().binary());
-            money.add_mul(m.annual_cost, v);
-            v
-        })
-        .collect();
-
-    // Coverage at each standard, and assignment.
-    let reach_within = |a: usize, limit: f64| {
-        data.reach[a]
-            .iter()
-            .filter(move |&&(_, d)| d <= limit)
-            .map(|&(j, _)| j)
-    };
-    let mut z: Vec<Vec<Option<good_lp::Variable>>> = Vec::new();
-    for _ in &data.standards {
-        z.push(vec![None; n_set]);
-    }
-    let mut x: Vec<Vec<(usize, f64, good_lp::Variable)>> = vec![Vec::new(); n_set];
-    let mut site_load: Vec<Expression> = vec![Expression::default(); sites.len()];
-    // Coverage services need assignment variables only to charge per-unit costs; their travel
-    // tie-break is settled after the solve by equal-cost swaps (see `tiebreak`), which keeps
-    // the cost objective whole-numbered and its optimum provable.
-    let want_assignment = capacity_mode || sites.iter().any(|s| s.cost_per_unit > 0.0);
-    let standard = service.standard_minutes;
-    for a in 0..n_set {
-        let w = data.demand[a];
-        if w <= 0.0 {
-            continue;
-        }
-        if want_assignment {
-            let limit = service.assign_limit();
-            for (j, d) in data.reach[a].iter().copied().filter(|&(_, d)| d <= limit) {
-                if !capacity_mode && d > standard {
-                    continue;
-                }
-                let v = milp.add(variable().min(0).max(1));
-                milp.constrain((Expression::from(v) - y[j]).leq(0));
-                money.add_mul(w * sites[j].cost_per_unit, v);
-                travel.add_mul(w * d, v);
-                site_load[j].add_mul(w, v);
-                x[a].push((j, d, v));
-            }
-        }
-        for (si, &m) in data.standards.iter().enumerate() {
-            let zv = milp.add(variable().min(0).max(1));
-            let mut rhs = Expression::default();
-            if capacity_mode {
-                for &(_, d, v) in &x[a] {
-                    if d <= m {
-                        rhs.add_mul(1.0, v);
-                    }
-                }
-            } else {
-                for j in reach_within(a, m) {
-                    rhs.add_mul(1.0, y[j]);
-                }
-            }
-            milp.constrain((Expression::from(zv) - rhs).leq(0));
-            z[si][a] = Some(zv);
-        }
-        let z_std = z[0][a].unwrap_or_else(|| unreachable!("standard coverage variable"));
-        if capacity_mode {
-            // Every unit of demand gets a seat within the assignment limit.
-            let seated: Expression = x[a].iter().map(|&(_, _, v)| v).sum();
-            milp.constrain(seated.eq(1));
-        } else if want_assignment {
-            // Covered demand is charged its per-unit cost at one serving site.
-            let assigned: Expression = x[a].iter().map(|&(_, _, v)| v).sum();
-            milp.constrain((assigned - z_std).eq(0));
-        }
-    }
-
-    // Open before close: closing an existing site needs its catchment covered elsewhere.
-    if service.open_before_close {
-        for (a, j) in catchments(data) {
-            if let Some(zv) = z[0][a] {
-                milp.constrain((Expression::from(zv) + y[j]).geq(1));
-            }
-        }
-    }
-
-    // Capacities.
-    if capacity_mode {
-        for (j, s) in sites.iter().enumerate() {
-            if let Some(cap) = s.capacity {
-                let mut limit = cap * y[j];
-                if let Some(&ev) = e.get(&j) {
-                    limit += ev;
-                }
-                milp.constrain((site_load[j].clone() - limit).leq(0));
-            }
-        }
-    }
-
-    // Island cover (a fixed site on the island or a roving team).
-    let mut u: HashMap<usize, good_lp::Variable> = HashMap::new();
-    if data.targets.iter().any(|t| t.measure == Measure::Islands) {
-        for &k in &ctx.inhabited_islands {
-            let v = milp.add(variable().min(0).max(1));
-            let mut rhs: Expression = (0..sites.len())
-                .filter(|&j| sites[j].island == k)
-                .map(|j| y[j])
-                .sum();
-            for (mi, m) in data.mobile_options.iter().enumerate() {
-                if m.island == k {
-                    rhs.add_mul(1.0, mobile[mi]);
-                }
-            }
-            milp.constrain((Expression::from(v) - rhs).leq(0));
-            u.insert(k, v);
-        }
-    }
-
-    // Targets.
-    for t in &data.targets {
-        if t.measure == Measure::Islands {
-            let got: Expression = u.values().copied().sum();
-            let need = t.share * ctx.inhabited_islands.len() as f64;
-            milp.constrain(got.geq(need - 1e-9));
-            continue;
-        }
-        let m = t.minutes.unwrap_or(standard);
-        let si = data
-            .standards
-            .iter()
-            .position(|&s| s == m)
-            .unwrap_or_else(|| unreachable!("standards include every target"));
-        let mut got = Expression::default();
-        let mut total = 0.0;
-        for (&i, zv) in ctx.settlements.iter().zip(&z[si]) {
-            let v = measure_weight(ctx, service, t.measure, i);
-            total += v;
-            if let Some(zv) = zv {
-                got.add_mul(v, *zv);
-            }
-        }
-        milp.constrain(got.geq(t.share * total - 1e-9 * total.max(1.0)));
-    }
-
-    // Every community leader hosts a site of each `per_leader` level.
-    for level in service.levels.iter().filter(|l| l.per_leader) {
-        for &l in &hier.leaders {
-            if !tier_allows(ctx, hier, Some(level), l) {
-                continue;
-            }
-            let here: Expression = (0..sites.len())
-                .filter(|&j| {
-                    sites[j].island == l && sites[j].level == level.level && sites[j].allowed
-                })
-                .map(|j| y[j])
-                .sum();
-            milp.constrain(here.geq(1));
-        }
-    }
-
-    // Hub and spoke: a supplied site needs an open supplier within the supply time.
-    for (&j, from) in &data.suppliers {
-        let rhs: Expression = from.iter().map(|&c| y[c]).sum();
-        milp.constrain((Expression::from(y[j]) - rhs).leq(0));
-    }
-
-    let variables = milp.variable_count();
-    let travel_weight = if capacity_mode { travel_weight } else { 0.0 };
-    milp.objective = money.clone() + travel_weight * travel.clone() + closing_constant;
-    let constraints = milp.constraint_count();
-    let res = milp.solve(time_limit)?;
-    if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
-        eprintln!(
-            "[plan] service {}: {} sites, {variables} variables, {constraints} constraints, {} in {:.2} s",
-            service.name,
-            sites.len(),
-            match &res {
-                Some(r) => format!(
-                    "objective {:.1} bound {:.1} {:?}",
-                    r.objective, r.bound, r.status
-                ),
-                None => "infeasible".to_string(),
-            },
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let Some(res) = res else {
+    let Some(whole) = super::decompose::solve_service(ctx, hier, data, travel_weight, time_limit)?
+    else {
         return Ok(None);
     };
-    let mut open: Vec<bool> = y.iter().map(|&v| res.value(v) > 0.5).collect();
-    let mobile_on: Vec<bool> = mobile.iter().map(|&v| res.value(v) > 0.5).collect();
-    if !capacity_mode {
+    let mut open = vec![false; data.sites.len()];
+    for &j in &whole.solution.open {
+        open[j] = true;
+    }
+    let mut mobile_on = vec![false; data.mobile_options.len()];
+    for &m in &whole.solution.mobile {
+        mobile_on[m] = true;
+    }
+    if data.service.assign == Assign::Coverage {
         super::evaluate::tiebreak(
             ctx,
             hier,
@@ -716,28 +552,29 @@ pub fn solve(
             std::time::Duration::from_secs(2),
         );
     }
-    Ok(Some(extract(
-        ctx, data, &res, open, &mobile_on, &e, &x, variables, started,
-    )))
+    let mut plan = extract(ctx, data, &whole.solution, open, &mobile_on);
+    plan.objective = whole.objective;
+    plan.bound = whole.bound;
+    plan.status = whole.status;
+    plan.method = whole.method;
+    plan.variables = whole.solution.variables;
+    plan.seconds = started.elapsed().as_secs_f64();
+    Ok(Some(plan))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn extract(
     ctx: &Context,
     data: &ServiceData,
-    res: &MilpResult,
+    sol: &ScopeSolution,
     open: Vec<bool>,
     mobile_on: &[bool],
-    e: &HashMap<usize, good_lp::Variable>,
-    x: &[Vec<(usize, f64, good_lp::Variable)>],
-    variables: usize,
-    started: std::time::Instant,
 ) -> ServicePlan {
     let service = data.service;
     let sites = &data.sites;
-    let expansion: Vec<f64> = (0..sites.len())
-        .map(|j| e.get(&j).map_or(0.0, |&v| res.value(v).max(0.0)))
-        .collect();
+    let mut expansion = vec![0.0; sites.len()];
+    for &(j, v) in &sol.expansion {
+        expansion[j] = v;
+    }
     let mobile_used: Vec<MobileVisit> = data
         .mobile_options
         .iter()
@@ -748,11 +585,23 @@ fn extract(
     let mobile_islands: BTreeSet<usize> = mobile_used.iter().map(|m| m.island).collect();
     let capacity_mode = service.assign == Assign::Capacity;
     let standard = service.standard_minutes;
+    let minutes_of = |a: usize, j: usize| {
+        data.reach[a]
+            .iter()
+            .find(|&&(k, _)| k == j)
+            .map(|&(_, d)| d)
+    };
 
     let mut load = vec![0.0; sites.len()];
     let mut flows = Vec::new();
     let mut settlements = Vec::with_capacity(ctx.settlements.len());
     let mut per_unit = 0.0;
+    let mut shares: Vec<Vec<(usize, f64)>> = vec![Vec::new(); ctx.settlements.len()];
+    if capacity_mode {
+        for &(a, j, s) in &sol.flows {
+            shares[a].push((j, s));
+        }
+    }
     for (a, &i) in ctx.settlements.iter().enumerate() {
         let w = data.demand[a];
         let island = ctx.ds.settlements[i].island;
@@ -762,35 +611,45 @@ fn extract(
             .min_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)))
             .copied();
         let (site, minutes, covered) = if capacity_mode {
-            let mut shares: Vec<(usize, f64, f64)> = x[a]
-                .iter()
-                .map(|&(j, d, v)| (j, d, res.value(v).clamp(0.0, 1.0)))
-                .filter(|&(_, _, s)| s > 1e-9)
-                .collect();
-            shares.sort_by(|p, q| q.2.total_cmp(&p.2).then(p.0.cmp(&q.0)));
+            let mut mine = shares[a].clone();
+            mine.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
             let mut covered = 0.0;
-            for &(j, d, s) in &shares {
+            for &(j, s) in &mine {
                 load[j] += w * s;
                 per_unit += w * s * sites[j].cost_per_unit;
                 flows.push((a, j, s));
-                if d <= standard {
+                if minutes_of(a, j).is_some_and(|d| d <= standard) {
                     covered += s;
                 }
             }
-            let main = shares.first().map(|&(j, d, _)| (j, d));
-            (main.map(|m| m.0), main.map(|m| m.1), covered.min(1.0))
+            match mine.first() {
+                Some(&(j, _)) => (Some(j), minutes_of(a, j), covered.min(1.0)),
+                None => (
+                    nearest_open.map(|p| p.0),
+                    nearest_open.map(|p| p.1),
+                    if w <= 0.0 && nearest_open.is_some_and(|p| p.1 <= standard) {
+                        1.0
+                    } else {
+                        0.0
+                    },
+                ),
+            }
         } else {
             match nearest_open {
-                Some((j, d)) if w > 0.0 => {
+                Some((j, d)) => {
                     let covered = if d <= standard { 1.0 } else { 0.0 };
-                    if covered > 0.0 {
+                    if covered > 0.0 && w > 0.0 {
+                        let unit = data.reach[a]
+                            .iter()
+                            .filter(|&&(k, dk)| open[k] && dk <= standard)
+                            .map(|&(k, _)| sites[k].cost_per_unit)
+                            .fold(f64::INFINITY, f64::min);
                         load[j] += w;
-                        per_unit += w * sites[j].cost_per_unit;
+                        per_unit += w * unit;
                         flows.push((a, j, 1.0));
                     }
                     (Some(j), Some(d), covered)
                 }
-                Some((j, d)) => (Some(j), Some(d), 0.0),
                 None => (None, None, 0.0),
             }
         };
@@ -825,7 +684,7 @@ fn extract(
     let targets = data
         .targets
         .iter()
-        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, x, res))
+        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &settlements, &flows))
         .collect();
     ServicePlan {
         service: service.name.clone(),
@@ -839,25 +698,25 @@ fn extract(
         settlements,
         flows,
         costs,
-        objective: res.objective,
-        bound: res.bound,
-        status: res.status,
-        seconds: started.elapsed().as_secs_f64(),
-        variables,
+        objective: 0.0,
+        bound: 0.0,
+        status: Status::Optimal,
+        method: String::new(),
+        seconds: 0.0,
+        variables: 0,
         targets,
     }
 }
 
 /// A target's achieved share, recomputed from the plan (not read off the model).
-#[allow(clippy::too_many_arguments)]
 fn evaluate_target(
     ctx: &Context,
     data: &ServiceData,
     t: &Target,
     open: &[bool],
     mobile_islands: &BTreeSet<usize>,
-    x: &[Vec<(usize, f64, good_lp::Variable)>],
-    res: &MilpResult,
+    settlements: &[SettlementService],
+    flows: &[(usize, usize, f64)],
 ) -> TargetResult {
     let service = data.service;
     let m = t.minutes.unwrap_or(service.standard_minutes);
@@ -876,18 +735,23 @@ fn evaluate_target(
             .count();
         covered as f64 / ctx.inhabited_islands.len().max(1) as f64
     } else {
+        let mut within = vec![0.0; ctx.settlements.len()];
+        if service.assign == Assign::Capacity {
+            for &(a, j, s) in flows {
+                if data.reach[a].iter().any(|&(k, d)| k == j && d <= m) {
+                    within[a] += s;
+                }
+            }
+        }
         let mut got = 0.0;
         let mut total = 0.0;
         for (a, &i) in ctx.settlements.iter().enumerate() {
             let v = measure_weight(ctx, service, t.measure, i);
             total += v;
-            let share = if service.assign == Assign::Capacity {
-                x[a].iter()
-                    .filter(|&&(_, d, _)| d <= m)
-                    .map(|&(_, _, v)| res.value(v).clamp(0.0, 1.0))
-                    .sum::<f64>()
-                    .min(1.0)
-            } else if data.reach[a].iter().any(|&(j, d)| open[j] && d <= m) {
+            let by_distance = data.reach[a].iter().any(|&(j, d)| open[j] && d <= m);
+            let share = if service.assign == Assign::Capacity && settlements[a].demand > 0.0 {
+                within[a].min(1.0)
+            } else if by_distance {
                 1.0
             } else {
                 0.0
@@ -1007,18 +871,31 @@ pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceDat
                 stranded.join(", ")
             ));
         }
-        let demand: f64 = data.demand.iter().sum();
-        let capacity: Option<f64> = (0..sites.len())
-            .filter(|&j| usable(j))
-            .map(|j| sites[j].capacity.map(|c| c + sites[j].expand_max))
-            .sum();
-        if let Some(cap) = capacity
-            && cap + 1e-9 < demand
-        {
-            reasons.push(format!(
-                "{} demand is {demand:.0} but all usable sites together seat {cap:.0} (expansion included)",
-                service.name
-            ));
+        // Each community seats its own demand (within the standard, or boarding at its
+        // centre): compare demand and possible seats component by component.
+        for scope in super::decompose::components(ctx, hier, data) {
+            let demand: f64 = scope.settlements.iter().map(|&a| data.demand[a]).sum();
+            let capacity: Option<f64> = scope
+                .sites
+                .iter()
+                .filter(|&&j| usable(j))
+                .map(|&j| sites[j].capacity.map(|c| c + sites[j].expand_max))
+                .sum();
+            if let Some(cap) = capacity
+                && cap + 1e-9 < demand
+            {
+                let islands: Vec<String> = scope
+                    .islands
+                    .iter()
+                    .map(|&k| format!("`{}`", ctx.ds.islands[k].id))
+                    .collect();
+                reasons.push(format!(
+                    "the islands {} must seat {demand:.0} ({:?}) but their possible {} sites seat                      {cap:.0} with every allowed expansion; allow expansion (`expand_max`) or new                      sites, or close fewer",
+                    islands.join(", "),
+                    service.demand,
+                    service.name
+                ));
+            }
         }
     }
 

@@ -183,6 +183,13 @@ pub struct Service {
     /// Capacity services: the longest trip a demand unit may be assigned.
     #[serde(default)]
     pub assign_minutes: Option<f64>,
+    /// Capacity services: a settlement's demand may be seated at its this many nearest sites
+    /// within the standard...
+    #[serde(default = "default_nearest_sites")]
+    pub nearest_sites: usize,
+    /// ...or board at this many nearest sites of its community centre.
+    #[serde(default = "default_boarding_sites")]
+    pub boarding_sites: usize,
     /// Open before close: an existing site may close only if the settlements it serves today
     /// (those whose nearest existing site it is, within the standard) keep a site with room
     /// within the standard.
@@ -196,6 +203,12 @@ pub struct Service {
     pub supply: Option<Supply>,
 }
 
+fn default_nearest_sites() -> usize {
+    10
+}
+fn default_boarding_sites() -> usize {
+    5
+}
 fn default_demand() -> Demand {
     Demand::Population
 }
@@ -466,6 +479,9 @@ impl Scenario {
             }
             if s.levels.is_empty() {
                 return Err(format!("{at}: needs at least one [[service.level]]"));
+            }
+            if s.nearest_sites == 0 {
+                return Err(format!("{at}.nearest_sites must be at least 1"));
             }
             let mut levels = HashSet::new();
             for (li, l) in s.levels.iter().enumerate() {

@@ -1,0 +1,454 @@
+//! Solving one service at any size: small models as one exact MILP; large ones split into
+//! independent components, with the archipelago-wide targets priced by Lagrangian multipliers.
+//!
+//! Two sites, settlements or islands are in the same component when a settlement can be
+//! served by a site, a site stands on an island, a meal point is supplied by a canteen, or a
+//! roving team serves an island. Components share nothing but the targets that count over the
+//! whole archipelago (say, 80% of villages). Pricing those targets at `lambda` per unit of cover
+//! makes every component an independent small MILP; for any prices the sum of the components'
+//! proven bounds plus `lambda * required` is a lower bound on the true optimum (weak duality),
+//! and prices at which the cover reaches every target give feasible plans. Bisection on the
+//! prices closes the gap; a greedy mix of the two sides' component plans tightens the upper
+//! bound. Targets of 100% need no price: they hold component by component.
+
+use super::context::Context;
+use super::hierarchy::HierarchyPlan;
+use super::milp::Status;
+use super::model::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
+use super::service::ServiceData;
+use crate::error::Result;
+use crate::scenario::Assign;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Models with at most this many binary variables are solved whole.
+const WHOLE_MAX_BINARIES: usize = 400;
+/// Bisection steps per priced target.
+const BISECTION_STEPS: usize = 30;
+/// Bisection stops once the relative gap is this small.
+const STOP_GAP: f64 = 5e-4;
+/// Components of a decomposed model stop once proven within this gap.
+const COMPONENT_GAP: f64 = 1e-3;
+
+/// A first price for target `t`: the cheapest cost per unit of cover any single site offers,
+/// below which no component would open anything for the target.
+fn starting_price(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
+    let target = data.targets[t];
+    let m = target.minutes.unwrap_or(data.service.standard_minutes);
+    let mut cover = vec![0.0; data.sites.len()];
+    for (a, row) in data.reach.iter().enumerate() {
+        let w =
+            super::service::measure_weight(ctx, data.service, target.measure, ctx.settlements[a]);
+        for &(j, d) in row {
+            if d <= m {
+                cover[j] += w;
+            }
+        }
+    }
+    data.sites
+        .iter()
+        .zip(&cover)
+        .filter(|(_, c)| **c > 0.0)
+        .map(|(s, c)| (s.annual_cost + s.open_cost) / c)
+        .filter(|p| *p > 0.0)
+        .fold(f64::INFINITY, f64::min)
+        .clamp(1e-6, 1e12)
+}
+
+pub struct Whole {
+    pub solution: ScopeSolution,
+    pub objective: f64,
+    pub bound: f64,
+    pub status: Status,
+    pub method: String,
+}
+
+fn relative_gap(objective: f64, bound: f64) -> f64 {
+    let d = objective - bound;
+    if d <= 1e-9 * objective.abs().max(1.0) {
+        0.0
+    } else {
+        d / objective.abs().max(1e-9)
+    }
+}
+
+/// The independent components of a service's model.
+pub fn components(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Vec<Scope> {
+    let n = ctx.settlements.len();
+    let m = data.sites.len();
+    let k = ctx.ds.islands.len();
+    let mut uf = petgraph::unionfind::UnionFind::<usize>::new(n + m + k);
+    let site = |j: usize| n + j;
+    let island = |i: usize| n + m + i;
+    for (a, row) in data.reach.iter().enumerate() {
+        uf.union(a, island(ctx.ds.settlements[ctx.settlements[a]].island));
+        for &(j, _) in row {
+            uf.union(a, site(j));
+        }
+    }
+    for (j, s) in data.sites.iter().enumerate() {
+        uf.union(site(j), island(s.island));
+    }
+    for (&j, from) in &data.suppliers {
+        for &c in from {
+            uf.union(site(j), site(c));
+        }
+    }
+    for mo in &data.mobile_options {
+        uf.union(island(mo.island), island(mo.base));
+    }
+    let mut index: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    let mut scope_of = |root: usize, scopes: &mut Vec<Scope>| -> usize {
+        *index.entry(root).or_insert_with(|| {
+            scopes.push(Scope::default());
+            scopes.len() - 1
+        })
+    };
+    for a in 0..n {
+        let c = scope_of(uf.find(a), &mut scopes);
+        scopes[c].settlements.push(a);
+    }
+    for j in 0..m {
+        let c = scope_of(uf.find(site(j)), &mut scopes);
+        scopes[c].sites.push(j);
+    }
+    for (mi, mo) in data.mobile_options.iter().enumerate() {
+        let c = scope_of(uf.find(island(mo.island)), &mut scopes);
+        scopes[c].mobiles.push(mi);
+    }
+    for &i in &ctx.inhabited_islands {
+        let c = scope_of(uf.find(island(i)), &mut scopes);
+        scopes[c].islands.push(i);
+    }
+    for &l in &hier.leaders {
+        let c = scope_of(uf.find(island(l)), &mut scopes);
+        scopes[c].leaders.push(l);
+    }
+    scopes
+}
+
+fn whole_scope(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Scope {
+    Scope {
+        settlements: (0..ctx.settlements.len()).collect(),
+        sites: (0..data.sites.len()).collect(),
+        mobiles: (0..data.mobile_options.len()).collect(),
+        islands: ctx.inhabited_islands.clone(),
+        leaders: hier.leaders.clone(),
+    }
+}
+
+/// The objective a plan is judged by: cost, plus the travel tie-break of capacity services.
+fn objective_of(data: &ServiceData, s: &ScopeSolution, travel_weight: f64) -> f64 {
+    match data.service.assign {
+        Assign::Capacity => s.cost + travel_weight * s.travel,
+        Assign::Coverage => s.cost,
+    }
+}
+
+fn merge(parts: &[&ScopeSolution], n_targets: usize) -> ScopeSolution {
+    let mut out = ScopeSolution {
+        covered: vec![0.0; n_targets],
+        status: Status::Optimal,
+        ..Default::default()
+    };
+    for p in parts {
+        out.open.extend(&p.open);
+        out.mobile.extend(&p.mobile);
+        out.expansion.extend(&p.expansion);
+        out.flows.extend(&p.flows);
+        out.cost += p.cost;
+        out.variables += p.variables;
+        out.travel += p.travel;
+        for (t, c) in p.covered.iter().enumerate() {
+            out.covered[t] += c;
+        }
+        out.status = out.status.and(p.status);
+    }
+    out.open.sort_unstable();
+    out.mobile.sort_unstable();
+    out.expansion.sort_by_key(|p| p.0);
+    out.flows.sort_by_key(|f| (f.0, f.1));
+    out
+}
+
+/// Solves the service; `Ok(None)` when infeasible.
+pub fn solve_service(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    travel_weight: f64,
+    time_limit: Option<f64>,
+) -> Result<Option<Whole>> {
+    let started = Instant::now();
+    let remaining = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
+    let binaries = data.sites.len() + data.mobile_options.len();
+    let scopes = components(ctx, hier, data);
+    if binaries <= WHOLE_MAX_BINARIES || scopes.len() <= 1 {
+        let scope = whole_scope(ctx, hier, data);
+        let Some(sol) = solve_scope(
+            ctx,
+            hier,
+            data,
+            &scope,
+            Targets::Enforce,
+            travel_weight,
+            Limits {
+                time_limit,
+                mip_gap: 0.0,
+            },
+        )?
+        else {
+            return Ok(None);
+        };
+        let objective = objective_of(data, &sol, travel_weight);
+        let bound = if sol.status == Status::Optimal {
+            objective
+        } else {
+            sol.bound.min(objective)
+        };
+        return Ok(Some(Whole {
+            objective,
+            bound,
+            status: sol.status,
+            method: "one MILP".to_string(),
+            solution: sol,
+        }));
+    }
+
+    if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+        let mut sizes: Vec<(usize, usize)> = scopes
+            .iter()
+            .map(|s| (s.sites.len() + s.mobiles.len(), s.settlements.len()))
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        eprintln!(
+            "[plan] service {}: {} components, largest (binaries, settlements): {:?}",
+            data.service.name,
+            scopes.len(),
+            &sizes[..sizes.len().min(5)]
+        );
+    }
+    let n_targets = data.targets.len();
+    let need: Vec<f64> = (0..n_targets)
+        .map(|t| data.targets[t].share * target_total(ctx, data, t))
+        .collect();
+    let priced: Vec<usize> = (0..n_targets)
+        .filter(|&t| data.targets[t].share < 1.0 && need[t] > 0.0)
+        .collect();
+
+    // Solves every component at these prices; `None` if any is infeasible (prices do not
+    // change feasibility, so then the service is infeasible).
+    // Each round of component solves may use a share of the time limit, so bisection gets
+    // several rounds even when some components are hard.
+    let evaluate = |price: &[f64]| -> Result<Option<Vec<ScopeSolution>>> {
+        let t0 = Instant::now();
+        let round = remaining().map(|r| r.min(time_limit.unwrap_or(r) / 10.0).max(0.5));
+        let parts: Vec<Option<ScopeSolution>> = scopes
+            .par_iter()
+            .map(|s| {
+                // Each component may use the round's budget; the rounds stop at the limit.
+                let limit = round;
+                solve_scope(
+                    ctx,
+                    hier,
+                    data,
+                    s,
+                    Targets::Price(price),
+                    travel_weight,
+                    Limits {
+                        time_limit: limit,
+                        mip_gap: COMPONENT_GAP,
+                    },
+                )
+            })
+            .collect::<Result<_>>()?;
+        let parts: Option<Vec<ScopeSolution>> = parts.into_iter().collect();
+        if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+            let (lb, cost, cov) = parts.as_ref().map_or((0.0, 0.0, vec![]), |p| {
+                (
+                    p.iter().map(|x| x.bound).sum::<f64>(),
+                    p.iter()
+                        .map(|x| objective_of(data, x, travel_weight))
+                        .sum::<f64>(),
+                    (0..n_targets)
+                        .map(|t| p.iter().map(|x| x.covered[t]).sum::<f64>())
+                        .collect(),
+                )
+            });
+            eprintln!(
+                "[plan] service {}: priced round {:?} in {:.2} s: sum of bounds {lb:.0}, objective {cost:.0}, cover {cov:?} need {need:?}",
+                data.service.name,
+                price,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+        Ok(parts)
+    };
+    let lagrangian = |parts: &[ScopeSolution], price: &[f64]| -> f64 {
+        parts.iter().map(|p| p.bound).sum::<f64>()
+            + priced.iter().map(|&t| price[t] * need[t]).sum::<f64>()
+    };
+    let covered =
+        |parts: &[ScopeSolution], t: usize| parts.iter().map(|p| p.covered[t]).sum::<f64>();
+    let meets = |parts: &[ScopeSolution]| {
+        priced
+            .iter()
+            .all(|&t| covered(parts, t) + 1e-9 * need[t].max(1.0) >= need[t])
+    };
+
+    let mut price = vec![0.0; n_targets];
+    let Some(at_zero) = evaluate(&price)? else {
+        return Ok(None);
+    };
+    let mut best_lb = lagrangian(&at_zero, &price);
+    let mut best_ub: Option<(f64, Vec<ScopeSolution>)> = None;
+    let consider = |parts: Vec<ScopeSolution>, best_ub: &mut Option<(f64, Vec<ScopeSolution>)>| {
+        let refs: Vec<&ScopeSolution> = parts.iter().collect();
+        let m = merge(&refs, n_targets);
+        let obj = objective_of(data, &m, travel_weight);
+        if best_ub.as_ref().is_none_or(|(b, _)| obj < *b) {
+            *best_ub = Some((obj, parts));
+        }
+    };
+    let mut evaluations = 1;
+    if meets(&at_zero) {
+        consider(at_zero, &mut best_ub);
+    } else {
+        let mut low_side = at_zero;
+        for round in 0..3 {
+            for &t in &priced {
+                // Raise target t's price until its cover is met, then bisect.
+                let mut lo = if round == 0 { 0.0 } else { price[t] * 0.5 };
+                let mut hi = if price[t] > 0.0 {
+                    price[t]
+                } else {
+                    starting_price(ctx, data, t)
+                };
+                let mut hi_parts: Option<Vec<ScopeSolution>> = None;
+                for _ in 0..64 {
+                    price[t] = hi;
+                    let Some(parts) = evaluate(&price)? else {
+                        return Ok(None);
+                    };
+                    evaluations += 1;
+                    best_lb = best_lb.max(lagrangian(&parts, &price));
+                    if covered(&parts, t) + 1e-9 * need[t].max(1.0) >= need[t] {
+                        hi_parts = Some(parts);
+                        break;
+                    }
+                    lo = hi;
+                    low_side = parts;
+                    hi *= 2.0;
+                }
+                let Some(mut hi_parts) = hi_parts else {
+                    // Even a huge price cannot reach the target: infeasible.
+                    return Ok(None);
+                };
+                for _ in 0..BISECTION_STEPS {
+                    let closed = best_ub
+                        .as_ref()
+                        .is_some_and(|(ub, _)| relative_gap(*ub, best_lb) <= STOP_GAP);
+                    if closed
+                        || time_limit.is_some_and(|tl| started.elapsed().as_secs_f64() >= tl)
+                        || hi - lo <= 1e-6 * hi
+                    {
+                        break;
+                    }
+                    price[t] = 0.5 * (lo + hi);
+                    let Some(parts) = evaluate(&price)? else {
+                        return Ok(None);
+                    };
+                    evaluations += 1;
+                    best_lb = best_lb.max(lagrangian(&parts, &price));
+                    if covered(&parts, t) + 1e-9 * need[t].max(1.0) >= need[t] {
+                        hi = price[t];
+                        if meets(&parts) {
+                            consider(parts.clone(), &mut best_ub);
+                        }
+                        hi_parts = parts;
+                    } else {
+                        lo = price[t];
+                        low_side = parts;
+                    }
+                }
+                price[t] = hi;
+                if meets(&hi_parts) {
+                    consider(
+                        mix(&low_side, &hi_parts, &priced, &need, data, travel_weight),
+                        &mut best_ub,
+                    );
+                    consider(hi_parts, &mut best_ub);
+                }
+            }
+            if priced.len() == 1 {
+                break;
+            }
+        }
+    }
+    let Some((ub, parts)) = best_ub else {
+        return Ok(None);
+    };
+    let refs: Vec<&ScopeSolution> = parts.iter().collect();
+    let solution = merge(&refs, n_targets);
+    let bound = best_lb.min(ub);
+    let status = if relative_gap(ub, bound) == 0.0 {
+        Status::Optimal
+    } else {
+        Status::TimeLimit
+    };
+    Ok(Some(Whole {
+        objective: ub,
+        bound,
+        status,
+        method: format!(
+            "{} components, targets priced by Lagrangian bisection ({evaluations} rounds)",
+            scopes.len()
+        ),
+        solution,
+    }))
+}
+
+/// Starts from the cheap side (cover short) and switches components to their well-covering
+/// plan, best cover per extra cost first, until every priced target is met.
+fn mix(
+    low: &[ScopeSolution],
+    high: &[ScopeSolution],
+    priced: &[usize],
+    need: &[f64],
+    data: &ServiceData,
+    travel_weight: f64,
+) -> Vec<ScopeSolution> {
+    let mut chosen: Vec<ScopeSolution> = low.to_vec();
+    let mut covered: Vec<f64> = (0..need.len())
+        .map(|t| low.iter().map(|p| p.covered[t]).sum())
+        .collect();
+    let mut order: Vec<(f64, usize)> = (0..low.len())
+        .filter_map(|c| {
+            let gain: f64 = priced
+                .iter()
+                .map(|&t| (high[c].covered[t] - low[c].covered[t]) / need[t].max(1e-9))
+                .sum();
+            if gain <= 0.0 {
+                return None;
+            }
+            let extra = objective_of(data, &high[c], travel_weight)
+                - objective_of(data, &low[c], travel_weight);
+            Some((extra / gain, c))
+        })
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (_, c) in order {
+        if priced
+            .iter()
+            .all(|&t| covered[t] + 1e-9 * need[t].max(1.0) >= need[t])
+        {
+            break;
+        }
+        for &t in priced {
+            covered[t] += high[c].covered[t] - low[c].covered[t];
+        }
+        chosen[c] = high[c].clone();
+    }
+    chosen
+}

@@ -1,0 +1,571 @@
+//! The MILP of one service over a scope (the whole archipelago, or one independent component
+//! of it), with targets either enforced as constraints or priced into the objective.
+//!
+//! Variables: `y_j` site open, `e_j` added capacity, `m_k` roving team for island k, `z_a`
+//! settlement a covered within a standard, `u_k` island k has cover, `x_aj` share of a's demand
+//! served at j. Constraints: coverage, capacities and full seating (capacity services), targets,
+//! open-before-close, one higher-level site per community leader, hub-and-spoke supply, fixed
+//! decisions. Objective: annual cost (plus the travel tie-break for capacity services), minus
+//! the target prices when priced.
+
+use super::context::Context;
+use super::hierarchy::HierarchyPlan;
+use super::milp::{Milp, MilpResult, Solved, Status};
+use super::service::{ServiceData, SiteOrigin, catchments, measure_weight, tier_allows};
+use crate::error::Result;
+use crate::scenario::{Assign, Measure};
+use good_lp::{Expression, Variable, variable};
+use std::collections::HashMap;
+
+/// The part of a service's model one MILP covers (indices into `ServiceData`).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Settlement positions.
+    pub settlements: Vec<usize>,
+    pub sites: Vec<usize>,
+    /// Indices into `ServiceData::mobile_options`.
+    pub mobiles: Vec<usize>,
+    /// Inhabited islands (for island targets).
+    pub islands: Vec<usize>,
+    /// Leader islands (for one-site-per-leader rules).
+    pub leaders: Vec<usize>,
+}
+
+/// How targets enter the model.
+pub enum Targets<'a> {
+    /// `sum covered >= share * total` over the whole archipelago (scope must be whole).
+    Enforce,
+    /// Each target `t` with share below 1 earns `price[t]` per unit of covered measure;
+    /// targets with share 1 are enforced element by element (they decompose exactly).
+    Price(&'a [f64]),
+}
+
+/// A solved scope.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeSolution {
+    pub open: Vec<usize>,
+    pub mobile: Vec<usize>,
+    pub expansion: Vec<(usize, f64)>,
+    /// (settlement position, site, share of its demand).
+    pub flows: Vec<(usize, usize, f64)>,
+    /// Annual cost of the scope's decisions (closing costs of its closed sites included).
+    pub cost: f64,
+    /// Travel term of capacity services (demand-weighted minutes).
+    pub travel: f64,
+    /// Covered measure per target (islands: number of covered islands).
+    pub covered: Vec<f64>,
+    /// Model objective and proven bound (priced: cost + travel - priced cover).
+    pub objective: f64,
+    pub bound: f64,
+    pub status: Status,
+    /// Model size (summed over parts when merged).
+    pub variables: usize,
+}
+
+/// Measure of target `t` carried by settlement position `a` (0 for island targets).
+fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
+    let target = data.targets[t];
+    measure_weight(ctx, data.service, target.measure, ctx.settlements[a])
+}
+
+/// Total of target `t`'s measure over the archipelago (islands: inhabited island count).
+pub fn target_total(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
+    if data.targets[t].measure == Measure::Islands {
+        ctx.inhabited_islands.len() as f64
+    } else {
+        (0..ctx.settlements.len())
+            .map(|a| target_weight(ctx, data, t, a))
+            .sum()
+    }
+}
+
+/// How long a solve may run, and the relative gap at which it may stop early.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub time_limit: Option<f64>,
+    pub mip_gap: f64,
+}
+
+/// Which version of the model to build.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The MILP.
+    Integer,
+    /// The LP relaxation (its optimum is a valid lower bound).
+    Relaxed,
+    /// Every site that may open is open: a feasible plan to fall back on.
+    OpenAll,
+}
+
+/// Builds and solves the scope's model. `Ok(None)` = infeasible.
+///
+/// When the time limit comes before the MILP finds any plan, the scope falls back on opening
+/// every site that may open (always feasible when anything is), with the LP relaxation's
+/// optimum as the proven bound, and says so through its status.
+pub fn solve_scope(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    targets: Targets,
+    travel_weight: f64,
+    limits: Limits,
+) -> Result<Option<ScopeSolution>> {
+    let Limits {
+        time_limit,
+        mip_gap,
+    } = limits;
+    let started = std::time::Instant::now();
+    let built = build(
+        ctx,
+        hier,
+        data,
+        scope,
+        &targets,
+        travel_weight,
+        Mode::Integer,
+    );
+    let variables = built.milp.variable_count();
+    let constraints = built.milp.constraint_count();
+    let debug = std::env::var_os("ARCHIPLAN_DEBUG").is_some();
+    let outcome = built.milp.solve_within(time_limit, mip_gap)?;
+    if debug && started.elapsed().as_secs_f64() > 1.0 {
+        eprintln!(
+            "[plan]   {} component: {} sites, {} settlements, {variables} vars, {constraints} rows: {} after {:.2} s",
+            data.service.name,
+            scope.sites.len(),
+            scope.settlements.len(),
+            match &outcome {
+                Solved::Plan(r) => format!(
+                    "{:?} gap {:.4}",
+                    r.status,
+                    (r.objective - r.bound) / r.objective.abs().max(1.0)
+                ),
+                Solved::Infeasible => "infeasible".into(),
+                Solved::NoIncumbent => "no incumbent".into(),
+            },
+            started.elapsed().as_secs_f64()
+        );
+    }
+    match outcome {
+        Solved::Plan(res) => Ok(Some(read(
+            ctx,
+            data,
+            scope,
+            &built.handles,
+            &res,
+            variables,
+        ))),
+        Solved::Infeasible => Ok(None),
+        Solved::NoIncumbent => {
+            let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(1.0));
+            let relaxed = build(
+                ctx,
+                hier,
+                data,
+                scope,
+                &targets,
+                travel_weight,
+                Mode::Relaxed,
+            );
+            let bound = match relaxed.milp.solve_within(left, 0.0)? {
+                Solved::Plan(r) => r.objective,
+                _ => f64::NEG_INFINITY,
+            };
+            let all = build(
+                ctx,
+                hier,
+                data,
+                scope,
+                &targets,
+                travel_weight,
+                Mode::OpenAll,
+            );
+            match all.milp.solve_within(left, 0.0)? {
+                Solved::Plan(res) => {
+                    let mut sol = read(ctx, data, scope, &all.handles, &res, variables);
+                    sol.bound = bound.min(sol.objective);
+                    sol.status = Status::TimeLimit;
+                    Ok(Some(sol))
+                }
+                Solved::Infeasible => Ok(None),
+                Solved::NoIncumbent => Err(crate::Error::Infeasible(
+                    "the time limit ended the solve before any feasible plan was found; allow \
+                     more time (--time-limit)"
+                        .to_string(),
+                )),
+            }
+        }
+    }
+}
+
+/// Variables of a built model, to read a solution back.
+struct Handles {
+    y: HashMap<usize, Variable>,
+    e: HashMap<usize, Variable>,
+    mobile: HashMap<usize, Variable>,
+    x: HashMap<usize, Vec<(usize, f64, Variable)>>,
+    money: Expression,
+    travel: Expression,
+    closing_constant: f64,
+}
+
+struct Built {
+    milp: Milp,
+    handles: Handles,
+}
+
+fn read(
+    ctx: &Context,
+    data: &ServiceData,
+    scope: &Scope,
+    h: &Handles,
+    res: &MilpResult,
+    variables: usize,
+) -> ScopeSolution {
+    let mut sol = ScopeSolution {
+        objective: res.objective,
+        bound: res.bound,
+        status: res.status,
+        variables,
+        ..Default::default()
+    };
+    for &j in &scope.sites {
+        if res.value(h.y[&j]) > 0.5 {
+            sol.open.push(j);
+        }
+    }
+    for &mi in &scope.mobiles {
+        if res.value(h.mobile[&mi]) > 0.5 {
+            sol.mobile.push(mi);
+        }
+    }
+    for (&j, &ev) in &h.e {
+        let v = res.value(ev);
+        if v > 1e-9 {
+            sol.expansion.push((j, v));
+        }
+    }
+    sol.expansion.sort_by_key(|p| p.0);
+    for &a in &scope.settlements {
+        for &(j, _, v) in h.x.get(&a).map(Vec::as_slice).unwrap_or(&[]) {
+            let share = res.value(v).clamp(0.0, 1.0);
+            if share > 1e-9 {
+                sol.flows.push((a, j, share));
+            }
+        }
+    }
+    sol.cost = res.eval(&h.money) + h.closing_constant;
+    sol.travel = res.eval(&h.travel);
+    sol.covered = covered_by(ctx, data, scope, &sol);
+    sol
+}
+
+/// Cover per target achieved by a scope's plan, measured on the plan itself (a model's
+/// cover variables may sit below the true cover when nothing rewards them).
+fn covered_by(ctx: &Context, data: &ServiceData, scope: &Scope, sol: &ScopeSolution) -> Vec<f64> {
+    let open: std::collections::HashSet<usize> = sol.open.iter().copied().collect();
+    let capacity_mode = data.service.assign == Assign::Capacity;
+    let mut seated: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    for &(a, j, share) in &sol.flows {
+        seated.entry(a).or_default().push((j, share));
+    }
+    data.targets
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            if t.measure == Measure::Islands {
+                return scope
+                    .islands
+                    .iter()
+                    .filter(|&&k| {
+                        sol.mobile
+                            .iter()
+                            .any(|&m| data.mobile_options[m].island == k)
+                            || open.iter().any(|&j| data.sites[j].island == k)
+                    })
+                    .count() as f64;
+            }
+            let m = t.minutes.unwrap_or(data.service.standard_minutes);
+            scope
+                .settlements
+                .iter()
+                .map(|&a| {
+                    let v = target_weight(ctx, data, ti, a);
+                    if v <= 0.0 {
+                        return 0.0;
+                    }
+                    let share = if capacity_mode && data.demand[a] > 0.0 {
+                        seated.get(&a).map_or(0.0, |list| {
+                            list.iter()
+                                .filter(|&&(j, _)| {
+                                    data.reach[a].iter().any(|&(k, d)| k == j && d <= m)
+                                })
+                                .map(|&(_, s)| s)
+                                .sum::<f64>()
+                                .min(1.0)
+                        })
+                    } else if data.reach[a]
+                        .iter()
+                        .any(|&(j, d)| d <= m && open.contains(&j))
+                    {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    v * share
+                })
+                .sum()
+        })
+        .collect()
+}
+
+fn build(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    targets: &Targets,
+    travel_weight: f64,
+    mode: Mode,
+) -> Built {
+    let binary = || match mode {
+        Mode::Relaxed => variable().min(0).max(1),
+        _ => variable().binary(),
+    };
+    let service = data.service;
+    let sites = &data.sites;
+    let capacity_mode = service.assign == Assign::Capacity;
+    let standard = service.standard_minutes;
+    let mut milp = Milp::new();
+    let mut money = Expression::default();
+    let mut travel = Expression::default();
+    let mut closing_constant = 0.0;
+
+    let mut y: HashMap<usize, Variable> = HashMap::with_capacity(scope.sites.len());
+    for &j in &scope.sites {
+        let s = &sites[j];
+        let v = milp.add(match (s.fixed, mode) {
+            (Some(true), _) | (None, Mode::OpenAll) => binary().min(1),
+            (Some(false), _) => binary().max(0),
+            (None, _) => binary(),
+        });
+        let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+        closing_constant += saved;
+        money.add_mul(s.annual_cost + s.open_cost - saved, v);
+        y.insert(j, v);
+    }
+    let mut e: HashMap<usize, Variable> = HashMap::new();
+    for &j in &scope.sites {
+        let s = &sites[j];
+        if capacity_mode
+            && s.expand_max > 0.0
+            && s.capacity.is_some()
+            && !matches!(s.origin, SiteOrigin::New(_))
+        {
+            let v = milp.add(variable().min(0).max(s.expand_max));
+            milp.constrain((Expression::from(v) - s.expand_max * y[&j]).leq(0));
+            money.add_mul(s.expand_cost_per_unit, v);
+            e.insert(j, v);
+        }
+    }
+    let mut mobile: HashMap<usize, Variable> = HashMap::new();
+    for &mi in &scope.mobiles {
+        let v = milp.add(if mode == Mode::OpenAll {
+            binary().min(1)
+        } else {
+            binary()
+        });
+        money.add_mul(data.mobile_options[mi].annual_cost, v);
+        mobile.insert(mi, v);
+    }
+
+    // Assignment and coverage.
+    let want_assignment =
+        capacity_mode || scope.sites.iter().any(|&j| sites[j].cost_per_unit > 0.0);
+    let mut x: HashMap<usize, Vec<(usize, f64, Variable)>> = HashMap::new();
+    let mut z: Vec<HashMap<usize, Variable>> = vec![HashMap::new(); data.standards.len()];
+    let mut load: HashMap<usize, Expression> = HashMap::new();
+    for &a in &scope.settlements {
+        let w = data.demand[a];
+        let counted = (0..data.targets.len()).any(|t| target_weight(ctx, data, t, a) > 0.0);
+        if w <= 0.0 && !counted {
+            continue;
+        }
+        let mut xa = Vec::new();
+        if want_assignment && w > 0.0 {
+            for &(j, d) in &data.reach[a] {
+                if !capacity_mode && d > standard {
+                    continue;
+                }
+                let Some(&yj) = y.get(&j) else { continue };
+                let v = milp.add(variable().min(0).max(1));
+                milp.constrain((Expression::from(v) - yj).leq(0));
+                money.add_mul(w * sites[j].cost_per_unit, v);
+                travel.add_mul(w * d, v);
+                load.entry(j).or_default().add_mul(w, v);
+                xa.push((j, d, v));
+            }
+        }
+        for (si, &m) in data.standards.iter().enumerate() {
+            let zv = milp.add(variable().min(0).max(1));
+            let mut rhs = Expression::default();
+            if capacity_mode && w > 0.0 {
+                for &(_, d, v) in &xa {
+                    if d <= m {
+                        rhs.add_mul(1.0, v);
+                    }
+                }
+            } else {
+                for &(j, d) in &data.reach[a] {
+                    if d <= m
+                        && let Some(&yj) = y.get(&j)
+                    {
+                        rhs.add_mul(1.0, yj);
+                    }
+                }
+            }
+            milp.constrain((Expression::from(zv) - rhs).leq(0));
+            z[si].insert(a, zv);
+        }
+        let z_std = z[0][&a];
+        if capacity_mode && w > 0.0 {
+            let seated: Expression = xa.iter().map(|&(_, _, v)| v).sum();
+            milp.constrain(seated.eq(1));
+        } else if want_assignment && w > 0.0 {
+            let assigned: Expression = xa.iter().map(|&(_, _, v)| v).sum();
+            milp.constrain((assigned - z_std).eq(0));
+        }
+        x.insert(a, xa);
+    }
+
+    if service.open_before_close {
+        for (a, j) in catchments(data) {
+            if let (Some(&zv), Some(&yj)) = (z[0].get(&a), y.get(&j)) {
+                milp.constrain((Expression::from(zv) + yj).geq(1));
+            }
+        }
+    }
+
+    if capacity_mode {
+        for &j in &scope.sites {
+            if let (Some(cap), Some(l)) = (sites[j].capacity, load.get(&j)) {
+                let mut limit = cap * y[&j];
+                if let Some(&ev) = e.get(&j) {
+                    limit += ev;
+                }
+                milp.constrain((l.clone() - limit).leq(0));
+            }
+        }
+    }
+
+    // Island cover: a site on the island or a roving team.
+    let mut u: HashMap<usize, Variable> = HashMap::new();
+    if data.targets.iter().any(|t| t.measure == Measure::Islands) {
+        for &k in &scope.islands {
+            let v = milp.add(variable().min(0).max(1));
+            let mut rhs: Expression = scope
+                .sites
+                .iter()
+                .filter(|&&j| sites[j].island == k)
+                .map(|j| y[j])
+                .sum();
+            for (&mi, &mv) in &mobile {
+                if data.mobile_options[mi].island == k {
+                    rhs.add_mul(1.0, mv);
+                }
+            }
+            milp.constrain((Expression::from(v) - rhs).leq(0));
+            u.insert(k, v);
+        }
+    }
+
+    // Targets.
+    let mut cover_exprs: Vec<Expression> = Vec::with_capacity(data.targets.len());
+    for (ti, t) in data.targets.iter().enumerate() {
+        let mut got = Expression::default();
+        if t.measure == Measure::Islands {
+            for &k in &scope.islands {
+                got.add_mul(1.0, u[&k]);
+            }
+        } else {
+            let si = data.standard_index(t);
+            for &a in &scope.settlements {
+                if let Some(&zv) = z[si].get(&a) {
+                    got.add_mul(target_weight(ctx, data, ti, a), zv);
+                }
+            }
+        }
+        match targets {
+            Targets::Enforce => {
+                let total = target_total(ctx, data, ti);
+                milp.constrain(got.clone().geq(t.share * total - 1e-9 * total.max(1.0)));
+            }
+            Targets::Price(_) if t.share >= 1.0 => {
+                if t.measure == Measure::Islands {
+                    for &k in &scope.islands {
+                        milp.constrain(Expression::from(u[&k]).geq(1));
+                    }
+                } else {
+                    let si = data.standard_index(t);
+                    for &a in &scope.settlements {
+                        if target_weight(ctx, data, ti, a) > 0.0
+                            && let Some(&zv) = z[si].get(&a)
+                        {
+                            milp.constrain(Expression::from(zv).geq(1));
+                        }
+                    }
+                }
+            }
+            Targets::Price(_) => {}
+        }
+        cover_exprs.push(got);
+    }
+
+    // One site of each `per_leader` level on every leader island in scope.
+    for level in service.levels.iter().filter(|l| l.per_leader) {
+        for &l in &scope.leaders {
+            if !tier_allows(ctx, hier, Some(level), l) {
+                continue;
+            }
+            let here: Expression = scope
+                .sites
+                .iter()
+                .filter(|&&j| sites[j].island == l && sites[j].level == level.level)
+                .map(|j| y[j])
+                .sum();
+            milp.constrain(here.geq(1));
+        }
+    }
+
+    // Hub and spoke supply.
+    for &j in &scope.sites {
+        if let Some(from) = data.suppliers.get(&j) {
+            let rhs: Expression = from.iter().filter_map(|c| y.get(c)).copied().sum();
+            milp.constrain((Expression::from(y[&j]) - rhs).leq(0));
+        }
+    }
+
+    let travel_weight = if capacity_mode { travel_weight } else { 0.0 };
+    let mut objective = money.clone() + travel_weight * travel.clone() + closing_constant;
+    if let Targets::Price(price) = *targets {
+        for (ti, t) in data.targets.iter().enumerate() {
+            if t.share < 1.0 && price[ti] != 0.0 {
+                objective -= price[ti] * cover_exprs[ti].clone();
+            }
+        }
+    }
+    milp.objective = objective;
+    Built {
+        milp,
+        handles: Handles {
+            y,
+            e,
+            mobile,
+            x,
+            money,
+            travel,
+            closing_constant,
+        },
+    }
+}
