@@ -186,10 +186,16 @@ fn run(cli: Cli) -> Result<i32> {
             };
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
-            let plan = archiplan::plan::plan_in(&ctx, archiplan::plan::PlanOptions { time_limit })?;
+            let plan = archiplan::plan::plan_in(
+                &ctx,
+                archiplan::plan::PlanOptions {
+                    time_limit,
+                    ..Default::default()
+                },
+            )?;
             let summary = archiplan::report::plan_out::summarize(&ctx, &plan);
             archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
-            eprintln!("wrote {}", out.display());
+            eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
             if json {
                 print_json(&summary)?;
             } else {

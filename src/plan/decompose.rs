@@ -22,13 +22,48 @@ use rayon::prelude::*;
 use std::time::Instant;
 
 /// Models with at most this many binary variables are solved whole.
-const WHOLE_MAX_BINARIES: usize = 400;
+pub const WHOLE_MAX_BINARIES: usize = 400;
 /// Bisection steps per priced target.
 const BISECTION_STEPS: usize = 30;
 /// Bisection stops once the relative gap is this small.
 const STOP_GAP: f64 = 5e-4;
 /// Components of a decomposed model stop once proven within this gap.
 const COMPONENT_GAP: f64 = 1e-3;
+
+/// When every plan's cost is a constant plus a whole multiple of `g` (coverage services
+/// whose site and roving-team costs are whole multiples of `g`, no per-unit costs), returns
+/// `(g, constant)`.
+fn cost_granule(data: &ServiceData) -> Option<(f64, f64)> {
+    if data.service.assign == Assign::Capacity || data.sites.iter().any(|s| s.cost_per_unit > 0.0) {
+        return None;
+    }
+    let mut g: u64 = 0;
+    let mut constant = 0.0;
+    let costs = data
+        .sites
+        .iter()
+        .map(|s| {
+            let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+            constant += saved;
+            s.annual_cost + s.open_cost - saved
+        })
+        .collect::<Vec<f64>>();
+    for c in costs
+        .into_iter()
+        .chain(data.mobile_options.iter().map(|m| m.annual_cost))
+    {
+        let r = c.abs().round();
+        if (c.abs() - r).abs() > 1e-6 * r.max(1.0) || r > 1e15 {
+            return None;
+        }
+        let (mut a, mut b) = (g, r as u64);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        g = a;
+    }
+    (g > 1).then_some((g as f64, constant))
+}
 
 /// A first price for target `t`: the cheapest cost per unit of cover any single site offers,
 /// below which no component would open anything for the target.
@@ -178,13 +213,14 @@ pub fn solve_service(
     hier: &HierarchyPlan,
     data: &ServiceData,
     travel_weight: f64,
-    time_limit: Option<f64>,
+    options: &super::PlanOptions,
 ) -> Result<Option<Whole>> {
+    let time_limit = options.time_limit;
     let started = Instant::now();
     let remaining = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
     let binaries = data.sites.len() + data.mobile_options.len();
     let scopes = components(ctx, hier, data);
-    if binaries <= WHOLE_MAX_BINARIES || scopes.len() <= 1 {
+    if binaries <= options.whole_max_binaries || scopes.len() <= 1 {
         let scope = whole_scope(ctx, hier, data);
         let Some(sol) = solve_scope(
             ctx,
@@ -391,6 +427,10 @@ pub fn solve_service(
     };
     let refs: Vec<&ScopeSolution> = parts.iter().collect();
     let solution = merge(&refs, n_targets);
+    // Round costs (multiples of a granule) lift the bound to the next attainable cost.
+    if let Some((g, constant)) = cost_granule(data) {
+        best_lb = ((best_lb - constant) / g - 1e-9).ceil() * g + constant;
+    }
     let bound = best_lb.min(ub);
     let status = if relative_gap(ub, bound) == 0.0 {
         Status::Optimal

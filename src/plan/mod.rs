@@ -26,10 +26,22 @@ use crate::scenario::Scenario;
 use rayon::prelude::*;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
     /// Seconds each service's solve may take; the incumbent and its gap are reported after.
     pub time_limit: Option<f64>,
+    /// Services with more binary variables than this are split into priced components
+    /// (see [`decompose`]); smaller ones are one exact MILP.
+    pub whole_max_binaries: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            time_limit: None,
+            whole_max_binaries: decompose::WHOLE_MAX_BINARIES,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,7 +93,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                     .filter(|t| t.service == s.name)
                     .collect();
                 let data = service::prepare(ctx, &hier, s, targets);
-                match service::solve(ctx, &hier, &data, travel_weight, options.time_limit)? {
+                match service::solve(ctx, &hier, &data, travel_weight, &options)? {
                     Some(p) => Ok(p),
                     None => Err(Error::Infeasible(service::explain_infeasible(
                         ctx, &hier, &data,

@@ -527,10 +527,10 @@ pub fn solve(
     hier: &HierarchyPlan,
     data: &ServiceData,
     travel_weight: f64,
-    time_limit: Option<f64>,
+    options: &super::PlanOptions,
 ) -> Result<Option<ServicePlan>> {
     let started = std::time::Instant::now();
-    let Some(whole) = super::decompose::solve_service(ctx, hier, data, travel_weight, time_limit)?
+    let Some(whole) = super::decompose::solve_service(ctx, hier, data, travel_weight, options)?
     else {
         return Ok(None);
     };

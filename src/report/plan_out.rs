@@ -65,7 +65,8 @@ pub struct ServiceSummary {
     pub bound: f64,
     pub gap: f64,
     pub status: Status,
-    pub seconds: f64,
+    /// How the service was solved (one MILP, or priced components).
+    pub method: String,
     pub variables: usize,
 }
 
@@ -78,7 +79,8 @@ pub struct LeaderSummary {
     pub members: Vec<String>,
 }
 
-/// The `summary.json` object (and what `plan --json` prints).
+/// The `summary.json` object (and what `plan --json` prints). It holds no wall-clock times,
+/// so the same inputs give the same bytes.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanSummary {
     pub scenario: String,
@@ -88,7 +90,6 @@ pub struct PlanSummary {
     pub bound: f64,
     pub gap: f64,
     pub status: Status,
-    pub seconds: f64,
     pub targets: Vec<TargetRow>,
     pub services: Vec<ServiceSummary>,
     pub hierarchy: HierarchySummary,
@@ -144,7 +145,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 bound: s.bound,
                 gap: gap(s.objective, s.bound),
                 status: s.status,
-                seconds: s.seconds,
+                method: s.method.clone(),
                 variables: s.variables,
             };
             for (j, site) in s.sites.iter().enumerate() {
@@ -198,7 +199,6 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         bound: round(plan.bound, 2),
         gap: plan.gap,
         status: plan.status,
-        seconds: plan.seconds,
         targets: plan
             .targets
             .iter()
@@ -463,6 +463,11 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
     FeatureCollection::new(out)
 }
 
+/// Whole CNY for tables (no "-0").
+fn cny(x: f64) -> String {
+    format!("{:.0}", x.round() + 0.0)
+}
+
 fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
@@ -484,114 +489,53 @@ fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
         "mean_minutes",
         "gap",
         "status",
-        "seconds",
     ])
     .map_err(to_err)?;
-    for s in &summary.services {
-        w.write_record([
+    let row = |s: &ServiceSummary| -> Vec<String> {
+        vec![
             s.service.clone(),
             s.new.to_string(),
             s.kept.to_string(),
             s.closed.to_string(),
             s.expanded.to_string(),
             s.mobile.to_string(),
-            format!("{:.0}", s.costs.running),
-            format!("{:.0}", s.costs.opening),
-            format!("{:.0}", s.costs.closing),
-            format!("{:.0}", s.costs.expansion),
-            format!("{:.0}", s.costs.per_unit),
-            format!("{:.0}", s.costs.mobile),
-            format!("{:.0}", s.cost),
+            cny(s.costs.running),
+            cny(s.costs.opening),
+            cny(s.costs.closing),
+            cny(s.costs.expansion),
+            cny(s.costs.per_unit),
+            cny(s.costs.mobile),
+            cny(s.cost),
             format!("{:.4}", s.coverage),
             s.mean_minutes.map_or(String::new(), |m| format!("{m:.1}")),
             format!("{:.6}", s.gap),
             s.status.as_str().to_string(),
-            format!("{:.3}", s.seconds),
-        ])
-        .map_err(to_err)?;
+        ]
+    };
+    for s in &summary.services {
+        w.write_record(row(s)).map_err(to_err)?;
     }
+    let sum = |f: fn(&ServiceSummary) -> f64| summary.services.iter().map(f).sum::<f64>();
+    let count =
+        |f: fn(&ServiceSummary) -> usize| summary.services.iter().map(f).sum::<usize>().to_string();
     w.write_record([
         "TOTAL".to_string(),
-        summary
-            .services
-            .iter()
-            .map(|s| s.new)
-            .sum::<usize>()
-            .to_string(),
-        summary
-            .services
-            .iter()
-            .map(|s| s.kept)
-            .sum::<usize>()
-            .to_string(),
-        summary
-            .services
-            .iter()
-            .map(|s| s.closed)
-            .sum::<usize>()
-            .to_string(),
-        summary
-            .services
-            .iter()
-            .map(|s| s.expanded)
-            .sum::<usize>()
-            .to_string(),
-        summary
-            .services
-            .iter()
-            .map(|s| s.mobile)
-            .sum::<usize>()
-            .to_string(),
-        format!(
-            "{:.0}",
-            summary
-                .services
-                .iter()
-                .map(|s| s.costs.running)
-                .sum::<f64>()
-        ),
-        format!(
-            "{:.0}",
-            summary
-                .services
-                .iter()
-                .map(|s| s.costs.opening)
-                .sum::<f64>()
-        ),
-        format!(
-            "{:.0}",
-            summary
-                .services
-                .iter()
-                .map(|s| s.costs.closing)
-                .sum::<f64>()
-        ),
-        format!(
-            "{:.0}",
-            summary
-                .services
-                .iter()
-                .map(|s| s.costs.expansion)
-                .sum::<f64>()
-        ),
-        format!(
-            "{:.0}",
-            summary
-                .services
-                .iter()
-                .map(|s| s.costs.per_unit)
-                .sum::<f64>()
-        ),
-        format!(
-            "{:.0}",
-            summary.services.iter().map(|s| s.costs.mobile).sum::<f64>()
-        ),
-        format!("{:.0}", summary.cost),
+        count(|s| s.new),
+        count(|s| s.kept),
+        count(|s| s.closed),
+        count(|s| s.expanded),
+        count(|s| s.mobile),
+        cny(sum(|s| s.costs.running)),
+        cny(sum(|s| s.costs.opening)),
+        cny(sum(|s| s.costs.closing)),
+        cny(sum(|s| s.costs.expansion)),
+        cny(sum(|s| s.costs.per_unit)),
+        cny(sum(|s| s.costs.mobile)),
+        cny(summary.cost),
         String::new(),
         String::new(),
         format!("{:.6}", summary.gap),
         summary.status.as_str().to_string(),
-        format!("{:.3}", summary.seconds),
     ])
     .map_err(to_err)?;
     w.into_inner()

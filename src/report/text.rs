@@ -116,15 +116,14 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
     let money = |x: f64| thousands(x.round().max(0.0) as u64);
     let _ = writeln!(
         out,
-        "plan \"{}\": annual cost {} CNY{}; status {}, gap {}, {:.2} s",
+        "plan \"{}\": annual cost {} CNY{}; status {}, gap {}",
         s.scenario,
         money(s.cost),
         s.budget
             .map(|b| format!(" (budget {} CNY)", money(b)))
             .unwrap_or_default(),
         s.status.as_str(),
-        pct(s.gap),
-        s.seconds
+        pct(s.gap)
     );
     let h = &s.hierarchy;
     let _ = writeln!(

@@ -1,0 +1,402 @@
+//! The "1+4+N" plan checked against answers known by reasoning, brute force, and an
+//! independent checker; plus the contracts of `archiplan plan` (files, JSON keys, exit codes).
+
+use archiplan::layers::DataSet;
+use archiplan::plan::evaluate::check_coverage;
+use archiplan::plan::{Context, PlanOptions, Status, hierarchy, plan_in, service};
+use archiplan::scenario::Scenario;
+use archiplan::synth::{SynthParams, generate};
+use proptest::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
+
+fn micro() -> (DataSet, Scenario) {
+    let dir = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    let (ds, _) = DataSet::load(&dir).expect("micro plan data");
+    let sc = Scenario::load(&dir.join("scenario.toml")).expect("micro scenario");
+    (ds, sc)
+}
+
+fn site_open(p: &service::ServicePlan, id: &str) -> bool {
+    let j = p.sites.iter().position(|s| s.id == id).expect("site");
+    p.open[j]
+}
+
+/// The micro archipelago (tests/fixtures/plan-micro):
+/// - Hub H has 250 children within a few minutes of two schools: A (500 seats, 500,000 CNY a
+///   year) and B (200 seats, 400,000). A alone seats them all and is within the 45-minute
+///   standard of every hub village, so B closes: the school merge. Sub-centre S has 70 children
+///   and school C (100 seats); the 10 children of small island M board at C (their community
+///   centre). C cannot close: S's children would have no school. School cost = 500,000 +
+///   300,000 + 1,500 per pupil x 330 = 1,295,000.
+/// - Clinics: the county hospital (H, must stay) and S's health centre (one per leader) cover
+///   their islands. Island M (200 people) needs cover: a village clinic costs 250,000 +
+///   60,000 = 310,000 a year; a roving team from S costs 104 visits x (1,500 + 10 x the
+///   one-way minutes, about 48) ~ 206,000 and fits in a day (2 x 48 + 240 <= 600): mobile.
+#[test]
+fn micro_archipelago_reproduces_the_plan_known_by_reasoning() {
+    let (ds, sc) = micro();
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_eq!(plan.status, Status::Optimal);
+    assert_eq!(plan.gap, 0.0);
+
+    let h = &plan.hierarchy;
+    let isl = |id: &str| ctx.island_index(id).expect("island");
+    assert_eq!(h.leaders, vec![isl("H"), isl("S")]);
+    assert_eq!(h.leader[isl("M")], Some(isl("S")));
+
+    let school = &plan.services[0];
+    assert!(site_open(school, "school-a"));
+    assert!(
+        !site_open(school, "school-b"),
+        "the small hub school merges"
+    );
+    assert!(site_open(school, "school-c"));
+    assert!(
+        (school.costs.total - 1_295_000.0).abs() < 1e-6,
+        "{:?}",
+        school.costs
+    );
+    // Every child is seated and the small island's pupils board at school C.
+    let c = school
+        .sites
+        .iter()
+        .position(|s| s.id == "school-c")
+        .expect("c");
+    assert!((school.load[c] - 80.0).abs() < 1e-6, "{}", school.load[c]);
+
+    let clinic = &plan.services[1];
+    assert!(site_open(clinic, "hospital") && site_open(clinic, "hc-s"));
+    assert_eq!(clinic.mobile.len(), 1);
+    let m = &clinic.mobile[0];
+    assert_eq!(m.island, isl("M"));
+    assert_eq!(m.base, isl("S"));
+    assert!((m.annual_cost - 104.0 * (1500.0 + 10.0 * m.one_way_minutes)).abs() < 1e-6);
+    assert!(m.annual_cost < 310_000.0);
+    let new_clinics = clinic
+        .sites
+        .iter()
+        .zip(&clinic.open)
+        .filter(|(s, o)| **o && matches!(s.origin, service::SiteOrigin::New(_)))
+        .count();
+    assert_eq!(new_clinics, 0);
+    assert!((clinic.costs.total - (13_000_000.0 + m.annual_cost)).abs() < 1e-6);
+    assert!(plan.targets.iter().all(|t| t.met));
+}
+
+/// Every combination of the clinic service's sites and roving teams, checked by the
+/// independent checker: the cheapest feasible one costs what the MILP found.
+#[test]
+fn micro_clinic_plan_matches_brute_force() {
+    let (ds, sc) = micro();
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let hier = hierarchy::choose(&ctx).expect("hierarchy");
+    let svc = sc.service("clinic").expect("clinic");
+    let targets = sc
+        .targets
+        .iter()
+        .filter(|t| t.service == "clinic")
+        .collect();
+    let data = service::prepare(&ctx, &hier, svc, targets);
+    let best = brute_force(&ctx, &hier, &data).expect("some plan is feasible");
+    let plan = service::solve(&ctx, &hier, &data, 0.0, &PlanOptions::default())
+        .expect("solves")
+        .expect("feasible");
+    assert!(
+        (plan.costs.total - best).abs() < 1e-6,
+        "{} vs {best}",
+        plan.costs.total
+    );
+}
+
+/// Cheapest feasible plan over all open/closed combinations (sites + roving teams).
+fn brute_force(
+    ctx: &Context,
+    hier: &archiplan::plan::HierarchyPlan,
+    data: &service::ServiceData,
+) -> Option<f64> {
+    let n = data.sites.len();
+    let m = data.mobile_options.len();
+    assert!(n + m <= 18, "too many for brute force: {}", n + m);
+    let mut best: Option<f64> = None;
+    for mask in 0u32..(1 << (n + m)) {
+        let open: Vec<bool> = (0..n).map(|j| mask >> j & 1 == 1).collect();
+        let mobile: Vec<bool> = (0..m).map(|k| mask >> (n + k) & 1 == 1).collect();
+        if let Ok(v) = check_coverage(ctx, hier, data, &open, &mobile)
+            && best.is_none_or(|b| v.cost < b)
+        {
+            best = Some(v.cost);
+        }
+    }
+    best
+}
+
+fn tiny_scenario(share: f64) -> Scenario {
+    let text = format!(
+        r#"
+name = "tiny"
+[objective]
+travel_weight = 0.0
+[hierarchy]
+leader_minutes = 100000
+min_leader_population = 0
+[[hierarchy.tiers]]
+name = "hub"
+count = 1
+[[hierarchy.tiers]]
+name = "subcenter"
+count = 1
+[[hierarchy.tiers]]
+name = "small"
+[[service]]
+name = "meal"
+demand = "elderly"
+standard_minutes = 40
+[[service.level]]
+level = 2
+annual_cost = 70000
+new_sites = true
+[[service.level]]
+level = 1
+annual_cost = 20000
+new_sites = true
+[service.supply]
+from_level = 2
+to_level = 1
+minutes = 90
+[[target]]
+name = "meal reach"
+service = "meal"
+measure = "villages"
+share = {share}
+"#
+    );
+    Scenario::parse(&text, "tiny").expect("tiny scenario")
+}
+
+fn tiny_dataset(islands: usize, settlements: usize, seed: u64) -> (tempfile::TempDir, DataSet) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ds");
+    generate(SynthParams {
+        islands,
+        settlements,
+        seed,
+    })
+    .expect("generate")
+    .write(&out)
+    .expect("write");
+    let (ds, _) = DataSet::load(&out).expect("valid");
+    (dir, ds)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// On small random archipelagos the MILP (after its dominance reduction) finds the same
+    /// cheapest meal plan as brute force over every site combination (hub-and-spoke supply
+    /// and a village-share target included), and the checker accepts it.
+    #[test]
+    fn coverage_plans_match_brute_force(seed in any::<u64>(), share in 0.3f64..1.0) {
+        let (_dir, ds) = tiny_dataset(4, 8, seed);
+        let sc = tiny_scenario(share);
+        let ctx = Context::new(&ds, &sc).expect("context");
+        let hier = hierarchy::choose(&ctx).expect("hierarchy");
+        let svc = sc.service("meal").expect("meal");
+        let data = service::prepare(&ctx, &hier, svc, sc.targets.iter().collect());
+        let best = brute_force(&ctx, &hier, &data);
+        let plan = service::solve(&ctx, &hier, &data, 0.0, &PlanOptions::default()).expect("runs");
+        match (best, plan) {
+            (None, None) => {}
+            (Some(b), Some(p)) => {
+                prop_assert!((p.costs.total - b).abs() < 1e-6, "milp {} brute {b}", p.costs.total);
+                prop_assert_eq!(p.status, Status::Optimal);
+                let mobile = vec![false; data.mobile_options.len()];
+                prop_assert!(check_coverage(&ctx, &hier, &data, &p.open, &mobile).is_ok());
+            }
+            (b, p) => prop_assert!(false, "brute {b:?} vs milp {:?}", p.map(|p| p.costs.total)),
+        }
+    }
+
+    /// Forcing the decomposition on archipelagos small enough to solve whole: its plan is
+    /// feasible, costs at least the exact optimum, and its bound never exceeds it.
+    #[test]
+    fn decomposition_brackets_the_exact_optimum(seed in any::<u64>(), share in 0.3f64..0.95) {
+        let (_dir, ds) = tiny_dataset(12, 40, seed);
+        let sc = tiny_scenario(share);
+        let ctx = Context::new(&ds, &sc).expect("context");
+        let whole = plan_in(&ctx, PlanOptions::default());
+        let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, ..Default::default() });
+        match (whole, split) {
+            (Ok(w), Ok(s)) => {
+                prop_assert_eq!(w.status, Status::Optimal);
+                prop_assert!(s.cost >= w.cost - 1e-6 * w.cost.max(1.0), "split {} < exact {}", s.cost, w.cost);
+                prop_assert!(s.bound <= w.cost + 1e-6 * w.cost.max(1.0), "bound {} > exact {}", s.bound, w.cost);
+                prop_assert!(s.targets.iter().all(|t| t.met));
+            }
+            (Err(_), Err(_)) => {}
+            (w, s) => prop_assert!(false, "whole {:?} vs split {:?}", w.map(|p| p.cost), s.map(|p| p.cost)),
+        }
+    }
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan")
+}
+
+#[test]
+fn plan_command_writes_every_output_and_the_json_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let o = run(&[
+        "plan",
+        "tests/fixtures/plan-micro",
+        "--scenario",
+        "tests/fixtures/plan-micro/scenario.toml",
+        "-o",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    for key in ["cost", "gap", "status", "targets"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    for t in v["targets"].as_array().expect("targets") {
+        for key in ["name", "required", "achieved", "met"] {
+            assert!(!t[key].is_null(), "{key} in {t}");
+        }
+    }
+    for f in [
+        "facilities.geojson",
+        "settlements.geojson",
+        "assignments.geojson",
+        "islands.geojson",
+    ] {
+        let text = std::fs::read_to_string(out.join(f)).expect(f);
+        let fc: geojson::FeatureCollection = text.parse().unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(!fc.features.is_empty(), "{f}");
+        for feat in &fc.features {
+            if let Some(geojson::GeometryValue::Polygon { coordinates }) =
+                feat.geometry.as_ref().map(|g| &g.value)
+            {
+                let ring: Vec<(f64, f64)> = coordinates[0].iter().map(|p| (p[0], p[1])).collect();
+                let area2: f64 = ring
+                    .windows(2)
+                    .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                    .sum();
+                assert!(area2 > 0.0, "{f}: exterior ring must be counter-clockwise");
+            }
+        }
+    }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("summary json");
+    assert_eq!(summary, v, "--json prints the summary.json object");
+    let csv = std::fs::read_to_string(out.join("summary.csv")).expect("csv");
+    assert!(csv.starts_with("service,new,kept,closed"));
+    // Same inputs, same bytes.
+    let again = dir.path().join("again");
+    let o2 = run(&[
+        "plan",
+        "tests/fixtures/plan-micro",
+        "--scenario",
+        "tests/fixtures/plan-micro/scenario.toml",
+        "-o",
+        again.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o2.status.code(), Some(0));
+    for f in [
+        "facilities.geojson",
+        "summary.json",
+        "summary.csv",
+        "settlements.geojson",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join(f)).expect("a"),
+            std::fs::read(again.join(f)).expect("b"),
+            "{f} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn impossible_budget_exits_3_with_an_explanation_and_no_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("s.toml");
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml"))
+            .expect("scenario");
+    std::fs::write(&scenario, format!("budget = 1\n{text}")).expect("write");
+    let out = dir.path().join("out");
+    let o = run(&[
+        "plan",
+        "tests/fixtures/plan-micro",
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("budget") && err.contains("14,501,383"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no partial output folder");
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .contains("out")),
+        "no temporary folder left behind"
+    );
+}
+
+#[test]
+fn unreachable_target_is_explained_with_the_villages_out_of_reach() {
+    let (ds, _) = micro();
+    // No new clinics and no roving teams: island M cannot get cover.
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml"))
+            .expect("scenario")
+            .replace("new_sites = true", "new_sites = false")
+            .replace("max_island_population = 500", "max_island_population = 5");
+    let sc = Scenario::parse(&text, "t").expect("scenario");
+    let err = archiplan::plan::plan(&ds, &sc, PlanOptions::default()).expect_err("infeasible");
+    assert_eq!(err.exit_code(), 3);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("medical cover") && msg.contains("`M`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn community_without_seats_is_explained() {
+    let (ds, _) = micro();
+    // Close school C by decision: the S community's 80 children have nowhere to go.
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml"))
+            .expect("scenario")
+            + "\n[decisions]\nclose = [\"school-c\"]\n";
+    let sc = Scenario::parse(&text, "t").expect("scenario");
+    let err = archiplan::plan::plan(&ds, &sc, PlanOptions::default()).expect_err("infeasible");
+    assert_eq!(err.exit_code(), 3);
+    let msg = err.to_string();
+    assert!(msg.contains("school"), "{msg}");
+}
