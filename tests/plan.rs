@@ -400,3 +400,95 @@ fn community_without_seats_is_explained() {
     let msg = err.to_string();
     assert!(msg.contains("school"), "{msg}");
 }
+
+/// The bundled Daishan 2024 and 2025 scenarios meet every target and say so.
+#[test]
+fn daishan_scenarios_meet_every_target() {
+    for year in ["2024", "2025"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let scenario = format!("data/daishan/scenario-{year}.toml");
+        let o = run(&[
+            "plan",
+            "data/daishan",
+            "--scenario",
+            &scenario,
+            "-o",
+            out.to_str().expect("utf8"),
+            "--json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let targets = v["targets"].as_array().expect("targets");
+        assert!(targets.len() >= 4);
+        for t in targets {
+            assert_eq!(t["met"], true, "{year}: {t}");
+            assert!(t["achieved"].as_f64() >= t["required"].as_f64());
+        }
+        assert_eq!(v["status"], "optimal");
+        assert_eq!(v["gap"], 0.0);
+        let names: Vec<&str> = targets.iter().filter_map(|t| t["name"].as_str()).collect();
+        let meal = if year == "2024" { "80%" } else { "90%" };
+        assert!(
+            names.iter().any(|n| n.contains("meal") && n.contains(meal)),
+            "{names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains("courier") && n.contains("95%"))
+        );
+        assert!(names.iter().any(|n| n.contains("every inhabited island")));
+        // The merged schools are closed, the Yushan emergency point is open.
+        let facilities = std::fs::read_to_string(out.join("facilities.geojson")).expect("fac");
+        let fc: geojson::FeatureCollection = facilities.parse().expect("geojson");
+        let status_of = |id: &str| {
+            fc.features
+                .iter()
+                .find(|f| f.property("id").and_then(Value::as_str) == Some(id))
+                .and_then(|f| f.property("status").and_then(Value::as_str))
+                .map(str::to_string)
+        };
+        for merged in [
+            "sch_daidong_primary",
+            "sch_huaici_primary",
+            "sch_changtu_central",
+        ] {
+            assert_eq!(status_of(merged).as_deref(), Some("closed"), "{merged}");
+        }
+        assert_eq!(status_of("cand_emergency_yushan").as_deref(), Some("new"));
+    }
+}
+
+/// The impossible plan: the 2024 targets on a budget of 1 CNY.
+#[test]
+fn daishan_2024_on_a_budget_of_one_yuan_is_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("s.toml");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/scenario-2024.toml"))
+        .expect("scenario");
+    std::fs::write(&scenario, format!("budget = 1\n{text}")).expect("write");
+    let out = dir.path().join("out");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("budget") && err.contains("school") && err.contains("meal"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(!out.exists());
+}

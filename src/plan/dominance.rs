@@ -80,11 +80,11 @@ pub fn dominated(r: &SiteReach) -> Vec<bool> {
         let members = &groups[&key];
         for &j in members {
             let sj = &sites[j];
-            if r.closed[j] {
-                out[j] = true; // can never open: nothing to decide
-                continue;
-            }
             if sj.fixed == Some(true) || sj.is_existing() {
+                continue; // existing sites stay in the plan (kept or reported closed)
+            }
+            if r.closed[j] {
+                out[j] = true; // a candidate that can never open: nothing to decide
                 continue;
             }
             let cj = effective_cost(sj);
