@@ -13,7 +13,7 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::milp::Status;
+use super::milp::{Status, relative_gap};
 use super::model::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
 use super::service::ServiceData;
 use crate::error::Result;
@@ -96,15 +96,6 @@ pub struct Whole {
     pub bound: f64,
     pub status: Status,
     pub method: String,
-}
-
-fn relative_gap(objective: f64, bound: f64) -> f64 {
-    let d = objective - bound;
-    if d <= 1e-9 * objective.abs().max(1.0) {
-        0.0
-    } else {
-        d / objective.abs().max(1e-9)
-    }
 }
 
 /// The independent components of a service's model.

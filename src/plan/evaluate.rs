@@ -8,8 +8,7 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::service::{ServiceData, catchments, measure_weight, tier_allows};
-use crate::scenario::Measure;
+use super::service::{Served, ServiceData, catchments, covered_measure, target_total, tier_allows};
 use std::time::{Duration, Instant};
 
 /// Cost and demand-weighted travel of a feasible plan (uncovered demand counts as a trip of
@@ -79,35 +78,22 @@ pub fn check_coverage(
             travel += w * 2.0 * standard;
         }
     }
+    let roving = |k: usize| {
+        data.mobile_options
+            .iter()
+            .zip(mobile)
+            .any(|(m, &on)| on && m.island == k)
+    };
+    let served = Served {
+        open: &|j| open[j],
+        roving: &roving,
+        seated: None,
+    };
+    let all: Vec<usize> = (0..ctx.settlements.len()).collect();
     for t in &data.targets {
-        let achieved = if t.measure == Measure::Islands {
-            let covered = ctx
-                .inhabited_islands
-                .iter()
-                .filter(|&&k| {
-                    data.mobile_options
-                        .iter()
-                        .zip(mobile)
-                        .any(|(m, &on)| on && m.island == k)
-                        || sites
-                            .iter()
-                            .enumerate()
-                            .any(|(j, s)| open[j] && s.island == k)
-                })
-                .count();
-            covered as f64 / ctx.inhabited_islands.len().max(1) as f64
-        } else {
-            let m = t.minutes.unwrap_or(standard);
-            let (mut got, mut total) = (0.0, 0.0);
-            for (a, &i) in ctx.settlements.iter().enumerate() {
-                let v = measure_weight(ctx, service, t.measure, i);
-                total += v;
-                if data.reach[a].iter().any(|&(j, d)| open[j] && d <= m) {
-                    got += v;
-                }
-            }
-            if total > 0.0 { got / total } else { 1.0 }
-        };
+        let total = target_total(ctx, data, t);
+        let covered = covered_measure(ctx, data, t, &all, &ctx.inhabited_islands, &served);
+        let achieved = if total > 0.0 { covered / total } else { 1.0 };
         if achieved + 1e-9 < t.share {
             return Err(format!(
                 "target \"{}\" reaches {:.4}, below {:.4}",

@@ -48,6 +48,16 @@ impl Status {
     }
 }
 
+/// Relative gap between an objective and its lower bound; 0 when they meet (to rounding).
+pub fn relative_gap(objective: f64, bound: f64) -> f64 {
+    let d = objective - bound;
+    if d <= 1e-9 * objective.abs().max(1.0) {
+        0.0
+    } else {
+        d / objective.abs().max(1e-9)
+    }
+}
+
 /// A minimisation model under construction.
 pub struct Milp {
     vars: ProblemVariables,

@@ -17,7 +17,7 @@ pub mod service;
 
 pub use context::Context;
 pub use hierarchy::HierarchyPlan;
-pub use milp::Status;
+pub use milp::{Status, relative_gap};
 pub use service::{ServicePlan, SiteOrigin, TargetResult};
 
 use crate::error::{Error, Result};
@@ -60,15 +60,6 @@ pub struct Plan {
     pub gap: f64,
     pub status: Status,
     pub seconds: f64,
-}
-
-fn relative_gap(objective: f64, bound: f64) -> f64 {
-    let diff = objective - bound;
-    if diff <= 1e-9 * objective.abs().max(1.0) {
-        0.0
-    } else {
-        diff / objective.abs().max(1e-9)
-    }
 }
 
 /// Plans every service of the scenario on the data set.

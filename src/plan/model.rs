@@ -11,7 +11,9 @@
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
 use super::milp::{Milp, MilpResult, Solved, Status};
-use super::service::{ServiceData, SiteOrigin, catchments, measure_weight, tier_allows};
+use super::service::{
+    Served, ServiceData, SiteOrigin, catchments, covered_measure, measure_weight, tier_allows,
+};
 use crate::error::Result;
 use crate::scenario::{Assign, Measure};
 use good_lp::{Expression, Variable, variable};
@@ -70,13 +72,7 @@ fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
 
 /// Total of target `t`'s measure over the archipelago (islands: inhabited island count).
 pub fn target_total(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
-    if data.targets[t].measure == Measure::Islands {
-        ctx.inhabited_islands.len() as f64
-    } else {
-        (0..ctx.settlements.len())
-            .map(|a| target_weight(ctx, data, t, a))
-            .sum()
-    }
+    super::service::target_total(ctx, data, data.targets[t])
 }
 
 /// How long a solve may run, and the relative gap at which it may stop early.
@@ -265,58 +261,22 @@ fn read(
 /// cover variables may sit below the true cover when nothing rewards them).
 fn covered_by(ctx: &Context, data: &ServiceData, scope: &Scope, sol: &ScopeSolution) -> Vec<f64> {
     let open: std::collections::HashSet<usize> = sol.open.iter().copied().collect();
-    let capacity_mode = data.service.assign == Assign::Capacity;
     let mut seated: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     for &(a, j, share) in &sol.flows {
         seated.entry(a).or_default().push((j, share));
     }
+    let served = Served {
+        open: &|j| open.contains(&j),
+        roving: &|k| {
+            sol.mobile
+                .iter()
+                .any(|&m| data.mobile_options[m].island == k)
+        },
+        seated: (data.service.assign == Assign::Capacity).then_some(&seated),
+    };
     data.targets
         .iter()
-        .enumerate()
-        .map(|(ti, t)| {
-            if t.measure == Measure::Islands {
-                return scope
-                    .islands
-                    .iter()
-                    .filter(|&&k| {
-                        sol.mobile
-                            .iter()
-                            .any(|&m| data.mobile_options[m].island == k)
-                            || open.iter().any(|&j| data.sites[j].island == k)
-                    })
-                    .count() as f64;
-            }
-            let m = t.minutes.unwrap_or(data.service.standard_minutes);
-            scope
-                .settlements
-                .iter()
-                .map(|&a| {
-                    let v = target_weight(ctx, data, ti, a);
-                    if v <= 0.0 {
-                        return 0.0;
-                    }
-                    let share = if capacity_mode && data.demand[a] > 0.0 {
-                        seated.get(&a).map_or(0.0, |list| {
-                            list.iter()
-                                .filter(|&&(j, _)| {
-                                    data.reach[a].iter().any(|&(k, d)| k == j && d <= m)
-                                })
-                                .map(|&(_, s)| s)
-                                .sum::<f64>()
-                                .min(1.0)
-                        })
-                    } else if data.reach[a]
-                        .iter()
-                        .any(|&(j, d)| d <= m && open.contains(&j))
-                    {
-                        1.0
-                    } else {
-                        0.0
-                    };
-                    v * share
-                })
-                .sum()
-        })
+        .map(|t| covered_measure(ctx, data, t, &scope.settlements, &scope.islands, &served))
         .collect()
 }
 

@@ -684,7 +684,7 @@ fn extract(
     let targets = data
         .targets
         .iter()
-        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &settlements, &flows))
+        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &flows))
         .collect();
     ServicePlan {
         service: service.name.clone(),
@@ -708,6 +708,84 @@ fn extract(
     }
 }
 
+/// What a plan serves, for measuring targets on the plan itself (not off model variables).
+pub(crate) struct Served<'a> {
+    /// Whether site j is open.
+    pub open: &'a dyn Fn(usize) -> bool,
+    /// Whether a roving team serves island k.
+    pub roving: &'a dyn Fn(usize) -> bool,
+    /// Capacity services: the shares of each settlement's demand seated at each site.
+    pub seated: Option<&'a HashMap<usize, Vec<(usize, f64)>>>,
+}
+
+/// Total of a target's measure over the archipelago (islands: inhabited island count).
+pub fn target_total(ctx: &Context, data: &ServiceData, t: &Target) -> f64 {
+    if t.measure == Measure::Islands {
+        ctx.inhabited_islands.len() as f64
+    } else {
+        ctx.settlements
+            .iter()
+            .map(|&i| measure_weight(ctx, data.service, t.measure, i))
+            .sum()
+    }
+}
+
+/// Covered measure of a target among these settlement positions (or these islands, for an
+/// island target): a settlement counts when an open site is within the target's standard; for
+/// capacity services, by the share of its demand seated within it.
+pub(crate) fn covered_measure(
+    ctx: &Context,
+    data: &ServiceData,
+    t: &Target,
+    settlements: &[usize],
+    islands: &[usize],
+    served: &Served,
+) -> f64 {
+    if t.measure == Measure::Islands {
+        return islands
+            .iter()
+            .filter(|&&k| {
+                (served.roving)(k)
+                    || data
+                        .sites
+                        .iter()
+                        .enumerate()
+                        .any(|(j, s)| s.island == k && (served.open)(j))
+            })
+            .count() as f64;
+    }
+    let m = t.minutes.unwrap_or(data.service.standard_minutes);
+    settlements
+        .iter()
+        .map(|&a| {
+            let v = measure_weight(ctx, data.service, t.measure, ctx.settlements[a]);
+            if v <= 0.0 {
+                return 0.0;
+            }
+            let share = match served.seated {
+                Some(seated) if data.demand[a] > 0.0 => seated.get(&a).map_or(0.0, |list| {
+                    list.iter()
+                        .filter(|&&(j, _)| data.reach[a].iter().any(|&(k, d)| k == j && d <= m))
+                        .map(|&(_, share)| share)
+                        .sum::<f64>()
+                        .min(1.0)
+                }),
+                _ => {
+                    if data.reach[a]
+                        .iter()
+                        .any(|&(j, d)| d <= m && (served.open)(j))
+                    {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            v * share
+        })
+        .sum()
+}
+
 /// A target's achieved share, recomputed from the plan (not read off the model).
 fn evaluate_target(
     ctx: &Context,
@@ -715,56 +793,26 @@ fn evaluate_target(
     t: &Target,
     open: &[bool],
     mobile_islands: &BTreeSet<usize>,
-    settlements: &[SettlementService],
     flows: &[(usize, usize, f64)],
 ) -> TargetResult {
-    let service = data.service;
-    let m = t.minutes.unwrap_or(service.standard_minutes);
-    let achieved = if t.measure == Measure::Islands {
-        let covered = ctx
-            .inhabited_islands
-            .iter()
-            .filter(|&&k| {
-                mobile_islands.contains(&k)
-                    || data
-                        .sites
-                        .iter()
-                        .enumerate()
-                        .any(|(j, s)| open[j] && s.island == k)
-            })
-            .count();
-        covered as f64 / ctx.inhabited_islands.len().max(1) as f64
-    } else {
-        let mut within = vec![0.0; ctx.settlements.len()];
-        if service.assign == Assign::Capacity {
-            for &(a, j, s) in flows {
-                if data.reach[a].iter().any(|&(k, d)| k == j && d <= m) {
-                    within[a] += s;
-                }
-            }
-        }
-        let mut got = 0.0;
-        let mut total = 0.0;
-        for (a, &i) in ctx.settlements.iter().enumerate() {
-            let v = measure_weight(ctx, service, t.measure, i);
-            total += v;
-            let by_distance = data.reach[a].iter().any(|&(j, d)| open[j] && d <= m);
-            let share = if service.assign == Assign::Capacity && settlements[a].demand > 0.0 {
-                within[a].min(1.0)
-            } else if by_distance {
-                1.0
-            } else {
-                0.0
-            };
-            got += v * share;
-        }
-        if total > 0.0 { got / total } else { 1.0 }
+    let mut seated: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    for &(a, j, share) in flows {
+        seated.entry(a).or_default().push((j, share));
+    }
+    let served = Served {
+        open: &|j| open[j],
+        roving: &|k| mobile_islands.contains(&k),
+        seated: (data.service.assign == Assign::Capacity).then_some(&seated),
     };
+    let all: Vec<usize> = (0..ctx.settlements.len()).collect();
+    let total = target_total(ctx, data, t);
+    let covered = covered_measure(ctx, data, t, &all, &ctx.inhabited_islands, &served);
+    let achieved = if total > 0.0 { covered / total } else { 1.0 };
     TargetResult {
         name: t.name.clone(),
         service: t.service.clone(),
         measure: t.measure,
-        minutes: m,
+        minutes: t.minutes.unwrap_or(data.service.standard_minutes),
         required: t.share,
         achieved,
         met: achieved + 1e-9 >= t.share,

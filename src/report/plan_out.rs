@@ -114,15 +114,6 @@ pub struct HierarchySummary {
     pub leaders: Vec<LeaderSummary>,
 }
 
-fn gap(objective: f64, bound: f64) -> f64 {
-    let d = objective - bound;
-    if d <= 1e-9 * objective.abs().max(1.0) {
-        0.0
-    } else {
-        d / objective.abs().max(1e-9)
-    }
-}
-
 pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
     let ds = ctx.ds;
     let services = plan
@@ -143,7 +134,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 mean_minutes: None,
                 objective: s.objective,
                 bound: s.bound,
-                gap: gap(s.objective, s.bound),
+                gap: crate::plan::relative_gap(s.objective, s.bound),
                 status: s.status,
                 method: s.method.clone(),
                 variables: s.variables,
