@@ -493,3 +493,49 @@ fn daishan_2024_on_a_budget_of_one_yuan_is_explained() {
     assert!(o.stdout.is_empty());
     assert!(!out.exists());
 }
+
+/// The plan's GeoJSON opens in GDAL/OGR (what QGIS reads GeoJSON with) without a warning, with
+/// every feature. Skips, saying so, where `ogrinfo` (Debian's gdal-bin) is not installed;
+/// `.ci/run` installs it.
+#[test]
+fn plan_geojson_opens_in_gdal_as_qgis_would() {
+    if Command::new("ogrinfo").arg("--version").output().is_err() {
+        eprintln!("skipped: ogrinfo (gdal-bin) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    for f in [
+        "facilities.geojson",
+        "settlements.geojson",
+        "assignments.geojson",
+        "islands.geojson",
+    ] {
+        let path = out.join(f);
+        let text = std::fs::read_to_string(&path).expect(f);
+        let fc: geojson::FeatureCollection = text.parse().expect("geojson");
+        let info = Command::new("ogrinfo")
+            .args(["-so", "-al"])
+            .arg(&path)
+            .output()
+            .expect("ogrinfo");
+        let stdout = String::from_utf8_lossy(&info.stdout);
+        let stderr = String::from_utf8_lossy(&info.stderr);
+        assert!(info.status.success(), "{f}: {stderr}");
+        assert!(!stderr.contains("Warning") && !stderr.contains("ERROR"), "{f}: {stderr}");
+        assert!(
+            stdout.contains(&format!("Feature Count: {}", fc.features.len())),
+            "{f}: {stdout}"
+        );
+        assert!(stdout.contains("EPSG\",4326"), "{f} is read as WGS 84: {stdout}");
+    }
+}
