@@ -531,11 +531,79 @@ fn plan_geojson_opens_in_gdal_as_qgis_would() {
         let stdout = String::from_utf8_lossy(&info.stdout);
         let stderr = String::from_utf8_lossy(&info.stderr);
         assert!(info.status.success(), "{f}: {stderr}");
-        assert!(!stderr.contains("Warning") && !stderr.contains("ERROR"), "{f}: {stderr}");
+        assert!(
+            !stderr.contains("Warning") && !stderr.contains("ERROR"),
+            "{f}: {stderr}"
+        );
         assert!(
             stdout.contains(&format!("Feature Count: {}", fc.features.len())),
             "{f}: {stdout}"
         );
-        assert!(stdout.contains("EPSG\",4326"), "{f} is read as WGS 84: {stdout}");
+        assert!(
+            stdout.contains("EPSG\",4326"),
+            "{f} is read as WGS 84: {stdout}"
+        );
     }
 }
+
+/// Tier names and counts come from the scenario: a "1+2+3+N" health-system layout on Daishan
+/// gives one hub, two and three leaders in the next tiers (bigger islands higher), and every
+/// lower leader refers up the chain.
+#[test]
+fn tiers_are_configurable_one_two_three_n() {
+    let (ds, _) = DataSet::load(Path::new(ROOT).join("data/daishan")).expect("daishan");
+    let text = TEMPLATE_WITH_TIERS;
+    let sc = Scenario::parse(text, "tiers").expect("scenario");
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let h = hierarchy::choose(&ctx).expect("hierarchy");
+    let count = |t: usize| h.leaders.iter().filter(|&&l| h.tier[l] == t).count();
+    assert_eq!((count(0), count(1), count(2)), (1, 2, 3));
+    let pop = |k: usize| ctx.island_population[k];
+    let min_central = h
+        .leaders
+        .iter()
+        .filter(|&&l| h.tier[l] == 1)
+        .map(|&l| pop(l))
+        .min();
+    let max_town = h
+        .leaders
+        .iter()
+        .filter(|&&l| h.tier[l] == 2)
+        .map(|&l| pop(l))
+        .max();
+    assert!(
+        min_central >= max_town,
+        "bigger islands take the higher tier"
+    );
+    for &l in h.leaders.iter().filter(|&&l| h.tier[l] > 0) {
+        let p = h.parent[l].expect("a lower leader refers up");
+        assert!(h.tier[p] < h.tier[l]);
+    }
+    for &k in &ctx.inhabited_islands {
+        assert!(
+            h.leader[k].is_some(),
+            "every inhabited island has a community"
+        );
+    }
+}
+
+const TEMPLATE_WITH_TIERS: &str = r#"
+[hierarchy]
+min_leader_population = 500
+[[hierarchy.tiers]]
+name = "county"
+count = 1
+[[hierarchy.tiers]]
+name = "central"
+count = 2
+[[hierarchy.tiers]]
+name = "town"
+count = 3
+[[hierarchy.tiers]]
+name = "village"
+[[service]]
+name = "clinic"
+standard_minutes = 30
+[[service.level]]
+level = 1
+"#;

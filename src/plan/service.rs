@@ -119,6 +119,9 @@ pub struct ServicePlan {
     pub open: Vec<bool>,
     pub expansion: Vec<f64>,
     pub load: Vec<f64>,
+    /// For each open site, the open higher-level site it refers to in its community (up the
+    /// chain of leaders), if any.
+    pub refers_to: Vec<Option<usize>>,
     pub mobile: Vec<MobileVisit>,
     /// By position in `Context::settlements`.
     pub settlements: Vec<SettlementService>,
@@ -553,6 +556,7 @@ pub fn solve(
         );
     }
     let mut plan = extract(ctx, data, &whole.solution, open, &mobile_on);
+    plan.refers_to = referrals(ctx, hier, &plan.sites, &plan.open);
     plan.objective = whole.objective;
     plan.bound = whole.bound;
     plan.status = whole.status;
@@ -694,6 +698,7 @@ fn extract(
         open,
         expansion,
         load,
+        refers_to: Vec::new(),
         mobile: mobile_used,
         settlements,
         flows,
@@ -706,6 +711,47 @@ fn extract(
         variables: 0,
         targets,
     }
+}
+
+/// The referral of every open site: the nearest open site of the next higher level on its
+/// community leader's island, or further up the chain of leaders.
+fn referrals(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    sites: &[PlanSite],
+    open: &[bool],
+) -> Vec<Option<usize>> {
+    (0..sites.len())
+        .map(|j| {
+            if !open[j] {
+                return None;
+            }
+            let mut at = hier.leader[sites[j].island];
+            while let Some(l) = at {
+                let best = (0..sites.len())
+                    .filter(|&k| open[k] && sites[k].island == l && sites[k].level > sites[j].level)
+                    .min_by(|&a, &b| {
+                        let key = |k: usize| {
+                            (
+                                sites[k].level,
+                                crate::geometry::km_between(sites[j].location, sites[k].location),
+                            )
+                        };
+                        let (la, da) = key(a);
+                        let (lb, db) = key(b);
+                        la.cmp(&lb).then(da.total_cmp(&db)).then(a.cmp(&b))
+                    });
+                if best.is_some() {
+                    return best;
+                }
+                at = hier.parent[l].or(if l == ctx.hub { None } else { Some(ctx.hub) });
+                if at == Some(l) {
+                    return None;
+                }
+            }
+            None
+        })
+        .collect()
 }
 
 /// What a plan serves, for measuring targets on the plan itself (not off model variables).

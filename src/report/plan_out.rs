@@ -240,6 +240,14 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                     ),
                     ("expansion", round(s.expansion[j], 1).into()),
                     (
+                        "refers_to",
+                        s.refers_to
+                            .get(j)
+                            .copied()
+                            .flatten()
+                            .map_or(JsonValue::Null, |k| s.sites[k].id.clone().into()),
+                    ),
+                    (
                         "annual_cost",
                         round(site.annual_cost + site.open_cost, 0).into(),
                     ),
