@@ -139,6 +139,19 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         .collect();
     free.sort_unstable();
     free.dedup();
+    let mut free_seats = free_seats;
+    let mut shortfall = 0;
+    if free.len() < free_seats && h.allow_fewer_leaders {
+        shortfall = free_seats - free.len();
+        free_seats = free.len();
+        // Drop the missing seats from the lowest leader tiers first.
+        let mut left = shortfall;
+        for t in (1..last).rev() {
+            let cut = seats[t].min(left);
+            seats[t] -= cut;
+            left -= cut;
+        }
+    }
     if free.len() < free_seats {
         return Err(Error::Infeasible(format!(
             "the hierarchy needs {free_seats} more leader island(s) but only {} island(s) are \
@@ -233,6 +246,11 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
             &fixed_leaders,
             &free,
         )));
+    };
+    let method = if shortfall > 0 {
+        format!("{method}; {shortfall} leader seat(s) left empty: too few eligible islands")
+    } else {
+        method
     };
 
     // Tiers: fixed ones stay; chosen islands fill free seats, larger populations first.

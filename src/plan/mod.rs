@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod hierarchy;
 pub mod milp;
 pub mod model;
+pub mod resilience;
 pub mod service;
 
 pub use context::Context;

@@ -1,5 +1,6 @@
 //! Everything users read: terminal text, JSON objects, and (later) GeoJSON maps and pictures.
 
+pub mod compare;
 pub mod plan_out;
 pub mod text;
 

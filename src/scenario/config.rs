@@ -101,6 +101,10 @@ pub struct Hierarchy {
     /// Island id -> tier name, fixed by the scenario.
     #[serde(default)]
     pub fixed: BTreeMap<String, String>,
+    /// When fewer islands are eligible than the tiers have seats (say, after people moved
+    /// away), lead with the eligible ones instead of declaring the plan infeasible.
+    #[serde(default)]
+    pub allow_fewer_leaders: bool,
 }
 
 fn default_leader_minutes() -> f64 {
@@ -135,6 +139,7 @@ impl Default for Hierarchy {
             eligible: None,
             tiers: default_tiers(),
             fixed: BTreeMap::new(),
+            allow_fewer_leaders: false,
         }
     }
 }

@@ -1,7 +1,9 @@
-//! Scenarios: the planning brief (services, standards, targets, tiers, costs) and, later,
-//! the transforms and sweeps built on it.
+//! Scenarios: the planning brief (services, standards, targets, tiers, costs), the what-if
+//! transforms applied to it, and sweeps of many scenarios.
 
 pub mod config;
+pub mod sweep;
+pub mod transform;
 
 pub use config::{
     Assign, Decisions, Demand, Hierarchy, Level, Measure, Mobile, Objective, Scenario, Service,

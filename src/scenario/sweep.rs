@@ -1,0 +1,815 @@
+//! Sweeps: many scenarios (named ones and grids of parameters) planned in parallel, each
+//! written atomically to its own folder, summarised one row per scenario.
+//!
+//! A sweep is deterministic (each scenario is solved on its own, rows are ordered by scenario
+//! index, no wall-clock time enters `results.*`), resumable (a scenario counts as done only when
+//! its folder exists under its final name, which happens by one rename after everything in it
+//! was written), and shardable (`--shard i/n` takes every n-th scenario; `merge` joins shard
+//! folders into the same bytes an unsharded run writes).
+
+use super::Scenario;
+use super::transform::Transform;
+use crate::error::{Error, Result};
+use crate::layers::DataSet;
+use crate::plan::{Context, Plan, PlanOptions};
+use crate::report::plan_out::{PlanSummary, summarize, write_plan};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The sweep file (TOML).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// Scenario file every run starts from (relative to the sweep file); default: the
+    /// built-in template.
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// Seconds each service's solve may take (results then depend on machine speed).
+    #[serde(default)]
+    pub time_limit: Option<f64>,
+    /// Named scenarios.
+    #[serde(default, rename = "run")]
+    pub runs: Vec<RunSpec>,
+    #[serde(default)]
+    pub grid: Option<Grid>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    pub name: String,
+    #[serde(default)]
+    pub transforms: Vec<toml::Value>,
+}
+
+/// Every combination of the axes' values is one scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    #[serde(rename = "axis")]
+    pub axes: Vec<Axis>,
+}
+
+/// One parameter of a grid: its values, and the transforms it drives (where the string
+/// `"$value"` stands for the value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    pub name: String,
+    pub values: Vec<toml::Value>,
+    pub transforms: Vec<toml::Value>,
+}
+
+/// One expanded scenario of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSpec {
+    pub index: usize,
+    /// Folder name: index and a slug of the name.
+    pub id: String,
+    pub name: String,
+    pub transforms: Vec<Transform>,
+}
+
+/// What `sweep.json` records: the expanded scenarios, so shards and resumed runs can check
+/// they belong to the same sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub data: String,
+    pub sweep: String,
+    pub scenarios: Vec<ScenarioSpec>,
+}
+
+fn substitute(v: &toml::Value, value: &toml::Value) -> toml::Value {
+    match v {
+        toml::Value::String(s) if s == "$value" => value.clone(),
+        toml::Value::Array(a) => {
+            toml::Value::Array(a.iter().map(|x| substitute(x, value)).collect())
+        }
+        toml::Value::Table(t) => toml::Value::Table(
+            t.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn transform_of(v: toml::Value, origin: &str) -> Result<Transform> {
+    v.try_into()
+        .map_err(|e: toml::de::Error| Error::Usage(format!("sweep {origin}: {e}")))
+}
+
+fn value_label(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.trim_end_matches(".toml").to_string(),
+        toml::Value::Float(f) => format!("{f}"),
+        other => other.to_string(),
+    }
+}
+
+/// A folder-safe slug.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').chars().take(60).collect()
+}
+
+impl SweepFile {
+    pub fn load(path: &Path) -> Result<SweepFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("cannot read sweep file {}: {e}", path.display())))?;
+        let s: SweepFile = toml::from_str(&text)
+            .map_err(|e| Error::Usage(format!("sweep {}: {e}", path.display())))?;
+        if s.runs.is_empty() && s.grid.as_ref().is_none_or(|g| g.axes.is_empty()) {
+            return Err(Error::Usage(format!(
+                "sweep {}: defines no scenario (add [[run]] entries or [[grid.axis]])",
+                path.display()
+            )));
+        }
+        if let Some(t) = s.time_limit
+            && !(t.is_finite() && t > 0.0)
+        {
+            return Err(Error::Usage(format!(
+                "sweep {}: time_limit must be a positive number of seconds",
+                path.display()
+            )));
+        }
+        Ok(s)
+    }
+
+    /// The scenarios in order: named runs first, then the grid (last axis varying fastest).
+    pub fn expand(&self, origin: &str) -> Result<Vec<ScenarioSpec>> {
+        let mut out: Vec<(String, Vec<Transform>)> = Vec::new();
+        for (ri, r) in self.runs.iter().enumerate() {
+            let ts = r
+                .transforms
+                .iter()
+                .map(|v| transform_of(v.clone(), &format!("{origin} run[{ri}] `{}`", r.name)))
+                .collect::<Result<Vec<_>>>()?;
+            out.push((r.name.clone(), ts));
+        }
+        if let Some(grid) = &self.grid {
+            for (ai, a) in grid.axes.iter().enumerate() {
+                if a.values.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "sweep {origin}: grid.axis[{ai}] `{}` has no values",
+                        a.name
+                    )));
+                }
+            }
+            let mut pick = vec![0usize; grid.axes.len()];
+            'combos: loop {
+                let mut names = Vec::new();
+                let mut ts = Vec::new();
+                for (ai, a) in grid.axes.iter().enumerate() {
+                    let v = &a.values[pick[ai]];
+                    names.push(format!("{}={}", a.name, value_label(v)));
+                    for t in &a.transforms {
+                        ts.push(transform_of(
+                            substitute(t, v),
+                            &format!("{origin} grid.axis[{ai}] `{}`", a.name),
+                        )?);
+                    }
+                }
+                // A scenario replacement goes first: other transforms change what it loads.
+                ts.sort_by_key(|t| !matches!(t, Transform::UseScenario { .. }));
+                out.push((names.join(","), ts));
+                for ai in (0..pick.len()).rev() {
+                    pick[ai] += 1;
+                    if pick[ai] < grid.axes[ai].values.len() {
+                        continue 'combos;
+                    }
+                    pick[ai] = 0;
+                }
+                break;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, _) in &out {
+            if !seen.insert(name.clone()) {
+                return Err(Error::Usage(format!(
+                    "sweep {origin}: scenario name `{name}` appears twice"
+                )));
+            }
+        }
+        Ok(out
+            .into_iter()
+            .enumerate()
+            .map(|(index, (name, transforms))| ScenarioSpec {
+                index,
+                id: format!("{index:04}-{}", slug(&name)),
+                name,
+                transforms,
+            })
+            .collect())
+    }
+}
+
+/// `i/n` (1-based) as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}`: a shard is I/N, e.g. 2/4"))?;
+        let index: usize = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: I is not a number"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("`{s}`: need 1 <= I <= N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    pub fn takes(&self, scenario_index: usize) -> bool {
+        scenario_index % self.count == self.index - 1
+    }
+}
+
+/// One row of `results.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub index: usize,
+    pub scenario: String,
+    pub id: String,
+    /// `optimal`, `time_limit`, `infeasible` or `invalid` (a transform did not apply).
+    pub status: String,
+    pub cost: Option<f64>,
+    pub gap: Option<f64>,
+    /// Open sites per service (kept + new), roving teams not included.
+    pub facilities: Vec<(String, usize)>,
+    /// Roving teams per service.
+    pub mobile: Vec<(String, usize)>,
+    /// Achieved share per target.
+    pub coverage: Vec<(String, f64)>,
+    pub targets_met: Option<bool>,
+    /// Demand-weighted minutes to the serving site per service: mean, 95th percentile, max.
+    pub travel: Vec<TravelStats>,
+    /// Residents of the small (last-tier) islands after the transforms.
+    pub small_island_population: Option<u64>,
+    /// Why there is no plan (infeasible or invalid scenarios).
+    pub message: Option<String>,
+    /// Not dominated on (cost, mean coverage, mean travel) by another scenario of the sweep.
+    pub pareto: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TravelStats {
+    pub service: String,
+    pub mean: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// Demand-weighted mean, 95th percentile and maximum of minutes.
+fn travel_stats(service: &str, mut pairs: Vec<(f64, f64)>) -> TravelStats {
+    pairs.retain(|&(w, m)| w > 0.0 && m.is_finite());
+    if pairs.is_empty() {
+        return TravelStats {
+            service: service.to_string(),
+            mean: 0.0,
+            p95: 0.0,
+            max: 0.0,
+        };
+    }
+    pairs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let total: f64 = pairs.iter().map(|p| p.0).sum();
+    let mean = pairs.iter().map(|p| p.0 * p.1).sum::<f64>() / total;
+    let mut acc = 0.0;
+    let mut p95 = pairs[pairs.len() - 1].1;
+    for &(w, m) in &pairs {
+        acc += w;
+        if acc >= 0.95 * total {
+            p95 = m;
+            break;
+        }
+    }
+    TravelStats {
+        service: service.to_string(),
+        mean: round(mean, 2),
+        p95: round(p95, 2),
+        max: round(pairs[pairs.len() - 1].1, 2),
+    }
+}
+
+fn row_of(spec: &ScenarioSpec, ctx: &Context, plan: &Plan, summary: &PlanSummary) -> Row {
+    let last = ctx.scenario.hierarchy.tiers.len() - 1;
+    let small: u64 = ctx
+        .inhabited_islands
+        .iter()
+        .filter(|&&k| plan.hierarchy.tier[k] == last)
+        .map(|&k| ctx.island_population[k])
+        .sum();
+    Row {
+        index: spec.index,
+        scenario: spec.name.clone(),
+        id: spec.id.clone(),
+        status: plan.status.as_str().to_string(),
+        cost: Some(round(plan.cost, 2)),
+        gap: Some(plan.gap),
+        facilities: summary
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.new + s.kept))
+            .collect(),
+        mobile: summary
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.mobile))
+            .collect(),
+        coverage: summary
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), t.achieved))
+            .collect(),
+        targets_met: Some(summary.targets.iter().all(|t| t.met)),
+        travel: plan
+            .services
+            .iter()
+            .map(|s| {
+                travel_stats(
+                    &s.service,
+                    s.settlements
+                        .iter()
+                        .map(|x| (x.demand, x.minutes.unwrap_or(f64::INFINITY)))
+                        .collect(),
+                )
+            })
+            .collect(),
+        small_island_population: Some(small),
+        message: None,
+        pareto: false,
+    }
+}
+
+fn failed_row(spec: &ScenarioSpec, status: &str, message: String) -> Row {
+    Row {
+        index: spec.index,
+        scenario: spec.name.clone(),
+        id: spec.id.clone(),
+        status: status.to_string(),
+        cost: None,
+        gap: None,
+        facilities: Vec::new(),
+        mobile: Vec::new(),
+        coverage: Vec::new(),
+        targets_met: None,
+        travel: Vec::new(),
+        small_island_population: None,
+        message: Some(message),
+        pareto: false,
+    }
+}
+
+pub const SCENARIOS_DIR: &str = "scenarios";
+pub const ROW_FILE: &str = "row.json";
+pub const MANIFEST_FILE: &str = "sweep.json";
+
+/// Plans one scenario and writes its folder atomically (plan outputs + `row.json`).
+pub fn run_one(
+    base: &DataSet,
+    base_scenario: &Scenario,
+    base_dir: &Path,
+    spec: &ScenarioSpec,
+    options: PlanOptions,
+    folder: &Path,
+) -> Result<Row> {
+    let mut ds = base.clone();
+    let mut sc = base_scenario.clone();
+    let mut applied = Ok(());
+    for t in &spec.transforms {
+        applied = t.apply(&mut ds, &mut sc, base_dir);
+        if applied.is_err() {
+            break;
+        }
+    }
+    let tmp = folder.with_file_name(format!(".{}.tmp-{}", spec.id, std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let row = match applied {
+        Err(e) => failed_row(spec, "invalid", e.to_string()),
+        Ok(()) => match Context::new(&ds, &sc).and_then(|ctx| {
+            let plan = crate::plan::plan_in(&ctx, options)?;
+            let summary = summarize(&ctx, &plan);
+            write_plan(&ctx, &plan, &summary, &tmp.join("plan"))?;
+            Ok(row_of(spec, &ctx, &plan, &summary))
+        }) {
+            Ok(row) => row,
+            Err(Error::Infeasible(msg)) => failed_row(spec, "infeasible", msg),
+            Err(e @ (Error::Usage(_) | Error::InvalidData(_))) => {
+                failed_row(spec, "invalid", e.to_string())
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        },
+    };
+    let bytes = serde_json::to_vec_pretty(&row).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(tmp.join(ROW_FILE), bytes).map_err(|e| Error::io(&tmp, e))?;
+    let _ = std::fs::remove_dir_all(folder);
+    std::fs::rename(&tmp, folder).map_err(|e| Error::io(folder, e))?;
+    Ok(row)
+}
+
+/// Reads the rows of every finished scenario folder under `out`.
+pub fn read_rows(out: &Path) -> Result<Vec<Row>> {
+    let dir = out.join(SCENARIOS_DIR);
+    let mut rows = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(rows);
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // an unfinished scenario (temporary folder)
+        }
+        let path = entry.path().join(ROW_FILE);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let row: Row = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Usage(format!("{}: not a sweep row: {e}", path.display())))?;
+        rows.push(row);
+    }
+    rows.sort_by_key(|r| r.index);
+    Ok(rows)
+}
+
+/// Marks the rows no other row beats on cost, mean coverage and mean travel time together.
+pub fn mark_pareto(rows: &mut [Row]) {
+    let key = |r: &Row| -> Option<(f64, f64, f64)> {
+        let cost = r.cost?;
+        let cov = if r.coverage.is_empty() {
+            1.0
+        } else {
+            r.coverage.iter().map(|c| c.1).sum::<f64>() / r.coverage.len() as f64
+        };
+        let travel = if r.travel.is_empty() {
+            0.0
+        } else {
+            r.travel.iter().map(|t| t.mean).sum::<f64>() / r.travel.len() as f64
+        };
+        Some((cost, cov, travel))
+    };
+    let keys: Vec<Option<(f64, f64, f64)>> = rows.iter().map(key).collect();
+    for i in 0..rows.len() {
+        rows[i].pareto = match keys[i] {
+            None => false,
+            Some(a) => !keys.iter().enumerate().any(|(j, k)| {
+                j != i
+                    && k.is_some_and(|b| {
+                        let no_worse = b.0 <= a.0 && b.1 >= a.1 && b.2 <= a.2;
+                        let better = b.0 < a.0 || b.1 > a.1 || b.2 < a.2;
+                        no_worse && better
+                    })
+            }),
+        };
+    }
+}
+
+/// Writes `results.json` and `results.csv` from the finished scenario folders.
+pub fn write_results(out: &Path) -> Result<Vec<Row>> {
+    let mut rows = read_rows(out)?;
+    mark_pareto(&mut rows);
+    let json = serde_json::to_vec_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?;
+    crate::io::write_atomic(&out.join("results.json"), &json)?;
+    crate::io::write_atomic(&out.join("results.csv"), &results_csv(&rows)?)?;
+    Ok(rows)
+}
+
+fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
+    // Columns: fixed ones, then one per service / target seen in any row (first-seen order).
+    let mut services: Vec<String> = Vec::new();
+    let mut targets: Vec<String> = Vec::new();
+    for r in rows {
+        for (s, _) in &r.facilities {
+            if !services.contains(s) {
+                services.push(s.clone());
+            }
+        }
+        for (t, _) in &r.coverage {
+            if !targets.contains(t) {
+                targets.push(t.clone());
+            }
+        }
+    }
+    let mut header: Vec<String> = [
+        "index",
+        "scenario",
+        "status",
+        "cost",
+        "gap",
+        "targets_met",
+        "small_island_population",
+        "pareto",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for s in &services {
+        header.push(format!("facilities_{s}"));
+        header.push(format!("mobile_{s}"));
+        header.push(format!("minutes_mean_{s}"));
+        header.push(format!("minutes_p95_{s}"));
+        header.push(format!("minutes_max_{s}"));
+    }
+    for t in &targets {
+        header.push(format!("coverage: {t}"));
+    }
+    header.push("message".to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record(&header).map_err(to_err)?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v}"));
+    for r in rows {
+        let mut rec = vec![
+            r.index.to_string(),
+            r.scenario.clone(),
+            r.status.clone(),
+            opt(r.cost),
+            opt(r.gap),
+            r.targets_met.map_or(String::new(), |b| b.to_string()),
+            r.small_island_population
+                .map_or(String::new(), |p| p.to_string()),
+            r.pareto.to_string(),
+        ];
+        for s in &services {
+            let find = |list: &[(String, usize)]| {
+                list.iter()
+                    .find(|(n, _)| n == s)
+                    .map_or(String::new(), |x| x.1.to_string())
+            };
+            rec.push(find(&r.facilities));
+            rec.push(find(&r.mobile));
+            let t = r.travel.iter().find(|t| &t.service == s);
+            rec.push(opt(t.map(|t| t.mean)));
+            rec.push(opt(t.map(|t| t.p95)));
+            rec.push(opt(t.map(|t| t.max)));
+        }
+        for t in &targets {
+            rec.push(opt(r
+                .coverage
+                .iter()
+                .find(|(n, _)| n == t)
+                .map(|c| round(c.1, 6))));
+        }
+        rec.push(r.message.clone().unwrap_or_default());
+        w.write_record(&rec).map_err(to_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+/// Options of a sweep run.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    pub threads: Option<usize>,
+    pub shard: Option<Shard>,
+    pub resume: bool,
+    pub quiet: bool,
+}
+
+/// What a sweep run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepReport {
+    pub scenarios: usize,
+    pub in_shard: usize,
+    pub solved: usize,
+    pub skipped: usize,
+    pub rows: usize,
+}
+
+pub fn run_sweep(
+    data: &Path,
+    sweep_path: &Path,
+    out: &Path,
+    opts: &SweepOptions,
+) -> Result<SweepReport> {
+    use rayon::prelude::*;
+    let file = SweepFile::load(sweep_path)?;
+    let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let specs = file.expand(&sweep_path.display().to_string())?;
+    let base_scenario = match &file.scenario {
+        Some(p) => Scenario::load(&base_dir.join(p))?,
+        None => Scenario::default(),
+    };
+    let (ds, _) = DataSet::load(data)?;
+    // Check every scenario's transforms apply before solving anything.
+    for spec in &specs {
+        let (mut d, mut s) = (ds.clone(), base_scenario.clone());
+        for t in &spec.transforms {
+            t.apply(&mut d, &mut s, &base_dir)
+                .map_err(|e| Error::Usage(format!("scenario `{}`: {}", spec.name, e)))?;
+        }
+    }
+    let manifest = Manifest {
+        data: data.display().to_string(),
+        sweep: sweep_path.display().to_string(),
+        scenarios: specs.clone(),
+    };
+    let scen_dir = out.join(SCENARIOS_DIR);
+    prepare_out(out, &manifest, opts.resume)?;
+    std::fs::create_dir_all(&scen_dir).map_err(|e| Error::io(&scen_dir, e))?;
+    // Leftovers of an interrupted run are never results.
+    if let Ok(entries) = std::fs::read_dir(&scen_dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with('.') {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let mine: Vec<&ScenarioSpec> = specs
+        .iter()
+        .filter(|s| opts.shard.is_none_or(|sh| sh.takes(s.index)))
+        .collect();
+    let todo: Vec<&ScenarioSpec> = mine
+        .iter()
+        .copied()
+        .filter(|s| !(opts.resume && scen_dir.join(&s.id).join(ROW_FILE).is_file()))
+        .collect();
+    let bar = progress_bar(todo.len() as u64, opts.quiet);
+    let options = PlanOptions {
+        time_limit: file.time_limit,
+        ..Default::default()
+    };
+    let solve = || -> Result<()> {
+        todo.par_iter()
+            .map(|spec| {
+                let r = run_one(
+                    &ds,
+                    &base_scenario,
+                    &base_dir,
+                    spec,
+                    options,
+                    &scen_dir.join(&spec.id),
+                );
+                bar.inc(1);
+                r.map(|_| ())
+            })
+            .collect::<Result<Vec<()>>>()
+            .map(|_| ())
+    };
+    match opts.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
+            .install(solve)?,
+        None => solve()?,
+    }
+    bar.finish_and_clear();
+    let rows = write_results(out)?;
+    Ok(SweepReport {
+        scenarios: specs.len(),
+        in_shard: mine.len(),
+        solved: todo.len(),
+        skipped: mine.len() - todo.len(),
+        rows: rows.len(),
+    })
+}
+
+/// Creates the output folder with its manifest, or checks an existing one belongs to the same
+/// sweep (a resumed run, or a shard writing beside others).
+fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
+    let path = out.join(MANIFEST_FILE);
+    if path.is_file() {
+        let existing: Manifest =
+            serde_json::from_slice(&std::fs::read(&path).map_err(|e| Error::io(&path, e))?)
+                .map_err(|e| {
+                    Error::Usage(format!("{}: not a sweep manifest: {e}", path.display()))
+                })?;
+        if existing.scenarios != manifest.scenarios {
+            return Err(Error::Usage(format!(
+                "{} holds a different sweep; use another output folder",
+                out.display()
+            )));
+        }
+        if !resume && out.join(SCENARIOS_DIR).is_dir() {
+            let done = read_rows(out)?.len();
+            if done > 0 {
+                return Err(Error::Usage(format!(
+                    "{} already holds {done} finished scenario(s); add --resume to continue, \
+                     or choose another output folder",
+                    out.display()
+                )));
+            }
+        }
+        return Ok(());
+    }
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map_err(|e| Error::io(out, e))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Usage(format!(
+            "{} exists and is not a sweep folder; choose another output folder",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    crate::io::write_atomic(&path, &bytes)
+}
+
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scenarios {pos}/{len} [{bar:30}] elapsed {elapsed_precise}, ETA {eta_precise}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Joins shard folders of one sweep into `into` (which may be one of them).
+pub fn merge(dirs: &[PathBuf], into: &Path) -> Result<Vec<Row>> {
+    let mut manifest: Option<Manifest> = None;
+    for d in dirs {
+        let path = d.join(MANIFEST_FILE);
+        let m: Manifest = serde_json::from_slice(&std::fs::read(&path).map_err(|e| {
+            Error::Usage(format!(
+                "{} is not a sweep output folder ({e})",
+                d.display()
+            ))
+        })?)
+        .map_err(|e| Error::Usage(format!("{}: not a sweep manifest: {e}", path.display())))?;
+        match &manifest {
+            None => manifest = Some(m),
+            Some(first) if first.scenarios != m.scenarios => {
+                return Err(Error::Usage(format!(
+                    "{} belongs to a different sweep than {}",
+                    d.display(),
+                    dirs[0].display()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let manifest =
+        manifest.ok_or_else(|| Error::Usage("merge needs at least one sweep folder".into()))?;
+    prepare_out(into, &manifest, true)?;
+    let target = into.join(SCENARIOS_DIR);
+    std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+    for d in dirs {
+        if d.canonicalize().ok() == into.canonicalize().ok() {
+            continue;
+        }
+        for row in read_rows(d)? {
+            let from = d.join(SCENARIOS_DIR).join(&row.id);
+            let to = target.join(&row.id);
+            if to.join(ROW_FILE).is_file() {
+                continue;
+            }
+            copy_dir(&from, &target.join(format!(".{}.merge", row.id)))?;
+            std::fs::rename(target.join(format!(".{}.merge", row.id)), &to)
+                .map_err(|e| Error::io(&to, e))?;
+        }
+    }
+    write_results(into)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let dest = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+        }
+    }
+    Ok(())
+}
