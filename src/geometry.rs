@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn projection_round_trips() {
         let proj = LocalProjection::around(Coord { x: 122.2, y: 30.3 });
-        let c = Coord { x: 122.35, y: 30.21 };
+        let c = Coord {
+            x: 122.35,
+            y: 30.21,
+        };
         let back = proj.to_lonlat(proj.to_km(c));
         assert!((back.x - c.x).abs() < 1e-12 && (back.y - c.y).abs() < 1e-12);
     }

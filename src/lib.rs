@@ -8,8 +8,11 @@ pub mod error;
 pub mod geometry;
 pub mod io;
 pub mod layers;
+pub mod model;
 pub mod network;
+pub mod orlib;
 pub mod report;
+pub mod solve;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -3,7 +3,9 @@
 use archiplan::error::exit;
 use archiplan::layers::DataSet;
 use archiplan::network::{Network, network_geojson, summarize};
+use archiplan::orlib::{self, OrlibModel};
 use archiplan::report::{ValidationReport, text};
+use archiplan::solve::{Backend, SolveOptions};
 use archiplan::synth::{SynthParams, generate};
 use archiplan::{Error, Result};
 use clap::{Parser, Subcommand};
@@ -55,6 +57,81 @@ enum Command {
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
+    /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines).
+    Orlib {
+        file: PathBuf,
+        #[command(flatten)]
+        solve: SolveArgs,
+        /// Override the file's p.
+        #[arg(long)]
+        p: Option<usize>,
+        /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
+        #[arg(long)]
+        radius: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run benchmarks and print a table.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Solve every OR-Library file of a folder (known optima from pmedopt.txt beside them).
+    Orlib {
+        dir: PathBuf,
+        #[command(flatten)]
+        solve: SolveArgs,
+        #[arg(long)]
+        radius: Option<f64>,
+        /// Print JSON rows instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct SolveArgs {
+    /// p-median, p-center or mclp.
+    #[arg(long, default_value = "p-median")]
+    model: String,
+    /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+    /// auto (purpose-built fast path), microlp, or highs (if compiled in).
+    #[arg(long, default_value = "auto")]
+    solver: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl SolveArgs {
+    fn options(&self) -> Result<SolveOptions> {
+        Ok(SolveOptions {
+            backend: Backend::parse(&self.solver)?,
+            time_limit: self.time_limit,
+            seed: self.seed,
+        })
+    }
+
+    fn model(&self, radius: Option<f64>) -> Result<OrlibModel> {
+        match self.model.as_str() {
+            "p-median" => Ok(OrlibModel::PMedian),
+            "p-center" => Ok(OrlibModel::PCenter),
+            "mclp" => {
+                let radius = radius.ok_or_else(|| {
+                    Error::Usage("--model mclp needs --radius R (covering distance)".into())
+                })?;
+                Ok(OrlibModel::Mclp { radius })
+            }
+            other => Err(Error::Usage(format!(
+                "unknown model `{other}` (choose p-median, p-center or mclp)"
+            ))),
+        }
+    }
 }
 
 fn load(data: &Path) -> Result<DataSet> {
@@ -100,7 +177,11 @@ fn run(cli: Cli) -> Result<i32> {
             } else {
                 emit(&text::validation(&report));
             }
-            Ok(if report.ok { exit::OK } else { exit::INVALID_INPUT })
+            Ok(if report.ok {
+                exit::OK
+            } else {
+                exit::INVALID_INPUT
+            })
         }
         Command::Network {
             data,
@@ -109,7 +190,9 @@ fn run(cli: Cli) -> Result<i32> {
             cutoff,
         } => {
             if cutoff.is_nan() || cutoff <= 0.0 {
-                return Err(Error::Usage("--cutoff must be a positive number of minutes".into()));
+                return Err(Error::Usage(
+                    "--cutoff must be a positive number of minutes".into(),
+                ));
             }
             let ds = load(&data)?;
             let started = std::time::Instant::now();
@@ -147,6 +230,64 @@ fn run(cli: Cli) -> Result<i32> {
                 "wrote {} ({islands} islands, {settlements} settlements, seed {seed})",
                 out.display()
             );
+            Ok(exit::OK)
+        }
+        Command::Orlib {
+            file,
+            solve,
+            p,
+            radius,
+            json,
+        } => {
+            let opts = solve.options()?;
+            let model = solve.model(radius)?;
+            let r = orlib::run(&file, model, p, &opts)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                emit(&format!(
+                    "{} {} n={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\nfacilities: {}\n",
+                    r.instance,
+                    r.model,
+                    r.n,
+                    r.p,
+                    r.objective,
+                    r.bound,
+                    r.gap,
+                    r.status,
+                    r.solver,
+                    r.seconds,
+                    r.facilities
+                        .iter()
+                        .map(|f| f.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
+            Ok(exit::OK)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Orlib {
+                    dir,
+                    solve,
+                    radius,
+                    json,
+                },
+        } => {
+            let opts = solve.options()?;
+            let model = solve.model(radius)?;
+            let rows = orlib::bench(&dir, model, &opts, |r| {
+                eprintln!(
+                    "{}: {} {} gap {:.2e} {:.2} s",
+                    r.instance, r.objective, r.status, r.gap, r.seconds
+                )
+            })?;
+            if json {
+                print_json(&rows)?;
+            } else {
+                emit(&orlib::table(&rows));
+            }
             Ok(exit::OK)
         }
     }

@@ -64,11 +64,7 @@ pub struct InvalidData {
 impl std::fmt::Display for InvalidData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.diagnostics.errors().count();
-        writeln!(
-            f,
-            "data set {} has {n} error(s):",
-            self.source.display()
-        )?;
+        writeln!(f, "data set {} has {n} error(s):", self.source.display())?;
         for d in self.diagnostics.errors() {
             writeln!(f, "  {d}")?;
         }

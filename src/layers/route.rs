@@ -102,7 +102,10 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
         let to = p.opt_str("to");
         let has_minutes = p.props.get("minutes").is_some_and(|v| !v.is_null());
         let minutes = p.opt_number("minutes", positive);
-        let has_departures = p.props.get("departures_per_day").is_some_and(|v| !v.is_null());
+        let has_departures = p
+            .props
+            .get("departures_per_day")
+            .is_some_and(|v| !v.is_null());
         let departures = p.opt_number("departures_per_day", positive);
         let service_hours = p
             .opt_number("service_hours", |x| {

@@ -50,7 +50,10 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 p.error(
                     "groups-exceed-population",
                     Some("children"),
-                    format!("children ({c}) + elderly ({e}) = {} exceeds population ({pop})", c + e),
+                    format!(
+                        "children ({c}) + elderly ({e}) = {} exceeds population ({pop})",
+                        c + e
+                    ),
                 );
             }
             if pop == 0 {

@@ -43,9 +43,10 @@ fn all_positions(g: &GeometryValue) -> Vec<&Position> {
         GeometryValue::MultiPolygon { coordinates } => {
             coordinates.iter().flatten().flatten().collect()
         }
-        GeometryValue::GeometryCollection { geometries } => {
-            geometries.iter().flat_map(|g| all_positions(&g.value)).collect()
-        }
+        GeometryValue::GeometryCollection { geometries } => geometries
+            .iter()
+            .flat_map(|g| all_positions(&g.value))
+            .collect(),
     }
 }
 
@@ -61,7 +62,10 @@ fn checked_geometry<'a>(
             "missing-geometry",
             at,
             Some("geometry"),
-            format!("feature has no geometry; expected {}", expected.join(" or ")),
+            format!(
+                "feature has no geometry; expected {}",
+                expected.join(" or ")
+            ),
         );
         return None;
     };

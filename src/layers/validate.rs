@@ -115,8 +115,12 @@ pub(super) fn validate(dir: &Path) -> Validation {
             continue;
         }
         let at = Location::feature(PORTS_FILE, p.index, Some(&p.port.id));
-        if let Some(i) = placer.place(p.port.location, p.declared_island.as_deref(), &at, &mut diags)
-        {
+        if let Some(i) = placer.place(
+            p.port.location,
+            p.declared_island.as_deref(),
+            &at,
+            &mut diags,
+        ) {
             p.port.island = i;
             port_ids.insert(p.port.id.clone(), ports.len());
             ports.push(p.port);
@@ -305,7 +309,10 @@ impl Placer<'_> {
             return;
         }
         let hint = match self.index.nearest(p, HINT_RADIUS_KM) {
-            Some((i, d)) => format!("the nearest island, `{}`, is {d:.2} km away", self.islands[i].id),
+            Some((i, d)) => format!(
+                "the nearest island, `{}`, is {d:.2} km away",
+                self.islands[i].id
+            ),
             None => format!("no island within {HINT_RADIUS_KM} km"),
         };
         diags.error(

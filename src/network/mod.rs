@@ -26,7 +26,10 @@ pub enum NodeKind {
     Port(usize),
     Facility(usize),
     /// A route end given as a bare point on an island (`end` 0 = first, 1 = last).
-    Landing { route: usize, end: u8 },
+    Landing {
+        route: usize,
+        end: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

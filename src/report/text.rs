@@ -81,7 +81,11 @@ pub fn network(s: &NetworkSummary) -> String {
         "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
         "island", "name", "tier", "population", "to hub mean", "to hub max"
     );
-    let mut rows: Vec<_> = s.islands.iter().filter(|i| i.settlements > 0 || !i.external).collect();
+    let mut rows: Vec<_> = s
+        .islands
+        .iter()
+        .filter(|i| i.settlements > 0 || !i.external)
+        .collect();
     rows.sort_by(|a, b| b.population.cmp(&a.population).then(a.id.cmp(&b.id)));
     for i in rows {
         let tier = match (i.external, i.tier) {

@@ -13,9 +13,7 @@ mod shapes;
 use crate::error::Result;
 use crate::geometry::LocalProjection;
 use crate::io::{geojson_bytes, write_dir_atomic};
-use crate::layers::{
-    FACILITIES_FILE, FERRIES_FILE, ISLANDS_FILE, PORTS_FILE, SETTLEMENTS_FILE,
-};
+use crate::layers::{FACILITIES_FILE, FERRIES_FILE, ISLANDS_FILE, PORTS_FILE, SETTLEMENTS_FILE};
 use geo::{Contains, Coord, Point, Polygon};
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue};
 use rand::{RngExt, SeedableRng};
@@ -67,8 +65,7 @@ impl SynthLayers {
                 (FACILITIES_FILE, &self.facilities),
             ] {
                 let path = tmp.join(file);
-                std::fs::write(&path, geojson_bytes(fc))
-                    .map_err(|e| crate::Error::io(&path, e))?;
+                std::fs::write(&path, geojson_bytes(fc)).map_err(|e| crate::Error::io(&path, e))?;
             }
             Ok(())
         })
@@ -221,9 +218,8 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
                 }
             }
             let size_factor = if small { 0.4 } else { 1.0 };
-            let population = ((1200.0 * size_factor * (0.8 * normal(&mut rng)).exp()).round()
-                as u64)
-                .max(20);
+            let population =
+                ((1200.0 * size_factor * (0.8 * normal(&mut rng)).exp()).round() as u64).max(20);
             let child_share = rng.random_range(0.05..0.10);
             let elder_share = if small {
                 rng.random_range(0.30..0.45)
@@ -282,9 +278,16 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
 
     // 6. Routes: each inhabited island to its nearest more populous island; local links.
     let mut route_features = Vec::new();
-    let inhabited_ids: Vec<usize> = (0..n_islands).filter(|&i| plans[i].settlements > 0).collect();
+    let inhabited_ids: Vec<usize> = (0..n_islands)
+        .filter(|&i| plans[i].settlements > 0)
+        .collect();
     let mut by_pop = inhabited_ids.clone();
-    by_pop.sort_by(|&a, &b| plans[b].population.cmp(&plans[a].population).then(a.cmp(&b)));
+    by_pop.sort_by(|&a, &b| {
+        plans[b]
+            .population
+            .cmp(&plans[a].population)
+            .then(a.cmp(&b))
+    });
     let rank: std::collections::HashMap<usize, usize> =
         by_pop.iter().enumerate().map(|(r, &i)| (i, r)).collect();
     let mut linked = std::collections::HashSet::new();
@@ -295,13 +298,29 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
     for &i in &by_pop[1..] {
         let bigger = |j: usize| rank[&j] < rank[&i];
         let parent = nearest_island(&plans, &link_hash, i, bigger);
-        add_link(&mut rng, &plans, i, parent, &mut linked, &mut route_features, &to_lonlat);
+        add_link(
+            &mut rng,
+            &plans,
+            i,
+            parent,
+            &mut linked,
+            &mut route_features,
+            &to_lonlat,
+        );
         if rng.random_bool(0.5) {
             let any = |j: usize| j != parent;
             let neighbour = nearest_island(&plans, &link_hash, i, any);
             let gap = gap_km(&plans, i, neighbour);
             if gap < 15.0 {
-                add_link(&mut rng, &plans, i, neighbour, &mut linked, &mut route_features, &to_lonlat);
+                add_link(
+                    &mut rng,
+                    &plans,
+                    i,
+                    neighbour,
+                    &mut linked,
+                    &mut route_features,
+                    &to_lonlat,
+                );
             }
         }
     }
@@ -353,7 +372,13 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
             add("clinic", 2, 1, (pop as f64 / 100.0).max(20.0), 3_000_000.0);
         }
         if pop > 8000 {
-            add("elder_care", 1, 0, (pop as f64 * 0.005).max(20.0), 1_500_000.0);
+            add(
+                "elder_care",
+                1,
+                0,
+                (pop as f64 * 0.005).max(20.0),
+                1_500_000.0,
+            );
             add("meal", 2, 2, (pop as f64 * 0.02).max(50.0), 400_000.0);
         }
     }
@@ -362,7 +387,12 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         .iter()
         .enumerate()
         .map(|(i, plan)| {
-            let ring: Vec<Vec<f64>> = plan.outline.exterior().coords().map(|&c| to_lonlat(c)).collect();
+            let ring: Vec<Vec<f64>> = plan
+                .outline
+                .exterior()
+                .coords()
+                .map(|&c| to_lonlat(c))
+                .collect();
             let mut props = vec![
                 ("id", JsonValue::from(format!("I{i:05}"))),
                 ("name", format!("Island {i}").into()),
@@ -481,7 +511,12 @@ fn random_inside(
 
 /// A point just inside the coast of a star-shaped island in direction `angle` (set back from
 /// the shoreline so coordinate rounding never pushes it into the sea).
-fn coastal_point(outline: &Polygon<f64>, centre: Coord<f64>, radius: f64, angle: f64) -> Coord<f64> {
+fn coastal_point(
+    outline: &Polygon<f64>,
+    centre: Coord<f64>,
+    radius: f64,
+    angle: f64,
+) -> Coord<f64> {
     let (dx, dy) = (angle.cos(), angle.sin());
     let step = (radius * 0.02).max(0.01);
     let mut shore = 0.0;

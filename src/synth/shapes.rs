@@ -65,8 +65,14 @@ impl SpatialHash {
     }
 
     fn covered(&self, c: Coord<f64>, r: f64) -> impl Iterator<Item = (i64, i64)> + use<> {
-        let (x0, y0) = self.key(Coord { x: c.x - r, y: c.y - r });
-        let (x1, y1) = self.key(Coord { x: c.x + r, y: c.y + r });
+        let (x0, y0) = self.key(Coord {
+            x: c.x - r,
+            y: c.y - r,
+        });
+        let (x1, y1) = self.key(Coord {
+            x: c.x + r,
+            y: c.y + r,
+        });
         (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
     }
 

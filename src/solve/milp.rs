@@ -1,0 +1,11 @@
+//! stub
+use super::{Backend, Deadline};
+use crate::model::{Problem, Solution};
+pub(crate) fn solve(
+    _p: &Problem,
+    _b: Backend,
+    _d: &Deadline,
+    _s: std::time::Instant,
+) -> crate::Result<Solution> {
+    Err(crate::Error::Internal("todo".into()))
+}

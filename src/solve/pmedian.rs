@@ -1,0 +1,464 @@
+//! The p-median fast path: Lagrangian relaxation of the assignment constraints (Beasley
+//! 1993), greedy plus fast interchange for incumbents (Whitaker 1983, Resende and Werneck
+//! 2004), Lagrangian site fixing and pair elimination, and branch-and-bound on the sites.
+//!
+//! Relaxing `sum_j x_ij = 1` with multipliers `lambda_i` leaves
+//! `L = sum_i lambda_i + sum of the p smallest rho_j`, `rho_j = sum_i min(0, c_ij - lambda_i)`.
+//! Each demand point's costs are sorted once, so `rho` only visits the pairs cheaper than
+//! `lambda_i`: near the optimum that is a few sites per point, not all of them.
+
+use super::lagrange::{CLOSED, OPEN, Relaxation};
+
+/// Sorted cost rows of the served demand points, plus columns for the local search.
+pub(crate) struct PMedianData {
+    m: usize,
+    p: usize,
+    start: Vec<usize>,
+    /// Pairs kept in the relaxation (a prefix of each sorted row, shrunk by `reduce`).
+    len: Vec<usize>,
+    cost: Vec<f64>,
+    site: Vec<u32>,
+    col_start: Vec<usize>,
+    col_dem: Vec<u32>,
+    col_cost: Vec<f64>,
+    integral: bool,
+    // scratch
+    flags: Vec<bool>,
+}
+
+impl PMedianData {
+    /// `rows[i]` lists `(site, cost)` of demand point `i` (any order).
+    pub fn new(rows: Vec<Vec<(u32, f64)>>, m: usize, p: usize) -> Self {
+        let mut start = Vec::with_capacity(rows.len() + 1);
+        start.push(0);
+        let nnz: usize = rows.iter().map(Vec::len).sum();
+        let mut cost = Vec::with_capacity(nnz);
+        let mut site = Vec::with_capacity(nnz);
+        let mut integral = true;
+        let mut col_count = vec![0usize; m + 1];
+        for mut row in rows {
+            row.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            for (j, c) in row {
+                integral &= c.fract() == 0.0 && c.abs() < 1e15;
+                cost.push(c);
+                site.push(j);
+                col_count[j as usize + 1] += 1;
+            }
+            start.push(cost.len());
+        }
+        for j in 0..m {
+            col_count[j + 1] += col_count[j];
+        }
+        let col_start = col_count.clone();
+        let mut fill = col_count;
+        let mut col_dem = vec![0u32; nnz];
+        let mut col_cost = vec![0.0; nnz];
+        let n = start.len() - 1;
+        for i in 0..n {
+            for k in start[i]..start[i + 1] {
+                let j = site[k] as usize;
+                col_dem[fill[j]] = i as u32;
+                col_cost[fill[j]] = cost[k];
+                fill[j] += 1;
+            }
+        }
+        let len = (0..n).map(|i| start[i + 1] - start[i]).collect();
+        PMedianData {
+            m,
+            p,
+            start,
+            len,
+            cost,
+            site,
+            col_start,
+            col_dem,
+            col_cost,
+            integral,
+            flags: vec![false; m],
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// Greedy construction from the fixed-open sites (largest saving first, lazily
+    /// re-evaluated), then fast interchange.
+    pub fn greedy(&mut self, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        let n = self.n();
+        let m = self.m;
+        let mut open: Vec<usize> = (0..m).filter(|&j| state[j] == OPEN).collect();
+        let mut is_open = vec![false; m];
+        let mut best = vec![f64::INFINITY; n];
+        for &j in &open {
+            is_open[j] = true;
+        }
+        for i in 0..n {
+            for k in self.start[i]..self.start[i + 1] {
+                if is_open[self.site[k] as usize] {
+                    best[i] = self.cost[k];
+                    break;
+                }
+            }
+        }
+        // Gain of opening u: (newly served points, saving minus new costs).
+        let gain = |u: usize, best: &[f64]| -> (usize, f64) {
+            let mut served = 0;
+            let mut g = 0.0;
+            for k in self.col_start[u]..self.col_start[u + 1] {
+                let i = self.col_dem[k] as usize;
+                let c = self.col_cost[k];
+                if best[i].is_infinite() {
+                    served += 1;
+                    g -= c;
+                } else if c < best[i] {
+                    g += best[i] - c;
+                }
+            }
+            (served, g)
+        };
+        let better = |a: (usize, f64), b: (usize, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 > b.1);
+        let mut cand: Vec<(usize, (usize, f64))> = (0..m)
+            .filter(|&j| state[j] != CLOSED && !is_open[j])
+            .map(|j| (j, gain(j, &best)))
+            .collect();
+        while open.len() < self.p && !cand.is_empty() {
+            // Lazy greedy: re-evaluate the best stale candidate until it stays on top.
+            loop {
+                let (top, _) = cand
+                    .iter()
+                    .enumerate()
+                    .fold((0, cand[0].1), |(bi, bg), (k, c)| {
+                        if better(c.1, bg) { (k, c.1) } else { (bi, bg) }
+                    });
+                let fresh = gain(cand[top].0, &best);
+                let stale = cand[top].1;
+                cand[top].1 = fresh;
+                if fresh == stale
+                    || cand
+                        .iter()
+                        .enumerate()
+                        .all(|(k, c)| k == top || !better(c.1, fresh))
+                {
+                    let u = cand.swap_remove(top).0;
+                    open.push(u);
+                    is_open[u] = true;
+                    for k in self.col_start[u]..self.col_start[u + 1] {
+                        let i = self.col_dem[k] as usize;
+                        best[i] = best[i].min(self.col_cost[k]);
+                    }
+                    break;
+                }
+            }
+        }
+        if open.len() < self.p {
+            return None;
+        }
+        self.improve(open, state)
+    }
+
+    /// Cost of an open set over the full rows (nearest open site of each point).
+    fn full_cost(&self, is_open: &[bool]) -> Option<f64> {
+        let mut sum = 0.0;
+        for i in 0..self.n() {
+            let mut found = false;
+            for k in self.start[i]..self.start[i + 1] {
+                if is_open[self.site[k] as usize] {
+                    sum += self.cost[k];
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return None;
+            }
+        }
+        Some(sum)
+    }
+}
+
+impl Relaxation for PMedianData {
+    fn sites(&self) -> usize {
+        self.m
+    }
+
+    fn p(&self) -> Option<usize> {
+        Some(self.p)
+    }
+
+    fn values(&mut self, mult: &[f64], rho: &mut [f64]) -> f64 {
+        rho.fill(0.0);
+        let mut constant = 0.0;
+        for (i, &lam) in mult.iter().enumerate() {
+            constant += lam;
+            let a = self.start[i];
+            for k in a..a + self.len[i] {
+                let c = self.cost[k];
+                if c >= lam {
+                    break;
+                }
+                rho[self.site[k] as usize] += c - lam;
+            }
+        }
+        constant
+    }
+
+    fn subgradient(&mut self, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
+        let mut norm = 0.0;
+        for (i, &lam) in mult.iter().enumerate() {
+            let a = self.start[i];
+            let mut cnt = 0.0;
+            for k in a..a + self.len[i] {
+                if self.cost[k] >= lam {
+                    break;
+                }
+                if open[self.site[k] as usize] {
+                    cnt += 1.0;
+                }
+            }
+            g[i] = 1.0 - cnt;
+            norm += g[i] * g[i];
+        }
+        norm
+    }
+
+    fn step(&self, mult: &mut [f64], g: &[f64], t: f64) {
+        for i in 0..mult.len() {
+            mult[i] += t * g[i];
+            // Below the cheapest pair a multiplier only loosens the bound.
+            let lo = self.cost[self.start[i]];
+            if mult[i] < lo {
+                mult[i] = lo;
+            }
+        }
+    }
+
+    fn initial(&self, open: &[usize]) -> Vec<f64> {
+        let mut is_open = vec![false; self.m];
+        for &j in open {
+            is_open[j] = true;
+        }
+        (0..self.n())
+            .map(|i| {
+                let row = self.start[i]..self.start[i + 1];
+                let near = row
+                    .clone()
+                    .find(|&k| is_open[self.site[k] as usize])
+                    .map(|k| self.cost[k]);
+                // Nearest incumbent site, else the second-nearest site.
+                near.unwrap_or_else(|| self.cost[(self.start[i] + 1).min(row.end - 1)])
+            })
+            .collect()
+    }
+
+    fn cost(&mut self, open: &[usize]) -> Option<f64> {
+        let mut flags = std::mem::take(&mut self.flags);
+        for &j in open {
+            flags[j] = true;
+        }
+        let c = self.full_cost(&flags);
+        for &j in open {
+            flags[j] = false;
+        }
+        self.flags = flags;
+        c
+    }
+
+    fn improve(&mut self, open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        fast_interchange(self, open, state)
+    }
+
+    fn integral(&self) -> bool {
+        self.integral
+    }
+
+    fn reduce(&mut self, mult: &[f64], lb: f64, cutoff: f64) {
+        // Any solution using pair (i, k) costs at least lb + c_ik - lambda_i.
+        if !cutoff.is_finite() {
+            return;
+        }
+        let slack = cutoff - lb;
+        for (i, &lam) in mult.iter().enumerate() {
+            let a = self.start[i];
+            let full = self.start[i + 1] - a;
+            let keep = self.cost[a..a + full].partition_point(|&c| c - lam <= slack);
+            self.len[i] = keep.max(1).min(full);
+        }
+    }
+}
+
+/// Best-improvement swap local search with Whitaker's O(n) evaluation of all removals per
+/// inserted site. Fixed-open sites never leave; fixed-closed sites never enter.
+fn fast_interchange(
+    d: &PMedianData,
+    mut open: Vec<usize>,
+    state: &[u8],
+) -> Option<(Vec<usize>, f64)> {
+    let n = d.n();
+    let m = d.m;
+    let mut is_open = vec![false; m];
+    for &j in &open {
+        is_open[j] = true;
+    }
+    const NONE: u32 = u32::MAX;
+    let mut d1 = vec![f64::INFINITY; n];
+    let mut d2 = vec![f64::INFINITY; n];
+    let mut c1 = vec![NONE; n];
+    let nearest_two =
+        |i: usize, is_open: &[bool], d1: &mut [f64], d2: &mut [f64], c1: &mut [u32]| {
+            d1[i] = f64::INFINITY;
+            d2[i] = f64::INFINITY;
+            c1[i] = NONE;
+            for k in d.start[i]..d.start[i + 1] {
+                let j = d.site[k] as usize;
+                if is_open[j] {
+                    if c1[i] == NONE {
+                        d1[i] = d.cost[k];
+                        c1[i] = j as u32;
+                    } else {
+                        d2[i] = d.cost[k];
+                        return;
+                    }
+                }
+            }
+        };
+    for i in 0..n {
+        nearest_two(i, &is_open, &mut d1, &mut d2, &mut c1);
+        if c1[i] == NONE {
+            return None;
+        }
+    }
+    let mut loss = vec![0.0; m];
+    let mut orphans = vec![0u32; m];
+    let mut extra = vec![0.0; m];
+    let mut fixed_orphans = vec![0u32; m];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut mark = vec![false; m];
+    let mut total: f64 = d1.iter().sum();
+    loop {
+        loss.fill(0.0);
+        orphans.fill(0);
+        for i in 0..n {
+            let f = c1[i] as usize;
+            if d2[i].is_finite() {
+                loss[f] += d2[i] - d1[i];
+            } else {
+                orphans[f] += 1;
+            }
+        }
+        let tol = 1e-10 * total.abs().max(1.0);
+        let mut best: Option<(f64, usize, usize)> = None;
+        for u in 0..m {
+            if is_open[u] || state[u] == CLOSED {
+                continue;
+            }
+            let mut gain = 0.0;
+            for k in d.col_start[u]..d.col_start[u + 1] {
+                let i = d.col_dem[k] as usize;
+                let du = d.col_cost[k];
+                let f = c1[i] as usize;
+                if du < d1[i] {
+                    gain += d1[i] - du;
+                    if d2[i].is_finite() {
+                        extra[f] -= d2[i] - d1[i];
+                    } else {
+                        fixed_orphans[f] += 1;
+                    }
+                } else if du < d2[i] {
+                    if d2[i].is_finite() {
+                        extra[f] -= d2[i] - du;
+                    } else {
+                        fixed_orphans[f] += 1;
+                        extra[f] += du - d1[i];
+                    }
+                } else {
+                    continue;
+                }
+                if !mark[f] {
+                    mark[f] = true;
+                    touched.push(f);
+                }
+            }
+            for &f in &open {
+                if state[f] == OPEN || orphans[f] > fixed_orphans[f] {
+                    continue;
+                }
+                let profit = gain - (loss[f] + extra[f]);
+                if profit > tol && best.is_none_or(|(b, _, _)| profit > b) {
+                    best = Some((profit, u, f));
+                }
+            }
+            for &f in &touched {
+                extra[f] = 0.0;
+                fixed_orphans[f] = 0;
+                mark[f] = false;
+            }
+            touched.clear();
+        }
+        let Some((_, u, f)) = best else { break };
+        is_open[f] = false;
+        is_open[u] = true;
+        if let Some(pos) = open.iter().position(|&x| x == f) {
+            open[pos] = u;
+        }
+        for i in 0..n {
+            nearest_two(i, &is_open, &mut d1, &mut d2, &mut c1);
+        }
+        total = d1.iter().sum();
+    }
+    open.sort_unstable();
+    let c = d.full_cost(&is_open)?;
+    Some((open, c))
+}
+
+/// Solves an uncapacitated p-median (no budget) with the Lagrangian fast path.
+pub(crate) fn solve(
+    problem: &crate::model::Problem,
+    p: usize,
+    deadline: &super::Deadline,
+    started: std::time::Instant,
+) -> crate::Result<crate::model::Solution> {
+    use super::lagrange::{Engine, Params};
+    let inst = &problem.instance;
+    let rows: Vec<Vec<(u32, f64)>> = (0..inst.demands())
+        .filter(|&i| inst.weights[i] > 0.0)
+        .map(|i| {
+            let w = inst.weights[i];
+            let (cols, mins) = inst.times.row(i);
+            cols.iter()
+                .zip(mins)
+                .map(|(&j, &d)| (j, w * d as f64))
+                .collect()
+        })
+        .collect();
+    let state = super::root_state(problem);
+    let mut data = PMedianData::new(rows, inst.site_count(), p);
+    let start = data.greedy(&state);
+    let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
+    let engine = Engine::new(
+        &mut data,
+        Params::default(),
+        deadline,
+        start,
+        ub,
+        f64::NEG_INFINITY,
+    );
+    let out = engine.run(state);
+    let Some(open) = out.open else {
+        return Err(if out.proven {
+            crate::Error::Infeasible(format!(
+                "no set of {p} sites reaches every demand point with positive weight"
+            ))
+        } else {
+            crate::Error::Internal("time limit reached before any feasible plan was found".into())
+        });
+    };
+    super::finish(
+        problem,
+        &open,
+        out.bound,
+        out.proven,
+        "lagrangian-bnb",
+        started,
+    )
+}
