@@ -14,7 +14,7 @@
 //! - `p` counts every open site, required ones included.
 
 mod capacitated;
-mod check;
+pub(crate) mod check;
 mod lscp;
 mod mclp;
 mod pcenter;

@@ -80,8 +80,6 @@ pub(crate) struct Outcome {
     /// The search finished: `bound` is exact (no better solution than the incumbent, or than
     /// the initial cutoff when no incumbent was found).
     pub proven: bool,
-    pub nodes: usize,
-    pub root_bound: f64,
 }
 
 struct Node {
@@ -442,7 +440,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             let done = !self.stopped || root_lb > self.cutoff();
             return self.finish(root_lb, done, nodes, root_lb);
         }
-        if std::env::var("NOFIX").is_err() && !self.fix(&mut state, &root) {
+        if !self.fix(&mut state, &root) {
             return self.finish(root_lb, true, nodes, root_lb);
         }
         let cut = self.cutoff();
@@ -540,14 +538,14 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         } else {
             self.round(lb).min(self.ub)
         };
-        let root_bound = self.round(root_lb);
+        if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+            eprintln!("lagrangian search: root bound {root_lb}, {nodes} nodes");
+        }
         Outcome {
             open: self.best,
             objective: self.ub,
             bound,
             proven,
-            nodes,
-            root_bound,
         }
     }
 }

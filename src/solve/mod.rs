@@ -15,9 +15,7 @@ mod pcenter;
 mod pmedian;
 
 use crate::error::{Error, Result};
-use crate::model::{
-    Model, Problem, Sense, Solution, Status, closest_assignment, evaluate, relative_gap,
-};
+use crate::model::{Model, Problem, Sense, Solution, Status, evaluate, relative_gap};
 use std::time::{Duration, Instant};
 
 /// Which solver to use.
@@ -196,13 +194,5 @@ pub(crate) fn root_state(problem: &Problem) -> Vec<u8> {
                 lagrange::FREE
             }
         })
-        .collect()
-}
-
-/// Nearest open site within `radius` for every point (for solvers that only choose sites).
-pub(crate) fn nearest(problem: &Problem, open: &[bool], radius: Option<f64>) -> Vec<Option<usize>> {
-    closest_assignment(&problem.instance, open, radius)
-        .into_iter()
-        .map(|a| a.map(|(j, _)| j))
         .collect()
 }
