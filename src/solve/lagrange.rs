@@ -265,9 +265,6 @@ impl<'a, R: Relaxation> Engine<'a, R> {
                 return None;
             };
             let lb = constant + sel;
-            if std::env::var("LDEBUG2").is_ok() && it < 5 {
-                eprintln!("it {it} constant {constant} sel {sel} lb {lb}");
-            }
             if best_lb == f64::NEG_INFINITY || lb > best_lb + 1e-12 * best_lb.abs().max(1.0) {
                 best_lb = lb;
                 best_mult.copy_from_slice(mult);
@@ -430,12 +427,6 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             return self.finish(f64::INFINITY, true, nodes, f64::INFINITY);
         };
         let root_lb = root.lb;
-        if std::env::var("LDEBUG").is_ok() {
-            eprintln!(
-                "root lb {root_lb} ub {} solved {} stopped {}",
-                self.ub, root.solved, self.stopped
-            );
-        }
         if root_lb > self.cutoff() || root.solved || self.stopped {
             let done = !self.stopped || root_lb > self.cutoff();
             return self.finish(root_lb, done, nodes, root_lb);
@@ -444,9 +435,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             return self.finish(root_lb, true, nodes, root_lb);
         }
         let cut = self.cutoff();
-        if std::env::var("NOREDUCE").is_err() {
-            self.rel.reduce(&mult, root_lb, cut);
-        }
+        self.rel.reduce(&mult, root_lb, cut);
         let mut stack = vec![Node {
             state,
             mult,
