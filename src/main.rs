@@ -114,6 +114,7 @@ impl SolveArgs {
             backend: Backend::parse(&self.solver)?,
             time_limit: self.time_limit,
             seed: self.seed,
+            root_iterations: None,
         })
     }
 

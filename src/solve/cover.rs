@@ -310,6 +310,7 @@ impl Relaxation for McRelax {
 /// Solves MCLP with `p` sites (no budget).
 pub(crate) fn solve_mclp(
     problem: &Problem,
+    params: Params,
     deadline: &Deadline,
     started: Instant,
 ) -> Result<Solution> {
@@ -324,15 +325,7 @@ pub(crate) fn solve_mclp(
     let state = root_state(problem);
     let start = rel.greedy(&state);
     let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
-    let out = Engine::new(
-        &mut rel,
-        Params::default(),
-        deadline,
-        start,
-        ub,
-        f64::NEG_INFINITY,
-    )
-    .run(state);
+    let out = Engine::new(&mut rel, params, deadline, start, ub, f64::NEG_INFINITY).run(state);
     let open = out
         .open
         .ok_or_else(|| Error::Internal("MCLP search found no plan".into()))?;
@@ -527,6 +520,7 @@ impl Relaxation for ScRelax {
 /// Solves LSCP (alpha = 1): the cheapest plan covering every point with positive weight.
 pub(crate) fn solve_lscp(
     problem: &Problem,
+    params: Params,
     deadline: &Deadline,
     started: Instant,
 ) -> Result<Solution> {
@@ -540,15 +534,7 @@ pub(crate) fn solve_lscp(
     let state = root_state(problem);
     let start = rel.repair(&[], &state);
     let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
-    let out = Engine::new(
-        &mut rel,
-        Params::default(),
-        deadline,
-        start,
-        ub,
-        f64::NEG_INFINITY,
-    )
-    .run(state);
+    let out = Engine::new(&mut rel, params, deadline, start, ub, f64::NEG_INFINITY).run(state);
     let open = out
         .open
         .ok_or_else(|| Error::Internal("LSCP search found no cover".into()))?;

@@ -56,6 +56,9 @@ pub struct SolveOptions {
     pub time_limit: Option<f64>,
     /// Seed of any randomised step (results are reproducible for a given seed).
     pub seed: u64,
+    /// Caps the root subgradient iterations of the fast paths (`None`: the default). A
+    /// tuning and testing knob: a short root forces the branch-and-bound to do the work.
+    pub root_iterations: Option<usize>,
 }
 
 /// A point in time after which searches stop and report what they have.
@@ -100,14 +103,19 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
     let started = Instant::now();
     let deadline = Deadline::after(opts.time_limit);
     let model = &problem.model;
+    let mut params = lagrange::Params::default();
+    if let Some(k) = opts.root_iterations {
+        params.root_iters = k.max(1);
+    }
+    let d = &deadline;
     match opts.backend {
         Backend::Auto => match model {
             Model::PMedian(m) if m.budget.is_none() => {
-                pmedian::solve(problem, m.p, &deadline, started)
+                pmedian::solve(problem, m.p, params, d, started)
             }
-            Model::Mclp(m) if m.budget.is_none() => cover::solve_mclp(problem, &deadline, started),
-            Model::Lscp(l) if l.alpha >= 1.0 => cover::solve_lscp(problem, &deadline, started),
-            Model::PCenter(m) => pcenter::solve(problem, m.p, &deadline, started),
+            Model::Mclp(m) if m.budget.is_none() => cover::solve_mclp(problem, params, d, started),
+            Model::Lscp(l) if l.alpha >= 1.0 => cover::solve_lscp(problem, params, d, started),
+            Model::PCenter(m) => pcenter::solve(problem, m.p, params, d, started),
             _ => milp::solve(problem, Backend::Microlp, &deadline, started),
         },
         backend => milp::solve(problem, backend, &deadline, started),

@@ -17,7 +17,14 @@ enum Test {
 }
 
 /// Can `p` sites cover every served point within `radius`?
-fn test(problem: &Problem, p: usize, radius: f64, total: usize, deadline: &Deadline) -> Test {
+fn test(
+    problem: &Problem,
+    p: usize,
+    radius: f64,
+    total: usize,
+    params: Params,
+    deadline: &Deadline,
+) -> Test {
     let w = &problem.instance.weights;
     let cov = Coverage::new(problem, radius, |i| if w[i] > 0.0 { 1.0 } else { 0.0 });
     if cov.n() < total {
@@ -32,15 +39,7 @@ fn test(problem: &Problem, p: usize, radius: f64, total: usize, deadline: &Deadl
         return Test::Feasible(open);
     }
     // Only a full cover counts: the value to beat is "all but one covered".
-    let out = Engine::new(
-        &mut rel,
-        Params::default(),
-        deadline,
-        None,
-        target + 1.0,
-        target,
-    )
-    .run(state);
+    let out = Engine::new(&mut rel, params, deadline, None, target + 1.0, target).run(state);
     match out.open {
         Some(open) if out.objective <= target => Test::Feasible(open),
         _ if out.proven => Test::Infeasible,
@@ -93,6 +92,7 @@ fn farthest_first(problem: &Problem, p: usize) -> Option<Vec<usize>> {
 pub(crate) fn solve(
     problem: &Problem,
     p: usize,
+    params: Params,
     deadline: &Deadline,
     started: Instant,
 ) -> Result<Solution> {
@@ -134,7 +134,7 @@ pub(crate) fn solve(
         None => radii.len().saturating_sub(1),
     };
     if best.is_none() {
-        match test(problem, p, radii[hi] as f64, total, deadline) {
+        match test(problem, p, radii[hi] as f64, total, params, deadline) {
             Test::Feasible(open) => {
                 let v = eval(&open).unwrap_or(radii[hi] as f64);
                 best = Some((open, v));
@@ -154,7 +154,7 @@ pub(crate) fn solve(
     let mut unknown = false;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match test(problem, p, radii[mid] as f64, total, deadline) {
+        match test(problem, p, radii[mid] as f64, total, params, deadline) {
             Test::Feasible(open) => {
                 let v = eval(&open).unwrap_or(radii[mid] as f64);
                 hi = radii.partition_point(|&r| (r as f64) < v).min(mid);

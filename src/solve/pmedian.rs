@@ -415,10 +415,11 @@ fn fast_interchange(
 pub(crate) fn solve(
     problem: &crate::model::Problem,
     p: usize,
+    params: super::lagrange::Params,
     deadline: &super::Deadline,
     started: std::time::Instant,
 ) -> crate::Result<crate::model::Solution> {
-    use super::lagrange::{Engine, Params};
+    use super::lagrange::Engine;
     let inst = &problem.instance;
     let rows: Vec<Vec<(u32, f64)>> = (0..inst.demands())
         .filter(|&i| inst.weights[i] > 0.0)
@@ -435,14 +436,7 @@ pub(crate) fn solve(
     let mut data = PMedianData::new(rows, inst.site_count(), p);
     let start = data.greedy(&state);
     let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
-    let engine = Engine::new(
-        &mut data,
-        Params::default(),
-        deadline,
-        start,
-        ub,
-        f64::NEG_INFINITY,
-    );
+    let engine = Engine::new(&mut data, params, deadline, start, ub, f64::NEG_INFINITY);
     let out = engine.run(state);
     let Some(open) = out.open else {
         return Err(if out.proven {
