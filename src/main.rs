@@ -91,11 +91,27 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Solve one random planar instance (uniform points, Euclidean times, weights 1..=100).
+    Random {
+        #[arg(long, default_value_t = 2000)]
+        demand: usize,
+        #[arg(long, default_value_t = 2000)]
+        sites: usize,
+        #[arg(long, default_value_t = 20)]
+        p: usize,
+        /// Coverage radius (mclp, lscp); also the matrix cutoff for them.
+        #[arg(long)]
+        radius: Option<f64>,
+        #[command(flatten)]
+        solve: SolveArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
 struct SolveArgs {
-    /// p-median, p-center or mclp.
+    /// p-median, p-center or mclp (bench random also: lscp).
     #[arg(long, default_value = "p-median")]
     model: String,
     /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
@@ -288,6 +304,57 @@ fn run(cli: Cli) -> Result<i32> {
                 print_json(&rows)?;
             } else {
                 emit(&orlib::table(&rows));
+            }
+            Ok(exit::OK)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Random {
+                    demand,
+                    sites,
+                    p,
+                    radius,
+                    solve,
+                    json,
+                },
+        } => {
+            use archiplan::model::{Lscp, Mclp, Model, PCenter, PMedian, Problem};
+            let opts = solve.options()?;
+            let need_radius = || {
+                radius
+                    .ok_or_else(|| Error::Usage(format!("--model {} needs --radius", solve.model)))
+            };
+            let (model, cutoff) = match solve.model.as_str() {
+                "p-median" => (Model::PMedian(PMedian::new(p)), None),
+                "p-center" => (Model::PCenter(PCenter::new(p)), None),
+                "mclp" => (Model::Mclp(Mclp::with_p(need_radius()?, p)), radius),
+                "lscp" => (Model::Lscp(Lscp::new(need_radius()?)), radius),
+                other => return Err(Error::Usage(format!("unknown model `{other}`"))),
+            };
+            let t0 = std::time::Instant::now();
+            let inst = archiplan::synth::random_points(demand, sites, cutoff, solve.seed)?;
+            let (nnz, mb) = (inst.times.nnz(), inst.times.bytes() as f64 / 1e6);
+            let built = t0.elapsed().as_secs_f64();
+            let sol = archiplan::solve::solve(&Problem::new(inst, model), &opts)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "model": sol.model, "demand": demand, "sites": sites, "p": p,
+                    "radius": radius, "seed": solve.seed, "pairs": nnz, "matrix_mb": mb,
+                    "build_seconds": built, "objective": sol.objective, "bound": sol.bound,
+                    "gap": sol.gap, "status": sol.status.as_str(), "solver": sol.solver,
+                    "seconds": sol.seconds, "open": sol.open.len(),
+                }))?;
+            } else {
+                emit(&format!(
+                    "{} demand={demand} sites={sites} p={p} pairs={nnz} ({mb:.1} MB, built in {built:.2} s): objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\n",
+                    sol.model,
+                    sol.objective,
+                    sol.bound,
+                    sol.gap,
+                    sol.status.as_str(),
+                    sol.solver,
+                    sol.seconds
+                ));
             }
             Ok(exit::OK)
         }
