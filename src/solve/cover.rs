@@ -106,9 +106,22 @@ impl McRelax {
 
     /// Lazy greedy (coverage is submodular, so lazy gains are exact), then swap search.
     pub fn greedy(&self, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(Vec::new(), state)
+    }
+
+    /// Lazy greedy completion of `open` (plus fixed-open sites) to p sites, then swaps.
+    fn greedy_from(&self, mut open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
         let c = &self.c;
         let mut covered = vec![false; c.n()];
-        let mut open: Vec<usize> = (0..c.m).filter(|&j| state[j] == OPEN).collect();
+        open.extend((0..c.m).filter(|&j| state[j] == OPEN));
+        open.sort_unstable();
+        open.dedup();
+        open.retain(|&j| state[j] != CLOSED);
+        open.truncate(self.p);
+        let mut in_open = vec![false; c.m];
+        for &j in &open {
+            in_open[j] = true;
+        }
         for &j in &open {
             for &i in c.demand_of(j) {
                 covered[i as usize] = true;
@@ -122,7 +135,7 @@ impl McRelax {
                 .sum()
         };
         let mut heap: std::collections::BinaryHeap<(Ord64, std::cmp::Reverse<usize>)> = (0..c.m)
-            .filter(|&j| state[j] == FREE)
+            .filter(|&j| state[j] == FREE && !in_open[j])
             .map(|j| (Ord64(gain(j, &covered)), std::cmp::Reverse(j)))
             .collect();
         while open.len() < self.p {
@@ -300,6 +313,10 @@ impl Relaxation for McRelax {
 
     fn improve(&mut self, open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
         swap_search(&self.c, open, state)
+    }
+
+    fn complete(&mut self, partial: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(partial, state)
     }
 
     fn integral(&self) -> bool {

@@ -36,6 +36,11 @@ pub(crate) trait Relaxation {
     fn cost(&mut self, open: &[usize]) -> Option<f64>;
     /// Local search from `open`, never moving fixed sites; returns a set no worse and its cost.
     fn improve(&mut self, open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)>;
+    /// Completes a partial open set (the sites the relaxation really wants) into a solution
+    /// and polishes it; by default the local search alone.
+    fn complete(&mut self, partial: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.improve(partial, state)
+    }
     /// True when every objective value is an integer (so bounds may be rounded up).
     fn integral(&self) -> bool;
     /// Drops what the bound `lb` at `mult` proves useless against `cutoff` (optional).
@@ -86,6 +91,10 @@ struct Node {
     state: Vec<u8>,
     mult: Vec<f64>,
     lb: f64,
+}
+
+fn covers_root(iters: usize, root_iters: usize) -> bool {
+    iters >= root_iters
 }
 
 /// Result of one ascent.
@@ -173,14 +182,28 @@ impl<'a, R: Relaxation> Engine<'a, R> {
     }
 
     /// Tries the relaxation's site choice as a solution, polishing it when promising.
-    fn heuristic(&mut self, chosen: &[bool], state: &[u8]) {
+    /// `deep`: also rebuild from the sites with a negative value (ties among idle sites
+    /// are arbitrary in the relaxation) and polish, whatever the raw choice costs.
+    fn heuristic(&mut self, chosen: &[bool], state: &[u8], deep: bool) {
         let open: Vec<usize> = (0..chosen.len()).filter(|&j| chosen[j]).collect();
-        if let Some(c) = self.rel.cost(&open) {
-            let promising = !self.ub.is_finite() || c <= self.ub + 0.02 * self.ub.abs().max(1.0);
-            if c < self.ub || self.best.is_none() {
-                self.offer(open.clone(), c);
-            }
-            if promising && let Some((o, c2)) = self.rel.improve(open, state) {
+        let raw = self.rel.cost(&open);
+        if let Some(c) = raw
+            && (c < self.ub || self.best.is_none())
+        {
+            self.offer(open.clone(), c);
+        }
+        let promising = raw.is_some_and(|c| {
+            !self.ub.is_finite() || c <= self.ub + 0.02 * self.ub.abs().max(1.0)
+        });
+        if promising && let Some((o, c2)) = self.rel.improve(open.clone(), state) {
+            self.offer(o, c2);
+        }
+        if deep {
+            let partial: Vec<usize> = open
+                .into_iter()
+                .filter(|&j| self.rho[j] < 0.0 || state[j] == OPEN)
+                .collect();
+            if let Some((o, c2)) = self.rel.complete(partial, state) {
                 self.offer(o, c2);
             }
         }
@@ -295,7 +318,8 @@ impl<'a, R: Relaxation> Engine<'a, R> {
                 break;
             }
             if it % self.params.heuristic_every == 0 {
-                self.heuristic(&chosen, state);
+                let deep = it % (10 * self.params.heuristic_every) == 0;
+                self.heuristic(&chosen, state, deep);
                 if self.stopped {
                     self.g = g;
                     break;
@@ -314,7 +338,8 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         mult.copy_from_slice(&best_mult);
         // Values at the best multipliers, for the penalties.
         self.rel.values(mult, &mut self.rho);
-        self.heuristic(&best_chosen, state);
+        // The thorough rebuild only at the root: nodes are many and mostly pruned.
+        self.heuristic(&best_chosen, state, covers_root(iters, self.params.root_iters));
         if solved {
             let open: Vec<usize> = (0..m).filter(|&j| best_chosen[j]).collect();
             if let Some(c) = self.rel.cost(&open) {

@@ -85,9 +85,18 @@ impl PMedianData {
     /// Greedy construction from the fixed-open sites (largest saving first, lazily
     /// re-evaluated), then fast interchange.
     pub fn greedy(&mut self, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(Vec::new(), state)
+    }
+
+    /// Greedy completion of `open` (plus the fixed-open sites) to p sites, then interchange.
+    fn greedy_from(&mut self, mut open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
         let n = self.n();
         let m = self.m;
-        let mut open: Vec<usize> = (0..m).filter(|&j| state[j] == OPEN).collect();
+        open.extend((0..m).filter(|&j| state[j] == OPEN));
+        open.sort_unstable();
+        open.dedup();
+        open.retain(|&j| state[j] != CLOSED);
+        open.truncate(self.p);
         let mut is_open = vec![false; m];
         let mut best = vec![f64::INFINITY; n];
         for &j in &open {
@@ -266,6 +275,10 @@ impl Relaxation for PMedianData {
 
     fn improve(&mut self, open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
         fast_interchange(self, open, state)
+    }
+
+    fn complete(&mut self, partial: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(partial, state)
     }
 
     fn integral(&self) -> bool {
