@@ -176,6 +176,7 @@ fn best_assignment(
     radius: Option<f64>,
     must: bool,
 ) -> Option<f64> {
+    #[allow(clippy::too_many_arguments)]
     fn go(
         k: usize,
         r: &Raw,

@@ -154,9 +154,14 @@ impl McRelax {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Ord64(f64);
 impl Eq for Ord64 {}
+impl PartialOrd for Ord64 {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 impl Ord for Ord64 {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&o.0)
@@ -255,8 +260,8 @@ impl Relaxation for McRelax {
     fn values(&mut self, mult: &[f64], rho: &mut [f64]) -> f64 {
         let c = &self.c;
         let mut constant = 0.0;
-        for i in 0..c.n() {
-            constant -= (c.w[i] - mult[i]).max(0.0);
+        for (w, u) in c.w.iter().zip(mult) {
+            constant -= (w - u).max(0.0);
         }
         for (j, r) in rho.iter_mut().enumerate() {
             *r = -c

@@ -93,7 +93,7 @@ struct Node {
     lb: f64,
 }
 
-fn covers_root(iters: usize, root_iters: usize) -> bool {
+fn is_root(iters: usize, root_iters: usize) -> bool {
     iters >= root_iters
 }
 
@@ -192,9 +192,8 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         {
             self.offer(open.clone(), c);
         }
-        let promising = raw.is_some_and(|c| {
-            !self.ub.is_finite() || c <= self.ub + 0.02 * self.ub.abs().max(1.0)
-        });
+        let promising = raw
+            .is_some_and(|c| !self.ub.is_finite() || c <= self.ub + 0.02 * self.ub.abs().max(1.0));
         if promising && let Some((o, c2)) = self.rel.improve(open.clone(), state) {
             self.offer(o, c2);
         }
@@ -262,7 +261,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
     fn ascend(
         &mut self,
         state: &[u8],
-        mult: &mut Vec<f64>,
+        mult: &mut [f64],
         iters: usize,
         mut pi: f64,
         patience: usize,
@@ -274,7 +273,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             self.g = vec![0.0; mult.len()];
         }
         let mut best_lb = f64::NEG_INFINITY;
-        let mut best_mult = mult.clone();
+        let mut best_mult = mult.to_vec();
         let mut best_chosen = vec![false; m];
         let mut stale = 0;
         let mut solved = false;
@@ -339,7 +338,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         // Values at the best multipliers, for the penalties.
         self.rel.values(mult, &mut self.rho);
         // The thorough rebuild only at the root: nodes are many and mostly pruned.
-        self.heuristic(&best_chosen, state, covers_root(iters, self.params.root_iters));
+        self.heuristic(&best_chosen, state, is_root(iters, self.params.root_iters));
         if solved {
             let open: Vec<usize> = (0..m).filter(|&j| best_chosen[j]).collect();
             if let Some(c) = self.rel.cost(&open) {

@@ -102,10 +102,10 @@ impl PMedianData {
         for &j in &open {
             is_open[j] = true;
         }
-        for i in 0..n {
+        for (i, b) in best.iter_mut().enumerate() {
             for k in self.start[i]..self.start[i + 1] {
                 if is_open[self.site[k] as usize] {
-                    best[i] = self.cost[k];
+                    *b = self.cost[k];
                     break;
                 }
             }
