@@ -73,14 +73,16 @@ fn farthest_first(problem: &Problem, p: usize) -> Option<Vec<usize>> {
                 worst = Some((d, i));
             }
         }
-        let (_, i) = worst?;
-        let (cols, mins) = inst.times.row(i);
-        let j = cols
-            .iter()
-            .zip(mins)
-            .filter(|(j, _)| !is_open[**j as usize])
-            .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(b.0)))
-            .map(|(j, _)| *j as usize)
+        // With nothing to serve any site will do.
+        let j = worst
+            .and_then(|(_, i)| {
+                let (cols, mins) = inst.times.row(i);
+                cols.iter()
+                    .zip(mins)
+                    .filter(|(j, _)| !is_open[**j as usize])
+                    .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(b.0)))
+                    .map(|(j, _)| *j as usize)
+            })
             .or_else(|| (0..inst.site_count()).find(|&j| !is_open[j]))?;
         is_open[j] = true;
         open.push(j);
@@ -133,7 +135,7 @@ pub(crate) fn solve(
         Some((_, v)) => radii.partition_point(|&r| (r as f64) < *v),
         None => radii.len().saturating_sub(1),
     };
-    if best.is_none() {
+    if best.is_none() && !radii.is_empty() {
         match test(problem, p, radii[hi] as f64, total, params, deadline) {
             Test::Feasible(open) => {
                 let v = eval(&open).unwrap_or(radii[hi] as f64);
