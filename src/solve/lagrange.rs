@@ -182,6 +182,16 @@ impl<'a, R: Relaxation> Engine<'a, R> {
     }
 
     /// Tries the relaxation's site choice as a solution, polishing it when promising.
+    /// Offers the relaxation's raw choice when it beats the incumbent.
+    fn offer_choice(&mut self, chosen: &[bool]) {
+        let open: Vec<usize> = (0..chosen.len()).filter(|&j| chosen[j]).collect();
+        if let Some(c) = self.rel.cost(&open)
+            && (c < self.ub || self.best.is_none())
+        {
+            self.offer(open, c);
+        }
+    }
+
     /// `deep`: also rebuild from the sites with a negative value (ties among idle sites
     /// are arbitrary in the relaxation) and polish, whatever the raw choice costs.
     fn heuristic(&mut self, chosen: &[bool], state: &[u8], deep: bool) {
@@ -267,6 +277,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         patience: usize,
     ) -> Option<Ascent> {
         let m = state.len();
+        let root = is_root(iters, self.params.root_iters);
         let mut chosen = std::mem::take(&mut self.chosen);
         chosen.resize(m, false);
         if self.g.len() != mult.len() {
@@ -317,8 +328,13 @@ impl<'a, R: Relaxation> Engine<'a, R> {
                 break;
             }
             if it % self.params.heuristic_every == 0 {
-                let deep = it % (10 * self.params.heuristic_every) == 0;
-                self.heuristic(&chosen, state, deep);
+                if root {
+                    let deep = it % (10 * self.params.heuristic_every) == 0;
+                    self.heuristic(&chosen, state, deep);
+                } else {
+                    // Nodes are many: only the raw choice here, the search at the end.
+                    self.offer_choice(&chosen);
+                }
                 if self.stopped {
                     self.g = g;
                     break;
@@ -338,7 +354,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         // Values at the best multipliers, for the penalties.
         self.rel.values(mult, &mut self.rho);
         // The thorough rebuild only at the root: nodes are many and mostly pruned.
-        self.heuristic(&best_chosen, state, is_root(iters, self.params.root_iters));
+        self.heuristic(&best_chosen, state, root);
         if solved {
             let open: Vec<usize> = (0..m).filter(|&j| best_chosen[j]).collect();
             if let Some(c) = self.rel.cost(&open) {
