@@ -56,6 +56,8 @@ pub(crate) struct Params {
     pub node_patience: usize,
     pub node_pi: f64,
     pub heuristic_every: usize,
+    /// Node ascents check their pace every this many iterations (0 = never stop early).
+    pub node_window: usize,
     /// Relative optimality tolerance for non-integer data.
     pub tolerance: f64,
 }
@@ -69,6 +71,7 @@ impl Default for Params {
             node_patience: 12,
             node_pi: 0.25,
             heuristic_every: 10,
+            node_window: 50,
             tolerance: 1e-6,
         }
     }
@@ -117,6 +120,9 @@ pub(crate) struct Engine<'a, R: Relaxation> {
     stop_at: f64,
     stopped: bool,
     integral: bool,
+    /// Last sets given to the local search and to the rebuild (repeats are skipped).
+    last_polished: Option<Vec<usize>>,
+    last_partial: Option<Vec<usize>>,
     // scratch
     rho: Vec<f64>,
     g: Vec<f64>,
@@ -149,6 +155,8 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             stop_at,
             stopped: false,
             integral,
+            last_polished: None,
+            last_partial: None,
             rho: vec![0.0; m],
             g: Vec::new(),
             chosen: vec![false; m],
@@ -203,7 +211,11 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             self.offer(open.clone(), c);
         }
         let promising = raw
-            .is_some_and(|c| !self.ub.is_finite() || c <= self.ub + 0.02 * self.ub.abs().max(1.0));
+            .is_some_and(|c| !self.ub.is_finite() || c <= self.ub + 0.002 * self.ub.abs().max(1.0))
+            && self.last_polished.as_deref() != Some(&open[..]);
+        if promising {
+            self.last_polished = Some(open.clone());
+        }
         if promising && let Some((o, c2)) = self.rel.improve(open.clone(), state) {
             self.offer(o, c2);
         }
@@ -212,8 +224,12 @@ impl<'a, R: Relaxation> Engine<'a, R> {
                 .into_iter()
                 .filter(|&j| self.rho[j] < 0.0 || state[j] == OPEN)
                 .collect();
-            if let Some((o, c2)) = self.rel.complete(partial, state) {
-                self.offer(o, c2);
+            // The same partial set rebuilds to the same solution: skip repeats.
+            if self.last_partial.as_deref() != Some(&partial[..]) {
+                self.last_partial = Some(partial.clone());
+                if let Some((o, c2)) = self.rel.complete(partial, state) {
+                    self.offer(o, c2);
+                }
             }
         }
     }
@@ -287,6 +303,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         let mut best_mult = mult.to_vec();
         let mut best_chosen = vec![false; m];
         let mut stale = 0;
+        let mut mark = f64::NEG_INFINITY;
         let mut solved = false;
         for it in 0..iters.max(1) {
             if it > 0 && it % 8 == 0 && self.deadline.expired() {
@@ -315,6 +332,17 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             }
             if best_lb > self.cutoff() {
                 break;
+            }
+            // A node whose bound will not reach the cutoff at its recent pace is branched
+            // now rather than after all its iterations.
+            let window = self.params.node_window;
+            if !root && window > 0 && it > 0 && it % window == 0 {
+                let pace = best_lb - mark;
+                let left = (iters - it) as f64 / window as f64;
+                if best_lb + pace * left < self.cutoff() {
+                    break;
+                }
+                mark = best_lb;
             }
             let mut g = std::mem::take(&mut self.g);
             let norm = self.rel.subgradient(mult, &chosen, &mut g);
