@@ -8,6 +8,12 @@
 //! `lambda_i`: near the optimum that is a few sites per point, not all of them.
 
 use super::lagrange::{CLOSED, OPEN, Relaxation};
+use rayon::prelude::*;
+
+/// Demand rows per parallel block (fixed, so results do not depend on the thread count).
+const BLOCK: usize = 128;
+/// Below this many demand points the relaxation runs on one thread.
+const PARALLEL_MIN: usize = 512;
 
 /// Sorted cost rows of the served demand points, plus columns for the local search.
 pub(crate) struct PMedianData {
@@ -24,6 +30,7 @@ pub(crate) struct PMedianData {
     integral: bool,
     // scratch
     flags: Vec<bool>,
+    block_rho: Vec<Vec<f64>>,
 }
 
 impl PMedianData {
@@ -75,11 +82,52 @@ impl PMedianData {
             col_cost,
             integral,
             flags: vec![false; m],
+            block_rho: Vec::new(),
         }
     }
 
     fn n(&self) -> usize {
         self.start.len() - 1
+    }
+
+    /// Adds rows `rows` into `rho`; returns the sum of their multipliers.
+    fn values_rows(&self, rows: std::ops::Range<usize>, mult: &[f64], rho: &mut [f64]) -> f64 {
+        let mut constant = 0.0;
+        for i in rows {
+            let lam = mult[i];
+            constant += lam;
+            let a = self.start[i];
+            for k in a..a + self.len[i] {
+                let c = self.cost[k];
+                if c >= lam {
+                    break;
+                }
+                rho[self.site[k] as usize] += c - lam;
+            }
+        }
+        constant
+    }
+
+    /// Subgradient of rows `first..first + g.len()`; returns their squared norm.
+    fn subgradient_rows(&self, first: usize, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
+        let mut norm = 0.0;
+        for (off, gi) in g.iter_mut().enumerate() {
+            let i = first + off;
+            let lam = mult[i];
+            let a = self.start[i];
+            let mut cnt = 0.0;
+            for k in a..a + self.len[i] {
+                if self.cost[k] >= lam {
+                    break;
+                }
+                if open[self.site[k] as usize] {
+                    cnt += 1.0;
+                }
+            }
+            *gi = 1.0 - cnt;
+            norm += *gi * *gi;
+        }
+        norm
     }
 
     /// Greedy construction from the fixed-open sites (largest saving first, lazily
@@ -196,39 +244,47 @@ impl Relaxation for PMedianData {
     }
 
     fn values(&mut self, mult: &[f64], rho: &mut [f64]) -> f64 {
+        let n = self.n();
+        if n < PARALLEL_MIN {
+            rho.fill(0.0);
+            return self.values_rows(0..n, mult, rho);
+        }
+        // Fixed-size row blocks, each into its own buffer, summed in block order: the same
+        // floating-point result at any thread count.
+        let mut bufs = std::mem::take(&mut self.block_rho);
+        let blocks = n.div_ceil(BLOCK);
+        bufs.resize_with(blocks, || vec![0.0; self.m]);
+        let this = &*self;
+        let constants: Vec<f64> = bufs
+            .par_iter_mut()
+            .enumerate()
+            .map(|(b, buf)| {
+                buf.fill(0.0);
+                this.values_rows(b * BLOCK..((b + 1) * BLOCK).min(n), mult, buf)
+            })
+            .collect();
         rho.fill(0.0);
-        let mut constant = 0.0;
-        for (i, &lam) in mult.iter().enumerate() {
-            constant += lam;
-            let a = self.start[i];
-            for k in a..a + self.len[i] {
-                let c = self.cost[k];
-                if c >= lam {
-                    break;
-                }
-                rho[self.site[k] as usize] += c - lam;
+        for buf in &bufs {
+            for (r, v) in rho.iter_mut().zip(buf) {
+                *r += v;
             }
         }
-        constant
+        self.block_rho = bufs;
+        constants.iter().sum()
     }
 
     fn subgradient(&mut self, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
-        let mut norm = 0.0;
-        for (i, &lam) in mult.iter().enumerate() {
-            let a = self.start[i];
-            let mut cnt = 0.0;
-            for k in a..a + self.len[i] {
-                if self.cost[k] >= lam {
-                    break;
-                }
-                if open[self.site[k] as usize] {
-                    cnt += 1.0;
-                }
-            }
-            g[i] = 1.0 - cnt;
-            norm += g[i] * g[i];
+        let n = self.n();
+        if n < PARALLEL_MIN {
+            return self.subgradient_rows(0, mult, open, g);
         }
-        norm
+        let this = &*self;
+        let norms: Vec<f64> = g
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .map(|(b, gb)| this.subgradient_rows(b * BLOCK, mult, open, gb))
+            .collect();
+        norms.iter().sum()
     }
 
     fn step(&self, mult: &mut [f64], g: &[f64], t: f64) {
