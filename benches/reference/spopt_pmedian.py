@@ -42,11 +42,14 @@ def main(argv):
         t0 = time.perf_counter()
         model = PMedian.from_cost_matrix(dist, np.ones(n), p_facilities=p, name=name)
         t1 = time.perf_counter()
-        model = model.solve(pulp.HiGHS(msg=False, timeLimit=limit))
+        try:
+            model = model.solve(pulp.HiGHS(msg=False, timeLimit=limit))
+            status = pulp.LpStatus[model.problem.status]
+            obj = f"{pulp.value(model.problem.objective):.0f}"
+        except RuntimeError as e:  # spopt raises when PuLP reports "Not Solved"
+            status, obj = f"error ({e})", "-"
         t2 = time.perf_counter()
-        status = pulp.LpStatus[model.problem.status]
-        obj = pulp.value(model.problem.objective)
-        print(f"{name} n={n} p={p} objective={obj:.0f} status={status} "
+        print(f"{name} n={n} p={p} objective={obj} status={status} "
               f"build={t1 - t0:.1f}s solve={t2 - t1:.1f}s", flush=True)
 
 
