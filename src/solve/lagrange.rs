@@ -203,6 +203,9 @@ impl<'a, R: Relaxation> Engine<'a, R> {
     /// `deep`: also rebuild from the sites with a negative value (ties among idle sites
     /// are arbitrary in the relaxation) and polish, whatever the raw choice costs.
     fn heuristic(&mut self, chosen: &[bool], state: &[u8], deep: bool) {
+        if self.deadline.expired() && self.best.is_some() {
+            return;
+        }
         let open: Vec<usize> = (0..chosen.len()).filter(|&j| chosen[j]).collect();
         let raw = self.rel.cost(&open);
         if let Some(c) = raw
