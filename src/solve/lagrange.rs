@@ -68,10 +68,10 @@ impl Default for Params {
             root_iters: 6000,
             root_patience: 40,
             node_iters: 300,
-            node_patience: 12,
-            node_pi: 0.25,
+            node_patience: 20,
+            node_pi: 2.0,
             heuristic_every: 10,
-            node_window: 50,
+            node_window: 15,
             tolerance: 1e-6,
         }
     }
