@@ -1,5 +1,5 @@
 //! Same input and seed, same answer, whatever the thread count (the p-median relaxation runs
-//! in parallel blocks above 512 demand points).
+//! in parallel blocks from 1,500 demand points).
 
 use archiplan::model::{Mclp, Model, PMedian, Problem};
 use archiplan::solve::{SolveOptions, solve};
@@ -15,7 +15,7 @@ fn run_with_threads(threads: usize, problem: &Problem) -> archiplan::model::Solu
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let inst = random_points(600, 300, None, 11).expect("instance");
+    let inst = random_points(1600, 200, None, 11).expect("instance");
     for model in [
         Model::PMedian(PMedian::new(6)),
         Model::Mclp(Mclp::with_p(12.0, 6)),
