@@ -8,10 +8,13 @@ pub mod error;
 pub mod geometry;
 pub mod io;
 pub mod layers;
+pub mod model;
 pub mod network;
+pub mod orlib;
 pub mod plan;
 pub mod report;
 pub mod scenario;
+pub mod solve;
 pub mod synth;
 
 pub use error::{Error, Result};

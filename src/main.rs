@@ -3,7 +3,9 @@
 use archiplan::error::exit;
 use archiplan::layers::DataSet;
 use archiplan::network::{Network, network_geojson, summarize};
+use archiplan::orlib::{self, OrlibModel};
 use archiplan::report::{ValidationReport, text};
+use archiplan::solve::{Backend, SolveOptions};
 use archiplan::synth::{SynthParams, generate};
 use archiplan::{Error, Result};
 use clap::{Parser, Subcommand};
@@ -74,6 +76,98 @@ enum Command {
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
+    /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines).
+    Orlib {
+        file: PathBuf,
+        #[command(flatten)]
+        solve: SolveArgs,
+        /// Override the file's p.
+        #[arg(long)]
+        p: Option<usize>,
+        /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
+        #[arg(long)]
+        radius: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run benchmarks and print a table.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Solve every OR-Library file of a folder (known optima from pmedopt.txt beside them).
+    Orlib {
+        dir: PathBuf,
+        #[command(flatten)]
+        solve: SolveArgs,
+        #[arg(long)]
+        radius: Option<f64>,
+        /// Print JSON rows instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Solve one random planar instance (uniform points, Euclidean times, weights 1..=100).
+    Random {
+        #[arg(long, default_value_t = 2000)]
+        demand: usize,
+        #[arg(long, default_value_t = 2000)]
+        sites: usize,
+        #[arg(long, default_value_t = 20)]
+        p: usize,
+        /// Coverage radius (mclp, lscp); also the matrix cutoff for them.
+        #[arg(long)]
+        radius: Option<f64>,
+        #[command(flatten)]
+        solve: SolveArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct SolveArgs {
+    /// p-median, p-center or mclp (bench random also: lscp).
+    #[arg(long, default_value = "p-median")]
+    model: String,
+    /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+    /// auto (purpose-built fast path), microlp, or highs (if compiled in).
+    #[arg(long, default_value = "auto")]
+    solver: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl SolveArgs {
+    fn options(&self) -> Result<SolveOptions> {
+        Ok(SolveOptions {
+            backend: Backend::parse(&self.solver)?,
+            time_limit: self.time_limit,
+            seed: self.seed,
+            root_iterations: None,
+        })
+    }
+
+    fn model(&self, radius: Option<f64>) -> Result<OrlibModel> {
+        match self.model.as_str() {
+            "p-median" => Ok(OrlibModel::PMedian),
+            "p-center" => Ok(OrlibModel::PCenter),
+            "mclp" => {
+                let radius = radius.ok_or_else(|| {
+                    Error::Usage("--model mclp needs --radius R (covering distance)".into())
+                })?;
+                Ok(OrlibModel::Mclp { radius })
+            }
+            other => Err(Error::Usage(format!(
+                "unknown model `{other}` (choose p-median, p-center or mclp)"
+            ))),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -235,6 +329,115 @@ fn run(cli: Cli) -> Result<i32> {
                 "wrote {} ({islands} islands, {settlements} settlements, seed {seed})",
                 out.display()
             );
+            Ok(exit::OK)
+        }
+        Command::Orlib {
+            file,
+            solve,
+            p,
+            radius,
+            json,
+        } => {
+            let opts = solve.options()?;
+            let model = solve.model(radius)?;
+            let r = orlib::run(&file, model, p, &opts)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                emit(&format!(
+                    "{} {} n={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\nfacilities: {}\n",
+                    r.instance,
+                    r.model,
+                    r.n,
+                    r.p,
+                    r.objective,
+                    r.bound,
+                    r.gap,
+                    r.status,
+                    r.solver,
+                    r.seconds,
+                    r.facilities
+                        .iter()
+                        .map(|f| f.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
+            Ok(exit::OK)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Orlib {
+                    dir,
+                    solve,
+                    radius,
+                    json,
+                },
+        } => {
+            let opts = solve.options()?;
+            let model = solve.model(radius)?;
+            let rows = orlib::bench(&dir, model, &opts, |r| {
+                eprintln!(
+                    "{}: {} {} gap {:.2e} {:.2} s",
+                    r.instance, r.objective, r.status, r.gap, r.seconds
+                )
+            })?;
+            if json {
+                print_json(&rows)?;
+            } else {
+                emit(&orlib::table(&rows));
+            }
+            Ok(exit::OK)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Random {
+                    demand,
+                    sites,
+                    p,
+                    radius,
+                    solve,
+                    json,
+                },
+        } => {
+            use archiplan::model::{Lscp, Mclp, Model, PCenter, PMedian, Problem};
+            let opts = solve.options()?;
+            let need_radius = || {
+                radius
+                    .ok_or_else(|| Error::Usage(format!("--model {} needs --radius", solve.model)))
+            };
+            let (model, cutoff) = match solve.model.as_str() {
+                "p-median" => (Model::PMedian(PMedian::new(p)), None),
+                "p-center" => (Model::PCenter(PCenter::new(p)), None),
+                "mclp" => (Model::Mclp(Mclp::with_p(need_radius()?, p)), radius),
+                "lscp" => (Model::Lscp(Lscp::new(need_radius()?)), radius),
+                other => return Err(Error::Usage(format!("unknown model `{other}`"))),
+            };
+            let t0 = std::time::Instant::now();
+            let inst = archiplan::synth::random_points(demand, sites, cutoff, solve.seed)?;
+            let (nnz, mb) = (inst.times.nnz(), inst.times.bytes() as f64 / 1e6);
+            let built = t0.elapsed().as_secs_f64();
+            let sol = archiplan::solve::solve(&Problem::new(inst, model), &opts)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "model": sol.model, "demand": demand, "sites": sites, "p": p,
+                    "radius": radius, "seed": solve.seed, "pairs": nnz, "matrix_mb": mb,
+                    "build_seconds": built, "objective": sol.objective, "bound": sol.bound,
+                    "gap": sol.gap, "status": sol.status.as_str(), "solver": sol.solver,
+                    "seconds": sol.seconds, "open": sol.open.len(),
+                }))?;
+            } else {
+                emit(&format!(
+                    "{} demand={demand} sites={sites} p={p} pairs={nnz} ({mb:.1} MB, built in {built:.2} s): objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\n",
+                    sol.model,
+                    sol.objective,
+                    sol.bound,
+                    sol.gap,
+                    sol.status.as_str(),
+                    sol.solver,
+                    sol.seconds
+                ));
+            }
             Ok(exit::OK)
         }
     }

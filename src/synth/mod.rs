@@ -8,7 +8,10 @@
 //! straits, and departures growing with the population served. The same seed gives the same
 //! bytes.
 
+mod points;
 mod shapes;
+
+pub use points::random_points;
 
 use crate::error::Result;
 use crate::geometry::LocalProjection;

@@ -1,0 +1,349 @@
+//! OR-Library p-median instances (Beasley 1990): reading, all-pairs shortest paths, known
+//! optima and the benchmark runner behind `archiplan orlib` and `archiplan bench orlib`.
+//!
+//! File format: first line `n edges p`, then `edges` lines `i j cost` (1-based, undirected).
+//! When an edge appears more than once the LAST occurrence counts (Beasley's note; taking the
+//! minimum gives 5718 instead of 5819 on pmed1). Every node is a demand point of weight 1 and
+//! a candidate site; travel times are shortest-path distances over the graph.
+
+use crate::error::{Error, Result};
+use crate::model::{Instance, Mclp, Model, PCenter, PMedian, Problem, Solution};
+use crate::network::TravelTimes;
+use crate::solve::{SolveOptions, solve};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::path::Path;
+use std::time::Instant;
+
+/// A parsed instance with its shortest-path matrix.
+#[derive(Debug, Clone)]
+pub struct OrlibInstance {
+    pub name: String,
+    pub n: usize,
+    /// The `p` given in the file.
+    pub p: usize,
+    pub times: TravelTimes,
+}
+
+fn bad(path: &str, line: usize, what: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("{path}:{line}: {what}"))
+}
+
+/// Parses the text of an OR-Library p-median file (`path` only names it in errors).
+pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(k, l)| (k + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty());
+    let (hl, header) = lines
+        .next()
+        .ok_or_else(|| bad(path, 1, "empty file (expected `n edges p`)"))?;
+    let nums: Vec<&str> = header.split_whitespace().collect();
+    let int = |s: &str, what: &str, line: usize| -> Result<usize> {
+        s.parse::<usize>().map_err(|_| {
+            bad(
+                path,
+                line,
+                format!("{what} `{s}` is not a non-negative integer"),
+            )
+        })
+    };
+    if nums.len() != 3 {
+        return Err(bad(path, hl, "expected three numbers `n edges p`"));
+    }
+    let n = int(nums[0], "n", hl)?;
+    let m = int(nums[1], "edges", hl)?;
+    let p = int(nums[2], "p", hl)?;
+    if n == 0 || n > u32::MAX as usize / 2 {
+        return Err(bad(path, hl, format!("n = {n} is out of range")));
+    }
+    // Last occurrence wins: a later line overwrites an earlier one.
+    let mut edges: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    for k in 0..m {
+        let (ln, line) = lines.next().ok_or_else(|| {
+            bad(
+                path,
+                hl + k + 1,
+                format!("file ends after {k} of {m} edges"),
+            )
+        })?;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 3 {
+            return Err(bad(path, ln, "expected an edge `i j cost`"));
+        }
+        let i = int(f[0], "node", ln)?;
+        let j = int(f[1], "node", ln)?;
+        for v in [i, j] {
+            if v == 0 || v > n {
+                return Err(bad(path, ln, format!("node {v} is outside 1..={n}")));
+            }
+        }
+        let c: f64 = f[2]
+            .parse()
+            .map_err(|_| bad(path, ln, format!("cost `{}` is not a number", f[2])))?;
+        if !c.is_finite() || c < 0.0 {
+            return Err(bad(path, ln, format!("cost {c} must be finite and >= 0")));
+        }
+        if i != j {
+            edges.insert((i.min(j) - 1, i.max(j) - 1), c);
+        }
+    }
+    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    for (&(a, b), &c) in &edges {
+        adj[a].push((b as u32, c));
+        adj[b].push((a as u32, c));
+    }
+    let rows: Vec<Vec<(u32, f32)>> = (0..n).into_par_iter().map(|s| dijkstra(&adj, s)).collect();
+    let name = Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    Ok(OrlibInstance {
+        name,
+        n,
+        p,
+        times: TravelTimes::from_rows(rows, n, f64::INFINITY),
+    })
+}
+
+/// Shortest distances from `s` to every reachable node, as sparse matrix row entries.
+fn dijkstra(adj: &[Vec<(u32, f64)>], s: usize) -> Vec<(u32, f32)> {
+    let n = adj.len();
+    let mut dist = vec![f64::INFINITY; n];
+    let mut heap = BinaryHeap::new();
+    dist[s] = 0.0;
+    heap.push(Reverse((Ordered(0.0), s as u32)));
+    while let Some(Reverse((Ordered(d), v))) = heap.pop() {
+        let v = v as usize;
+        if d > dist[v] {
+            continue;
+        }
+        for &(u, c) in &adj[v] {
+            let nd = d + c;
+            if nd < dist[u as usize] {
+                dist[u as usize] = nd;
+                heap.push(Reverse((Ordered(nd), u)));
+            }
+        }
+    }
+    (0..n)
+        .filter(|&v| dist[v].is_finite())
+        .map(|v| (v as u32, dist[v] as f32))
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ordered(f64);
+impl Eq for Ordered {}
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+pub fn read(path: &Path) -> Result<OrlibInstance> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Reads `pmedopt.txt` (`name value` lines after a header) into name -> optimum.
+pub fn read_optima(path: &Path) -> Result<BTreeMap<String, f64>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out = BTreeMap::new();
+    for (k, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() == 2
+            && let Ok(v) = f[1].parse::<f64>()
+        {
+            out.insert(f[0].to_string(), v);
+        } else if k > 0 && !line.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "{}:{}: expected `name optimum`",
+                path.display(),
+                k + 1
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Which model to run on an OR-Library graph.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrlibModel {
+    PMedian,
+    PCenter,
+    /// Covered node count within `radius` (weight 1 per node).
+    Mclp {
+        radius: f64,
+    },
+}
+
+impl OrlibModel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrlibModel::PMedian => "p-median",
+            OrlibModel::PCenter => "p-center",
+            OrlibModel::Mclp { .. } => "mclp",
+        }
+    }
+}
+
+/// The problem for an instance: `p` from the file unless given.
+pub fn problem(inst: &OrlibInstance, model: OrlibModel, p: Option<usize>) -> Result<Problem> {
+    let p = p.unwrap_or(inst.p);
+    let instance = Instance::uncapacitated(vec![1.0; inst.n], inst.times.clone())?;
+    let model = match model {
+        OrlibModel::PMedian => Model::PMedian(PMedian::new(p)),
+        OrlibModel::PCenter => Model::PCenter(PCenter::new(p)),
+        OrlibModel::Mclp { radius } => Model::Mclp(Mclp::with_p(radius, p)),
+    };
+    Ok(Problem::new(instance, model))
+}
+
+/// One solved instance, as `archiplan orlib --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub instance: String,
+    pub model: &'static str,
+    pub n: usize,
+    pub p: usize,
+    pub objective: f64,
+    pub bound: f64,
+    pub gap: f64,
+    pub status: &'static str,
+    /// Open sites as 1-based node ids.
+    pub facilities: Vec<usize>,
+    pub solver: String,
+    /// Wall time of the whole run: reading, shortest paths and solving.
+    pub seconds: f64,
+    /// Solver time alone.
+    pub solve_seconds: f64,
+    /// Known optimum from `pmedopt.txt` (benchmarks only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimum: Option<f64>,
+}
+
+impl RunReport {
+    fn new(inst: &OrlibInstance, p: usize, sol: &Solution, seconds: f64) -> Self {
+        RunReport {
+            instance: inst.name.clone(),
+            model: sol.model,
+            n: inst.n,
+            p,
+            objective: sol.objective,
+            bound: sol.bound,
+            gap: sol.gap,
+            status: sol.status.as_str(),
+            facilities: sol.open.iter().map(|j| j + 1).collect(),
+            solver: sol.solver.clone(),
+            seconds,
+            solve_seconds: sol.seconds,
+            optimum: None,
+        }
+    }
+}
+
+/// Reads, builds and solves one file.
+pub fn run(
+    path: &Path,
+    model: OrlibModel,
+    p: Option<usize>,
+    opts: &SolveOptions,
+) -> Result<RunReport> {
+    let t0 = Instant::now();
+    let inst = read(path)?;
+    let prob = problem(&inst, model, p)?;
+    let sol = solve(&prob, opts)?;
+    let p = prob.model.p().unwrap_or(inst.p);
+    Ok(RunReport::new(&inst, p, &sol, t0.elapsed().as_secs_f64()))
+}
+
+/// The instance files of a folder (`pmed*.txt` and other `.txt` except `pmedopt.txt`), in
+/// natural order (pmed2 before pmed10).
+pub fn instance_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "txt")
+                && p.file_name().is_some_and(|n| n != "pmedopt.txt")
+        })
+        .collect();
+    let key = |p: &std::path::PathBuf| {
+        let s = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+        let alpha: String = s.chars().filter(|c| !c.is_ascii_digit()).collect();
+        (alpha, digits.parse::<u64>().unwrap_or(0), s)
+    };
+    files.sort_by_key(key);
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: no OR-Library instance files (*.txt)",
+            dir.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// Runs every instance of a folder one after the other (each timed alone), attaching the
+/// known optimum when `pmedopt.txt` is beside them.
+pub fn bench(
+    dir: &Path,
+    model: OrlibModel,
+    opts: &SolveOptions,
+    mut progress: impl FnMut(&RunReport),
+) -> Result<Vec<RunReport>> {
+    let optima_path = dir.join("pmedopt.txt");
+    let optima = if optima_path.exists() && model == OrlibModel::PMedian {
+        read_optima(&optima_path)?
+    } else {
+        BTreeMap::new()
+    };
+    let mut out = Vec::new();
+    for f in instance_files(dir)? {
+        let mut r = run(&f, model, None, opts)?;
+        r.optimum = optima.get(&r.instance).copied();
+        progress(&r);
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// The benchmark table as Markdown.
+pub fn table(rows: &[RunReport]) -> String {
+    let mut s = String::from(
+        "| instance | n | p | objective | optimum | status | gap | seconds |\n\
+         |---|---:|---:|---:|---:|---|---:|---:|\n",
+    );
+    for r in rows {
+        let opt = r.optimum.map_or("-".to_string(), |o| format!("{o}"));
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {:.2e} | {:.2} |\n",
+            r.instance, r.n, r.p, r.objective, opt, r.status, r.gap, r.seconds
+        ));
+    }
+    let total: f64 = rows.iter().map(|r| r.seconds).sum();
+    let max = rows.iter().map(|r| r.seconds).fold(0.0, f64::max);
+    let matched = rows
+        .iter()
+        .filter(|r| r.optimum.is_some_and(|o| o == r.objective))
+        .count();
+    let with_opt = rows.iter().filter(|r| r.optimum.is_some()).count();
+    s.push_str(&format!(
+        "\n{} instances, total {total:.2} s, slowest {max:.2} s; {matched}/{with_opt} equal the known optimum; {} optimal\n",
+        rows.len(),
+        rows.iter().filter(|r| r.status == "optimal").count()
+    ));
+    s
+}

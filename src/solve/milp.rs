@@ -1,0 +1,289 @@
+//! good_lp MILP formulations of every model, solved by microlp (default) or HiGHS (cargo
+//! feature `highs`). Only reachable pairs get variables, so the model grows with the sparse
+//! matrix, not with n x m. These are exact but slow at scale: the fast paths in the sibling
+//! modules are what `--solver auto` uses where they apply.
+
+use super::{Backend, Deadline, build, finish};
+use crate::error::{Error, Result};
+use crate::model::{Model, Problem, Sense, SiteStatus, Solution, verify};
+use good_lp::{
+    Constraint, Expression, ProblemVariables, ResolutionError, Solution as _, SolutionStatus,
+    SolverModel, Variable, WithTimeLimit, variable,
+};
+use std::time::Instant;
+
+/// A formulation ready for any backend.
+struct Formulation {
+    vars: ProblemVariables,
+    objective: Expression,
+    constraints: Vec<Constraint>,
+    y: Vec<Variable>,
+    /// Assignment variables `(demand, site, var)` of the capacitated models.
+    x: Vec<(usize, usize, Variable)>,
+}
+
+/// Values of the site and assignment variables, and whether optimality was proven.
+struct Values {
+    y: Vec<f64>,
+    x: Vec<f64>,
+    proven: bool,
+}
+
+fn formulate(problem: &Problem) -> Formulation {
+    let inst = &problem.instance;
+    let model = &problem.model;
+    let m = inst.site_count();
+    let n = inst.demands();
+    let mut vars = ProblemVariables::new();
+    let y: Vec<Variable> = (0..m).map(|_| vars.add(variable().binary())).collect();
+    let mut cons: Vec<Constraint> = Vec::new();
+    for (j, s) in inst.sites.iter().enumerate() {
+        if s.status == SiteStatus::Required {
+            cons.push(Expression::from(y[j]).eq(1.0));
+        }
+    }
+    if let Some(p) = model.p() {
+        let sum: Expression = y.iter().copied().sum();
+        cons.push(sum.eq(p as f64));
+    }
+    if let Some(b) = model.budget() {
+        let mut cost = Expression::from(0.0);
+        for (j, s) in inst.sites.iter().enumerate() {
+            if s.status == SiteStatus::Existing {
+                cost += s.close_cost - s.close_cost * y[j];
+            }
+            cost += s.open_cost * y[j];
+        }
+        cons.push(cost.leq(b));
+    }
+    let w = &inst.weights;
+    let within = |i: usize, r: Option<f64>| -> Vec<(usize, f64)> {
+        let (cols, mins) = inst.times.row(i);
+        cols.iter()
+            .zip(mins)
+            .filter(|(_, d)| r.is_none_or(|r| **d as f64 <= r))
+            .map(|(&j, &d)| (j as usize, d as f64))
+            .collect()
+    };
+    let mut x = Vec::new();
+    let objective: Expression = match model {
+        Model::PMedian(_) | Model::PCenter(_) => {
+            let dmax = matches!(model, Model::PCenter(_)).then(|| vars.add(variable().min(0.0)));
+            let mut obj = Expression::from(0.0);
+            for i in (0..n).filter(|&i| w[i] > 0.0) {
+                let mut one = Expression::from(0.0);
+                let mut dist = Expression::from(0.0);
+                for (j, d) in within(i, None) {
+                    let v = vars.add(variable().min(0.0).max(1.0));
+                    one += v;
+                    dist += d * v;
+                    obj += w[i] * d * v;
+                    cons.push((v - y[j]).leq(0.0));
+                }
+                cons.push(one.eq(1.0));
+                if let Some(dm) = dmax {
+                    cons.push((dist - dm).leq(0.0));
+                }
+            }
+            match dmax {
+                Some(dm) => dm.into(),
+                None => obj,
+            }
+        }
+        Model::Lscp(l) => {
+            let (costs, constant) = crate::model::check::lscp_costs(inst);
+            let mut covered = Expression::from(0.0);
+            for i in (0..n).filter(|&i| w[i] > 0.0) {
+                let near: Expression = within(i, Some(l.radius)).iter().map(|(j, _)| y[*j]).sum();
+                if l.alpha >= 1.0 {
+                    cons.push(near.geq(1.0));
+                } else {
+                    let z = vars.add(variable().min(0.0).max(1.0));
+                    cons.push((z - near).leq(0.0));
+                    covered += w[i] * z;
+                }
+            }
+            if l.alpha < 1.0 {
+                cons.push(covered.geq(l.alpha * inst.total_weight()));
+            }
+            let mut obj = Expression::from(constant);
+            for j in 0..m {
+                obj += costs[j] * y[j];
+            }
+            obj
+        }
+        Model::Mclp(c) => {
+            let mut obj = Expression::from(0.0);
+            for i in (0..n).filter(|&i| w[i] > 0.0) {
+                let near = within(i, Some(c.radius));
+                if near.is_empty() {
+                    continue;
+                }
+                let z = vars.add(variable().min(0.0).max(1.0));
+                let sum: Expression = near.iter().map(|(j, _)| y[*j]).sum();
+                cons.push((z - sum).leq(0.0));
+                obj += w[i] * z;
+            }
+            obj
+        }
+        Model::CapPMedian(_) | Model::CapCoverage(_) => {
+            let radius = model.radius();
+            let must = matches!(model, Model::CapPMedian(_));
+            let mut obj = Expression::from(0.0);
+            let mut load: Vec<Expression> = (0..m).map(|_| Expression::from(0.0)).collect();
+            for i in (0..n).filter(|&i| w[i] > 0.0) {
+                let mut one = Expression::from(0.0);
+                for (j, d) in within(i, radius) {
+                    let v = vars.add(variable().binary());
+                    one += v;
+                    load[j] += w[i] * v;
+                    cons.push((v - y[j]).leq(0.0));
+                    obj += if must { w[i] * d * v } else { w[i] * v };
+                    x.push((i, j, v));
+                }
+                cons.push(if must { one.eq(1.0) } else { one.leq(1.0) });
+            }
+            for (j, l) in load.into_iter().enumerate() {
+                if let Some(cap) = inst.sites[j].capacity {
+                    cons.push((l - cap * y[j]).leq(0.0));
+                }
+            }
+            obj
+        }
+    };
+    Formulation {
+        vars,
+        objective,
+        constraints: cons,
+        y,
+        x,
+    }
+}
+
+fn run_model<M>(mut model: M, f: &Formulation) -> Result<Values>
+where
+    M: SolverModel<Error = ResolutionError>,
+{
+    for c in &f.constraints {
+        model.add_constraint(c.clone());
+    }
+    let sol = model.solve().map_err(|e| match e {
+        ResolutionError::Infeasible => Error::Infeasible(
+            "the MILP solver proved that no plan satisfies p, the budget, the coverage target \
+             and the capacities together"
+                .into(),
+        ),
+        ResolutionError::Other(msg) if msg.contains("Time limit") => Error::Internal(
+            "time limit reached before the MILP solver found any feasible plan".into(),
+        ),
+        other => Error::Internal(format!("MILP solver failed: {other}")),
+    })?;
+    Ok(Values {
+        y: f.y.iter().map(|v| sol.value(*v)).collect(),
+        x: f.x.iter().map(|(_, _, v)| sol.value(*v)).collect(),
+        proven: matches!(sol.status(), SolutionStatus::Optimal),
+    })
+}
+
+fn run(f: Formulation, backend: Backend, sense: Sense, deadline: &Deadline) -> Result<Values> {
+    let Formulation {
+        vars,
+        objective,
+        constraints,
+        y,
+        x,
+    } = f;
+    let f = Formulation {
+        vars: ProblemVariables::new(),
+        objective: Expression::from(0.0),
+        constraints,
+        y,
+        x,
+    };
+    let unsolved = match sense {
+        Sense::Minimise => vars.minimise(objective),
+        Sense::Maximise => vars.maximise(objective),
+    };
+    let limit = deadline.remaining();
+    match backend {
+        #[cfg(feature = "highs")]
+        Backend::Highs => {
+            let mut m = unsolved.using(good_lp::highs).set_threads(1);
+            if let Some(t) = limit {
+                m = m.with_time_limit(t.max(0.01));
+            }
+            run_model(m, &f)
+        }
+        #[cfg(not(feature = "highs"))]
+        Backend::Highs => Err(Error::Usage(
+            "solver `highs` is not compiled in: rebuild with `--features highs`".into(),
+        )),
+        Backend::Microlp | Backend::Auto => {
+            let mut m = unsolved.using(good_lp::microlp);
+            if let Some(t) = limit {
+                m = m.with_time_limit(t.max(0.01));
+            }
+            run_model(m, &f)
+        }
+    }
+}
+
+/// A bound that holds for any plan, reported when the MILP stops at the time limit.
+fn trivial_bound(problem: &Problem) -> f64 {
+    match problem.model.sense() {
+        Sense::Maximise => problem.instance.weights.iter().filter(|w| **w > 0.0).sum(),
+        Sense::Minimise => match &problem.model {
+            Model::Lscp(_) => {
+                let (costs, constant) = crate::model::check::lscp_costs(&problem.instance);
+                constant + costs.iter().filter(|c| **c < 0.0).sum::<f64>()
+            }
+            _ => 0.0,
+        },
+    }
+}
+
+pub(crate) fn solve(
+    problem: &Problem,
+    backend: Backend,
+    deadline: &Deadline,
+    started: Instant,
+) -> Result<Solution> {
+    let f = formulate(problem);
+    let x_index: Vec<(usize, usize)> = f.x.iter().map(|(i, j, _)| (*i, *j)).collect();
+    let name = match backend {
+        Backend::Highs => "highs",
+        _ => "microlp",
+    };
+    let values = run(f, backend, problem.model.sense(), deadline)?;
+    let open: Vec<usize> = (0..values.y.len()).filter(|&j| values.y[j] > 0.5).collect();
+    let bound = trivial_bound(problem);
+    if !problem.model.capacitated() {
+        return finish(problem, &open, bound, values.proven, name, started);
+    }
+    let inst = &problem.instance;
+    let mut assignment: Vec<Option<usize>> = vec![None; inst.demands()];
+    let mut best = vec![0.5; inst.demands()];
+    for (k, &(i, j)) in x_index.iter().enumerate() {
+        if values.x[k] > best[i] {
+            best[i] = values.x[k];
+            assignment[i] = Some(j);
+        }
+    }
+    let objective = verify(problem, &open, &assignment).map_err(|e| {
+        Error::Internal(format!("{name} returned a plan that fails the check: {e}"))
+    })?;
+    let mut flags = vec![false; inst.site_count()];
+    for &j in &open {
+        flags[j] = true;
+    }
+    Ok(build(
+        problem,
+        &flags,
+        objective,
+        assignment,
+        bound,
+        values.proven,
+        name,
+        started,
+    ))
+}

@@ -1,0 +1,564 @@
+//! The p-median fast path: Lagrangian relaxation of the assignment constraints (Beasley
+//! 1993), greedy plus fast interchange for incumbents (Whitaker 1983, Resende and Werneck
+//! 2004), Lagrangian site fixing and pair elimination, and branch-and-bound on the sites.
+//!
+//! Relaxing `sum_j x_ij = 1` with multipliers `lambda_i` leaves
+//! `L = sum_i lambda_i + sum of the p smallest rho_j`, `rho_j = sum_i min(0, c_ij - lambda_i)`.
+//! Each demand point's costs are sorted once, so `rho` only visits the pairs cheaper than
+//! `lambda_i`: near the optimum that is a few sites per point, not all of them.
+
+use super::lagrange::{CLOSED, OPEN, Relaxation};
+use rayon::prelude::*;
+
+/// Demand rows per parallel block (fixed, so results do not depend on the thread count).
+const BLOCK: usize = 128;
+/// Below this many demand points the relaxation runs on one thread (measured: at n = 900 the
+/// thread hand-offs cost more than the second core gives).
+const PARALLEL_MIN: usize = 1500;
+
+/// Sorted cost rows of the served demand points, plus columns for the local search.
+pub(crate) struct PMedianData {
+    m: usize,
+    p: usize,
+    start: Vec<usize>,
+    /// Pairs kept in the relaxation (a prefix of each sorted row, shrunk by `reduce`).
+    len: Vec<usize>,
+    cost: Vec<f64>,
+    site: Vec<u32>,
+    col_start: Vec<usize>,
+    col_dem: Vec<u32>,
+    col_cost: Vec<f64>,
+    /// Position of each column entry in its sorted row (to honour row truncation).
+    col_pos: Vec<u32>,
+    integral: bool,
+    /// Pairs the last `values` pass visited: the row-wise subgradient costs as much.
+    last_work: usize,
+    // scratch
+    flags: Vec<bool>,
+    block_rho: Vec<Vec<f64>>,
+}
+
+impl PMedianData {
+    /// `rows[i]` lists `(site, cost)` of demand point `i` (any order).
+    pub fn new(rows: Vec<Vec<(u32, f64)>>, m: usize, p: usize) -> Self {
+        let mut start = Vec::with_capacity(rows.len() + 1);
+        start.push(0);
+        let nnz: usize = rows.iter().map(Vec::len).sum();
+        let mut cost = Vec::with_capacity(nnz);
+        let mut site = Vec::with_capacity(nnz);
+        let mut integral = true;
+        let mut col_count = vec![0usize; m + 1];
+        for mut row in rows {
+            row.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            for (j, c) in row {
+                integral &= c.fract() == 0.0 && c.abs() < 1e15;
+                cost.push(c);
+                site.push(j);
+                col_count[j as usize + 1] += 1;
+            }
+            start.push(cost.len());
+        }
+        for j in 0..m {
+            col_count[j + 1] += col_count[j];
+        }
+        let col_start = col_count.clone();
+        let mut fill = col_count;
+        let mut col_dem = vec![0u32; nnz];
+        let mut col_cost = vec![0.0; nnz];
+        let mut col_pos = vec![0u32; nnz];
+        let n = start.len() - 1;
+        for i in 0..n {
+            for k in start[i]..start[i + 1] {
+                let j = site[k] as usize;
+                col_dem[fill[j]] = i as u32;
+                col_cost[fill[j]] = cost[k];
+                col_pos[fill[j]] = (k - start[i]) as u32;
+                fill[j] += 1;
+            }
+        }
+        let len = (0..n).map(|i| start[i + 1] - start[i]).collect();
+        PMedianData {
+            m,
+            p,
+            start,
+            len,
+            cost,
+            site,
+            col_start,
+            col_dem,
+            col_cost,
+            col_pos,
+            integral,
+            last_work: usize::MAX,
+            flags: vec![false; m],
+            block_rho: Vec::new(),
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// Adds rows `rows` into `rho`; returns the sum of their multipliers.
+    fn values_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        mult: &[f64],
+        rho: &mut [f64],
+    ) -> (f64, usize) {
+        let mut constant = 0.0;
+        let mut work = 0;
+        for i in rows {
+            let lam = mult[i];
+            constant += lam;
+            let a = self.start[i];
+            let mut k = a;
+            let end = a + self.len[i];
+            while k < end && self.cost[k] < lam {
+                rho[self.site[k] as usize] += self.cost[k] - lam;
+                k += 1;
+            }
+            work += k - a;
+        }
+        (constant, work)
+    }
+
+    /// Subgradient of rows `first..first + g.len()`; returns their squared norm.
+    fn subgradient_rows(&self, first: usize, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
+        let mut norm = 0.0;
+        for (off, gi) in g.iter_mut().enumerate() {
+            let i = first + off;
+            let lam = mult[i];
+            let a = self.start[i];
+            let mut cnt = 0.0;
+            for k in a..a + self.len[i] {
+                if self.cost[k] >= lam {
+                    break;
+                }
+                if open[self.site[k] as usize] {
+                    cnt += 1.0;
+                }
+            }
+            *gi = 1.0 - cnt;
+            norm += *gi * *gi;
+        }
+        norm
+    }
+
+    /// Greedy construction from the fixed-open sites (largest saving first, lazily
+    /// re-evaluated), then fast interchange.
+    pub fn greedy(&mut self, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(Vec::new(), state)
+    }
+
+    /// Greedy completion of `open` (plus the fixed-open sites) to p sites, then interchange.
+    fn greedy_from(&mut self, mut open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        let n = self.n();
+        let m = self.m;
+        open.extend((0..m).filter(|&j| state[j] == OPEN));
+        open.sort_unstable();
+        open.dedup();
+        open.retain(|&j| state[j] != CLOSED);
+        open.truncate(self.p);
+        let mut is_open = vec![false; m];
+        let mut best = vec![f64::INFINITY; n];
+        for &j in &open {
+            is_open[j] = true;
+        }
+        for (i, b) in best.iter_mut().enumerate() {
+            for k in self.start[i]..self.start[i + 1] {
+                if is_open[self.site[k] as usize] {
+                    *b = self.cost[k];
+                    break;
+                }
+            }
+        }
+        // Gain of opening u: (newly served points, saving minus new costs).
+        let gain = |u: usize, best: &[f64]| -> (usize, f64) {
+            let mut served = 0;
+            let mut g = 0.0;
+            for k in self.col_start[u]..self.col_start[u + 1] {
+                let i = self.col_dem[k] as usize;
+                let c = self.col_cost[k];
+                if best[i].is_infinite() {
+                    served += 1;
+                    g -= c;
+                } else if c < best[i] {
+                    g += best[i] - c;
+                }
+            }
+            (served, g)
+        };
+        let better = |a: (usize, f64), b: (usize, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 > b.1);
+        let mut cand: Vec<(usize, (usize, f64))> = (0..m)
+            .filter(|&j| state[j] != CLOSED && !is_open[j])
+            .map(|j| (j, gain(j, &best)))
+            .collect();
+        while open.len() < self.p && !cand.is_empty() {
+            // Lazy greedy: re-evaluate the best stale candidate until it stays on top.
+            loop {
+                let (top, _) = cand
+                    .iter()
+                    .enumerate()
+                    .fold((0, cand[0].1), |(bi, bg), (k, c)| {
+                        if better(c.1, bg) { (k, c.1) } else { (bi, bg) }
+                    });
+                let fresh = gain(cand[top].0, &best);
+                let stale = cand[top].1;
+                cand[top].1 = fresh;
+                if fresh == stale
+                    || cand
+                        .iter()
+                        .enumerate()
+                        .all(|(k, c)| k == top || !better(c.1, fresh))
+                {
+                    let u = cand.swap_remove(top).0;
+                    open.push(u);
+                    is_open[u] = true;
+                    for k in self.col_start[u]..self.col_start[u + 1] {
+                        let i = self.col_dem[k] as usize;
+                        best[i] = best[i].min(self.col_cost[k]);
+                    }
+                    break;
+                }
+            }
+        }
+        if open.len() < self.p {
+            return None;
+        }
+        self.improve(open, state)
+    }
+
+    /// Cost of an open set over the full rows (nearest open site of each point).
+    fn full_cost(&self, is_open: &[bool]) -> Option<f64> {
+        let mut sum = 0.0;
+        for i in 0..self.n() {
+            let mut found = false;
+            for k in self.start[i]..self.start[i + 1] {
+                if is_open[self.site[k] as usize] {
+                    sum += self.cost[k];
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return None;
+            }
+        }
+        Some(sum)
+    }
+}
+
+impl Relaxation for PMedianData {
+    fn sites(&self) -> usize {
+        self.m
+    }
+
+    fn p(&self) -> Option<usize> {
+        Some(self.p)
+    }
+
+    fn values(&mut self, mult: &[f64], rho: &mut [f64]) -> f64 {
+        let n = self.n();
+        if n < PARALLEL_MIN {
+            rho.fill(0.0);
+            let (constant, work) = self.values_rows(0..n, mult, rho);
+            self.last_work = work;
+            return constant;
+        }
+        // Fixed-size row blocks, each into its own buffer, summed in block order: the same
+        // floating-point result at any thread count.
+        let mut bufs = std::mem::take(&mut self.block_rho);
+        let blocks = n.div_ceil(BLOCK);
+        bufs.resize_with(blocks, || vec![0.0; self.m]);
+        let this = &*self;
+        let parts: Vec<(f64, usize)> = bufs
+            .par_iter_mut()
+            .enumerate()
+            .map(|(b, buf)| {
+                buf.fill(0.0);
+                this.values_rows(b * BLOCK..((b + 1) * BLOCK).min(n), mult, buf)
+            })
+            .collect();
+        rho.fill(0.0);
+        for buf in &bufs {
+            for (r, v) in rho.iter_mut().zip(buf) {
+                *r += v;
+            }
+        }
+        self.block_rho = bufs;
+        self.last_work = parts.iter().map(|p| p.1).sum();
+        parts.iter().map(|p| p.0).sum()
+    }
+
+    fn subgradient(&mut self, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
+        let n = self.n();
+        // With few open sites their columns are shorter than the rows' cheap prefixes. The
+        // counts are small integers, so both ways give bit-identical results.
+        let open_sites: Vec<usize> = (0..self.m).filter(|&j| open[j]).collect();
+        let col_work: usize = open_sites
+            .iter()
+            .map(|&j| self.col_start[j + 1] - self.col_start[j])
+            .sum();
+        if col_work < self.last_work {
+            g.fill(1.0);
+            for &j in &open_sites {
+                for k in self.col_start[j]..self.col_start[j + 1] {
+                    let i = self.col_dem[k] as usize;
+                    if self.col_cost[k] < mult[i] && (self.col_pos[k] as usize) < self.len[i] {
+                        g[i] -= 1.0;
+                    }
+                }
+            }
+            return g.iter().map(|x| x * x).sum();
+        }
+        if n < PARALLEL_MIN {
+            return self.subgradient_rows(0, mult, open, g);
+        }
+        let this = &*self;
+        let norms: Vec<f64> = g
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .map(|(b, gb)| this.subgradient_rows(b * BLOCK, mult, open, gb))
+            .collect();
+        norms.iter().sum()
+    }
+
+    fn step(&self, mult: &mut [f64], g: &[f64], t: f64) {
+        for i in 0..mult.len() {
+            mult[i] += t * g[i];
+            // Below the cheapest pair a multiplier only loosens the bound.
+            let lo = self.cost[self.start[i]];
+            if mult[i] < lo {
+                mult[i] = lo;
+            }
+        }
+    }
+
+    fn initial(&self, open: &[usize]) -> Vec<f64> {
+        let mut is_open = vec![false; self.m];
+        for &j in open {
+            is_open[j] = true;
+        }
+        (0..self.n())
+            .map(|i| {
+                let row = self.start[i]..self.start[i + 1];
+                let near = row
+                    .clone()
+                    .find(|&k| is_open[self.site[k] as usize])
+                    .map(|k| self.cost[k]);
+                // Nearest incumbent site, else the second-nearest site.
+                near.unwrap_or_else(|| self.cost[(self.start[i] + 1).min(row.end - 1)])
+            })
+            .collect()
+    }
+
+    fn cost(&mut self, open: &[usize]) -> Option<f64> {
+        let mut flags = std::mem::take(&mut self.flags);
+        for &j in open {
+            flags[j] = true;
+        }
+        let c = self.full_cost(&flags);
+        for &j in open {
+            flags[j] = false;
+        }
+        self.flags = flags;
+        c
+    }
+
+    fn improve(&mut self, open: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        fast_interchange(self, open, state)
+    }
+
+    fn complete(&mut self, partial: Vec<usize>, state: &[u8]) -> Option<(Vec<usize>, f64)> {
+        self.greedy_from(partial, state)
+    }
+
+    fn integral(&self) -> bool {
+        self.integral
+    }
+
+    fn reduce(&mut self, mult: &[f64], lb: f64, cutoff: f64) {
+        // Any solution using pair (i, k) costs at least lb + c_ik - lambda_i.
+        if !cutoff.is_finite() {
+            return;
+        }
+        let slack = cutoff - lb;
+        for (i, &lam) in mult.iter().enumerate() {
+            let a = self.start[i];
+            let full = self.start[i + 1] - a;
+            let keep = self.cost[a..a + full].partition_point(|&c| c - lam <= slack);
+            self.len[i] = keep.max(1).min(full);
+        }
+    }
+}
+
+/// Best-improvement swap local search with Whitaker's O(n) evaluation of all removals per
+/// inserted site. Fixed-open sites never leave; fixed-closed sites never enter.
+fn fast_interchange(
+    d: &PMedianData,
+    mut open: Vec<usize>,
+    state: &[u8],
+) -> Option<(Vec<usize>, f64)> {
+    let n = d.n();
+    let m = d.m;
+    let mut is_open = vec![false; m];
+    for &j in &open {
+        is_open[j] = true;
+    }
+    const NONE: u32 = u32::MAX;
+    let mut d1 = vec![f64::INFINITY; n];
+    let mut d2 = vec![f64::INFINITY; n];
+    let mut c1 = vec![NONE; n];
+    let nearest_two =
+        |i: usize, is_open: &[bool], d1: &mut [f64], d2: &mut [f64], c1: &mut [u32]| {
+            d1[i] = f64::INFINITY;
+            d2[i] = f64::INFINITY;
+            c1[i] = NONE;
+            for k in d.start[i]..d.start[i + 1] {
+                let j = d.site[k] as usize;
+                if is_open[j] {
+                    if c1[i] == NONE {
+                        d1[i] = d.cost[k];
+                        c1[i] = j as u32;
+                    } else {
+                        d2[i] = d.cost[k];
+                        return;
+                    }
+                }
+            }
+        };
+    for i in 0..n {
+        nearest_two(i, &is_open, &mut d1, &mut d2, &mut c1);
+        if c1[i] == NONE {
+            return None;
+        }
+    }
+    let mut loss = vec![0.0; m];
+    let mut orphans = vec![0u32; m];
+    let mut extra = vec![0.0; m];
+    let mut fixed_orphans = vec![0u32; m];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut mark = vec![false; m];
+    let mut total: f64 = d1.iter().sum();
+    loop {
+        loss.fill(0.0);
+        orphans.fill(0);
+        for i in 0..n {
+            let f = c1[i] as usize;
+            if d2[i].is_finite() {
+                loss[f] += d2[i] - d1[i];
+            } else {
+                orphans[f] += 1;
+            }
+        }
+        let tol = 1e-10 * total.abs().max(1.0);
+        let mut best: Option<(f64, usize, usize)> = None;
+        for u in 0..m {
+            if is_open[u] || state[u] == CLOSED {
+                continue;
+            }
+            let mut gain = 0.0;
+            for k in d.col_start[u]..d.col_start[u + 1] {
+                let i = d.col_dem[k] as usize;
+                let du = d.col_cost[k];
+                let f = c1[i] as usize;
+                if du < d1[i] {
+                    gain += d1[i] - du;
+                    if d2[i].is_finite() {
+                        extra[f] -= d2[i] - d1[i];
+                    } else {
+                        fixed_orphans[f] += 1;
+                    }
+                } else if du < d2[i] {
+                    if d2[i].is_finite() {
+                        extra[f] -= d2[i] - du;
+                    } else {
+                        fixed_orphans[f] += 1;
+                        extra[f] += du - d1[i];
+                    }
+                } else {
+                    continue;
+                }
+                if !mark[f] {
+                    mark[f] = true;
+                    touched.push(f);
+                }
+            }
+            for &f in &open {
+                if state[f] == OPEN || orphans[f] > fixed_orphans[f] {
+                    continue;
+                }
+                let profit = gain - (loss[f] + extra[f]);
+                if profit > tol && best.is_none_or(|(b, _, _)| profit > b) {
+                    best = Some((profit, u, f));
+                }
+            }
+            for &f in &touched {
+                extra[f] = 0.0;
+                fixed_orphans[f] = 0;
+                mark[f] = false;
+            }
+            touched.clear();
+        }
+        let Some((_, u, f)) = best else { break };
+        is_open[f] = false;
+        is_open[u] = true;
+        if let Some(pos) = open.iter().position(|&x| x == f) {
+            open[pos] = u;
+        }
+        for i in 0..n {
+            nearest_two(i, &is_open, &mut d1, &mut d2, &mut c1);
+        }
+        total = d1.iter().sum();
+    }
+    open.sort_unstable();
+    let c = d.full_cost(&is_open)?;
+    Some((open, c))
+}
+
+/// Solves an uncapacitated p-median (no budget) with the Lagrangian fast path.
+pub(crate) fn solve(
+    problem: &crate::model::Problem,
+    p: usize,
+    params: super::lagrange::Params,
+    deadline: &super::Deadline,
+    started: std::time::Instant,
+) -> crate::Result<crate::model::Solution> {
+    use super::lagrange::Engine;
+    let inst = &problem.instance;
+    let rows: Vec<Vec<(u32, f64)>> = (0..inst.demands())
+        .filter(|&i| inst.weights[i] > 0.0)
+        .map(|i| {
+            let w = inst.weights[i];
+            let (cols, mins) = inst.times.row(i);
+            cols.iter()
+                .zip(mins)
+                .map(|(&j, &d)| (j, w * d as f64))
+                .collect()
+        })
+        .collect();
+    let state = super::root_state(problem);
+    let mut data = PMedianData::new(rows, inst.site_count(), p);
+    let start = data.greedy(&state);
+    let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
+    let engine = Engine::new(&mut data, params, deadline, start, ub, f64::NEG_INFINITY);
+    let out = engine.run(state);
+    let Some(open) = out.open else {
+        return Err(if out.proven {
+            crate::Error::Infeasible(format!(
+                "no set of {p} sites reaches every demand point with positive weight"
+            ))
+        } else {
+            crate::Error::Internal("time limit reached before any feasible plan was found".into())
+        });
+    };
+    super::finish(
+        problem,
+        &open,
+        out.bound,
+        out.proven,
+        "lagrangian-bnb",
+        started,
+    )
+}
