@@ -64,6 +64,58 @@ enum Command {
     /// Scenario files: `scenario init` writes the commented template.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Plan many scenarios (relocations, timetables, targets...) in parallel; one row each.
+    Sweep {
+        data: PathBuf,
+        /// Sweep file (TOML): named runs and/or a grid of parameters.
+        #[arg(long)]
+        sweep: PathBuf,
+        /// Output folder: scenarios/<id>/, results.csv, results.json.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only shard I of N (1-based), e.g. `--shard 2/4`; join shards with `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<archiplan::scenario::sweep::Shard>,
+        /// Continue an interrupted sweep: solve only the scenarios not finished yet.
+        #[arg(long)]
+        resume: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Print the results rows as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join the output folders of sweep shards (into the first, or into --out).
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two plans (plan folders or sweep scenario folders): sites, coverage, cost.
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel each ferry route in turn and report who loses cover within each standard.
+    Resilience {
+        data: PathBuf,
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Also write resilience.csv and resilience.json into this folder.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate {
         #[arg(long)]
@@ -310,6 +362,86 @@ fn run(cli: Cli) -> Result<i32> {
                     archiplan::io::write_atomic(&path, archiplan::scenario::TEMPLATE.as_bytes())?;
                     eprintln!("wrote {}", path.display());
                 }
+            }
+            Ok(exit::OK)
+        }
+        Command::Sweep {
+            data,
+            sweep,
+            out,
+            threads,
+            shard,
+            resume,
+            quiet,
+            json,
+        } => {
+            let opts = archiplan::scenario::sweep::SweepOptions {
+                threads,
+                shard,
+                resume,
+                quiet,
+            };
+            let started = std::time::Instant::now();
+            let report = archiplan::scenario::sweep::run_sweep(&data, &sweep, &out, &opts)?;
+            eprintln!(
+                "{} scenario(s) in the sweep, {} in this shard: {} solved, {} already done; {:.1} s; wrote {}",
+                report.scenarios,
+                report.in_shard,
+                report.solved,
+                report.skipped,
+                started.elapsed().as_secs_f64(),
+                out.display()
+            );
+            let rows = archiplan::scenario::sweep::read_results(&out)?;
+            if json {
+                print_json(&rows)?;
+            } else {
+                emit(&text::sweep(&rows));
+            }
+            Ok(exit::OK)
+        }
+        Command::Merge { dirs, out, json } => {
+            let into = out.unwrap_or_else(|| dirs[0].clone());
+            let rows = archiplan::scenario::sweep::merge(&dirs, &into)?;
+            eprintln!("merged {} folder(s) into {}", dirs.len(), into.display());
+            if json {
+                print_json(&rows)?;
+            } else {
+                emit(&text::sweep(&rows));
+            }
+            Ok(exit::OK)
+        }
+        Command::Compare { a, b, json } => {
+            let c = archiplan::report::compare::compare(&a, &b)?;
+            if json {
+                print_json(&c)?;
+            } else {
+                emit(&text::comparison(&c));
+            }
+            Ok(exit::OK)
+        }
+        Command::Resilience {
+            data,
+            scenario,
+            out,
+            json,
+        } => {
+            let scenario = match &scenario {
+                Some(path) => archiplan::scenario::Scenario::load(path)?,
+                None => archiplan::scenario::Scenario::default(),
+            };
+            let ds = load(&data)?;
+            let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
+            let plan = archiplan::plan::plan_in(&ctx, Default::default())?;
+            let outages = archiplan::plan::resilience::outages(&ctx, &plan);
+            if let Some(dir) = out {
+                archiplan::report::resilience::write(&dir, &outages)?;
+                eprintln!("wrote {}", dir.display());
+            }
+            if json {
+                print_json(&outages)?;
+            } else {
+                emit(&text::resilience(&outages));
             }
             Ok(exit::OK)
         }

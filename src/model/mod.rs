@@ -313,10 +313,11 @@ impl Problem {
 }
 
 /// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The objective equals the proven bound.
+    #[default]
     Optimal,
     /// The time limit ended the search: the incumbent, its bound and gap are reported.
     TimeLimit,
@@ -327,6 +328,15 @@ impl Status {
         match self {
             Status::Optimal => "optimal",
             Status::TimeLimit => "time_limit",
+        }
+    }
+
+    /// The weaker of two statuses (a whole is optimal only when every part is).
+    pub fn and(self, other: Status) -> Status {
+        if self == Status::Optimal && other == Status::Optimal {
+            Status::Optimal
+        } else {
+            Status::TimeLimit
         }
     }
 }
@@ -355,7 +365,7 @@ pub struct Solution {
 /// Relative gap between an objective and a bound, 0 when they meet.
 pub fn relative_gap(objective: f64, bound: f64) -> f64 {
     let diff = (objective - bound).abs();
-    if diff <= 1e-12 * objective.abs().max(1.0) {
+    if diff <= 1e-9 * objective.abs().max(1.0) {
         0.0
     } else {
         diff / objective.abs().max(1e-9)

@@ -13,10 +13,10 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::milp::{Status, relative_gap};
 use super::model::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
 use super::service::ServiceData;
 use crate::error::Result;
+use crate::model::{Status, relative_gap};
 use crate::scenario::Assign;
 use rayon::prelude::*;
 use std::time::Instant;

@@ -11,14 +11,13 @@ pub mod decompose;
 pub mod dominance;
 pub mod evaluate;
 pub mod hierarchy;
-pub mod milp;
 pub mod model;
 pub mod resilience;
 pub mod service;
 
+pub use crate::model::{Status, relative_gap};
 pub use context::Context;
 pub use hierarchy::HierarchyPlan;
-pub use milp::{Status, relative_gap};
 pub use service::{ServicePlan, SiteOrigin, TargetResult};
 
 use crate::error::{Error, Result};

@@ -10,12 +10,13 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::milp::{Milp, MilpResult, Solved, Status};
 use super::service::{
     Served, ServiceData, SiteOrigin, catchments, covered_measure, measure_weight, tier_allows,
 };
 use crate::error::Result;
+use crate::model::Status;
 use crate::scenario::{Assign, Measure};
+use crate::solve::mip::{Milp, MilpResult, Solved};
 use good_lp::{Expression, Variable, variable};
 use std::collections::HashMap;
 

@@ -9,10 +9,10 @@
 
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
-use super::milp::Status;
 use super::model::ScopeSolution;
 use crate::error::Result;
 use crate::layers::FacilityStatus;
+use crate::model::Status;
 use crate::scenario::{Assign, Demand, Level, Measure, Service, Target};
 use geo::Point;
 use petgraph::graph::NodeIndex;

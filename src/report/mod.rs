@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod plan_out;
+pub mod resilience;
 pub mod text;
 
 use crate::layers::{Diagnostic, Validation};

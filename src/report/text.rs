@@ -191,3 +191,146 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
     }
     out
 }
+
+/// One line per sweep scenario.
+pub fn sweep(rows: &[crate::scenario::sweep::Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>4} {:<44} {:>11} {:>16} {:>7} {:>8} {:>6}",
+        "#", "scenario", "status", "cost CNY/yr", "gap", "targets", "pareto"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:>4} {:<44} {:>11} {:>16} {:>7} {:>8} {:>6}",
+            r.index,
+            r.scenario.chars().take(44).collect::<String>(),
+            r.status,
+            r.cost
+                .map(|c| thousands(c.round().max(0.0) as u64))
+                .unwrap_or_else(|| "-".into()),
+            r.gap.map(pct).unwrap_or_else(|| "-".into()),
+            r.targets_met
+                .map(|m| if m { "met" } else { "NOT met" })
+                .unwrap_or("-"),
+            if r.pareto { "*" } else { "" }
+        );
+    }
+    out
+}
+
+pub fn comparison(c: &super::compare::Comparison) -> String {
+    let mut out = String::new();
+    let money = |x: f64| {
+        let s = thousands(x.abs().round() as u64);
+        if x < 0.0 { format!("-{s}") } else { s }
+    };
+    let _ = writeln!(out, "A: {}\nB: {}", c.a, c.b);
+    let _ = writeln!(
+        out,
+        "annual cost: {} -> {} CNY ({}{})",
+        money(c.cost_a),
+        money(c.cost_b),
+        if c.cost_change >= 0.0 { "+" } else { "" },
+        money(c.cost_change)
+    );
+    for s in &c.services {
+        let _ = writeln!(
+            out,
+            "\n{}: {} opened, {} closed, {} moved{}",
+            s.service,
+            s.opened.len(),
+            s.closed.len(),
+            s.moved.len(),
+            match (s.cost_a, s.cost_b) {
+                (Some(a), Some(b)) => format!(", cost {} -> {} CNY", money(a), money(b)),
+                _ => String::new(),
+            }
+        );
+        for x in &s.opened {
+            let _ = writeln!(out, "  + {} ({}, {})", x.id, x.name, x.island);
+        }
+        for x in &s.closed {
+            let _ = writeln!(out, "  - {} ({}, {})", x.id, x.name, x.island);
+        }
+        for m in &s.moved {
+            let _ = writeln!(out, "  > {} -> {} ({:.1} km)", m.from.id, m.to.id, m.km);
+        }
+        for i in &s.roving_added {
+            let _ = writeln!(out, "  + roving team to {i}");
+        }
+        for i in &s.roving_removed {
+            let _ = writeln!(out, "  - roving team to {i}");
+        }
+    }
+    if !c.islands.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<14} {:<10} {:>11} {:>11} {:>9} {:>9} {:>8} {:>8}",
+            "island", "service", "pop A", "pop B", "cover A", "cover B", "min A", "min B"
+        );
+        for i in &c.islands {
+            let m = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                out,
+                "{:<14} {:<10} {:>11} {:>11} {:>9} {:>9} {:>8} {:>8}",
+                i.island,
+                i.service,
+                thousands(i.population_a),
+                thousands(i.population_b),
+                pct(i.coverage_a),
+                pct(i.coverage_b),
+                m(i.minutes_a),
+                m(i.minutes_b)
+            );
+        }
+    }
+    out
+}
+
+pub fn resilience(outages: &[crate::plan::resilience::RouteOutage]) -> String {
+    let mut out = String::new();
+    let services: Vec<&str> = outages
+        .first()
+        .map(|o| o.losses.iter().map(|l| l.service.as_str()).collect())
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "{:<28} {:<10} {:>12}",
+        "route cancelled", "mode", "any service"
+    );
+    for s in &services {
+        let _ = write!(out, " {:>12}", s);
+    }
+    let _ = writeln!(out);
+    let mut sorted: Vec<&crate::plan::resilience::RouteOutage> = outages.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.population_any
+            .cmp(&a.population_any)
+            .then(a.route.cmp(&b.route))
+    });
+    for o in sorted {
+        let _ = write!(
+            out,
+            "{:<28} {:<10} {:>12}",
+            o.route.chars().take(28).collect::<String>(),
+            o.mode,
+            thousands(o.population_any)
+        );
+        for l in &o.losses {
+            let cell = if l.roving_islands > 0 {
+                format!("{}+{}r", thousands(l.population), l.roving_islands)
+            } else {
+                thousands(l.population)
+            };
+            let _ = write!(out, " {:>12}", cell);
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "(residents losing cover within the standard; +Nr: islands whose roving team can no longer make the day trip)"
+    );
+    out
+}

@@ -493,6 +493,14 @@ pub fn mark_pareto(rows: &mut [Row]) {
     }
 }
 
+/// The rows of a sweep folder's `results.json`.
+pub fn read_results(out: &Path) -> Result<Vec<Row>> {
+    let path = out.join("results.json");
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Usage(format!("{}: not sweep results: {e}", path.display())))
+}
+
 /// Writes `results.json` and `results.csv` from the finished scenario folders.
 pub fn write_results(out: &Path) -> Result<Vec<Row>> {
     let mut rows = read_rows(out)?;

@@ -3,18 +3,16 @@
 //! matrix, not with n x m. These are exact but slow at scale: the fast paths in the sibling
 //! modules are what `--solver auto` uses where they apply.
 
+use super::mip::{Milp, Solved};
 use super::{Backend, Deadline, build, finish};
 use crate::error::{Error, Result};
-use crate::model::{Model, Problem, Sense, SiteStatus, Solution, verify};
-use good_lp::{
-    Constraint, Expression, ProblemVariables, ResolutionError, Solution as _, SolutionStatus,
-    SolverModel, Variable, WithTimeLimit, variable,
-};
+use crate::model::{Model, Problem, Sense, SiteStatus, Solution, Status, verify};
+use good_lp::{Constraint, Expression, Variable, variable};
 use std::time::Instant;
 
 /// A formulation ready for any backend.
 struct Formulation {
-    vars: ProblemVariables,
+    milp: Milp,
     objective: Expression,
     constraints: Vec<Constraint>,
     y: Vec<Variable>,
@@ -22,11 +20,13 @@ struct Formulation {
     x: Vec<(usize, usize, Variable)>,
 }
 
-/// Values of the site and assignment variables, and whether optimality was proven.
+/// Values of the site and assignment variables, whether optimality was proven, and the
+/// solver's proven bound in the model's own sense (when it reports one).
 struct Values {
     y: Vec<f64>,
     x: Vec<f64>,
     proven: bool,
+    bound: Option<f64>,
 }
 
 fn formulate(problem: &Problem) -> Formulation {
@@ -34,8 +34,8 @@ fn formulate(problem: &Problem) -> Formulation {
     let model = &problem.model;
     let m = inst.site_count();
     let n = inst.demands();
-    let mut vars = ProblemVariables::new();
-    let y: Vec<Variable> = (0..m).map(|_| vars.add(variable().binary())).collect();
+    let mut milp = Milp::new();
+    let y: Vec<Variable> = (0..m).map(|_| milp.add(variable().binary())).collect();
     let mut cons: Vec<Constraint> = Vec::new();
     for (j, s) in inst.sites.iter().enumerate() {
         if s.status == SiteStatus::Required {
@@ -68,13 +68,13 @@ fn formulate(problem: &Problem) -> Formulation {
     let mut x = Vec::new();
     let objective: Expression = match model {
         Model::PMedian(_) | Model::PCenter(_) => {
-            let dmax = matches!(model, Model::PCenter(_)).then(|| vars.add(variable().min(0.0)));
+            let dmax = matches!(model, Model::PCenter(_)).then(|| milp.add(variable().min(0.0)));
             let mut obj = Expression::from(0.0);
             for i in (0..n).filter(|&i| w[i] > 0.0) {
                 let mut one = Expression::from(0.0);
                 let mut dist = Expression::from(0.0);
                 for (j, d) in within(i, None) {
-                    let v = vars.add(variable().min(0.0).max(1.0));
+                    let v = milp.add(variable().min(0.0).max(1.0));
                     one += v;
                     dist += d * v;
                     obj += w[i] * d * v;
@@ -98,7 +98,7 @@ fn formulate(problem: &Problem) -> Formulation {
                 if l.alpha >= 1.0 {
                     cons.push(near.geq(1.0));
                 } else {
-                    let z = vars.add(variable().min(0.0).max(1.0));
+                    let z = milp.add(variable().min(0.0).max(1.0));
                     cons.push((z - near).leq(0.0));
                     covered += w[i] * z;
                 }
@@ -119,7 +119,7 @@ fn formulate(problem: &Problem) -> Formulation {
                 if near.is_empty() {
                     continue;
                 }
-                let z = vars.add(variable().min(0.0).max(1.0));
+                let z = milp.add(variable().min(0.0).max(1.0));
                 let sum: Expression = near.iter().map(|(j, _)| y[*j]).sum();
                 cons.push((z - sum).leq(0.0));
                 obj += w[i] * z;
@@ -134,7 +134,7 @@ fn formulate(problem: &Problem) -> Formulation {
             for i in (0..n).filter(|&i| w[i] > 0.0) {
                 let mut one = Expression::from(0.0);
                 for (j, d) in within(i, radius) {
-                    let v = vars.add(variable().binary());
+                    let v = milp.add(variable().binary());
                     one += v;
                     load[j] += w[i] * v;
                     cons.push((v - y[j]).leq(0.0));
@@ -152,7 +152,7 @@ fn formulate(problem: &Problem) -> Formulation {
         }
     };
     Formulation {
-        vars,
+        milp,
         objective,
         constraints: cons,
         y,
@@ -160,71 +160,44 @@ fn formulate(problem: &Problem) -> Formulation {
     }
 }
 
-fn run_model<M>(mut model: M, f: &Formulation) -> Result<Values>
-where
-    M: SolverModel<Error = ResolutionError>,
-{
-    for c in &f.constraints {
-        model.add_constraint(c.clone());
-    }
-    let sol = model.solve().map_err(|e| match e {
-        ResolutionError::Infeasible => Error::Infeasible(
-            "the MILP solver proved that no plan satisfies p, the budget, the coverage target \
-             and the capacities together"
-                .into(),
-        ),
-        ResolutionError::Other(msg) if msg.contains("Time limit") => Error::Internal(
-            "time limit reached before the MILP solver found any feasible plan".into(),
-        ),
-        other => Error::Internal(format!("MILP solver failed: {other}")),
-    })?;
-    Ok(Values {
-        y: f.y.iter().map(|v| sol.value(*v)).collect(),
-        x: f.x.iter().map(|(_, _, v)| sol.value(*v)).collect(),
-        proven: matches!(sol.status(), SolutionStatus::Optimal),
-    })
-}
-
 fn run(f: Formulation, backend: Backend, sense: Sense, deadline: &Deadline) -> Result<Values> {
     let Formulation {
-        vars,
+        mut milp,
         objective,
         constraints,
         y,
         x,
     } = f;
-    let f = Formulation {
-        vars: ProblemVariables::new(),
-        objective: Expression::from(0.0),
-        constraints,
-        y,
-        x,
+    for c in constraints {
+        milp.constrain(c);
+    }
+    // The builder minimises: a maximisation minimises the negated objective.
+    let sign = match sense {
+        Sense::Minimise => 1.0,
+        Sense::Maximise => -1.0,
     };
-    let unsolved = match sense {
-        Sense::Minimise => vars.minimise(objective),
-        Sense::Maximise => vars.maximise(objective),
-    };
+    milp.objective = objective * sign;
     let limit = deadline.remaining();
-    match backend {
-        #[cfg(feature = "highs")]
-        Backend::Highs => {
-            let mut m = unsolved.using(good_lp::highs).set_threads(1);
-            if let Some(t) = limit {
-                m = m.with_time_limit(t.max(0.01));
-            }
-            run_model(m, &f)
-        }
-        #[cfg(not(feature = "highs"))]
-        Backend::Highs => Err(Error::Usage(
-            "solver `highs` is not compiled in: rebuild with `--features highs`".into(),
+    let solved = match backend {
+        Backend::Highs => milp.solve_highs(limit)?,
+        Backend::Microlp | Backend::Auto => milp.solve_within(limit, 0.0)?,
+    };
+    match solved {
+        Solved::Plan(r) => Ok(Values {
+            y: y.iter().map(|&v| r.value(v)).collect(),
+            x: x.iter().map(|&(_, _, v)| r.value(v)).collect(),
+            proven: r.status == Status::Optimal,
+            bound: r.bound.is_finite().then_some(sign * r.bound),
+        }),
+        Solved::Infeasible => Err(Error::Infeasible(
+            "the MILP solver proved that no plan satisfies p, the budget, the coverage target \
+             and the capacities together"
+                .into(),
         )),
-        Backend::Microlp | Backend::Auto => {
-            let mut m = unsolved.using(good_lp::microlp);
-            if let Some(t) = limit {
-                m = m.with_time_limit(t.max(0.01));
-            }
-            run_model(m, &f)
-        }
+        Solved::NoIncumbent => Err(Error::Internal(
+            "time limit reached before the MILP solver found any feasible plan; allow more time"
+                .into(),
+        )),
     }
 }
 
@@ -256,7 +229,7 @@ pub(crate) fn solve(
     };
     let values = run(f, backend, problem.model.sense(), deadline)?;
     let open: Vec<usize> = (0..values.y.len()).filter(|&j| values.y[j] > 0.5).collect();
-    let bound = trivial_bound(problem);
+    let bound = values.bound.unwrap_or_else(|| trivial_bound(problem));
     if !problem.model.capacitated() {
         return finish(problem, &open, bound, values.proven, name, started);
     }

@@ -11,6 +11,7 @@
 mod cover;
 mod lagrange;
 mod milp;
+pub mod mip;
 mod pcenter;
 mod pmedian;
 

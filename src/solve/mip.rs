@@ -1,5 +1,6 @@
-//! A thin layer over good_lp + microlp for the plan's models: solve with a time limit and
-//! report the incumbent, the proven bound and whether optimality was proven.
+//! A MILP builder over good_lp and a solve that reports what a planner needs: the incumbent,
+//! the proven bound, and whether optimality was proven (microlp's statistics, which good_lp's
+//! `Solution` trait does not expose), with a time limit and an optional relative gap.
 //!
 //! One addition matters a lot for covering models: when every cost sits on an integer
 //! variable and all costs are whole multiples of a granule `g` (round planning costs such as
@@ -10,53 +11,14 @@
 //! objective is scaled into [-1, 1]; the granule becomes that epsilon.
 
 use crate::error::{Error, Result};
+use crate::model::Status;
 use good_lp::solvers::microlp::microlp;
 use good_lp::{
     Constraint, Expression, IntoAffineExpression, ProblemVariables, SolverModel, Variable,
     VariableDefinition,
 };
-use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
-
-/// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The objective equals the proven bound.
-    #[default]
-    Optimal,
-    /// The time limit ended the search; the incumbent, its bound and gap are reported.
-    TimeLimit,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Optimal => "optimal",
-            Status::TimeLimit => "time_limit",
-        }
-    }
-
-    /// The weaker of two statuses (a whole is optimal only when every part is).
-    pub fn and(self, other: Status) -> Status {
-        if self == Status::Optimal && other == Status::Optimal {
-            Status::Optimal
-        } else {
-            Status::TimeLimit
-        }
-    }
-}
-
-/// Relative gap between an objective and its lower bound; 0 when they meet (to rounding).
-pub fn relative_gap(objective: f64, bound: f64) -> f64 {
-    let d = objective - bound;
-    if d <= 1e-9 * objective.abs().max(1.0) {
-        0.0
-    } else {
-        d / objective.abs().max(1e-9)
-    }
-}
 
 /// A minimisation model under construction.
 pub struct Milp {
@@ -174,6 +136,63 @@ impl Milp {
                     .to_string(),
             )),
         }
+    }
+
+    /// Solves with HiGHS (cargo feature `highs`). good_lp does not expose HiGHS's bound, so
+    /// a run stopped by the time limit reports no bound (`-inf`).
+    #[cfg(feature = "highs")]
+    pub fn solve_highs(self, time_limit: Option<f64>) -> Result<Solved> {
+        use good_lp::{ResolutionError, Solution, SolutionStatus, WithTimeLimit};
+        let Milp {
+            vars,
+            objective,
+            constraints,
+            order,
+            ..
+        } = self;
+        let handles: Vec<Variable> = vars.iter_variables_with_def().map(|(v, _)| v).collect();
+        let mut model = vars
+            .minimise(objective.clone())
+            .using(good_lp::highs)
+            .set_threads(1);
+        if let Some(t) = time_limit {
+            model = model.with_time_limit(t.max(0.01));
+        }
+        for c in constraints {
+            model.add_constraint(c);
+        }
+        let sol = match model.solve() {
+            Ok(s) => s,
+            Err(ResolutionError::Infeasible) => return Ok(Solved::Infeasible),
+            Err(ResolutionError::Other(m)) if m.contains("Time limit") => {
+                return Ok(Solved::NoIncumbent);
+            }
+            Err(e) => return Err(Error::Internal(format!("HiGHS failed: {e}"))),
+        };
+        let values: Vec<f64> = handles.iter().map(|&v| sol.value(v)).collect();
+        let value = objective.eval_with(&sol);
+        let proven = matches!(sol.status(), SolutionStatus::Optimal);
+        Ok(Solved::Plan(MilpResult {
+            values,
+            order,
+            objective: value,
+            bound: if proven { value } else { f64::NEG_INFINITY },
+            status: if proven {
+                Status::Optimal
+            } else {
+                Status::TimeLimit
+            },
+        }))
+    }
+
+    /// Without the `highs` feature there is no HiGHS to call.
+    #[cfg(not(feature = "highs"))]
+    pub fn solve_highs(self, _time_limit: Option<f64>) -> Result<Solved> {
+        Err(Error::Usage(
+            "solver `highs` is not compiled in: rebuild with `--features highs` (needs cmake \
+             and libclang-dev)"
+                .into(),
+        ))
     }
 
     /// Solves with microlp, telling apart infeasibility and a time limit hit before any

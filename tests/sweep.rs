@@ -1,0 +1,645 @@
+//! Sweeps: every transform, bad sweep files, determinism across thread counts, shards and
+//! merge, resumption after a killed run, comparison of two plans, ferry-outage resilience.
+
+use archiplan::layers::DataSet;
+use archiplan::scenario::Scenario;
+use archiplan::scenario::transform::Transform;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan")
+}
+
+fn daishan() -> (DataSet, Scenario) {
+    let (ds, _) = DataSet::load(Path::new(ROOT).join("data/daishan")).expect("daishan");
+    let sc =
+        Scenario::load(&Path::new(ROOT).join("data/daishan/scenario-2024.toml")).expect("scenario");
+    (ds, sc)
+}
+
+fn apply(t: &str, ds: &mut DataSet, sc: &mut Scenario) -> archiplan::Result<()> {
+    let t: Transform = toml::from_str::<toml::Table>(&format!("t = {t}"))
+        .expect("toml")
+        .remove("t")
+        .expect("t")
+        .try_into()
+        .expect("a transform");
+    t.apply(ds, sc, &Path::new(ROOT).join("data/daishan"))
+}
+
+fn island_pop(ds: &DataSet, id: &str) -> (u64, u64, u64) {
+    let k = ds.islands.iter().position(|i| i.id == id).expect("island");
+    ds.settlements
+        .iter()
+        .filter(|s| s.island == k)
+        .fold((0, 0, 0), |a, s| {
+            (a.0 + s.population, a.1 + s.children, a.2 + s.elderly)
+        })
+}
+
+#[test]
+fn relocate_moves_people_children_and_elderly_and_keeps_totals() {
+    let (mut ds, mut sc) = daishan();
+    let total = ds.population();
+    let before_x = island_pop(&ds, "xiushan");
+    let before_d = island_pop(&ds, "daishan");
+    apply(
+        r#"{ kind = "relocate", from = ["xiushan"], to = "daishan", share = 0.3 }"#,
+        &mut ds,
+        &mut sc,
+    )
+    .expect("applies");
+    let after_x = island_pop(&ds, "xiushan");
+    let after_d = island_pop(&ds, "daishan");
+    assert_eq!(ds.population(), total, "nobody is lost or created");
+    let moved = before_x.0 - after_x.0;
+    assert!(
+        (moved as f64 - 0.3 * before_x.0 as f64).abs() <= 3.0,
+        "{moved}"
+    );
+    assert_eq!(after_d.0 - before_d.0, moved);
+    assert_eq!(after_d.1 - before_d.1, before_x.1 - after_x.1);
+    assert_eq!(after_d.2 - before_d.2, before_x.2 - after_x.2);
+    for s in &ds.settlements {
+        assert!(s.children + s.elderly <= s.population, "{}", s.id);
+    }
+    // To one named settlement.
+    let target = "330921100010"; // Lanting community
+    let before = ds
+        .settlements
+        .iter()
+        .find(|s| s.id == target)
+        .expect("s")
+        .population;
+    let q = island_pop(&ds, "huangze").0;
+    apply(
+        &format!(r#"{{ kind = "relocate", from = ["huangze"], to = "{target}", share = 1.0 }}"#),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("applies");
+    assert_eq!(island_pop(&ds, "huangze").0, 0);
+    let after = ds
+        .settlements
+        .iter()
+        .find(|s| s.id == target)
+        .expect("s")
+        .population;
+    assert_eq!(after - before, q);
+}
+
+#[test]
+fn relocate_rejects_unknown_ids_and_bad_shares() {
+    let (mut ds, mut sc) = daishan();
+    let bad = [
+        r#"{ kind = "relocate", from = ["atlantis"], to = "daishan", share = 0.5 }"#,
+        r#"{ kind = "relocate", from = ["xiushan"], to = "nowhere", share = 0.5 }"#,
+        r#"{ kind = "relocate", from = ["xiushan"], to = "daishan", share = 1.5 }"#,
+        r#"{ kind = "relocate", from = ["xiushan"], to = "daishan", share = -0.1 }"#,
+        r#"{ kind = "relocate", from = ["daishan"], to = "daishan", share = 0.1 }"#,
+    ];
+    for t in bad {
+        let e = apply(t, &mut ds, &mut sc).expect_err(t);
+        assert_eq!(e.exit_code(), 2, "{t}: {e}");
+    }
+}
+
+#[test]
+fn route_transforms_change_the_network() {
+    let (mut ds, mut sc) = daishan();
+    let n = ds.routes.len();
+    let id = ds
+        .routes
+        .iter()
+        .find(|r| r.mode != archiplan::layers::RouteMode::Bridge)
+        .expect("a ferry")
+        .id
+        .clone();
+    let dep = ds
+        .routes
+        .iter()
+        .find(|r| r.id == id)
+        .expect("r")
+        .departures_per_day;
+    apply(
+        &format!(r#"{{ kind = "retime_route", id = "{id}", departures_factor = 0.5 }}"#),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("retime");
+    let r = ds.routes.iter().find(|r| r.id == id).expect("r");
+    assert_eq!(r.departures_per_day, dep * 0.5);
+    apply(
+        &format!(r#"{{ kind = "retime_route", id = "{id}", minutes = 12, service_hours = 16 }}"#),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("retime");
+    let r = ds.routes.iter().find(|r| r.id == id).expect("r");
+    assert_eq!((r.minutes, r.service_hours), (12.0, 16.0));
+    apply(
+        &format!(r#"{{ kind = "remove_route", id = "{id}" }}"#),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("remove");
+    assert_eq!(ds.routes.len(), n - 1);
+    let (p1, p2) = (ds.ports[0].id.clone(), ds.ports[1].id.clone());
+    apply(
+        &format!(
+            r#"{{ kind = "add_route", id = "new-ferry", from = "{p1}", to = "{p2}", minutes = 20, departures_per_day = 8 }}"#
+        ),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("add");
+    apply(
+        r#"{ kind = "add_bridge", id = "new-bridge", from = "330921105201", to = "330921105211", minutes = 6 }"#,
+        &mut ds,
+        &mut sc,
+    )
+    .expect("bridge between two settlements");
+    assert_eq!(ds.routes.len(), n + 1);
+    let b = ds.routes.iter().find(|r| r.id == "new-bridge").expect("b");
+    assert_eq!(b.expected_wait(), 0.0);
+    for t in [
+        r#"{ kind = "remove_route", id = "no-such-route" }"#.to_string(),
+        r#"{ kind = "retime_route", id = "no-such-route", departures_factor = 2 }"#.to_string(),
+        r#"{ kind = "retime_route", id = "new-ferry", departures_factor = -1 }"#.to_string(),
+        r#"{ kind = "retime_route", id = "new-bridge", minutes = 3 }"#.to_string(),
+        format!(
+            r#"{{ kind = "add_route", id = "new-ferry", from = "{p1}", to = "{p2}", minutes = 20, departures_per_day = 8 }}"#
+        ),
+        r#"{ kind = "add_route", id = "x", from = "nowhere", to = "gaoting", minutes = 20, departures_per_day = 8 }"#.to_string(),
+    ] {
+        let e = apply(&t, &mut ds, &mut sc).expect_err(&t);
+        assert_eq!(e.exit_code(), 2, "{t}: {e}");
+    }
+}
+
+#[test]
+fn scenario_transforms_change_targets_budget_tiers_and_file() {
+    let (mut ds, mut sc) = daishan();
+    let meal = "meal delivery reaches 80% of villages";
+    apply(
+        &format!(r#"{{ kind = "target", name = "{meal}", share = 0.9 }}"#),
+        &mut ds,
+        &mut sc,
+    )
+    .expect("target");
+    assert_eq!(
+        sc.targets.iter().find(|t| t.name == meal).expect("t").share,
+        0.9
+    );
+    apply(r#"{ kind = "budget", value = 5e7 }"#, &mut ds, &mut sc).expect("budget");
+    assert_eq!(sc.budget, Some(5e7));
+    apply(r#"{ kind = "budget", value = -1 }"#, &mut ds, &mut sc).expect("no budget");
+    assert_eq!(sc.budget, None);
+    apply(
+        r#"{ kind = "tier", island = "guanshan", tier = "subcenter" }"#,
+        &mut ds,
+        &mut sc,
+    )
+    .expect("tier");
+    assert_eq!(
+        sc.hierarchy.fixed.get("guanshan").map(String::as_str),
+        Some("subcenter")
+    );
+    apply(
+        r#"{ kind = "use_scenario", path = "scenario-2025.toml" }"#,
+        &mut ds,
+        &mut sc,
+    )
+    .expect("use");
+    assert!(sc.name.contains("2025"));
+    for t in [
+        r#"{ kind = "target", name = "no such target", share = 0.5 }"#,
+        r#"{ kind = "target", name = "courier service reaches 95% of villages", share = 2 }"#,
+        r#"{ kind = "tier", island = "atlantis", tier = "subcenter" }"#,
+        r#"{ kind = "tier", island = "guanshan", tier = "capital" }"#,
+        r#"{ kind = "use_scenario", path = "missing.toml" }"#,
+    ] {
+        let e = apply(t, &mut ds, &mut sc).expect_err(t);
+        assert_eq!(e.exit_code(), 2, "{t}: {e}");
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
+        std::fs::copy(
+            Path::new(ROOT).join("data/daishan").join(scenario),
+            dir.path().join(scenario),
+        )
+        .expect("copy");
+    }
+    let cases = [
+        ("empty.toml", "", "defines no scenario"),
+        (
+            "typo.toml",
+            "[[run]]\nname = \"a\"\ntransfroms = []\n",
+            "transfroms",
+        ),
+        (
+            "kind.toml",
+            "[[run]]\nname = \"a\"\ntransforms = [{ kind = \"teleport\" }]\n",
+            "teleport",
+        ),
+        (
+            "id.toml",
+            "[[run]]\nname = \"a\"\ntransforms = [{ kind = \"remove_route\", id = \"nope\" }]\n",
+            "nope",
+        ),
+        (
+            "share.toml",
+            "[grid]\n[[grid.axis]]\nname = \"s\"\nvalues = [0.5, 1.5]\ntransforms = [{ kind = \"relocate\", from = [\"xiushan\"], to = \"daishan\", share = \"$value\" }]\n",
+            "1.5",
+        ),
+        (
+            "dup.toml",
+            "[[run]]\nname = \"a\"\n[[run]]\nname = \"a\"\n",
+            "twice",
+        ),
+        (
+            "scen.toml",
+            "scenario = \"missing.toml\"\n[[run]]\nname = \"a\"\n",
+            "missing.toml",
+        ),
+    ];
+    for (name, text, expect) in cases {
+        let sweep = write(dir.path(), name, text);
+        let out = dir.path().join(format!("out-{name}"));
+        let o = run(&[
+            "sweep",
+            "data/daishan",
+            "--sweep",
+            sweep.to_str().expect("utf8"),
+            "-o",
+            out.to_str().expect("utf8"),
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(expect), "{name}: {err}");
+        assert!(!out.join("results.csv").exists(), "{name}: nothing written");
+    }
+    let sweep = write(dir.path(), "ok.toml", "[[run]]\nname = \"base\"\n");
+    let o = run(&[
+        "sweep",
+        "data/daishan",
+        "--sweep",
+        sweep.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("o").to_str().expect("utf8"),
+        "--shard",
+        "3/2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A small sweep of the bundled data: two targets years x three relocation shares.
+fn small_sweep(dir: &Path) -> PathBuf {
+    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
+        std::fs::copy(
+            Path::new(ROOT).join("data/daishan").join(scenario),
+            dir.join(scenario),
+        )
+        .expect("copy");
+    }
+    let text = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/sweep-relocation.toml"))
+        .expect("sweep")
+        .replace(
+            "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
+            "values = [0.0, 0.5, 1.0]",
+        );
+    write(dir, "sweep.toml", &text)
+}
+
+fn sweep_to(sweep: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "sweep",
+        "data/daishan",
+        "--sweep",
+        sweep.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn assert_same_tree(a: &Path, b: &Path) {
+    let list = |d: &Path| -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).expect("dir") {
+                let e = e.expect("entry");
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    v.push(e.path().strip_prefix(d).expect("prefix").to_path_buf());
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    let (la, lb) = (list(a), list(b));
+    assert_eq!(la, lb, "same files");
+    for f in la {
+        if f.file_name().is_some_and(|n| n == "sweep.json") {
+            continue; // records the output-independent inputs only; paths may differ
+        }
+        assert_eq!(
+            std::fs::read(a.join(&f)).expect("a"),
+            std::fs::read(b.join(&f)).expect("b"),
+            "{} differs",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn same_bytes_at_one_and_two_threads_and_from_merged_shards() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sweep = small_sweep(dir.path());
+    let one = dir.path().join("one");
+    let two = dir.path().join("two");
+    assert_eq!(
+        sweep_to(&sweep, &one, &["--threads", "1"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sweep_to(&sweep, &two, &["--threads", "2"]).status.code(),
+        Some(0)
+    );
+    assert_same_tree(&one, &two);
+    // Shards as separate processes, then merge.
+    let s1 = dir.path().join("s1");
+    let s2 = dir.path().join("s2");
+    assert_eq!(
+        sweep_to(&sweep, &s1, &["--shard", "1/2"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sweep_to(&sweep, &s2, &["--shard", "2/2"]).status.code(),
+        Some(0)
+    );
+    let merged = dir.path().join("merged");
+    let o = run(&[
+        "merge",
+        s1.to_str().expect("utf8"),
+        s2.to_str().expect("utf8"),
+        "-o",
+        merged.to_str().expect("utf8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_same_tree(&one, &merged);
+    // Results: one row per scenario with the contract columns.
+    let rows: Value =
+        serde_json::from_slice(&std::fs::read(one.join("results.json")).expect("json")).expect("j");
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        for key in [
+            "cost",
+            "gap",
+            "status",
+            "facilities",
+            "coverage",
+            "travel",
+            "small_island_population",
+        ] {
+            assert!(r.get(key).is_some(), "{key}");
+        }
+    }
+    assert!(rows.iter().any(|r| r["pareto"] == true));
+    let csv = std::fs::read_to_string(one.join("results.csv")).expect("csv");
+    let header = csv.lines().next().expect("header");
+    for col in [
+        "cost",
+        "gap",
+        "status",
+        "small_island_population",
+        "facilities_school",
+        "minutes_p95_meal",
+    ] {
+        assert!(header.split(',').any(|c| c == col), "{col} in {header}");
+    }
+    assert_eq!(csv.lines().count(), 7);
+    // Merging shards of another sweep is refused.
+    let other = write(dir.path(), "other.toml", "[[run]]\nname = \"base\"\n");
+    let o3 = dir.path().join("o3");
+    assert_eq!(sweep_to(&other, &o3, &[]).status.code(), Some(0));
+    let o = run(&[
+        "merge",
+        s1.to_str().expect("utf8"),
+        o3.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("bad").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sweep = small_sweep(dir.path());
+    let full = dir.path().join("full");
+    assert_eq!(sweep_to(&sweep, &full, &[]).status.code(), Some(0));
+
+    // A run killed mid-way: start it and kill it once the first scenario folder exists.
+    let killed = dir.path().join("killed");
+    let mut child = Command::new(BIN)
+        .args([
+            "sweep",
+            "data/daishan",
+            "--sweep",
+            sweep.to_str().expect("utf8"),
+            "-o",
+            killed.to_str().expect("utf8"),
+            "--quiet",
+            "--threads",
+            "1",
+        ])
+        .current_dir(ROOT)
+        .spawn()
+        .expect("spawn");
+    let scen = killed.join("scenarios");
+    let started = std::time::Instant::now();
+    loop {
+        let done = std::fs::read_dir(&scen)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0);
+        if done >= 1 || started.elapsed().as_secs() > 120 {
+            break;
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Whatever state it left, add the worst case by hand: a half-written scenario folder (a
+    // temporary folder, and a folder under a final name without its row).
+    std::fs::create_dir_all(scen.join(".0005-half.tmp-1/plan")).expect("tmp");
+    std::fs::write(scen.join(".0005-half.tmp-1/plan/summary.json"), "{").expect("partial");
+    let id5 = {
+        let m: Value = serde_json::from_slice(&std::fs::read(full.join("sweep.json")).expect("m"))
+            .expect("manifest");
+        m["scenarios"][5]["id"].as_str().expect("id").to_string()
+    };
+    let _ = std::fs::remove_dir_all(scen.join(&id5));
+    std::fs::create_dir_all(scen.join(&id5)).expect("half");
+    std::fs::write(scen.join(&id5).join("garbage"), "x").expect("garbage");
+
+    // Without --resume the folder is refused (it holds results)...
+    let o = sweep_to(&sweep, &killed, &[]);
+    if std::fs::read_dir(&scen)
+        .expect("d")
+        .flatten()
+        .any(|e| e.path().join("row.json").is_file())
+    {
+        assert_eq!(o.status.code(), Some(2));
+    }
+    // ...with --resume the missing scenarios are solved and the results equal a full run.
+    let o = sweep_to(&sweep, &killed, &["--resume"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already done"), "{err}");
+    assert_same_tree(&full, &killed);
+    // A second resume has nothing left to do.
+    let o = sweep_to(&sweep, &killed, &["--resume"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains(" 0 solved, 6 already done"));
+}
+
+#[test]
+fn compare_lists_site_changes_coverage_and_cost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sweep = small_sweep(dir.path());
+    let out = dir.path().join("out");
+    assert_eq!(sweep_to(&sweep, &out, &[]).status.code(), Some(0));
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).expect("m")).expect("j");
+    let id = |i: usize| m["scenarios"][i]["id"].as_str().expect("id").to_string();
+    let a = out.join("scenarios").join(id(0));
+    let b = out.join("scenarios").join(id(2));
+    let o = run(&[
+        "compare",
+        a.to_str().expect("utf8"),
+        b.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let c: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let a_cost = c["cost_a"].as_f64().expect("a");
+    let b_cost = c["cost_b"].as_f64().expect("b");
+    assert!((c["cost_change"].as_f64().expect("d") - (b_cost - a_cost)).abs() < 1e-6);
+    assert!(
+        c["services"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .any(|s| s["service"] == "school")
+    );
+    // Moving everyone off the small islands changes their coverage and population.
+    let islands = c["islands"].as_array().expect("islands");
+    assert!(
+        islands
+            .iter()
+            .any(|i| i["island"] == "xiushan" && i["population_b"] == 0)
+    );
+    // Comparing a plan with itself finds nothing.
+    let o = run(&[
+        "compare",
+        a.to_str().expect("utf8"),
+        a.to_str().expect("utf8"),
+        "--json",
+    ]);
+    let same: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(same["cost_change"], 0.0);
+    assert!(same["islands"].as_array().expect("i").is_empty());
+    assert!(
+        same["services"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .all(|s| s["opened"].as_array().expect("o").is_empty())
+    );
+    let o = run(&["compare", "/no/such/plan", a.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn resilience_counts_who_loses_cover_when_each_route_is_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("res");
+    let o = run(&[
+        "resilience",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = v.as_array().expect("rows");
+    let (ds, _) = DataSet::load(Path::new(ROOT).join("data/daishan")).expect("daishan");
+    assert_eq!(rows.len(), ds.routes.len(), "one row per route");
+    // Cancelling the only bridge chain to Xiushan strands Xiushan's residents from the
+    // services on Daishan; at least one route must matter, and losses never exceed residents.
+    assert!(rows.iter().any(|r| r["population_any"].as_u64() > Some(0)));
+    for r in rows {
+        assert!(r["population_any"].as_u64() <= Some(ds.population()));
+        for l in r["losses"].as_array().expect("losses") {
+            assert!(l["population"].as_u64() <= r["population_any"].as_u64());
+        }
+    }
+    let csv = std::fs::read_to_string(out.join("resilience.csv")).expect("csv");
+    assert!(csv.starts_with("route,name,mode,service,population_losing_cover"));
+}
