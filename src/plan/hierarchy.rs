@@ -39,14 +39,18 @@ impl HierarchyPlan {
     }
 }
 
-/// Number of k-subsets of n, saturating.
-fn binomial(n: usize, k: usize) -> u128 {
+/// Number of k-subsets of n, or `None` when it exceeds [`EXACT_LIMIT`].
+fn binomial(n: usize, k: usize) -> Option<u128> {
     let k = k.min(n.saturating_sub(k));
     let mut r: u128 = 1;
     for i in 0..k {
-        r = r.saturating_mul((n - i) as u128) / (i as u128 + 1);
+        // Exact at every step: r * (n - i) is divisible by (i + 1).
+        r = r * (n - i) as u128 / (i as u128 + 1);
+        if r > EXACT_LIMIT {
+            return None;
+        }
     }
-    r
+    Some(r)
 }
 
 pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
@@ -193,8 +197,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         a
     };
 
-    let combos = binomial(free.len(), free_seats);
-    let (chosen, method) = if combos <= EXACT_LIMIT {
+    let (chosen, method) = if let Some(combos) = binomial(free.len(), free_seats) {
         let mut best: Option<(Access, Vec<usize>)> = None;
         let mut pick: Vec<usize> = (0..free_seats).collect();
         loop {
@@ -235,7 +238,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         (
             greedy_swap(&free, free_seats, &fixed_leaders, &cost_of),
             format!(
-                "heuristic: greedy + swaps over {} eligible islands ({combos} combinations)",
+                "heuristic: greedy + swaps over {} eligible islands (over {EXACT_LIMIT} combinations)",
                 free.len()
             ),
         )
