@@ -365,8 +365,10 @@ fn assert_same_tree(a: &Path, b: &Path) {
     let (la, lb) = (list(a), list(b));
     assert_eq!(la, lb, "same files");
     for f in la {
-        if f.file_name().is_some_and(|n| n == "sweep.json") {
-            continue; // records the output-independent inputs only; paths may differ
+        if f.file_name()
+            .is_some_and(|n| n == "sweep.json" || n == "timing.json" || n == "timings.csv")
+        {
+            continue; // inputs' paths, and wall-clock times: the only files meant to differ
         }
         assert_eq!(
             std::fs::read(a.join(&f)).expect("a"),
@@ -450,6 +452,15 @@ fn same_bytes_at_one_and_two_threads_and_from_merged_shards() {
         assert!(header.split(',').any(|c| c == col), "{col} in {header}");
     }
     assert_eq!(csv.lines().count(), 7);
+    // Wall-clock seconds per scenario sit beside the results.
+    let timings = std::fs::read_to_string(one.join("timings.csv")).expect("timings");
+    assert!(timings.starts_with("index,scenario,status,seconds"));
+    assert_eq!(timings.lines().count(), 7);
+    assert!(timings.lines().skip(1).all(|l| {
+        l.rsplit(',')
+            .next()
+            .is_some_and(|s| s.parse::<f64>().is_ok())
+    }));
     // Merging shards of another sweep is refused.
     let other = write(dir.path(), "other.toml", "[[run]]\nname = \"base\"\n");
     let o3 = dir.path().join("o3");

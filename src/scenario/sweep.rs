@@ -388,6 +388,8 @@ fn failed_row(spec: &ScenarioSpec, status: &str, message: String) -> Row {
 pub const SCENARIOS_DIR: &str = "scenarios";
 pub const ROW_FILE: &str = "row.json";
 pub const MANIFEST_FILE: &str = "sweep.json";
+/// Per-scenario wall-clock seconds (the one file of a sweep that differs between runs).
+pub const TIMING_FILE: &str = "timing.json";
 
 /// Plans one scenario and writes its folder atomically (plan outputs + `row.json`).
 pub fn run_one(
@@ -398,6 +400,7 @@ pub fn run_one(
     options: PlanOptions,
     folder: &Path,
 ) -> Result<Row> {
+    let started = std::time::Instant::now();
     let mut ds = base.clone();
     let mut sc = base_scenario.clone();
     let mut applied = Ok(());
@@ -429,6 +432,12 @@ pub fn run_one(
             }
         },
     };
+    // Wall-clock time lives beside the row, never in it: rows and results stay byte-identical.
+    let timing = format!(
+        "{{\n  \"seconds\": {:.3}\n}}\n",
+        started.elapsed().as_secs_f64()
+    );
+    std::fs::write(tmp.join(TIMING_FILE), timing).map_err(|e| Error::io(&tmp, e))?;
     let bytes = serde_json::to_vec_pretty(&row).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(tmp.join(ROW_FILE), bytes).map_err(|e| Error::io(&tmp, e))?;
     let _ = std::fs::remove_dir_all(folder);
@@ -501,13 +510,38 @@ pub fn read_results(out: &Path) -> Result<Vec<Row>> {
         .map_err(|e| Error::Usage(format!("{}: not sweep results: {e}", path.display())))
 }
 
-/// Writes `results.json` and `results.csv` from the finished scenario folders.
+/// Writes `results.json` and `results.csv` from the finished scenario folders, and
+/// `timings.csv` (scenario, seconds) beside them: wall-clock time is kept out of the results so
+/// that the same sweep gives the same result bytes on any machine, thread count or shard split.
 pub fn write_results(out: &Path) -> Result<Vec<Row>> {
     let mut rows = read_rows(out)?;
     mark_pareto(&mut rows);
     let json = serde_json::to_vec_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?;
     crate::io::write_atomic(&out.join("results.json"), &json)?;
     crate::io::write_atomic(&out.join("results.csv"), &results_csv(&rows)?)?;
+    let mut t = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    t.write_record(["index", "scenario", "status", "seconds"])
+        .map_err(to_err)?;
+    for r in &rows {
+        let path = out.join(SCENARIOS_DIR).join(&r.id).join(TIMING_FILE);
+        let seconds = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["seconds"].as_f64())
+            .map_or(String::new(), |s| format!("{s:.3}"));
+        t.write_record([
+            r.index.to_string(),
+            r.scenario.clone(),
+            r.status.clone(),
+            seconds,
+        ])
+        .map_err(to_err)?;
+    }
+    let timings = t
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))?;
+    crate::io::write_atomic(&out.join("timings.csv"), &timings)?;
     Ok(rows)
 }
 
