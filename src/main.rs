@@ -116,6 +116,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a plan as a map, or a sweep as its Pareto chart (SVG or PNG by the file name).
+    Render {
+        /// A plan output folder, a sweep scenario folder, or a sweep output folder.
+        out: PathBuf,
+        #[arg(short = 'o', long = "out")]
+        picture: PathBuf,
+        /// Service whose travel times colour the settlements (default: the plan's first).
+        #[arg(long)]
+        service: Option<String>,
+    },
+    /// Write one self-contained HTML report (works offline) of a plan or a sweep.
+    Report {
+        out: PathBuf,
+        #[arg(short = 'o', long = "out")]
+        html: PathBuf,
+        #[arg(long)]
+        service: Option<String>,
+    },
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate {
         #[arg(long)]
@@ -443,6 +461,27 @@ fn run(cli: Cli) -> Result<i32> {
             } else {
                 emit(&text::resilience(&outages));
             }
+            Ok(exit::OK)
+        }
+        Command::Render {
+            out,
+            picture,
+            service,
+        } => {
+            let info = archiplan::report::render::render(&out, &picture, service.as_deref())?;
+            eprintln!(
+                "drew the {} ({}x{} px) into {}",
+                info.kind,
+                info.width,
+                info.height,
+                picture.display()
+            );
+            Ok(exit::OK)
+        }
+        Command::Report { out, html, service } => {
+            let page = archiplan::report::html::report(&out, service.as_deref())?;
+            archiplan::io::write_atomic(&html, page.html.as_bytes())?;
+            eprintln!("wrote {} ({} KB)", html.display(), page.html.len() / 1024);
             Ok(exit::OK)
         }
         Command::Generate {

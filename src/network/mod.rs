@@ -11,7 +11,7 @@ mod summary;
 
 pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
-pub use summary::{IslandReach, NetworkSummary, network_geojson, summarize};
+pub use summary::{IslandReach, NetworkSummary, network_geojson, route_features, summarize};
 
 use crate::geometry::{LocalProjection, km_between};
 use crate::layers::{DataSet, Endpoint, RouteMode};

@@ -204,9 +204,8 @@ fn props(pairs: Vec<(&str, JsonValue)>) -> JsonObject {
         .collect()
 }
 
-/// The network as an RFC 7946 FeatureCollection: routes as LineStrings, nodes as Points.
-pub fn network_geojson(ds: &DataSet, net: &Network) -> FeatureCollection {
-    let (_, dist) = minutes_to_hub(ds, net);
+/// The ferry routes and bridges as LineStrings, with simplestyle strokes by mode.
+pub fn route_features(ds: &DataSet) -> Vec<Feature> {
     let mut features = Vec::new();
     for r in &ds.routes {
         let coords = r.geometry.points().map(position).collect::<Vec<_>>();
@@ -244,6 +243,13 @@ pub fn network_geojson(ds: &DataSet, net: &Network) -> FeatureCollection {
             ..Default::default()
         });
     }
+    features
+}
+
+/// The network as an RFC 7946 FeatureCollection: routes as LineStrings, nodes as Points.
+pub fn network_geojson(ds: &DataSet, net: &Network) -> FeatureCollection {
+    let (_, dist) = minutes_to_hub(ds, net);
+    let mut features = route_features(ds);
     for n in net.graph.node_indices() {
         let node = net.graph[n];
         let (layer, id, name, color) = match node.kind {

@@ -2,13 +2,14 @@
 //! time per island, cost. Reads plan folders (or sweep scenario folders) as written, so any
 //! two outputs compare, whichever run made them.
 
-use crate::error::{Error, Result};
+use super::files::{plan_dir, point, prop, read_fc, read_json, text};
+use crate::error::Result;
 use crate::geometry::km_between;
 use geo::Point;
 use geojson::{FeatureCollection, JsonValue};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A new site within this distance of a closed one (same service and level) counts as moved.
 const MOVE_KM: f64 = 15.0;
@@ -66,45 +67,6 @@ pub struct Comparison {
     pub islands: Vec<IslandChange>,
 }
 
-/// The plan folder inside a sweep scenario folder, or the folder itself.
-fn plan_dir(dir: &Path) -> Result<PathBuf> {
-    for cand in [dir.to_path_buf(), dir.join("plan")] {
-        if cand.join("summary.json").is_file() {
-            return Ok(cand);
-        }
-    }
-    Err(Error::Usage(format!(
-        "{} is not a plan output folder (no summary.json; an infeasible sweep scenario has no plan)",
-        dir.display()
-    )))
-}
-
-fn read_fc(path: &Path) -> Result<FeatureCollection> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    text.parse()
-        .map_err(|e| Error::Usage(format!("{}: not GeoJSON: {e}", path.display())))
-}
-
-fn prop<'a>(f: &'a geojson::Feature, key: &str) -> Option<&'a JsonValue> {
-    f.properties.as_ref().and_then(|p| p.get(key))
-}
-
-fn text(f: &geojson::Feature, key: &str) -> String {
-    prop(f, key)
-        .and_then(JsonValue::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn point(f: &geojson::Feature) -> Option<Point<f64>> {
-    match f.geometry.as_ref().map(|g| &g.value) {
-        Some(geojson::GeometryValue::Point { coordinates }) if coordinates.len() >= 2 => {
-            Some(Point::new(coordinates[0], coordinates[1]))
-        }
-        _ => None,
-    }
-}
-
 /// A plan's sites of one service, by id: the site, where it is, and its status.
 type SitesById = BTreeMap<String, (SiteRef, Option<Point<f64>>, String)>;
 
@@ -119,11 +81,7 @@ struct Plan {
 
 fn load(dir: &Path) -> Result<Plan> {
     let dir = plan_dir(dir)?;
-    let summary: JsonValue = serde_json::from_slice(
-        &std::fs::read(dir.join("summary.json"))
-            .map_err(|e| Error::io(dir.join("summary.json"), e))?,
-    )
-    .map_err(|e| Error::Usage(format!("{}: {e}", dir.join("summary.json").display())))?;
+    let summary = read_json(&dir.join("summary.json"))?;
     let mut service_costs = BTreeMap::new();
     let mut services = Vec::new();
     for s in summary["services"].as_array().into_iter().flatten() {

@@ -1,7 +1,12 @@
 //! Everything users read: terminal text, JSON objects, and (later) GeoJSON maps and pictures.
 
 pub mod compare;
+pub mod files;
+pub mod html;
+pub mod map;
+pub mod pareto;
 pub mod plan_out;
+pub mod render;
 pub mod resilience;
 pub mod text;
 

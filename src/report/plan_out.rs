@@ -9,8 +9,9 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Service colours (simplestyle `marker-color`), stable by service order.
+/// (Kept clear of the green-yellow-red of travel times on the maps.)
 const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+    "#1f77b4", "#c51b7d", "#8c510a", "#762a83", "#01665e", "#e08214", "#4d4d4d", "#17becf",
 ];
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -50,6 +51,7 @@ pub fn site_status(site: &PlanSite, open: bool) -> Option<&'static str> {
 pub struct ServiceSummary {
     pub service: String,
     pub label: String,
+    pub standard_minutes: f64,
     pub new: usize,
     pub kept: usize,
     pub closed: usize,
@@ -123,6 +125,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
             let mut row = ServiceSummary {
                 service: s.service.clone(),
                 label: s.label.clone(),
+                standard_minutes: s.standard_minutes,
                 new: 0,
                 kept: 0,
                 closed: 0,
@@ -349,6 +352,7 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             if all_covered { "#2ca02c" } else { "#d62728" }.into(),
         ));
         props.push(("marker-size".into(), "small".into()));
+        props.push(("marker-symbol".into(), "village".into()));
         out.push(Feature {
             geometry: Some(Geometry::new(GeometryValue::new_point(pos(s.location)))),
             properties: Some(props.into_iter().collect()),
@@ -577,6 +581,12 @@ pub fn write_plan(ctx: &Context, plan: &Plan, summary: &PlanSummary, out: &Path)
             geojson_bytes(&assignments(ctx, plan)),
         ),
         ("islands.geojson", geojson_bytes(&islands(ctx, plan))),
+        (
+            "routes.geojson",
+            geojson_bytes(&FeatureCollection::new(crate::network::route_features(
+                ctx.ds,
+            ))),
+        ),
         (
             "summary.json",
             serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?,

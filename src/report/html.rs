@@ -1,0 +1,349 @@
+//! `archiplan report`: one self-contained HTML file that works offline (no CDN, no request: a
+//! Content-Security-Policy forbids them): the map inline with hover details, the targets, a
+//! table per service and the tiers; for a sweep, the comparison table and the Pareto chart.
+
+use super::files::{number, plan_dir, read_fc, read_json, text};
+use super::render::{is_sweep, picture};
+use crate::error::Result;
+use crate::scenario::sweep::{Row, read_results};
+use geojson::JsonValue;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The page and what it shows (tests compare these with what a browser renders).
+pub struct Page {
+    pub html: String,
+    /// Facility markers on the map (plans).
+    pub facilities: usize,
+    /// Target rows (plans) or scenario rows (sweeps).
+    pub rows: usize,
+}
+
+/// Escapes text for HTML content and attribute values.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn cny(x: f64) -> String {
+    crate::report::text::thousands(x.round().max(0.0) as u64)
+}
+
+const STYLE: &str = r#"
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; max-width: 1500px; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; }
+.sub { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+th { background: #f2f2f2; } td.num { text-align: right; }
+.met { color: #1a7f37; font-weight: bold; } .unmet { color: #b2182b; font-weight: bold; }
+.mapbox { display: flex; gap: 16px; align-items: flex-start; }
+.mapbox svg { border: 1px solid #ccc; max-width: 100%; height: auto; }
+#details { min-width: 260px; max-width: 320px; padding: 10px; border: 1px solid #ccc; background: #fafafa;
+  font-size: 13px; position: sticky; top: 10px; }
+.island:hover, .settlement:hover, .facility:hover, .route:hover { stroke: #000; stroke-width: 2.5; }
+tr.pareto td { background: #fff3e0; }
+"#;
+
+/// Counts what the page shows, and records script errors, on the body's data attributes:
+/// what an automated browser check reads back.
+const SCRIPT: &str = r#"
+(function () {
+  var errors = [];
+  window.addEventListener('error', function (e) {
+    errors.push(String(e.message));
+    document.body.setAttribute('data-errors', errors.join(' | '));
+  });
+  function ready() {
+    var body = document.body;
+    body.setAttribute('data-facilities', document.querySelectorAll('svg .facility').length);
+    body.setAttribute('data-targets', document.querySelectorAll('tr.target').length);
+    body.setAttribute('data-scenarios', document.querySelectorAll('tr.scenario').length);
+    body.setAttribute('data-errors', errors.join(' | '));
+    var panel = document.getElementById('details');
+    document.querySelectorAll('[data-info]').forEach(function (el) {
+      el.addEventListener('mouseenter', function () {
+        if (panel) { panel.textContent = el.getAttribute('data-info'); }
+      });
+    });
+    body.setAttribute('data-ready', '1');
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', ready);
+  } else {
+    ready();
+  }
+})();
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n\
+         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        esc(title)
+    )
+}
+
+/// Builds the report of a plan folder or a sweep folder.
+pub fn report(dir: &Path, service: Option<&str>) -> Result<Page> {
+    if is_sweep(dir) {
+        sweep_report(dir)
+    } else {
+        plan_report(dir, service)
+    }
+}
+
+fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
+    let plan = plan_dir(dir)?;
+    let summary = read_json(&plan.join("summary.json"))?;
+    let facilities = read_fc(&plan.join("facilities.geojson"))?;
+    let (svg, info) = picture(&plan, service)?;
+    let scenario = summary["scenario"].as_str().unwrap_or("plan");
+    let mut b = String::new();
+    let _ = writeln!(b, "<h1>{}</h1>", esc(scenario));
+    let _ = writeln!(
+        b,
+        "<p class=\"sub\">annual cost <b>{} CNY</b>{}; status <b>{}</b>, gap {}; {}</p>",
+        cny(summary["cost"].as_f64().unwrap_or(0.0)),
+        summary["budget"]
+            .as_f64()
+            .map(|x| format!(" (budget {} CNY)", cny(x)))
+            .unwrap_or_default(),
+        esc(summary["status"].as_str().unwrap_or("")),
+        pct(summary["gap"].as_f64().unwrap_or(0.0)),
+        esc(summary["hierarchy"]["method"].as_str().unwrap_or(""))
+    );
+
+    let _ = writeln!(
+        b,
+        "<h2>Map</h2>\n<p class=\"sub\">settlements coloured by minutes to their {} site; hover for details</p>",
+        esc(info.service.as_deref().unwrap_or(""))
+    );
+    let _ = writeln!(
+        b,
+        "<div class=\"mapbox\">{svg}<div id=\"details\">Hover over an island, route, village or facility.</div></div>"
+    );
+
+    let targets = summary["targets"].as_array().cloned().unwrap_or_default();
+    let _ = writeln!(
+        b,
+        "<h2>Targets</h2>\n<table id=\"targets\"><tr><th>target</th><th>service</th><th>measure</th>\
+         <th>within (min)</th><th>required</th><th>achieved</th><th></th></tr>"
+    );
+    for t in &targets {
+        let met = t["met"].as_bool().unwrap_or(false);
+        let _ = writeln!(
+            b,
+            "<tr class=\"target\"><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td></tr>",
+            esc(t["name"].as_str().unwrap_or("")),
+            esc(t["service"].as_str().unwrap_or("")),
+            esc(t["measure"].as_str().unwrap_or("")),
+            t["minutes"].as_f64().unwrap_or(0.0),
+            pct(t["required"].as_f64().unwrap_or(0.0)),
+            pct(t["achieved"].as_f64().unwrap_or(0.0)),
+            if met { "met" } else { "unmet" },
+            if met { "met" } else { "not met" }
+        );
+    }
+    let _ = writeln!(b, "</table>");
+
+    let _ = writeln!(b, "<h2>Services</h2>");
+    for s in summary["services"].as_array().into_iter().flatten() {
+        let name = s["service"].as_str().unwrap_or("");
+        let _ = writeln!(
+            b,
+            "<h3>{} <small>({})</small></h3>\n<table class=\"service\"><tr><th>new</th><th>kept</th>\
+             <th>closed</th><th>expanded</th><th>roving</th><th>annual cost CNY</th><th>coverage</th>\
+             <th>mean minutes</th><th>gap</th><th>status</th></tr>\n<tr><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr></table>",
+            esc(s["label"].as_str().unwrap_or(name)),
+            esc(name),
+            s["new"],
+            s["kept"],
+            s["closed"],
+            s["expanded"],
+            s["mobile"],
+            cny(s["cost"].as_f64().unwrap_or(0.0)),
+            pct(s["coverage"].as_f64().unwrap_or(0.0)),
+            s["mean_minutes"]
+                .as_f64()
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            pct(s["gap"].as_f64().unwrap_or(0.0)),
+            esc(s["status"].as_str().unwrap_or(""))
+        );
+        let _ = writeln!(
+            b,
+            "<table class=\"sites\"><tr><th>site</th><th>name</th><th>level</th><th>status</th>\
+             <th>island</th><th>load</th><th>capacity</th></tr>"
+        );
+        for f in facilities
+            .features
+            .iter()
+            .filter(|f| text(f, "service") == name)
+        {
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&text(f, "id")),
+                esc(&text(f, "name")),
+                esc(&text(f, "level_name")),
+                esc(&text(f, "status")),
+                esc(&text(f, "island")),
+                number(f, "load")
+                    .map(|l| format!("{l:.0}"))
+                    .unwrap_or_default(),
+                number(f, "capacity")
+                    .map(|c| format!("{c:.0}"))
+                    .unwrap_or_default()
+            );
+        }
+        let _ = writeln!(b, "</table>");
+    }
+
+    let _ = writeln!(
+        b,
+        "<h2>Tiers and communities</h2>\n<table><tr><th>leader</th><th>tier</th><th>refers to</th><th>members</th></tr>"
+    );
+    for l in summary["hierarchy"]["leaders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let members: Vec<String> = l["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(JsonValue::as_str)
+            .map(esc)
+            .collect();
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(l["name"].as_str().unwrap_or("")),
+            esc(l["tier"].as_str().unwrap_or("")),
+            esc(l["parent"].as_str().unwrap_or("-")),
+            members.join(", ")
+        );
+    }
+    let _ = writeln!(b, "</table>");
+    Ok(Page {
+        html: page(scenario, &b),
+        facilities: info.facilities.unwrap_or(0),
+        rows: targets.len(),
+    })
+}
+
+fn sweep_report(dir: &Path) -> Result<Page> {
+    let rows: Vec<Row> = read_results(dir)?;
+    let (svg, _) = picture(dir, None)?;
+    let mut services: Vec<String> = Vec::new();
+    let mut targets: Vec<String> = Vec::new();
+    for r in &rows {
+        for (s, _) in &r.facilities {
+            if !services.contains(s) {
+                services.push(s.clone());
+            }
+        }
+        for (t, _) in &r.coverage {
+            if !targets.contains(t) {
+                targets.push(t.clone());
+            }
+        }
+    }
+    let mut b = String::new();
+    let title = format!("Sweep: {} scenarios", rows.len());
+    let _ = writeln!(b, "<h1>{}</h1>", esc(&title));
+    let _ = writeln!(
+        b,
+        "<p class=\"sub\">{} planned, {} Pareto-efficient (cost, coverage, travel time)</p>",
+        rows.iter().filter(|r| r.cost.is_some()).count(),
+        rows.iter().filter(|r| r.pareto).count()
+    );
+    let _ = writeln!(
+        b,
+        "<h2>Pareto chart</h2>\n<div class=\"mapbox\">{svg}</div>"
+    );
+    let _ = writeln!(
+        b,
+        "<h2>Scenarios</h2>\n<table id=\"scenarios\"><tr><th>#</th><th>scenario</th><th>status</th><th>annual cost CNY</th><th>gap</th><th>targets</th>"
+    );
+    for t in &targets {
+        let _ = write!(b, "<th>{}</th>", esc(t));
+    }
+    for s in &services {
+        let _ = write!(b, "<th>{} sites</th><th>{} mean min</th>", esc(s), esc(s));
+    }
+    let _ = writeln!(b, "<th>small-island residents</th><th>Pareto</th></tr>");
+    for r in &rows {
+        let _ = write!(
+            b,
+            "<tr class=\"scenario{}\"><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>",
+            if r.pareto { " pareto" } else { "" },
+            r.index,
+            esc(&r.scenario),
+            esc(&r.status),
+            r.cost.map(cny).unwrap_or_else(|| "-".into()),
+            r.gap.map(pct).unwrap_or_else(|| "-".into()),
+            match r.targets_met {
+                Some(true) => "<span class=\"met\">met</span>".to_string(),
+                Some(false) => "<span class=\"unmet\">not met</span>".to_string(),
+                None => esc(r.message.as_deref().unwrap_or("-")),
+            }
+        );
+        for t in &targets {
+            let c = r.coverage.iter().find(|(n, _)| n == t).map(|c| pct(c.1));
+            let _ = write!(
+                b,
+                "<td class=\"num\">{}</td>",
+                c.unwrap_or_else(|| "-".into())
+            );
+        }
+        for s in &services {
+            let n = r
+                .facilities
+                .iter()
+                .find(|(n, _)| n == s)
+                .map(|x| x.1.to_string());
+            let m = r
+                .travel
+                .iter()
+                .find(|t| &t.service == s)
+                .map(|t| format!("{:.1}", t.mean));
+            let _ = write!(
+                b,
+                "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                n.unwrap_or_else(|| "-".into()),
+                m.unwrap_or_else(|| "-".into())
+            );
+        }
+        let _ = writeln!(
+            b,
+            "<td class=\"num\">{}</td><td>{}</td></tr>",
+            r.small_island_population
+                .map(crate::report::text::thousands)
+                .unwrap_or_else(|| "-".into()),
+            if r.pareto { "yes" } else { "" }
+        );
+    }
+    let _ = writeln!(b, "</table>");
+    Ok(Page {
+        html: page(&title, &b),
+        facilities: 0,
+        rows: rows.len(),
+    })
+}

@@ -1,0 +1,676 @@
+//! The plan as a map (SVG, built with the `svg` crate): islands by tier with their community
+//! as outline, ferry routes and bridges, settlements sized by population and coloured by the
+//! travel time to their serving site for one service, facilities by service and status, a
+//! legend, a scale bar and a north arrow. Every feature carries a `<title>` (a tooltip in any
+//! viewer) and `data-` attributes the HTML report reads for its hover panel.
+
+use super::files::{line, number, plan_dir, point, read_fc, read_json, rings, text};
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+use svg::Document;
+use svg::node::element::{Circle, Group, Line, Path as SvgPath, Rectangle, Text, Title};
+
+/// Width of the map area and of the legend panel (px).
+const MAP_W: f64 = 900.0;
+const LEGEND_W: f64 = 270.0;
+const MARGIN: f64 = 24.0;
+
+/// Fills by tier (hub first); the last for every lower tier; external islands are grey.
+const TIER_FILL: [&str; 4] = ["#fdae61", "#fee08b", "#e6f598", "#f0ebd8"];
+const EXTERNAL_FILL: &str = "#e5e5e5";
+const SEA: &str = "#d4e6f1";
+/// Community outline colours.
+const COMMUNITY: [&str; 8] = [
+    "#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#01665e", "#8c510a", "#c51b7d",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    /// Service whose travel times colour the settlements (default: the first).
+    pub service: Option<String>,
+}
+
+pub struct Map {
+    pub svg: String,
+    pub width: u32,
+    pub height: u32,
+    /// Facility markers drawn (sites kept, new or closed, and roving teams).
+    pub facilities: usize,
+    pub service: String,
+}
+
+/// Linear map from lon/lat to pixels, north up, distances true at the map's middle latitude.
+struct Projection {
+    lon0: f64,
+    lat1: f64,
+    kx: f64,
+    scale: f64,
+}
+
+impl Projection {
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            MARGIN + (lon - self.lon0) * self.kx * self.scale,
+            MARGIN + (self.lat1 - lat) * self.scale,
+        )
+    }
+
+    fn px_per_km(&self) -> f64 {
+        self.scale / 110.574
+    }
+}
+
+fn rgb(hex: &str) -> (f64, f64, f64) {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
+    (
+        ((v >> 16) & 255) as f64,
+        ((v >> 8) & 255) as f64,
+        (v & 255) as f64,
+    )
+}
+
+fn mix(a: &str, b: &str, t: f64) -> String {
+    let (a, b) = (rgb(a), rgb(b));
+    let t = t.clamp(0.0, 1.0);
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        (a.0 + (b.0 - a.0) * t).round() as u8,
+        (a.1 + (b.1 - a.1) * t).round() as u8,
+        (a.2 + (b.2 - a.2) * t).round() as u8
+    )
+}
+
+/// Green at 0 minutes, yellow at the standard, red at twice the standard and beyond.
+pub fn minutes_colour(minutes: Option<f64>, standard: f64) -> String {
+    match minutes {
+        None => "#444444".to_string(),
+        Some(m) if m <= standard => mix("#1a9850", "#fee08b", m / standard.max(1e-9)),
+        Some(m) => mix("#fee08b", "#d73027", (m - standard) / standard.max(1e-9)),
+    }
+}
+
+fn path_data(points: &[(f64, f64)], close: bool) -> String {
+    let mut d = String::with_capacity(points.len() * 16);
+    for (i, (x, y)) in points.iter().enumerate() {
+        d.push_str(if i == 0 { "M" } else { "L" });
+        d.push_str(&format!("{x:.1},{y:.1}"));
+    }
+    if close {
+        d.push('Z');
+    }
+    d
+}
+
+fn label(x: f64, y: f64, size: f64, content: impl Into<String>) -> Text {
+    Text::new(content)
+        .set("x", format!("{x:.1}"))
+        .set("y", format!("{y:.1}"))
+        .set("font-size", size)
+        .set("font-family", "DejaVu Sans, Arial, sans-serif")
+        .set("fill", "#222222")
+}
+
+/// A marker for a facility status: kept circle, new star, closed cross, roving triangle.
+fn marker(status: &str, x: f64, y: f64, r: f64, fill: &str) -> SvgPath {
+    let d = match status {
+        "new" => {
+            let mut pts = Vec::new();
+            for k in 0..10 {
+                let a = std::f64::consts::PI * (k as f64) / 5.0 - std::f64::consts::FRAC_PI_2;
+                let rr = if k % 2 == 0 { r * 1.4 } else { r * 0.6 };
+                pts.push((x + rr * a.cos(), y + rr * a.sin()));
+            }
+            path_data(&pts, true)
+        }
+        "closed" => format!(
+            "M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}",
+            x - r,
+            y - r,
+            x + r,
+            y + r,
+            x - r,
+            y + r,
+            x + r,
+            y - r
+        ),
+        "mobile" => path_data(
+            &[
+                (x, y - r * 1.2),
+                (x + r * 1.1, y + r * 0.8),
+                (x - r * 1.1, y + r * 0.8),
+            ],
+            true,
+        ),
+        _ => {
+            format!(
+                "M{:.1},{:.1}a{r:.1},{r:.1} 0 1,0 {:.1},0a{r:.1},{r:.1} 0 1,0 {:.1},0Z",
+                x - r,
+                y,
+                2.0 * r,
+                -2.0 * r
+            )
+        }
+    };
+    let (f, stroke, width) = if status == "closed" {
+        ("none", "#555555", 2.0)
+    } else {
+        (fill, "#222222", 0.8)
+    };
+    SvgPath::new()
+        .set("d", d)
+        .set("fill", f)
+        .set("stroke", stroke)
+        .set("stroke-width", width)
+}
+
+/// Draws the map of a plan folder (or of a sweep scenario folder).
+pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
+    let dir = plan_dir(dir)?;
+    let summary = read_json(&dir.join("summary.json"))?;
+    let services: Vec<(String, String, f64)> = summary["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap_or_default().to_string(),
+                s["label"].as_str().unwrap_or_default().to_string(),
+                s["standard_minutes"].as_f64().unwrap_or(30.0),
+            )
+        })
+        .collect();
+    let (service, service_label, standard) = match &opts.service {
+        Some(name) => services
+            .iter()
+            .find(|s| &s.0 == name)
+            .cloned()
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--service `{name}` is not in this plan (services: {})",
+                    services
+                        .iter()
+                        .map(|s| s.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
+        None => services
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("{}: the plan has no service", dir.display())))?,
+    };
+    let islands = read_fc(&dir.join("islands.geojson"))?;
+    let settlements = read_fc(&dir.join("settlements.geojson"))?;
+    let facilities = read_fc(&dir.join("facilities.geojson"))?;
+    let routes = match dir.join("routes.geojson") {
+        p if p.is_file() => read_fc(&p)?.features,
+        _ => Vec::new(),
+    };
+
+    // Frame: the planned islands (external ones are drawn but may be cut at the edge), in a
+    // local equirectangular projection.
+    let mut lons = Vec::new();
+    let mut lats = Vec::new();
+    let planned: Vec<&geojson::Feature> = islands
+        .features
+        .iter()
+        .filter(|f| text(f, "tier") != "external")
+        .collect();
+    let framed: Vec<&geojson::Feature> = if planned.is_empty() {
+        islands.features.iter().collect()
+    } else {
+        planned
+    };
+    for f in framed {
+        for r in rings(f) {
+            for (x, y) in r {
+                lons.push(x);
+                lats.push(y);
+            }
+        }
+    }
+    for f in settlements.features.iter().chain(&facilities.features) {
+        if let Some(p) = point(f) {
+            lons.push(p.x());
+            lats.push(p.y());
+        }
+    }
+    if lons.is_empty() {
+        return Err(Error::Usage(format!("{}: nothing to draw", dir.display())));
+    }
+    let fold = |v: &[f64], f: fn(f64, f64) -> f64, init: f64| v.iter().copied().fold(init, f);
+    let (lon_min, lon_max) = (
+        fold(&lons, f64::min, f64::INFINITY),
+        fold(&lons, f64::max, f64::NEG_INFINITY),
+    );
+    let (lat_min, lat_max) = (
+        fold(&lats, f64::min, f64::INFINITY),
+        fold(&lats, f64::max, f64::NEG_INFINITY),
+    );
+    let kx = ((lat_min + lat_max) / 2.0).to_radians().cos();
+    let span_x = ((lon_max - lon_min) * kx).max(1e-6);
+    let span_y = (lat_max - lat_min).max(1e-6);
+    let scale = (MAP_W - 2.0 * MARGIN) / span_x;
+    let proj = Projection {
+        lon0: lon_min,
+        lat1: lat_max,
+        kx,
+        scale,
+    };
+    let map_h = (span_y * scale + 2.0 * MARGIN).clamp(420.0, 1600.0);
+    let width = MAP_W + LEGEND_W;
+    let height = map_h.max(560.0);
+
+    let mut doc = Document::new()
+        .set("xmlns", "http://www.w3.org/2000/svg")
+        .set("viewBox", (0, 0, width as i64, height as i64))
+        .set("width", width as i64)
+        .set("height", height as i64)
+        .add(
+            svg::node::element::Definitions::new().add(
+                svg::node::element::ClipPath::new()
+                    .set("id", "map-area")
+                    .add(Rectangle::new().set("width", MAP_W).set("height", height)),
+            ),
+        )
+        .add(
+            Rectangle::new()
+                .set("width", MAP_W)
+                .set("height", height)
+                .set("fill", SEA),
+        );
+
+    // Islands: fill by tier, outline by community.
+    let mut communities: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tiers: Vec<String> = Vec::new();
+    for f in &islands.features {
+        let t = text(f, "tier");
+        if t != "external" && !t.is_empty() && !tiers.contains(&t) {
+            tiers.push(t);
+        }
+    }
+    let tier_order: Vec<String> = ["hub", "subcenter", "small"]
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|t| tiers.contains(t))
+        .chain(
+            tiers
+                .iter()
+                .filter(|t| !["hub", "subcenter", "small"].contains(&t.as_str()))
+                .cloned(),
+        )
+        .collect();
+    let mut g = Group::new()
+        .set("id", "islands")
+        .set("clip-path", "url(#map-area)");
+    for f in &islands.features {
+        let tier = text(f, "tier");
+        let community = text(f, "community");
+        let fill = if tier == "external" {
+            EXTERNAL_FILL.to_string()
+        } else {
+            let k = tier_order.iter().position(|t| t == &tier).unwrap_or(3);
+            TIER_FILL[k.min(TIER_FILL.len() - 1)].to_string()
+        };
+        let next = communities.len();
+        let stroke = if community.is_empty() {
+            "#777777"
+        } else {
+            COMMUNITY[*communities.entry(community.clone()).or_insert(next) % COMMUNITY.len()]
+        };
+        let d: String = rings(f)
+            .iter()
+            .map(|r| {
+                let pts: Vec<(f64, f64)> = r.iter().map(|&(x, y)| proj.xy(x, y)).collect();
+                path_data(&pts, true)
+            })
+            .collect();
+        let info = format!(
+            "Island {} ({}), tier {}, community {}, population {}",
+            text(f, "name"),
+            text(f, "id"),
+            tier,
+            if community.is_empty() {
+                "-".into()
+            } else {
+                community.clone()
+            },
+            number(f, "population").unwrap_or(0.0)
+        );
+        g = g.add(
+            SvgPath::new()
+                .set("class", "island")
+                .set("data-id", text(f, "id"))
+                .set("data-info", info.clone())
+                .set("d", d)
+                .set("fill", fill)
+                .set("fill-rule", "evenodd")
+                .set("stroke", stroke)
+                .set("stroke-width", if community.is_empty() { 0.8 } else { 2.0 })
+                .add(Title::new(info)),
+        );
+    }
+    doc = doc.add(g);
+
+    // Routes.
+    let mut g = Group::new()
+        .set("id", "routes")
+        .set("clip-path", "url(#map-area)");
+    for f in &routes {
+        let mode = text(f, "mode");
+        let pts: Vec<(f64, f64)> = line(f).into_iter().map(|(x, y)| proj.xy(x, y)).collect();
+        if pts.len() < 2 {
+            continue;
+        }
+        let (stroke, width, dash) = match mode.as_str() {
+            "bridge" => ("#555555", 3.0, ""),
+            "fast_ferry" => ("#d6604d", 1.6, "6,3"),
+            _ => ("#2166ac", 1.6, "4,3"),
+        };
+        let info = format!(
+            "{} {} ({}), {} min{}",
+            mode.replace('_', " "),
+            text(f, "name"),
+            text(f, "id"),
+            number(f, "minutes").unwrap_or(0.0),
+            number(f, "departures_per_day")
+                .map(|d| format!(", {d} departures a day"))
+                .unwrap_or_default()
+        );
+        g = g.add(
+            SvgPath::new()
+                .set("class", "route")
+                .set("data-id", text(f, "id"))
+                .set("data-info", info.clone())
+                .set("d", path_data(&pts, false))
+                .set("fill", "none")
+                .set("stroke", stroke)
+                .set("stroke-width", width)
+                .set("stroke-dasharray", dash)
+                .add(Title::new(info)),
+        );
+    }
+    doc = doc.add(g);
+
+    // Settlements: area by population, colour by minutes to the serving site.
+    let max_pop = settlements
+        .features
+        .iter()
+        .filter_map(|f| number(f, "population"))
+        .fold(1.0, f64::max);
+    let mut g = Group::new().set("id", "settlements");
+    for f in &settlements.features {
+        let Some(p) = point(f) else { continue };
+        let (x, y) = proj.xy(p.x(), p.y());
+        let pop = number(f, "population").unwrap_or(0.0);
+        let minutes = number(f, &format!("{service}_minutes"));
+        let covered = number(f, &format!("{service}_covered")).unwrap_or(0.0);
+        let r = 2.0 + 9.0 * (pop / max_pop).sqrt();
+        let info = format!(
+            "{} ({}), population {pop}: {} {}{}",
+            text(f, "name"),
+            text(f, "id"),
+            service_label,
+            minutes
+                .map(|m| format!("{m:.0} min to {}", text(f, &format!("{service}_facility"))))
+                .unwrap_or_else(|| "no site in reach".into()),
+            if covered >= 1.0 - 1e-9 {
+                ", within the standard".to_string()
+            } else {
+                format!(", {:.0}% within the standard", covered * 100.0)
+            }
+        );
+        g = g.add(
+            Circle::new()
+                .set("class", "settlement")
+                .set("data-id", text(f, "id"))
+                .set("data-info", info.clone())
+                .set("cx", format!("{x:.1}"))
+                .set("cy", format!("{y:.1}"))
+                .set("r", format!("{r:.1}"))
+                .set("fill", minutes_colour(minutes, standard))
+                .set("fill-opacity", 0.85)
+                .set(
+                    "stroke",
+                    if covered >= 1.0 - 1e-9 {
+                        "#333333"
+                    } else {
+                        "#b2182b"
+                    },
+                )
+                .set(
+                    "stroke-width",
+                    if covered >= 1.0 - 1e-9 { 0.6 } else { 1.6 },
+                )
+                .add(Title::new(info)),
+        );
+    }
+    doc = doc.add(g);
+
+    // Facilities: colour by service, shape by status.
+    let mut service_colours: Vec<(String, String)> = Vec::new();
+    let mut g = Group::new().set("id", "facilities");
+    let mut drawn = 0;
+    for f in &facilities.features {
+        let Some(p) = point(f) else { continue };
+        let (x, y) = proj.xy(p.x(), p.y());
+        let status = text(f, "status");
+        let svc = text(f, "service");
+        let colour = text(f, "marker-color");
+        if status != "closed" && !service_colours.iter().any(|(s, _)| s == &svc) {
+            service_colours.push((svc.clone(), colour.clone()));
+        }
+        let level = number(f, "level").unwrap_or(1.0);
+        let info = format!(
+            "{} ({}): {} {}, {}{}{}",
+            text(f, "name"),
+            text(f, "id"),
+            svc,
+            text(f, "level_name"),
+            status,
+            number(f, "load")
+                .map(|l| format!(", load {l:.0}"))
+                .unwrap_or_default(),
+            number(f, "capacity")
+                .map(|c| format!(" of {c:.0}"))
+                .unwrap_or_default()
+        );
+        g = g.add(
+            marker(&status, x, y, if level >= 2.0 { 5.5 } else { 4.0 }, &colour)
+                .set("class", "facility")
+                .set("data-id", text(f, "id"))
+                .set("data-service", svc)
+                .set("data-status", status)
+                .set("data-info", info.clone())
+                .add(Title::new(info)),
+        );
+        drawn += 1;
+    }
+    doc = doc.add(g);
+
+    // North arrow and scale bar.
+    doc = doc.add(
+        Group::new()
+            .set("id", "north")
+            .add(
+                SvgPath::new()
+                    .set("d", "M40,70L50,40L60,70L50,62Z")
+                    .set("fill", "#222222"),
+            )
+            .add(label(44.0, 36.0, 14.0, "N")),
+    );
+    let px_km = proj.px_per_km();
+    let nice = [
+        0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0,
+    ];
+    let km = nice
+        .iter()
+        .copied()
+        .find(|k| k * px_km >= 80.0)
+        .unwrap_or(1000.0);
+    let bar = km * px_km;
+    let (bx, by) = (MARGIN + 10.0, height - 30.0);
+    doc = doc.add(
+        Group::new()
+            .set("id", "scale")
+            .add(
+                Rectangle::new()
+                    .set("x", bx)
+                    .set("y", by)
+                    .set("width", format!("{:.1}", bar / 2.0))
+                    .set("height", 6)
+                    .set("fill", "#222222"),
+            )
+            .add(
+                Rectangle::new()
+                    .set("x", format!("{:.1}", bx + bar / 2.0))
+                    .set("y", by)
+                    .set("width", format!("{:.1}", bar / 2.0))
+                    .set("height", 6)
+                    .set("fill", "#ffffff")
+                    .set("stroke", "#222222"),
+            )
+            .add(label(bx, by - 4.0, 11.0, "0"))
+            .add(label(bx + bar - 12.0, by - 4.0, 11.0, format!("{km} km"))),
+    );
+
+    // Legend.
+    let lx = MAP_W + 16.0;
+    let mut y = 28.0;
+    let mut legend = Group::new().set("id", "legend").add(
+        Rectangle::new()
+            .set("x", MAP_W)
+            .set("width", LEGEND_W)
+            .set("height", height)
+            .set("fill", "#ffffff"),
+    );
+    let title = summary["scenario"].as_str().unwrap_or("plan").to_string();
+    legend = legend.add(label(lx, y, 15.0, title));
+    y += 20.0;
+    legend = legend.add(label(lx, y, 11.0, format!("settlements: {service_label}")));
+    y += 22.0;
+    legend = legend.add(label(lx, y, 12.0, "Island tier"));
+    y += 6.0;
+    for (k, t) in tier_order.iter().enumerate() {
+        legend = legend
+            .add(
+                Rectangle::new()
+                    .set("x", lx)
+                    .set("y", y)
+                    .set("width", 16)
+                    .set("height", 11)
+                    .set("fill", TIER_FILL[k.min(TIER_FILL.len() - 1)])
+                    .set("stroke", "#777777"),
+            )
+            .add(label(lx + 22.0, y + 10.0, 11.0, t.clone()));
+        y += 16.0;
+    }
+    legend = legend.add(label(
+        lx,
+        y + 10.0,
+        10.0,
+        "outline colour: service community",
+    ));
+    y += 28.0;
+    legend = legend.add(label(lx, y, 12.0, "Links"));
+    y += 6.0;
+    for (name, stroke, width, dash) in [
+        ("ferry", "#2166ac", 1.6, "4,3"),
+        ("fast ferry", "#d6604d", 1.6, "6,3"),
+        ("bridge / causeway", "#555555", 3.0, ""),
+    ] {
+        legend = legend
+            .add(
+                Line::new()
+                    .set("x1", lx)
+                    .set("y1", y + 6.0)
+                    .set("x2", lx + 22.0)
+                    .set("y2", y + 6.0)
+                    .set("stroke", stroke)
+                    .set("stroke-width", width)
+                    .set("stroke-dasharray", dash),
+            )
+            .add(label(lx + 28.0, y + 10.0, 11.0, name));
+        y += 16.0;
+    }
+    y += 12.0;
+    legend = legend.add(label(lx, y, 12.0, format!("Minutes to the {service} site")));
+    y += 6.0;
+    let steps = 24;
+    for s in 0..steps {
+        let m = 2.0 * standard * s as f64 / steps as f64;
+        legend = legend.add(
+            Rectangle::new()
+                .set("x", format!("{:.1}", lx + s as f64 * 9.0))
+                .set("y", y)
+                .set("width", 9)
+                .set("height", 10)
+                .set("fill", minutes_colour(Some(m), standard)),
+        );
+    }
+    y += 22.0;
+    legend = legend
+        .add(label(lx, y, 10.0, "0"))
+        .add(label(
+            lx + 100.0,
+            y,
+            10.0,
+            format!("{standard:.0} (standard)"),
+        ))
+        .add(label(
+            lx + 200.0,
+            y,
+            10.0,
+            format!("{:.0}+", 2.0 * standard),
+        ));
+    y += 14.0;
+    legend = legend.add(label(
+        lx,
+        y,
+        10.0,
+        "red ring: not covered within the standard",
+    ));
+    y += 14.0;
+    legend = legend.add(label(lx, y, 10.0, "circle area: population"));
+    y += 22.0;
+    legend = legend.add(label(lx, y, 12.0, "Facilities"));
+    y += 8.0;
+    for status in ["kept", "new", "closed", "mobile"] {
+        legend = legend
+            .add(marker(status, lx + 8.0, y + 5.0, 4.5, "#bbbbbb"))
+            .add(label(
+                lx + 22.0,
+                y + 9.0,
+                11.0,
+                match status {
+                    "mobile" => "roving team",
+                    s => s,
+                },
+            ));
+        y += 16.0;
+    }
+    y += 4.0;
+    for (svc, colour) in &service_colours {
+        legend = legend
+            .add(
+                Circle::new()
+                    .set("cx", lx + 8.0)
+                    .set("cy", y + 5.0)
+                    .set("r", 5)
+                    .set("fill", colour.as_str())
+                    .set("stroke", "#222222")
+                    .set("stroke-width", 0.6),
+            )
+            .add(label(lx + 22.0, y + 9.0, 11.0, svc.clone()));
+        y += 16.0;
+    }
+    doc = doc.add(legend);
+    Ok(Map {
+        svg: doc.to_string(),
+        width: width as u32,
+        height: height as u32,
+        facilities: drawn,
+        service,
+    })
+}

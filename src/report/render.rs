@@ -1,0 +1,113 @@
+//! `archiplan render`: a plan folder becomes a map, a sweep folder its Pareto chart; SVG as
+//! drawn, or PNG rasterised by resvg (system fonts for the labels).
+
+use super::map::{MapOptions, plan_map};
+use crate::error::{Error, Result};
+use crate::scenario::sweep::{MANIFEST_FILE, read_results};
+use std::path::Path;
+
+/// What was drawn.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rendered {
+    pub kind: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub facilities: Option<usize>,
+    pub service: Option<String>,
+}
+
+/// Whether a folder holds a sweep (rather than one plan).
+pub fn is_sweep(dir: &Path) -> bool {
+    dir.join(MANIFEST_FILE).is_file() && dir.join("results.json").is_file()
+}
+
+/// The picture of `dir` as SVG text.
+pub fn picture(dir: &Path, service: Option<&str>) -> Result<(String, Rendered)> {
+    if is_sweep(dir) {
+        let rows = read_results(dir)?;
+        let svg = super::pareto::chart(&rows, "Sweep: annual cost against coverage")?;
+        return Ok((
+            svg,
+            Rendered {
+                kind: "pareto",
+                width: super::pareto::WIDTH,
+                height: super::pareto::HEIGHT,
+                facilities: None,
+                service: None,
+            },
+        ));
+    }
+    let map = plan_map(
+        dir,
+        &MapOptions {
+            service: service.map(str::to_string),
+        },
+    )?;
+    let info = Rendered {
+        kind: "map",
+        width: map.width,
+        height: map.height,
+        facilities: Some(map.facilities),
+        service: Some(map.service.clone()),
+    };
+    Ok((map.svg, info))
+}
+
+/// Rasterises SVG text to PNG bytes at `zoom` x its size.
+pub fn png(svg: &str, zoom: f32) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_system_fonts();
+    // Generic "sans-serif" defaults to Arial, rarely installed on Linux: point it (and "serif")
+    // at a family that is, DejaVu Sans if present.
+    let family = db
+        .faces()
+        .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+        .min_by_key(|name| (name != "DejaVu Sans", name.clone()));
+    if let Some(family) = family {
+        db.set_sans_serif_family(family.clone());
+        db.set_serif_family(family);
+    }
+    let tree = usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| Error::Internal(format!("cannot read the drawing back: {e}")))?;
+    let size = tree.size();
+    let (w, h) = (
+        (size.width() * zoom).ceil() as u32,
+        (size.height() * zoom).ceil() as u32,
+    );
+    let mut pixmap = tiny_skia::Pixmap::new(w.max(1), h.max(1))
+        .ok_or_else(|| Error::Internal("picture too large".into()))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(zoom, zoom),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| Error::Internal(format!("PNG encoding failed: {e}")))
+}
+
+/// Draws `dir` into `target` (`.svg` or `.png`, written atomically).
+pub fn render(dir: &Path, target: &Path, service: Option<&str>) -> Result<Rendered> {
+    let ext = target
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if ext != "svg" && ext != "png" {
+        return Err(Error::Usage(format!(
+            "{}: the picture's name must end in .svg or .png",
+            target.display()
+        )));
+    }
+    let (svg, info) = picture(dir, service)?;
+    let bytes = if ext == "png" {
+        png(&svg, 1.0)?
+    } else {
+        svg.into_bytes()
+    };
+    crate::io::write_atomic(target, &bytes)?;
+    Ok(info)
+}

@@ -1,0 +1,360 @@
+//! GeoJSON for real tools (RFC 7946 rings, simplestyle), pictures and the offline HTML report.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan")
+}
+
+fn ok(o: Output) -> Output {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn plan_into(dir: &Path) -> PathBuf {
+    let out = dir.join("plan");
+    ok(run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        out.to_str().expect("utf8"),
+    ]));
+    out
+}
+
+/// Twice the signed area of a ring (positive: counter-clockwise in lon/lat).
+fn signed_area2(ring: &[geojson::Position]) -> f64 {
+    ring.windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum()
+}
+
+/// Parses a GeoJSON file and checks RFC 7946 geometry: lon/lat ranges, closed rings with the
+/// right-hand rule (exteriors counter-clockwise, holes clockwise), and the simplestyle keys
+/// each kind of feature must carry.
+fn check_geojson(path: &Path, style_keys: &[&str]) -> usize {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let fc: geojson::FeatureCollection = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: not GeoJSON: {e}", path.display()));
+    for (i, f) in fc.features.iter().enumerate() {
+        let g = f
+            .geometry
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: feature {i} has no geometry", path.display()));
+        let mut positions: Vec<&geojson::Position> = Vec::new();
+        let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &g.value {
+            geojson::GeometryValue::Point { coordinates } => {
+                positions.push(coordinates);
+                vec![]
+            }
+            geojson::GeometryValue::LineString { coordinates } => {
+                positions.extend(coordinates);
+                vec![]
+            }
+            geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+            geojson::GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+            other => panic!(
+                "{}: unexpected geometry {}",
+                path.display(),
+                other.type_name()
+            ),
+        };
+        for poly in polygons {
+            for (k, ring) in poly.iter().enumerate() {
+                assert_eq!(
+                    ring.first(),
+                    ring.last(),
+                    "{}: ring not closed",
+                    path.display()
+                );
+                let a = signed_area2(ring);
+                if k == 0 {
+                    assert!(
+                        a > 0.0,
+                        "{} feature {i}: exterior ring must be counter-clockwise",
+                        path.display()
+                    );
+                } else {
+                    assert!(
+                        a < 0.0,
+                        "{} feature {i}: holes must be clockwise",
+                        path.display()
+                    );
+                }
+                positions.extend(ring);
+            }
+        }
+        for p in positions {
+            assert!(p.len() == 2, "{}: [lon, lat] only", path.display());
+            assert!((-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1]));
+            for x in p.as_slice() {
+                let s = format!("{x}");
+                let decimals = s.split('.').nth(1).map_or(0, str::len);
+                assert!(
+                    decimals <= 6,
+                    "{}: {s} has more than 6 decimals",
+                    path.display()
+                );
+            }
+        }
+        for key in style_keys {
+            assert!(
+                f.properties.as_ref().is_some_and(|p| p.contains_key(*key)),
+                "{} feature {i}: simplestyle `{key}` missing",
+                path.display()
+            );
+        }
+    }
+    fc.features.len()
+}
+
+#[test]
+fn every_geojson_output_is_rfc7946_with_simplestyle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plan_into(dir.path());
+    check_geojson(
+        &plan.join("facilities.geojson"),
+        &["marker-color", "marker-symbol", "marker-size"],
+    );
+    check_geojson(
+        &plan.join("settlements.geojson"),
+        &["marker-color", "marker-symbol"],
+    );
+    check_geojson(
+        &plan.join("islands.geojson"),
+        &["fill", "fill-opacity", "stroke"],
+    );
+    check_geojson(
+        &plan.join("assignments.geojson"),
+        &["stroke", "stroke-width"],
+    );
+    check_geojson(&plan.join("routes.geojson"), &["stroke", "stroke-width"]);
+    let net = dir.path().join("network.geojson");
+    ok(run(&[
+        "network",
+        "data/daishan",
+        "--geojson",
+        net.to_str().expect("utf8"),
+    ]));
+    check_geojson(&net, &[]);
+    let generated = dir.path().join("gen");
+    ok(run(&[
+        "generate",
+        "--islands",
+        "20",
+        "--settlements",
+        "150",
+        "-o",
+        generated.to_str().expect("utf8"),
+    ]));
+    for f in ["islands", "settlements", "ports", "ferries", "facilities"] {
+        check_geojson(&generated.join(format!("{f}.geojson")), &[]);
+    }
+    // The bundled data set itself follows the right-hand rule.
+    for f in ["islands", "settlements", "ports", "ferries", "facilities"] {
+        check_geojson(
+            &Path::new(ROOT).join(format!("data/daishan/{f}.geojson")),
+            &[],
+        );
+    }
+}
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+#[test]
+fn render_draws_the_plan_map_as_svg_and_png() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plan_into(dir.path());
+    let svg = dir.path().join("map.svg");
+    ok(run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        svg.to_str().expect("utf8"),
+        "--service",
+        "meal",
+    ]));
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(text.starts_with("<svg"));
+    let facilities: geojson::FeatureCollection =
+        std::fs::read_to_string(plan.join("facilities.geojson"))
+            .expect("f")
+            .parse()
+            .expect("gj");
+    assert_eq!(
+        text.matches("class=\"facility\"").count(),
+        facilities.features.len()
+    );
+    let settlements = text.matches("class=\"settlement\"").count();
+    assert_eq!(settlements, 87);
+    for part in [
+        "id=\"legend\"",
+        "id=\"scale\"",
+        "id=\"north\"",
+        "Minutes to the meal site",
+        "class=\"route\"",
+        "class=\"island\"",
+    ] {
+        assert!(text.contains(part), "map lacks {part}");
+    }
+    let scale = &text[text.find("id=\"scale\"").expect("scale")..];
+    assert!(
+        scale[..scale.find("</g>").expect("end")].contains(" km"),
+        "scale bar labelled in km"
+    );
+    let png = dir.path().join("map.png");
+    ok(run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        png.to_str().expect("utf8"),
+    ]));
+    let (w, h) = png_size(&std::fs::read(&png).expect("png"));
+    assert!(w >= 1000 && h >= 400, "{w}x{h}");
+    // Clear errors.
+    let o = run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("map.gif").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        svg.to_str().expect("utf8"),
+        "--service",
+        "ferry",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("meal"));
+    let o = run(&["render", "/no/such/plan", "-o", svg.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// The report is one file with no way to reach the network.
+fn assert_offline(html: &str) {
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("default-src 'none'"));
+    let stripped = html.replace("http://www.w3.org/2000/svg", "");
+    for bad in [
+        "http://",
+        "https://",
+        "src=\"//",
+        "@import",
+        "fetch(",
+        "XMLHttpRequest",
+        "<link",
+        "<img",
+    ] {
+        assert!(!stripped.contains(bad), "report contains {bad}");
+    }
+}
+
+#[test]
+fn report_is_one_offline_file_with_map_targets_and_services() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plan_into(dir.path());
+    let html_path = dir.path().join("report.html");
+    ok(run(&[
+        "report",
+        plan.to_str().expect("utf8"),
+        "-o",
+        html_path.to_str().expect("utf8"),
+    ]));
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert_offline(&html);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(plan.join("summary.json")).expect("summary"))
+            .expect("json");
+    let targets = summary["targets"].as_array().expect("targets").len();
+    assert_eq!(html.matches("<tr class=\"target\">").count(), targets);
+    assert!(html.contains("<svg") && html.contains("data-info="));
+    for s in ["school", "clinic", "meal", "courier"] {
+        assert!(html.contains(&format!("({s})")), "service table {s}");
+    }
+}
+
+#[test]
+fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
+        std::fs::copy(
+            Path::new(ROOT).join("data/daishan").join(scenario),
+            dir.path().join(scenario),
+        )
+        .expect("copy");
+    }
+    let sweep = dir.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        std::fs::read_to_string(Path::new(ROOT).join("data/daishan/sweep-relocation.toml"))
+            .expect("sweep")
+            .replace(
+                "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
+                "values = [0.0, 1.0]",
+            ),
+    )
+    .expect("write");
+    let out = dir.path().join("sweep");
+    ok(run(&[
+        "sweep",
+        "data/daishan",
+        "--sweep",
+        sweep.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]));
+    let svg = dir.path().join("pareto.svg");
+    ok(run(&[
+        "render",
+        out.to_str().expect("utf8"),
+        "-o",
+        svg.to_str().expect("utf8"),
+    ]));
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(text.contains("mean coverage of the targets") && text.contains("Pareto-efficient"));
+    let png = dir.path().join("pareto.png");
+    ok(run(&[
+        "render",
+        out.to_str().expect("utf8"),
+        "-o",
+        png.to_str().expect("utf8"),
+    ]));
+    assert_eq!(png_size(&std::fs::read(&png).expect("png")), (900, 560));
+    let html_path = dir.path().join("sweep.html");
+    ok(run(&[
+        "report",
+        out.to_str().expect("utf8"),
+        "-o",
+        html_path.to_str().expect("utf8"),
+    ]));
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert_offline(&html);
+    assert_eq!(html.matches("<tr class=\"scenario").count(), 4);
+    assert!(html.contains("Pareto chart"));
+}
