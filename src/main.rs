@@ -276,6 +276,28 @@ fn emit(text: &str) {
     }
 }
 
+/// Prints a command's result: JSON when asked, else its text form; exit 0.
+fn respond<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&T) -> String,
+) -> Result<i32> {
+    if json {
+        print_json(value)?;
+    } else {
+        emit(&text(value));
+    }
+    Ok(exit::OK)
+}
+
+/// The scenario file given, or the built-in template.
+fn scenario_or_default(path: Option<&Path>) -> Result<archiplan::scenario::Scenario> {
+    match path {
+        Some(p) => archiplan::scenario::Scenario::load(p),
+        None => Ok(archiplan::scenario::Scenario::default()),
+    }
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let s = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
     emit(&s);
@@ -323,12 +345,7 @@ fn run(cli: Cli) -> Result<i32> {
                 archiplan::io::write_atomic(&path, &archiplan::io::geojson_bytes(&fc))?;
                 eprintln!("wrote {}", path.display());
             }
-            if json {
-                print_json(&summary)?;
-            } else {
-                emit(&text::network(&summary));
-            }
-            Ok(exit::OK)
+            respond(json, &summary, text::network)
         }
         Command::Plan {
             data,
@@ -344,10 +361,7 @@ fn run(cli: Cli) -> Result<i32> {
                     "--time-limit must be a positive number of seconds".into(),
                 ));
             }
-            let scenario = match &scenario {
-                Some(path) => archiplan::scenario::Scenario::load(path)?,
-                None => archiplan::scenario::Scenario::default(),
-            };
+            let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
             let plan = archiplan::plan::plan_in(
@@ -360,12 +374,7 @@ fn run(cli: Cli) -> Result<i32> {
             let summary = archiplan::report::plan_out::summarize(&ctx, &plan);
             archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
             eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
-            if json {
-                print_json(&summary)?;
-            } else {
-                emit(&text::plan(&summary));
-            }
-            Ok(exit::OK)
+            respond(json, &summary, text::plan)
         }
         Command::Scenario(ScenarioCommand::Init { out }) => {
             match out {
@@ -411,32 +420,17 @@ fn run(cli: Cli) -> Result<i32> {
                 out.display()
             );
             let rows = archiplan::scenario::sweep::read_results(&out)?;
-            if json {
-                print_json(&rows)?;
-            } else {
-                emit(&text::sweep(&rows));
-            }
-            Ok(exit::OK)
+            respond(json, &rows, |v| text::sweep(v))
         }
         Command::Merge { dirs, out, json } => {
             let into = out.unwrap_or_else(|| dirs[0].clone());
             let rows = archiplan::scenario::sweep::merge(&dirs, &into)?;
             eprintln!("merged {} folder(s) into {}", dirs.len(), into.display());
-            if json {
-                print_json(&rows)?;
-            } else {
-                emit(&text::sweep(&rows));
-            }
-            Ok(exit::OK)
+            respond(json, &rows, |v| text::sweep(v))
         }
         Command::Compare { a, b, json } => {
             let c = archiplan::report::compare::compare(&a, &b)?;
-            if json {
-                print_json(&c)?;
-            } else {
-                emit(&text::comparison(&c));
-            }
-            Ok(exit::OK)
+            respond(json, &c, text::comparison)
         }
         Command::Resilience {
             data,
@@ -444,10 +438,7 @@ fn run(cli: Cli) -> Result<i32> {
             out,
             json,
         } => {
-            let scenario = match &scenario {
-                Some(path) => archiplan::scenario::Scenario::load(path)?,
-                None => archiplan::scenario::Scenario::default(),
-            };
+            let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
             let plan = archiplan::plan::plan_in(&ctx, Default::default())?;
@@ -456,12 +447,7 @@ fn run(cli: Cli) -> Result<i32> {
                 archiplan::report::resilience::write(&dir, &outages)?;
                 eprintln!("wrote {}", dir.display());
             }
-            if json {
-                print_json(&outages)?;
-            } else {
-                emit(&text::resilience(&outages));
-            }
-            Ok(exit::OK)
+            respond(json, &outages, |v| text::resilience(v))
         }
         Command::Render {
             out,
