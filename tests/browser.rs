@@ -3,13 +3,13 @@
 //! runs its script, and we read back the rendered DOM, the console and Chromium's network log.
 //! Skips, saying why, only where no Chromium is installed.
 
+mod common;
+use common::*;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
@@ -130,20 +130,6 @@ fn body_attr(dom: &str, name: &str) -> Option<String> {
     Some(body[at..].split('"').next()?.to_string())
 }
 
-fn run(args: &[&str]) {
-    let o = Command::new(BIN)
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .expect("run archiplan");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn plan_report_renders_in_chromium_offline_without_errors() {
     let Some(browser) = chromium() else {
@@ -154,21 +140,21 @@ fn plan_report_renders_in_chromium_offline_without_errors() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = dir.path().join("plan");
-    run(&[
+    ok(run(&[
         "plan",
         "data/daishan",
         "--scenario",
         "data/daishan/scenario-2024.toml",
         "-o",
         plan.to_str().expect("utf8"),
-    ]);
+    ]));
     let page = dir.path().join("report.html");
-    run(&[
+    ok(run(&[
         "report",
         plan.to_str().expect("utf8"),
         "-o",
         page.to_str().expect("utf8"),
-    ]);
+    ]));
     let o = open(&browser, &page, dir.path());
     assert_eq!(
         body_attr(&o.dom, "data-ready").as_deref(),
@@ -222,7 +208,7 @@ fn sweep_report_renders_in_chromium() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("sweep");
-    run(&[
+    ok(run(&[
         "sweep",
         "data/daishan",
         "--sweep",
@@ -230,14 +216,14 @@ fn sweep_report_renders_in_chromium() {
         "-o",
         out.to_str().expect("utf8"),
         "--quiet",
-    ]);
+    ]));
     let page = dir.path().join("sweep.html");
-    run(&[
+    ok(run(&[
         "report",
         out.to_str().expect("utf8"),
         "-o",
         page.to_str().expect("utf8"),
-    ]);
+    ]));
     let o = open(&browser, &page, dir.path());
     assert_eq!(body_attr(&o.dom, "data-ready").as_deref(), Some("1"));
     assert_eq!(body_attr(&o.dom, "data-scenarios").as_deref(), Some("22"));

@@ -1,29 +1,10 @@
 //! End-to-end checks of the command line: contracts (keys, exit codes) on real data.
 
+mod common;
+use common::*;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .expect("run archiplan")
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 #[test]
 fn daishan_validates_with_87_settlements_and_the_census_population() {
@@ -109,19 +90,13 @@ fn validate_reports_every_problem_and_exits_2() {
 fn network_json_reports_every_inhabited_daishan_island_reaching_the_hub() {
     let dir = tempfile::tempdir().expect("tempdir");
     let gj = dir.path().join("net.geojson");
-    let out = run(&[
+    let out = ok(run(&[
         "network",
         "data/daishan",
         "--json",
         "--geojson",
         gj.to_str().expect("utf8"),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ]));
     let v = json_of(&out);
     for key in ["nodes", "edges", "components"] {
         assert!(v[key].as_u64().is_some_and(|n| n > 0), "{key}");
@@ -173,7 +148,7 @@ fn generate_is_deterministic_and_valid() {
     let dir = tempfile::tempdir().expect("tempdir");
     let make = |name: &str, seed: &str| {
         let out_dir = dir.path().join(name);
-        let out = run(&[
+        ok(run(&[
             "generate",
             "--islands",
             "30",
@@ -183,13 +158,7 @@ fn generate_is_deterministic_and_valid() {
             seed,
             "-o",
             out_dir.to_str().expect("utf8"),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ]));
         out_dir
     };
     let a = make("a", "5");

@@ -1,25 +1,17 @@
 //! Properties of travel times over generated archipelagos, checked against petgraph's own
 //! Dijkstra as an independent reference.
 
+mod common;
+use common::*;
+
 use archiplan::layers::{DataSet, RouteMode};
 use archiplan::network::{LegKind, Network};
-use archiplan::synth::{SynthParams, generate};
 use petgraph::graph::NodeIndex;
 use proptest::prelude::*;
 
+/// A generated archipelago, loaded (its files are no longer needed once loaded).
 fn synth(islands: usize, settlements: usize, seed: u64) -> DataSet {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("ds");
-    generate(SynthParams {
-        islands,
-        settlements,
-        seed,
-    })
-    .expect("generate")
-    .write(&out)
-    .expect("write");
-    let (ds, _) = DataSet::load(&out).expect("generated data validates");
-    ds
+    generated(islands, settlements, seed).1
 }
 
 fn all_nodes(net: &Network) -> Vec<NodeIndex> {

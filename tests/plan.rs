@@ -1,18 +1,17 @@
 //! The "1+4+N" plan checked against answers known by reasoning, brute force, and an
 //! independent checker; plus the contracts of `archiplan plan` (files, JSON keys, exit codes).
 
+mod common;
+use common::*;
+
 use archiplan::layers::DataSet;
 use archiplan::plan::evaluate::check_coverage;
 use archiplan::plan::{Context, PlanOptions, Status, hierarchy, plan_in, service};
 use archiplan::scenario::Scenario;
-use archiplan::synth::{SynthParams, generate};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
 
 fn micro() -> (DataSet, Scenario) {
     let dir = Path::new(ROOT).join("tests/fixtures/plan-micro");
@@ -179,21 +178,6 @@ share = {share}
     Scenario::parse(&text, "tiny").expect("tiny scenario")
 }
 
-fn tiny_dataset(islands: usize, settlements: usize, seed: u64) -> (tempfile::TempDir, DataSet) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("ds");
-    generate(SynthParams {
-        islands,
-        settlements,
-        seed,
-    })
-    .expect("generate")
-    .write(&out)
-    .expect("write");
-    let (ds, _) = DataSet::load(&out).expect("valid");
-    (dir, ds)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -202,7 +186,7 @@ proptest! {
     /// and a village-share target included), and the checker accepts it.
     #[test]
     fn coverage_plans_match_brute_force(seed in any::<u64>(), share in 0.3f64..1.0) {
-        let (_dir, ds) = tiny_dataset(4, 8, seed);
+        let (_dir, ds) = generated(4, 8, seed);
         let sc = tiny_scenario(share);
         let ctx = Context::new(&ds, &sc).expect("context");
         let hier = hierarchy::choose(&ctx).expect("hierarchy");
@@ -226,7 +210,7 @@ proptest! {
     /// feasible, costs at least the exact optimum, and its bound never exceeds it.
     #[test]
     fn decomposition_brackets_the_exact_optimum(seed in any::<u64>(), share in 0.3f64..0.95) {
-        let (_dir, ds) = tiny_dataset(12, 40, seed);
+        let (_dir, ds) = generated(12, 40, seed);
         let sc = tiny_scenario(share);
         let ctx = Context::new(&ds, &sc).expect("context");
         let whole = plan_in(&ctx, PlanOptions::default());
@@ -245,19 +229,11 @@ proptest! {
     }
 }
 
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .expect("run archiplan")
-}
-
 #[test]
 fn plan_command_writes_every_output_and_the_json_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    let o = run(&[
+    let o = ok(run(&[
         "plan",
         "tests/fixtures/plan-micro",
         "--scenario",
@@ -265,13 +241,7 @@ fn plan_command_writes_every_output_and_the_json_contract() {
         "-o",
         out.to_str().expect("utf8"),
         "--json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ]));
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     for key in ["cost", "gap", "status", "targets"] {
         assert!(!v[key].is_null(), "{key}");
@@ -409,7 +379,7 @@ fn daishan_scenarios_meet_every_target() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("out");
         let scenario = format!("data/daishan/scenario-{year}.toml");
-        let o = run(&[
+        let o = ok(run(&[
             "plan",
             "data/daishan",
             "--scenario",
@@ -417,13 +387,7 @@ fn daishan_scenarios_meet_every_target() {
             "-o",
             out.to_str().expect("utf8"),
             "--json",
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        ]));
         let v: Value = serde_json::from_slice(&o.stdout).expect("json");
         let targets = v["targets"].as_array().expect("targets");
         assert!(targets.len() >= 4);

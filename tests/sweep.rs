@@ -1,23 +1,15 @@
 //! Sweeps: every transform, bad sweep files, determinism across thread counts, shards and
 //! merge, resumption after a killed run, comparison of two plans, ferry-outage resilience.
 
+mod common;
+use common::*;
+
 use archiplan::layers::DataSet;
 use archiplan::scenario::Scenario;
 use archiplan::scenario::transform::Transform;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .expect("run archiplan")
-}
 
 fn daishan() -> (DataSet, Scenario) {
     let (ds, _) = DataSet::load(Path::new(ROOT).join("data/daishan")).expect("daishan");
@@ -406,19 +398,13 @@ fn same_bytes_at_one_and_two_threads_and_from_merged_shards() {
         Some(0)
     );
     let merged = dir.path().join("merged");
-    let o = run(&[
+    ok(run(&[
         "merge",
         s1.to_str().expect("utf8"),
         s2.to_str().expect("utf8"),
         "-o",
         merged.to_str().expect("utf8"),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ]));
     assert_same_tree(&one, &merged);
     // Results: one row per scenario with the contract columns.
     let rows: Value =
@@ -568,18 +554,12 @@ fn compare_lists_site_changes_coverage_and_cost() {
     let id = |i: usize| m["scenarios"][i]["id"].as_str().expect("id").to_string();
     let a = out.join("scenarios").join(id(0));
     let b = out.join("scenarios").join(id(2));
-    let o = run(&[
+    let o = ok(run(&[
         "compare",
         a.to_str().expect("utf8"),
         b.to_str().expect("utf8"),
         "--json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ]));
     let c: Value = serde_json::from_slice(&o.stdout).expect("json");
     let a_cost = c["cost_a"].as_f64().expect("a");
     let b_cost = c["cost_b"].as_f64().expect("b");
@@ -623,7 +603,7 @@ fn compare_lists_site_changes_coverage_and_cost() {
 fn resilience_counts_who_loses_cover_when_each_route_is_cancelled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("res");
-    let o = run(&[
+    let o = ok(run(&[
         "resilience",
         "data/daishan",
         "--scenario",
@@ -631,13 +611,7 @@ fn resilience_counts_who_loses_cover_when_each_route_is_cancelled() {
         "-o",
         out.to_str().expect("utf8"),
         "--json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ]));
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let rows = v.as_array().expect("rows");
     let (ds, _) = DataSet::load(Path::new(ROOT).join("data/daishan")).expect("daishan");

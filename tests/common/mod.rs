@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests: running the `archiplan` binary from the project
+//! root, checking its exit code, and generating small synthetic archipelagos.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use archiplan::layers::DataSet;
+use archiplan::synth::{SynthParams, generate};
+use serde_json::Value;
+use std::process::{Command, Output};
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+pub const BIN: &str = env!("CARGO_BIN_EXE_archiplan");
+
+/// Runs the binary with `args` in the project root, so relative paths like `data/daishan` work.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan")
+}
+
+/// Asserts a successful exit, showing stderr when it is not.
+pub fn ok(o: Output) -> Output {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// The JSON printed on stdout, or a panic showing both streams.
+pub fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A generated archipelago, written and loaded back through the validating loader. The
+/// temporary folder is returned so the files outlive the call.
+pub fn generated(islands: usize, settlements: usize, seed: u64) -> (tempfile::TempDir, DataSet) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ds");
+    generate(SynthParams {
+        islands,
+        settlements,
+        seed,
+    })
+    .expect("generate")
+    .write(&out)
+    .expect("write");
+    let (ds, _) = DataSet::load(&out).expect("generated data validates");
+    (dir, ds)
+}
