@@ -23,6 +23,9 @@ use std::time::Instant;
 
 /// Models with at most this many binary variables are solved whole.
 pub const WHOLE_MAX_BINARIES: usize = 400;
+/// ... and at most this many assignment variables: a capacitated model with few sites but
+/// thousands of villages is already too big an LP for microlp's branch-and-bound.
+pub const WHOLE_MAX_ASSIGNMENTS: usize = 4000;
 /// Bisection steps per priced target.
 const BISECTION_STEPS: usize = 30;
 /// Bisection stops once the relative gap is this small.
@@ -88,6 +91,22 @@ fn starting_price(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
         .filter(|p| *p > 0.0)
         .fold(f64::INFINITY, f64::min)
         .clamp(1e-6, 1e12)
+}
+
+/// How many assignment variables the model has: one per settlement with demand and site it
+/// may use, when the service assigns people (capacities or per-person costs).
+fn assignment_variables(data: &ServiceData) -> usize {
+    let assigns =
+        data.service.assign == Assign::Capacity || data.sites.iter().any(|s| s.cost_per_unit > 0.0);
+    if !assigns {
+        return 0;
+    }
+    data.reach
+        .iter()
+        .zip(&data.demand)
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(row, _)| row.len())
+        .sum()
 }
 
 pub struct Whole {
@@ -211,7 +230,9 @@ pub fn solve_service(
     let remaining = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
     let binaries = data.sites.len() + data.mobile_options.len();
     let scopes = components(ctx, hier, data);
-    if binaries <= options.whole_max_binaries || scopes.len() <= 1 {
+    let small = binaries <= options.whole_max_binaries
+        && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS;
+    if small || scopes.len() <= 1 {
         let scope = whole_scope(ctx, hier, data);
         let Some(sol) = solve_scope(
             ctx,

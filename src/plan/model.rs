@@ -155,20 +155,10 @@ pub fn solve_scope(
         ))),
         Solved::Infeasible => Ok(None),
         Solved::NoIncumbent => {
-            let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(1.0));
-            let relaxed = build(
-                ctx,
-                hier,
-                data,
-                scope,
-                &targets,
-                travel_weight,
-                Mode::Relaxed,
-            );
-            let bound = match relaxed.milp.solve_within(left, 0.0)? {
-                Solved::Plan(r) => r.objective,
-                _ => f64::NEG_INFINITY,
-            };
+            // The fallback matters more than the limit: a plan with an honest gap beats no
+            // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
+            let floor = time_limit.map_or(0.0, |t| (t / 4.0).max(2.0));
+            let left = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(floor));
             let all = build(
                 ctx,
                 hier,
@@ -178,20 +168,33 @@ pub fn solve_scope(
                 travel_weight,
                 Mode::OpenAll,
             );
-            match all.milp.solve_within(left, 0.0)? {
-                Solved::Plan(res) => {
-                    let mut sol = read(ctx, data, scope, &all.handles, &res, variables);
-                    sol.bound = bound.min(sol.objective);
-                    sol.status = Status::TimeLimit;
-                    Ok(Some(sol))
+            let mut sol = match all.milp.solve_within(left(), 0.0)? {
+                Solved::Plan(res) => read(ctx, data, scope, &all.handles, &res, variables),
+                Solved::Infeasible => return Ok(None),
+                Solved::NoIncumbent => {
+                    return Err(crate::Error::Infeasible(
+                        "the time limit ended the solve before any feasible plan was found; \
+                         allow more time (--time-limit)"
+                            .to_string(),
+                    ));
                 }
-                Solved::Infeasible => Ok(None),
-                Solved::NoIncumbent => Err(crate::Error::Infeasible(
-                    "the time limit ended the solve before any feasible plan was found; allow \
-                     more time (--time-limit)"
-                        .to_string(),
-                )),
-            }
+            };
+            let relaxed = build(
+                ctx,
+                hier,
+                data,
+                scope,
+                &targets,
+                travel_weight,
+                Mode::Relaxed,
+            );
+            let bound = match relaxed.milp.solve_within(left(), 0.0)? {
+                Solved::Plan(r) => r.objective,
+                _ => f64::NEG_INFINITY,
+            };
+            sol.bound = bound.min(sol.objective);
+            sol.status = Status::TimeLimit;
+            Ok(Some(sol))
         }
     }
 }
