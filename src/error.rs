@@ -37,6 +37,9 @@ impl Error {
         match self {
             Error::InvalidData(_) | Error::Usage(_) => exit::INVALID_INPUT,
             Error::Infeasible(_) => exit::INFEASIBLE,
+            // A path the user gave that is missing, forbidden or of the wrong kind is their
+            // input to fix; a full disk or a failing device is not.
+            Error::Io { source, .. } if is_bad_path(source) => exit::INVALID_INPUT,
             Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
         }
     }
@@ -47,6 +50,19 @@ impl Error {
             source,
         }
     }
+}
+
+fn is_bad_path(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        NotFound
+            | PermissionDenied
+            | NotADirectory
+            | IsADirectory
+            | ReadOnlyFilesystem
+            | AlreadyExists
+    )
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

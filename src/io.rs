@@ -14,10 +14,13 @@ fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically, creating its folder when missing (`-o maps/x.png`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
@@ -113,4 +116,31 @@ pub fn geojson_bytes(fc: &geojson::FeatureCollection) -> Vec<u8> {
     }
     out.extend_from_slice(b"\n]}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_into_a_new_folder_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("maps/daishan/map.svg");
+        write_atomic(&path, b"<svg/>").expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"<svg/>");
+        let names: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["map.svg"]);
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_written_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, "x").expect("write");
+        let err = write_atomic(&file.join("map.svg"), b"x").expect_err("a file is no folder");
+        assert!(err.to_string().contains("plain-file"), "{err}");
+    }
 }

@@ -234,6 +234,24 @@ fn render_draws_the_plan_map_as_svg_and_png() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("meal"));
     let o = run(&["render", "/no/such/plan", "-o", svg.to_str().expect("utf8")]);
     assert_eq!(o.status.code(), Some(2));
+    // A new folder for the picture is made; a path through a plain file is the user's to fix.
+    let nested = dir.path().join("maps/2024/map.svg");
+    ok(run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        nested.to_str().expect("utf8"),
+    ]));
+    assert!(nested.is_file());
+    let through_file = svg.join("map.svg");
+    let o = run(&[
+        "report",
+        plan.to_str().expect("utf8"),
+        "-o",
+        through_file.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("map.svg"));
 }
 
 /// The report is one file with no way to reach the network.
