@@ -337,6 +337,10 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     ]));
     let text = std::fs::read_to_string(&svg).expect("svg");
     assert!(text.contains("mean coverage of the targets") && text.contains("Pareto-efficient"));
+    // Two target sets (2024, 2025): each its own colour and legend entries; every scenario a
+    // point (4 points + 2 legend marks per set).
+    assert!(text.contains("targets as in #0") && text.contains("targets as in #2"));
+    assert_eq!(text.matches("<circle").count(), 4 + 2 * 2);
     let png = dir.path().join("pareto.png");
     ok(run(&[
         "render",

@@ -2,20 +2,22 @@
 //! one point per planned scenario, the Pareto-efficient ones highlighted and numbered.
 
 use crate::error::{Error, Result};
-use crate::scenario::sweep::Row;
+use crate::scenario::sweep::{Row, yardstick};
 use plotters::prelude::*;
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 560;
 
-/// Mean achieved share over a row's targets (1 when it has none).
-pub fn mean_coverage(r: &Row) -> f64 {
-    if r.coverage.is_empty() {
-        1.0
-    } else {
-        r.coverage.iter().map(|c| c.1).sum::<f64>() / r.coverage.len() as f64
-    }
-}
+/// One colour per group of comparable scenarios (red first: the usual single group).
+const PALETTE: [RGBColor; 5] = [
+    RGBColor(214, 39, 40),
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+];
+
+pub use crate::scenario::sweep::mean_coverage;
 
 /// The chart as SVG text.
 pub fn chart(rows: &[Row], title: &str) -> Result<String> {
@@ -43,6 +45,26 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
     pad(&mut x0, &mut x1, 1.0);
     let min_cost_span = (y1.abs() * 0.02).max(0.1);
     pad(&mut y0, &mut y1, min_cost_span);
+    // Scenarios measured on other targets are not comparable: each group gets its own
+    // colour, and the efficient points are efficient within their group.
+    let mut groups: Vec<(_, usize)> = Vec::new();
+    for p in &pts {
+        let stick = yardstick(p.2);
+        if !groups.iter().any(|g| g.0 == stick) {
+            groups.push((stick, p.2.index));
+        }
+    }
+    let longest = if groups.len() > 1 {
+        "Pareto-efficient (cost, coverage, travel), targets as in #0000".len()
+    } else {
+        "Pareto-efficient (cost, coverage, travel)".len()
+    };
+    let corner = legend_corner(
+        &pts.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+        (x0, x1),
+        (y0, &mut y1),
+        (longest, 2 * groups.len()),
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -61,41 +83,126 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
             .y_desc("annual cost (million CNY)")
             .draw()
             .map_err(|e| draw(&e))?;
-        chart
-            .draw_series(pts.iter().filter(|p| !p.2.pareto).map(|p| {
-                Circle::new(
-                    (p.0, p.1),
-                    4,
-                    ShapeStyle::from(&RGBColor(140, 140, 140)).filled(),
+        for (g, (stick, first)) in groups.iter().enumerate() {
+            let colour = PALETTE[g % PALETTE.len()];
+            let of = if groups.len() > 1 {
+                format!(", targets as in #{first}")
+            } else {
+                String::new()
+            };
+            let members = || pts.iter().filter(move |p| yardstick(p.2) == *stick);
+            let (dominated, hollow) = if groups.len() > 1 {
+                (colour, true)
+            } else {
+                (RGBColor(140, 140, 140), false)
+            };
+            let dot = move |(x, y): (i32, i32)| {
+                let style = if hollow {
+                    ShapeStyle::from(&dominated).stroke_width(2)
+                } else {
+                    ShapeStyle::from(&dominated).filled()
+                };
+                Circle::new((x, y), 4, style)
+            };
+            chart
+                .draw_series(
+                    members()
+                        .filter(|p| !p.2.pareto)
+                        .map(|p| EmptyElement::at((p.0, p.1)) + dot((0, 0))),
                 )
-            }))
-            .map_err(|e| draw(&e))?
-            .label("dominated scenario")
-            .legend(|(x, y)| Circle::new((x, y), 4, RGBColor(140, 140, 140).filled()));
-        // No line through the efficient points: they are efficient on three criteria (travel
-        // time too), so in this plane they need not form a front.
-        let front: Vec<&(f64, f64, &Row)> = pts.iter().filter(|p| p.2.pareto).collect();
-        chart
-            .draw_series(front.iter().map(|p| {
-                EmptyElement::at((p.0, p.1))
-                    + Circle::new((0, 0), 6, RGBColor(214, 39, 40).filled())
-                    + plotters::element::Text::new(
-                        format!("#{}", p.2.index),
-                        (8, -12),
-                        ("sans-serif", 12),
-                    )
-            }))
-            .map_err(|e| draw(&e))?
-            .label("Pareto-efficient (cost, coverage, travel)")
-            .legend(|(x, y)| Circle::new((x, y), 6, RGBColor(214, 39, 40).filled()));
+                .map_err(|e| draw(&e))?
+                .label(format!("dominated scenario{of}"))
+                .legend(dot);
+            // No line through the efficient points: they are efficient on three criteria
+            // (travel time too), so in this plane they need not form a front.
+            chart
+                .draw_series(members().filter(|p| p.2.pareto).map(|p| {
+                    EmptyElement::at((p.0, p.1))
+                        + Circle::new((0, 0), 6, colour.filled())
+                        + plotters::element::Text::new(
+                            format!("#{}", p.2.index),
+                            (8, -12),
+                            ("sans-serif", 12),
+                        )
+                }))
+                .map_err(|e| draw(&e))?
+                .label(format!("Pareto-efficient (cost, coverage, travel){of}"))
+                .legend(move |(x, y)| Circle::new((x, y), 6, colour.filled()));
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(corner)
             .draw()
             .map_err(|e| draw(&e))?;
         root.present().map_err(|e| draw(&e))?;
     }
     Ok(svg)
+}
+
+/// The plot area in pixels (the canvas less margins, caption and axis label areas).
+const PLOT_W: f64 = WIDTH as f64 - 2.0 * 16.0 - 70.0;
+const PLOT_H: f64 = HEIGHT as f64 - 2.0 * 16.0 - 30.0 - 44.0;
+
+/// A legend corner that hides no point: the emptiest corner for a box of `longest` characters
+/// by `entries` lines; when every corner holds a point, the cost axis is raised to make room
+/// above them all and the legend goes upper left.
+fn legend_corner(
+    pts: &[(f64, f64)],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, &mut f64),
+    (longest, entries): (usize, usize),
+) -> SeriesLabelPosition {
+    let w = ((longest as f64 * 6.5 + 60.0) / PLOT_W).min(1.0);
+    let h = ((entries as f64 * 20.0 + 16.0) / PLOT_H).min(0.9);
+    let inside = |left: bool, top: bool| {
+        pts.iter()
+            .filter(|&&(x, y)| {
+                let fx = (x - x0) / (x1 - x0);
+                let fy = (y - y0) / (*y1 - y0);
+                (if left { fx <= w } else { fx >= 1.0 - w })
+                    && (if top { fy >= 1.0 - h } else { fy <= h })
+            })
+            .count()
+    };
+    let corners = [
+        (SeriesLabelPosition::UpperLeft, true, true),
+        (SeriesLabelPosition::UpperRight, false, true),
+        (SeriesLabelPosition::LowerLeft, true, false),
+        (SeriesLabelPosition::LowerRight, false, false),
+    ];
+    for (position, left, top) in corners {
+        if inside(left, top) == 0 {
+            return position;
+        }
+    }
+    let top = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    *y1 = y0 + (top - y0) / (1.0 - h - 0.04);
+    SeriesLabelPosition::UpperLeft
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_takes_an_empty_corner_or_makes_room() {
+        let mut y1 = 10.0;
+        // Upper left holds a point; upper right is free.
+        let pos = legend_corner(
+            &[(0.1, 9.9), (5.0, 5.0)],
+            (0.0, 10.0),
+            (0.0, &mut y1),
+            (30, 2),
+        );
+        assert!(matches!(pos, SeriesLabelPosition::UpperRight));
+        assert_eq!(y1, 10.0);
+        // Every corner holds a point: the axis grows so that all lie below the legend.
+        let corners = [(0.1, 9.9), (9.9, 9.9), (0.1, 0.1), (9.9, 0.1)];
+        let pos = legend_corner(&corners, (0.0, 10.0), (0.0, &mut y1), (30, 2));
+        assert!(matches!(pos, SeriesLabelPosition::UpperLeft));
+        let h = (2.0 * 20.0 + 16.0) / PLOT_H;
+        assert!(9.9 / y1 < 1.0 - h, "top point at {} of the axis", 9.9 / y1);
+    }
 }

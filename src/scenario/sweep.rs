@@ -268,7 +268,8 @@ pub struct Row {
     pub small_island_population: Option<u64>,
     /// Why there is no plan (infeasible or invalid scenarios).
     pub message: Option<String>,
-    /// Not dominated on (cost, mean coverage, mean travel) by another scenario of the sweep.
+    /// Not dominated on (cost, mean coverage, mean travel) by another scenario of the sweep
+    /// with the same targets and services.
     pub pareto: bool,
 }
 
@@ -470,35 +471,54 @@ pub fn read_rows(out: &Path) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Marks the rows no other row beats on cost, mean coverage and mean travel time together.
+/// The targets (and services) a row is measured on: scenarios are comparable only when these
+/// are the same, since "mean coverage" over other targets is another yardstick.
+pub fn yardstick(r: &Row) -> (Vec<&str>, Vec<&str>) {
+    (
+        r.coverage.iter().map(|c| c.0.as_str()).collect(),
+        r.travel.iter().map(|t| t.service.as_str()).collect(),
+    )
+}
+
+/// Mean achieved share over a row's targets (1 when it has none).
+pub fn mean_coverage(r: &Row) -> f64 {
+    if r.coverage.is_empty() {
+        1.0
+    } else {
+        r.coverage.iter().map(|c| c.1).sum::<f64>() / r.coverage.len() as f64
+    }
+}
+
+/// Marks the rows that no comparable row (same targets and services, see [`yardstick`])
+/// beats on cost, mean coverage and mean travel time together.
 pub fn mark_pareto(rows: &mut [Row]) {
     let key = |r: &Row| -> Option<(f64, f64, f64)> {
         let cost = r.cost?;
-        let cov = if r.coverage.is_empty() {
-            1.0
-        } else {
-            r.coverage.iter().map(|c| c.1).sum::<f64>() / r.coverage.len() as f64
-        };
         let travel = if r.travel.is_empty() {
             0.0
         } else {
             r.travel.iter().map(|t| t.mean).sum::<f64>() / r.travel.len() as f64
         };
-        Some((cost, cov, travel))
+        Some((cost, mean_coverage(r), travel))
     };
     let keys: Vec<Option<(f64, f64, f64)>> = rows.iter().map(key).collect();
-    for i in 0..rows.len() {
-        rows[i].pareto = match keys[i] {
+    let sticks: Vec<_> = rows.iter().map(yardstick).collect();
+    let efficient: Vec<bool> = (0..rows.len())
+        .map(|i| match keys[i] {
             None => false,
             Some(a) => !keys.iter().enumerate().any(|(j, k)| {
                 j != i
+                    && sticks[j] == sticks[i]
                     && k.is_some_and(|b| {
                         let no_worse = b.0 <= a.0 && b.1 >= a.1 && b.2 <= a.2;
                         let better = b.0 < a.0 || b.1 > a.1 || b.2 < a.2;
                         no_worse && better
                     })
             }),
-        };
+        })
+        .collect();
+    for (r, e) in rows.iter_mut().zip(efficient) {
+        r.pareto = e;
     }
 }
 
@@ -854,4 +874,56 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(index: usize, cost: f64, targets: &[(&str, f64)], travel: f64) -> Row {
+        Row {
+            index,
+            scenario: format!("s{index}"),
+            id: format!("{index:04}"),
+            status: "optimal".into(),
+            cost: Some(cost),
+            gap: Some(0.0),
+            facilities: Vec::new(),
+            mobile: Vec::new(),
+            coverage: targets.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+            targets_met: Some(true),
+            travel: vec![TravelStats {
+                service: "school".into(),
+                mean: travel,
+                p95: travel,
+                max: travel,
+            }],
+            small_island_population: None,
+            message: None,
+            pareto: false,
+        }
+    }
+
+    #[test]
+    fn only_scenarios_with_the_same_targets_dominate_each_other() {
+        let (a, b) = ("meal 80%", "meal 90%");
+        let mut rows = vec![
+            row(0, 100.0, &[(a, 0.85)], 10.0),
+            row(1, 120.0, &[(a, 0.85)], 10.0), // dominated by 0: dearer, no better
+            row(2, 90.0, &[(b, 0.95)], 9.0),   // beats 0 on every number, other targets
+            row(3, 95.0, &[(b, 0.95)], 9.0),   // dominated by 2
+            row(4, 80.0, &[(b, 0.90)], 12.0),  // cheaper but slower and less covered
+        ];
+        mark_pareto(&mut rows);
+        let marks: Vec<bool> = rows.iter().map(|r| r.pareto).collect();
+        assert_eq!(marks, [true, false, true, false, true]);
+    }
+
+    #[test]
+    fn rows_without_a_plan_are_never_efficient() {
+        let mut rows = vec![row(0, 100.0, &[("t", 0.9)], 10.0)];
+        rows[0].cost = None;
+        mark_pareto(&mut rows);
+        assert!(!rows[0].pareto);
+    }
 }
