@@ -60,6 +60,9 @@ enum Command {
         /// Seconds each service's solve may take; the incumbent and its gap are reported.
         #[arg(long)]
         time_limit: Option<f64>,
+        /// No progress display on stderr (it shows only on a terminal anyway).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Scenario files: `scenario init` writes the commented template.
     #[command(subcommand)]
@@ -290,6 +293,42 @@ fn respond<T: serde::Serialize>(
     Ok(exit::OK)
 }
 
+/// A spinner on a terminal's stderr while the services are planned, reporting each one as it
+/// is ready: large archipelagos can take minutes, and silence looks like a hang.
+fn plan_progress(
+    services: usize,
+    time_limit: Option<f64>,
+    quiet: bool,
+) -> (indicatif::ProgressBar, Option<archiplan::plan::ServiceDone>) {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return (indicatif::ProgressBar::hidden(), None);
+    }
+    let bar = indicatif::ProgressBar::new(services as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} planning: {pos}/{len} services ready, {elapsed} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    if time_limit.is_none() {
+        bar.set_message("(no --time-limit: solving to proven optima)");
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let shown = bar.clone();
+    let done = move |p: &archiplan::plan::ServicePlan| {
+        shown.println(format!(
+            "  {} planned: {}, gap {:.2}%, {:.1} s ({})",
+            p.service,
+            p.status.as_str(),
+            100.0 * archiplan::model::relative_gap(p.objective, p.bound),
+            p.seconds,
+            p.method
+        ));
+        shown.inc(1);
+    };
+    (bar, Some(std::sync::Arc::new(done)))
+}
+
 /// The scenario file given, or the built-in template.
 fn scenario_or_default(path: Option<&Path>) -> Result<archiplan::scenario::Scenario> {
     match path {
@@ -353,6 +392,7 @@ fn run(cli: Cli) -> Result<i32> {
             out,
             json,
             time_limit,
+            quiet,
         } => {
             if let Some(t) = time_limit
                 && !(t.is_finite() && t > 0.0)
@@ -364,13 +404,17 @@ fn run(cli: Cli) -> Result<i32> {
             let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
+            let (bar, on_service_done) = plan_progress(scenario.services.len(), time_limit, quiet);
             let plan = archiplan::plan::plan_in(
                 &ctx,
                 archiplan::plan::PlanOptions {
                     time_limit,
+                    on_service_done,
                     ..Default::default()
                 },
-            )?;
+            );
+            bar.finish_and_clear();
+            let plan = plan?;
             let summary = archiplan::report::plan_out::summarize(&ctx, &plan);
             archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
             eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());

@@ -215,7 +215,7 @@ proptest! {
         let ctx = Context::new(&ds, &sc).expect("context");
         let whole = plan_in(&ctx, PlanOptions::default());
         // A time limit keeps the test's run time bounded; bounds and plans stay valid.
-        let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(5.0) });
+        let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(5.0), ..Default::default() });
         match (whole, split) {
             (Ok(w), Ok(s)) => {
                 prop_assert_eq!(w.status, Status::Optimal);
@@ -642,4 +642,28 @@ fn few_sites_many_villages_still_get_a_plan_under_a_time_limit() {
     );
     assert!(bound <= cost && bound > 0.0, "bound {bound} cost {cost}");
     assert!(v["gap"].as_f64().expect("gap") < 0.05, "gap {}", v["gap"]);
+}
+
+/// The progress hook hears of every service once, with its finished plan.
+#[test]
+fn the_progress_hook_is_told_of_each_service() {
+    let (ds, sc) = micro();
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = heard.clone();
+    let plan = plan_in(
+        &ctx,
+        PlanOptions {
+            on_service_done: Some(std::sync::Arc::new(move |p: &service::ServicePlan| {
+                log.lock().expect("lock").push(p.service.clone());
+            })),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let mut heard = heard.lock().expect("lock").clone();
+    heard.sort();
+    let mut planned: Vec<String> = plan.services.iter().map(|s| s.service.clone()).collect();
+    planned.sort();
+    assert_eq!(heard, planned);
 }

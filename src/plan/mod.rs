@@ -26,13 +26,18 @@ use crate::scenario::Scenario;
 use rayon::prelude::*;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy)]
+/// Called from a worker thread as each service's plan is ready (progress displays).
+pub type ServiceDone = std::sync::Arc<dyn Fn(&ServicePlan) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct PlanOptions {
     /// Seconds each service's solve may take; the incumbent and its gap are reported after.
     pub time_limit: Option<f64>,
     /// Services with more binary variables than this are split into priced components
     /// (see [`decompose`]); smaller ones are one exact MILP.
     pub whole_max_binaries: usize,
+    /// Told of each service as it is planned.
+    pub on_service_done: Option<ServiceDone>,
 }
 
 impl Default for PlanOptions {
@@ -40,7 +45,18 @@ impl Default for PlanOptions {
         PlanOptions {
             time_limit: None,
             whole_max_binaries: decompose::WHOLE_MAX_BINARIES,
+            on_service_done: None,
         }
+    }
+}
+
+impl std::fmt::Debug for PlanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanOptions")
+            .field("time_limit", &self.time_limit)
+            .field("whole_max_binaries", &self.whole_max_binaries)
+            .field("on_service_done", &self.on_service_done.is_some())
+            .finish()
     }
 }
 
@@ -85,7 +101,12 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                     .collect();
                 let data = service::prepare(ctx, &hier, s, targets);
                 match service::solve(ctx, &hier, &data, travel_weight, &options)? {
-                    Some(p) => Ok(p),
+                    Some(p) => {
+                        if let Some(done) = &options.on_service_done {
+                            done(&p);
+                        }
+                        Ok(p)
+                    }
                     None => Err(Error::Infeasible(service::explain_infeasible(
                         ctx, &hier, &data,
                     ))),

@@ -728,7 +728,7 @@ pub fn run_sweep(
                     &base_scenario,
                     &base_dir,
                     spec,
-                    options,
+                    options.clone(),
                     &scen_dir.join(&spec.id),
                 );
                 bar.inc(1);
