@@ -118,6 +118,40 @@ fn every_geojson_output_is_rfc7946_with_simplestyle() {
         &plan.join("settlements.geojson"),
         &["marker-color", "marker-symbol"],
     );
+    // Red exactly when a service with targets leaves the village uncovered (the emergency
+    // service has no target and one site: it must not paint Daishan red).
+    let settlements: geojson::FeatureCollection =
+        std::fs::read_to_string(plan.join("settlements.geojson"))
+            .expect("settlements")
+            .parse()
+            .expect("geojson");
+    let targeted = ["school", "clinic", "meal", "courier"];
+    let mut red = 0;
+    for f in &settlements.features {
+        let p = f.properties.as_ref().expect("properties");
+        let expected: Vec<&str> = targeted
+            .iter()
+            .copied()
+            .filter(|s| p[&format!("{s}_covered")].as_f64().expect("covered") < 1.0 - 1e-9)
+            .collect();
+        assert_eq!(
+            p["uncovered_services"],
+            expected.join(", "),
+            "{:?}",
+            p["id"]
+        );
+        let colour = if expected.is_empty() {
+            "#2ca02c"
+        } else {
+            "#d62728"
+        };
+        assert_eq!(p["marker-color"], colour);
+        red += usize::from(!expected.is_empty());
+    }
+    assert!(
+        red > 0 && red < settlements.features.len() / 4,
+        "{red} red villages"
+    );
     check_geojson(
         &plan.join("islands.geojson"),
         &["fill", "fill-opacity", "stroke"],

@@ -330,11 +330,16 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             ("children".into(), s.children.into()),
             ("elderly".into(), s.elderly.into()),
         ];
-        let mut all_covered = true;
+        // Green when every service the plan has targets for covers the village: a service
+        // without targets (Daishan's single emergency point) would otherwise paint nearly
+        // every village red.
+        let mut uncovered: Vec<&str> = Vec::new();
         for sp in &plan.services {
             let x = &sp.settlements[a];
             let n = &sp.service;
-            all_covered &= x.demand <= 0.0 || x.covered >= 1.0 - 1e-9;
+            if !sp.targets.is_empty() && x.demand > 0.0 && x.covered < 1.0 - 1e-9 {
+                uncovered.push(n);
+            }
             props.push((format!("{n}_covered"), round(x.covered, 4).into()));
             props.push((
                 format!("{n}_minutes"),
@@ -347,9 +352,15 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             ));
             props.push((format!("{n}_mobile"), x.mobile.into()));
         }
+        props.push(("uncovered_services".into(), uncovered.join(", ").into()));
         props.push((
             "marker-color".into(),
-            if all_covered { "#2ca02c" } else { "#d62728" }.into(),
+            if uncovered.is_empty() {
+                "#2ca02c"
+            } else {
+                "#d62728"
+            }
+            .into(),
         ));
         props.push(("marker-size".into(), "small".into()));
         props.push(("marker-symbol".into(), "village".into()));
