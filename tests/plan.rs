@@ -213,8 +213,14 @@ proptest! {
         let (_dir, ds) = generated(12, 40, seed);
         let sc = tiny_scenario(share);
         let ctx = Context::new(&ds, &sc).expect("context");
-        let whole = plan_in(&ctx, PlanOptions::default());
-        // A time limit keeps the test's run time bounded; bounds and plans stay valid.
+        // microlp proves most of these optima in well under a second but a rare archipelago
+        // takes minutes; those cases are skipped rather than let the suite's time depend on
+        // the random seed. Bounds and plans stay valid under any time limit.
+        let whole = plan_in(&ctx, PlanOptions { time_limit: Some(10.0), ..Default::default() });
+        prop_assume!(match &whole {
+            Ok(w) => w.status == Status::Optimal,
+            Err(e) => !e.to_string().contains("time limit"),
+        });
         let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(5.0), ..Default::default() });
         match (whole, split) {
             (Ok(w), Ok(s)) => {
