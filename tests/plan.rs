@@ -136,6 +136,11 @@ fn brute_force(
 }
 
 fn tiny_scenario(share: f64) -> Scenario {
+    tiny_scenario_with(share, "")
+}
+
+/// The tiny meal scenario plus extra TOML (more targets).
+fn tiny_scenario_with(share: f64, extra: &str) -> Scenario {
     let text = format!(
         r#"
 name = "tiny"
@@ -173,6 +178,7 @@ name = "meal reach"
 service = "meal"
 measure = "villages"
 share = {share}
+{extra}
 "#
     );
     Scenario::parse(&text, "tiny").expect("tiny scenario")
@@ -682,4 +688,57 @@ fn the_progress_hook_is_told_of_each_service() {
     let mut planned: Vec<String> = plan.services.iter().map(|s| s.service.clone()).collect();
     planned.sort();
     assert_eq!(heard, planned);
+}
+
+/// Two fractional targets on one service, both priced in the decomposition: the split plan
+/// meets both and brackets the exact optimum, on a few fixed archipelagos.
+#[test]
+fn decomposition_meets_two_priced_targets_of_one_service() {
+    let second = r#"
+[[target]]
+name = "meal close by"
+service = "meal"
+measure = "demand"
+minutes = 15
+share = 0.5
+"#;
+    let mut compared = 0;
+    for seed in [1u64, 2, 3, 4, 5, 6] {
+        let (_dir, ds) = generated(12, 40, seed);
+        let sc = tiny_scenario_with(0.7, second);
+        let ctx = Context::new(&ds, &sc).expect("context");
+        let Ok(whole) = plan_in(
+            &ctx,
+            PlanOptions {
+                time_limit: Some(10.0),
+                ..Default::default()
+            },
+        ) else {
+            continue; // infeasible, or no plan in 10 s
+        };
+        if whole.status != Status::Optimal {
+            continue;
+        }
+        let split = plan_in(
+            &ctx,
+            PlanOptions {
+                whole_max_binaries: 0,
+                time_limit: Some(5.0),
+                ..Default::default()
+            },
+        )
+        .expect("the split finds a plan whenever the whole model has one");
+        assert_eq!(split.targets.len(), 2);
+        assert!(
+            split.services[0].method.contains("components"),
+            "seed {seed}: {}",
+            split.services[0].method
+        );
+        assert!(split.targets.iter().all(|t| t.met), "seed {seed}");
+        let tol = 1e-6 * whole.cost.max(1.0);
+        assert!(split.cost >= whole.cost - tol, "seed {seed}");
+        assert!(split.bound <= whole.cost + tol, "seed {seed}");
+        compared += 1;
+    }
+    assert!(compared >= 3, "only {compared} archipelagos compared");
 }
