@@ -377,26 +377,14 @@ fn same_bytes_at_one_and_two_threads_and_from_merged_shards() {
     let sweep = small_sweep(dir.path());
     let one = dir.path().join("one");
     let two = dir.path().join("two");
-    assert_eq!(
-        sweep_to(&sweep, &one, &["--threads", "1"]).status.code(),
-        Some(0)
-    );
-    assert_eq!(
-        sweep_to(&sweep, &two, &["--threads", "2"]).status.code(),
-        Some(0)
-    );
+    ok(sweep_to(&sweep, &one, &["--threads", "1"]));
+    ok(sweep_to(&sweep, &two, &["--threads", "2"]));
     assert_same_tree(&one, &two);
     // Shards as separate processes, then merge.
     let s1 = dir.path().join("s1");
     let s2 = dir.path().join("s2");
-    assert_eq!(
-        sweep_to(&sweep, &s1, &["--shard", "1/2"]).status.code(),
-        Some(0)
-    );
-    assert_eq!(
-        sweep_to(&sweep, &s2, &["--shard", "2/2"]).status.code(),
-        Some(0)
-    );
+    ok(sweep_to(&sweep, &s1, &["--shard", "1/2"]));
+    ok(sweep_to(&sweep, &s2, &["--shard", "2/2"]));
     let merged = dir.path().join("merged");
     ok(run(&[
         "merge",

@@ -113,15 +113,8 @@ pub fn solve_scope(
         mip_gap,
     } = limits;
     let started = std::time::Instant::now();
-    let built = build(
-        ctx,
-        hier,
-        data,
-        scope,
-        &targets,
-        travel_weight,
-        Mode::Integer,
-    );
+    let build_as = |mode| build(ctx, hier, data, scope, &targets, travel_weight, mode);
+    let built = build_as(Mode::Integer);
     let variables = built.milp.variable_count();
     let constraints = built.milp.constraint_count();
     let debug = std::env::var_os("ARCHIPLAN_DEBUG").is_some();
@@ -136,7 +129,7 @@ pub fn solve_scope(
                 Solved::Plan(r) => format!(
                     "{:?} gap {:.4}",
                     r.status,
-                    (r.objective - r.bound) / r.objective.abs().max(1.0)
+                    crate::model::relative_gap(r.objective, r.bound)
                 ),
                 Solved::Infeasible => "infeasible".into(),
                 Solved::NoIncumbent => "no incumbent".into(),
@@ -159,15 +152,7 @@ pub fn solve_scope(
             // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
             let floor = time_limit.map_or(0.0, |t| (t / 4.0).max(2.0));
             let left = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(floor));
-            let all = build(
-                ctx,
-                hier,
-                data,
-                scope,
-                &targets,
-                travel_weight,
-                Mode::OpenAll,
-            );
+            let all = build_as(Mode::OpenAll);
             let mut sol = match all.milp.solve_within(left(), 0.0)? {
                 Solved::Plan(res) => read(ctx, data, scope, &all.handles, &res, variables),
                 Solved::Infeasible => return Ok(None),
@@ -179,15 +164,7 @@ pub fn solve_scope(
                     ));
                 }
             };
-            let relaxed = build(
-                ctx,
-                hier,
-                data,
-                scope,
-                &targets,
-                travel_weight,
-                Mode::Relaxed,
-            );
+            let relaxed = build_as(Mode::Relaxed);
             let bound = match relaxed.milp.solve_within(left(), 0.0)? {
                 Solved::Plan(r) => r.objective,
                 _ => f64::NEG_INFINITY,

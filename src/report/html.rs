@@ -5,7 +5,7 @@
 use super::files::{number, plan_dir, read_fc, read_json, text};
 use super::render::{is_sweep, picture};
 use crate::error::Result;
-use crate::scenario::sweep::{Row, read_results};
+use crate::scenario::sweep::{Row, columns, read_results};
 use geojson::JsonValue;
 use std::fmt::Write;
 use std::path::Path;
@@ -251,20 +251,7 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
 fn sweep_report(dir: &Path) -> Result<Page> {
     let rows: Vec<Row> = read_results(dir)?;
     let (svg, _) = picture(dir, None)?;
-    let mut services: Vec<String> = Vec::new();
-    let mut targets: Vec<String> = Vec::new();
-    for r in &rows {
-        for (s, _) in &r.facilities {
-            if !services.contains(s) {
-                services.push(s.clone());
-            }
-        }
-        for (t, _) in &r.coverage {
-            if !targets.contains(t) {
-                targets.push(t.clone());
-            }
-        }
-    }
+    let (services, targets) = columns(&rows);
     let mut b = String::new();
     let title = format!("Sweep: {} scenarios", rows.len());
     let _ = writeln!(b, "<h1>{}</h1>", esc(&title));

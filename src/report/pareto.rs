@@ -47,23 +47,41 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
     pad(&mut y0, &mut y1, min_cost_span);
     // Scenarios measured on other targets are not comparable: each group gets its own
     // colour, and the efficient points are efficient within their group.
-    let mut groups: Vec<(_, usize)> = Vec::new();
-    for p in &pts {
-        let stick = yardstick(p.2);
-        if !groups.iter().any(|g| g.0 == stick) {
-            groups.push((stick, p.2.index));
+    let sticks: Vec<_> = pts.iter().map(|p| yardstick(p.2)).collect();
+    let group_of: Vec<usize> = (0..pts.len())
+        .map(|k| sticks.iter().position(|s| *s == sticks[k]).unwrap_or(k))
+        .collect();
+    // Each group by its first point (in order of appearance); its legend names that scenario
+    // when there are several.
+    let mut firsts: Vec<usize> = group_of.clone();
+    firsts.sort_unstable();
+    firsts.dedup();
+    let suffix = |first: usize| {
+        if firsts.len() > 1 {
+            format!(", targets as in #{}", pts[first].2.index)
+        } else {
+            String::new()
         }
-    }
-    let longest = if groups.len() > 1 {
-        "Pareto-efficient (cost, coverage, travel), targets as in #0000".len()
-    } else {
-        "Pareto-efficient (cost, coverage, travel)".len()
     };
+    let labels: Vec<(String, String)> = firsts
+        .iter()
+        .map(|&f| {
+            (
+                format!("dominated scenario{}", suffix(f)),
+                format!("Pareto-efficient (cost, coverage, travel){}", suffix(f)),
+            )
+        })
+        .collect();
+    let longest = labels
+        .iter()
+        .map(|(a, b)| a.chars().count().max(b.chars().count()))
+        .max()
+        .unwrap_or(0);
     let corner = legend_corner(
         &pts.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
         (x0, x1),
         (y0, &mut y1),
-        (longest, 2 * groups.len()),
+        (longest, 2 * labels.len()),
     );
     let mut svg = String::new();
     {
@@ -72,9 +90,9 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
         root.fill(&WHITE).map_err(|e| draw(&e))?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABEL_AREA)
+            .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| draw(&e))?;
         chart
@@ -83,24 +101,23 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
             .y_desc("annual cost (million CNY)")
             .draw()
             .map_err(|e| draw(&e))?;
-        for (g, (stick, first)) in groups.iter().enumerate() {
+        let several = firsts.len() > 1;
+        for (g, (&first, (dominated_label, efficient_label))) in
+            firsts.iter().zip(&labels).enumerate()
+        {
             let colour = PALETTE[g % PALETTE.len()];
-            let of = if groups.len() > 1 {
-                format!(", targets as in #{first}")
-            } else {
-                String::new()
+            let members = || {
+                pts.iter()
+                    .zip(&group_of)
+                    .filter(move |(_, k)| **k == first)
+                    .map(|(p, _)| p)
             };
-            let members = || pts.iter().filter(move |p| yardstick(p.2) == *stick);
-            let (dominated, hollow) = if groups.len() > 1 {
-                (colour, true)
-            } else {
-                (RGBColor(140, 140, 140), false)
-            };
+            // One group: grey dots for the dominated; several: hollow dots in the group colour.
             let dot = move |(x, y): (i32, i32)| {
-                let style = if hollow {
-                    ShapeStyle::from(&dominated).stroke_width(2)
+                let style = if several {
+                    ShapeStyle::from(&colour).stroke_width(2)
                 } else {
-                    ShapeStyle::from(&dominated).filled()
+                    ShapeStyle::from(&RGBColor(140, 140, 140)).filled()
                 };
                 Circle::new((x, y), 4, style)
             };
@@ -111,7 +128,7 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
                         .map(|p| EmptyElement::at((p.0, p.1)) + dot((0, 0))),
                 )
                 .map_err(|e| draw(&e))?
-                .label(format!("dominated scenario{of}"))
+                .label(dominated_label)
                 .legend(dot);
             // No line through the efficient points: they are efficient on three criteria
             // (travel time too), so in this plane they need not form a front.
@@ -126,7 +143,7 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
                         )
                 }))
                 .map_err(|e| draw(&e))?
-                .label(format!("Pareto-efficient (cost, coverage, travel){of}"))
+                .label(efficient_label)
                 .legend(move |(x, y)| Circle::new((x, y), 6, colour.filled()));
         }
         chart
@@ -141,9 +158,15 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
     Ok(svg)
 }
 
-/// The plot area in pixels (the canvas less margins, caption and axis label areas).
-const PLOT_W: f64 = WIDTH as f64 - 2.0 * 16.0 - 70.0;
-const PLOT_H: f64 = HEIGHT as f64 - 2.0 * 16.0 - 30.0 - 44.0;
+/// Chart layout in pixels, shared by the drawing and the legend placement.
+const MARGIN: u32 = 16;
+const X_LABEL_AREA: u32 = 44;
+const Y_LABEL_AREA: u32 = 70;
+/// Height of the 20 px caption with its spacing.
+const CAPTION: u32 = 30;
+/// The plot area: the canvas less margins, caption and axis label areas.
+const PLOT_W: f64 = (WIDTH - 2 * MARGIN - Y_LABEL_AREA) as f64;
+const PLOT_H: f64 = (HEIGHT - 2 * MARGIN - CAPTION - X_LABEL_AREA) as f64;
 
 /// A legend corner that hides no point: the emptiest corner for a box of `longest` characters
 /// by `entries` lines; when every corner holds a point, the cost axis is raised to make room

@@ -565,8 +565,8 @@ pub fn write_results(out: &Path) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
-    // Columns: fixed ones, then one per service / target seen in any row (first-seen order).
+/// The services and targets seen in any row, in first-seen order (the sweep's columns).
+pub fn columns(rows: &[Row]) -> (Vec<String>, Vec<String>) {
     let mut services: Vec<String> = Vec::new();
     let mut targets: Vec<String> = Vec::new();
     for r in rows {
@@ -581,6 +581,12 @@ fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
             }
         }
     }
+    (services, targets)
+}
+
+fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
+    // Columns: fixed ones, then one per service / target seen in any row.
+    let (services, targets) = columns(rows);
     let mut header: Vec<String> = [
         "index",
         "scenario",
