@@ -250,7 +250,7 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
 
 fn sweep_report(dir: &Path) -> Result<Page> {
     let rows: Vec<Row> = read_results(dir)?;
-    let (svg, _) = picture(dir, None)?;
+    let svg = super::pareto::chart(&rows, super::pareto::TITLE)?;
     let (services, targets) = columns(&rows);
     let mut b = String::new();
     let title = format!("Sweep: {} scenarios", rows.len());

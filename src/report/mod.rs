@@ -1,4 +1,4 @@
-//! Everything users read: terminal text, JSON objects, and (later) GeoJSON maps and pictures.
+//! Everything users read: terminal text, JSON objects, GeoJSON maps, pictures and the HTML report.
 
 pub mod compare;
 pub mod files;

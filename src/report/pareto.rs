@@ -7,6 +7,8 @@ use plotters::prelude::*;
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 560;
+/// The chart's caption, in `render` and in the report.
+pub const TITLE: &str = "Sweep: annual cost against coverage";
 
 /// One colour per group of comparable scenarios (red first: the usual single group).
 const PALETTE: [RGBColor; 5] = [

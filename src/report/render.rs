@@ -25,7 +25,7 @@ pub fn is_sweep(dir: &Path) -> bool {
 pub fn picture(dir: &Path, service: Option<&str>) -> Result<(String, Rendered)> {
     if is_sweep(dir) {
         let rows = read_results(dir)?;
-        let svg = super::pareto::chart(&rows, "Sweep: annual cost against coverage")?;
+        let svg = super::pareto::chart(&rows, super::pareto::TITLE)?;
         return Ok((
             svg,
             Rendered {
