@@ -4,6 +4,7 @@
 //! sparse travel times) → models and solvers → reports. [`synth`] generates archipelagos of
 //! any size for tests and benchmarks.
 
+pub mod audit;
 pub mod error;
 pub mod geometry;
 pub mod io;

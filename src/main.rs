@@ -64,6 +64,19 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Audit a plan folder (or a sweep, or one sweep scenario) independently: every minute,
+    /// site, load, cost and target re-derived from the data; exit 0 when all agree, 2 if not.
+    Check {
+        data: PathBuf,
+        /// Plan folder, sweep output folder, or sweep scenario folder.
+        out: PathBuf,
+        /// Scenario the plan was made with (a sweep's: its base scenario); default: the
+        /// sweep file's, or the built-in template.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Scenario files: `scenario init` writes the commented template.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -419,6 +432,24 @@ fn run(cli: Cli) -> Result<i32> {
             archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
             eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
             respond(json, &summary, text::plan)
+        }
+        Command::Check {
+            data,
+            out,
+            scenario,
+            json,
+        } => {
+            let report = archiplan::audit::check_dir(&data, &out, scenario.as_deref())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                emit(&report.text());
+            }
+            Ok(if report.ok() {
+                exit::OK
+            } else {
+                exit::INVALID_INPUT
+            })
         }
         Command::Scenario(ScenarioCommand::Init { out }) => {
             match out {

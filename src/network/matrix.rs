@@ -4,6 +4,10 @@
 //! pair), so memory grows with what is reachable, not with n². Rows are computed in parallel,
 //! one bounded Dijkstra per source, and assembled in source order: the result does not depend
 //! on the thread count.
+//!
+//! Columns belong to targets, not to graph nodes: any number of targets may share a node (a
+//! new village school and a new village clinic at one settlement, co-located candidates), and
+//! each gets its own column with the node's minutes.
 
 use super::dijkstra::{Adjacency, Search};
 use petgraph::graph::NodeIndex;
@@ -20,7 +24,37 @@ pub struct TravelTimes {
 
 /// Sources per parallel batch: bounds the temporary per-row buffers.
 const BATCH: usize = 2048;
-const NO_COL: u32 = u32::MAX;
+
+/// The target columns at each graph node, in compressed form: node `v`'s columns are
+/// `cols[start[v]..start[v + 1]]`, ascending. Several targets may share one node.
+struct ColumnsAt {
+    start: Vec<u32>,
+    cols: Vec<u32>,
+}
+
+impl ColumnsAt {
+    fn new(node_count: usize, targets: &[NodeIndex]) -> Self {
+        let mut start = vec![0u32; node_count + 1];
+        for t in targets {
+            start[t.index() + 1] += 1;
+        }
+        for v in 0..node_count {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut cols = vec![0u32; targets.len()];
+        for (c, t) in targets.iter().enumerate() {
+            let at = &mut fill[t.index()];
+            cols[*at as usize] = c as u32;
+            *at += 1;
+        }
+        ColumnsAt { start, cols }
+    }
+
+    fn at(&self, v: usize) -> &[u32] {
+        &self.cols[self.start[v] as usize..self.start[v + 1] as usize]
+    }
+}
 
 pub(super) fn compute(
     adj: &Adjacency,
@@ -29,10 +63,7 @@ pub(super) fn compute(
     cutoff: f64,
 ) -> TravelTimes {
     let n = adj.node_count();
-    let mut col_of = vec![NO_COL; n];
-    for (c, t) in targets.iter().enumerate() {
-        col_of[t.index()] = c as u32;
-    }
+    let columns = ColumnsAt::new(n, targets);
     let mut tt = TravelTimes {
         row_start: Vec::with_capacity(sources.len() + 1),
         cols: Vec::new(),
@@ -53,9 +84,8 @@ pub(super) fn compute(
                 |search, s| {
                     let mut row = Vec::new();
                     search.for_each_within(adj, s.index() as u32, search_cutoff, |v, d| {
-                        let c = col_of[v as usize];
-                        if c != NO_COL && d as f32 <= keep_at_most {
-                            row.push((c, d as f32));
+                        if d as f32 <= keep_at_most {
+                            row.extend(columns.at(v as usize).iter().map(|&c| (c, d as f32)));
                         }
                     });
                     row.sort_unstable_by_key(|&(c, _)| c);

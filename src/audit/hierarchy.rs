@@ -1,0 +1,245 @@
+//! Tiers and communities as the folder's `islands.geojson` states them, checked against the
+//! scenario's rules with travel times of the audit's own: the hub on the first tier, every
+//! inhabited island in the community of its nearest leader within `leader_minutes`, the
+//! minutes to that leader, each leader's parent the nearest leader of a higher tier.
+
+use super::folder::{id_of, prop, prop_f64, prop_str};
+use super::{Log, PlanFolder, World, fmt_num};
+use geojson::JsonValue;
+
+const FILE: &str = "islands.geojson";
+
+/// The hierarchy the folder reports, by island index.
+pub(crate) struct Tiers {
+    /// Tier index in the scenario's list (`None`: external or unknown).
+    pub tier: Vec<Option<usize>>,
+    pub leader: Vec<Option<usize>>,
+    pub parent: Vec<Option<usize>>,
+    /// Islands on a tier above the last, ascending.
+    pub leaders: Vec<usize>,
+    pub last: usize,
+}
+
+impl Tiers {
+    /// The tier name of an island ("" when unknown).
+    pub fn tier_name<'a>(&self, world: &'a World, k: usize) -> &'a str {
+        self.tier[k].map_or("", |t| world.scenario.hierarchy.tiers[t].name.as_str())
+    }
+}
+
+/// Minutes between the centres of two inhabited islands.
+pub(crate) fn centre_minutes(world: &World, from: usize, to: usize) -> Option<f64> {
+    let (a, b) = (world.centre[from]?, world.centre[to]?);
+    let net = &world.times.net;
+    world
+        .times
+        .minutes(net.settlement_nodes[a], net.settlement_nodes[b])
+}
+
+pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Tiers {
+    let ds = world.ds;
+    let tiers = &world.scenario.hierarchy.tiers;
+    let n = ds.islands.len();
+    let index = |id: &str| ds.islands.iter().position(|i| i.id == id);
+    let mut t = Tiers {
+        tier: vec![None; n],
+        leader: vec![None; n],
+        parent: vec![None; n],
+        leaders: Vec::new(),
+        last: tiers.len().saturating_sub(1),
+    };
+    let mut seen = vec![false; n];
+    for f in &folder.islands {
+        let id = id_of(f);
+        let Some(k) = index(&id) else {
+            log.finding(FILE, &id, "id", format!("`{id}`"), "no such island".into());
+            continue;
+        };
+        seen[k] = true;
+        let tier = prop_str(f, "tier").unwrap_or_default();
+        if ds.islands[k].external {
+            log.text(FILE, &id, "tier", tier, "external");
+            continue;
+        }
+        match tiers.iter().position(|x| x.name == tier) {
+            Some(ti) => t.tier[k] = Some(ti),
+            None => log.finding(
+                FILE,
+                &id,
+                "tier",
+                format!("`{tier}`"),
+                format!("one of {}", world.scenario.tier_names().join(", ")),
+            ),
+        }
+        let island_ref = |key: &str| match prop(f, key) {
+            Some(JsonValue::String(s)) => Some(index(s).ok_or(s.clone())),
+            _ => None,
+        };
+        match island_ref("community") {
+            Some(Ok(l)) => t.leader[k] = Some(l),
+            Some(Err(s)) => log.finding(
+                FILE,
+                &id,
+                "community",
+                format!("`{s}`"),
+                "no such island".into(),
+            ),
+            None => {}
+        }
+        match island_ref("parent") {
+            Some(Ok(l)) => t.parent[k] = Some(l),
+            Some(Err(s)) => log.finding(
+                FILE,
+                &id,
+                "parent",
+                format!("`{s}`"),
+                "no such island".into(),
+            ),
+            None => {}
+        }
+    }
+    for (k, island) in ds.islands.iter().enumerate() {
+        if !seen[k] {
+            log.finding(
+                FILE,
+                &island.id,
+                "id",
+                "(missing)".into(),
+                "a feature per island".into(),
+            );
+        }
+    }
+    t.leaders = (0..n)
+        .filter(|&k| t.tier[k].is_some_and(|x| x < t.last))
+        .collect();
+
+    let hub_id = world
+        .hub
+        .map(|h| ds.islands[h].id.clone())
+        .unwrap_or_default();
+    let reported_hub = folder
+        .summary
+        .pointer("/hierarchy/hub")
+        .and_then(JsonValue::as_str)
+        .unwrap_or_default();
+    log.text("summary.json", "hierarchy", "hub", reported_hub, &hub_id);
+    if let Some(h) = world.hub {
+        log.text(
+            FILE,
+            &hub_id,
+            "tier",
+            t.tier_name(world, h),
+            tiers.first().map_or("", |x| x.name.as_str()),
+        );
+    }
+
+    // Travel times between island centres, searched from every inhabited island's centre.
+    let net = &world.times.net;
+    let centres: Vec<_> = world
+        .inhabited
+        .iter()
+        .filter_map(|&k| world.centre[k].map(|c| net.settlement_nodes[c]))
+        .collect();
+    world.times.ensure(centres);
+    let limit = world.scenario.hierarchy.leader_minutes;
+    let world = &*world;
+    for f in &folder.islands {
+        let Some(k) = index(&id_of(f)) else { continue };
+        if ds.islands[k].external {
+            continue;
+        }
+        let id = &ds.islands[k].id;
+        let inhabited = world.inhabited.binary_search(&k).is_ok();
+        let is_leader = t.leaders.contains(&k);
+        let nearest = t
+            .leaders
+            .iter()
+            .filter_map(|&l| centre_minutes(world, k, l).map(|d| (d, l)))
+            .filter(|&(d, _)| d <= limit + 1e-6)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let reported_minutes = prop_f64(f, "minutes_to_leader");
+        if is_leader {
+            log.text(FILE, id, "community", &name(world, t.leader[k]), id);
+            log.num(
+                FILE,
+                id,
+                "minutes_to_leader",
+                reported_minutes,
+                Some(0.0),
+                0.0,
+            );
+            let tier = t.tier[k].unwrap_or(0);
+            let parent = t
+                .leaders
+                .iter()
+                .filter(|&&u| t.tier[u].is_some_and(|x| x < tier))
+                .filter_map(|&u| centre_minutes(world, k, u).map(|d| (d, u)))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match (t.parent[k], parent) {
+                (None, None) => {}
+                (Some(p), Some((best, _))) => {
+                    let d = centre_minutes(world, k, p).unwrap_or(f64::INFINITY);
+                    if !(t.tier[p].is_some_and(|x| x < tier) && d <= best + tol(best)) {
+                        log.finding(
+                            FILE,
+                            id,
+                            "parent",
+                            format!("`{}`", ds.islands[p].id),
+                            format!("a nearest higher-tier leader ({} min)", fmt_num(best)),
+                        );
+                    }
+                }
+                (r, c) => log.text(
+                    FILE,
+                    id,
+                    "parent",
+                    &name(world, r),
+                    &name(world, c.map(|x| x.1)),
+                ),
+            }
+            continue;
+        }
+        if !inhabited {
+            continue;
+        }
+        match (t.leader[k], nearest) {
+            (Some(l), Some((best, _))) => {
+                let d = centre_minutes(world, k, l);
+                if !t.leaders.contains(&l) || d.is_none_or(|d| d > best + tol(best)) {
+                    log.finding(
+                        FILE,
+                        id,
+                        "community",
+                        format!("`{}`", ds.islands[l].id),
+                        format!("a nearest leader ({} min away)", fmt_num(best)),
+                    );
+                }
+                log.num(
+                    FILE,
+                    id,
+                    "minutes_to_leader",
+                    reported_minutes,
+                    d,
+                    0.051 + tol(best),
+                );
+            }
+            (r, c) => log.text(
+                FILE,
+                id,
+                "community",
+                &name(world, r),
+                &name(world, c.map(|x| x.1)),
+            ),
+        }
+    }
+    t
+}
+
+/// Tolerance of a travel-time tie: the planner stores minutes in f32.
+pub(crate) fn tol(minutes: f64) -> f64 {
+    1e-6 + 1e-6 * minutes.abs()
+}
+
+fn name(world: &World, k: Option<usize>) -> String {
+    k.map_or(String::new(), |k| world.ds.islands[k].id.clone())
+}

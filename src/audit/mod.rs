@@ -1,0 +1,558 @@
+//! `archiplan check`: an independent audit of a plan folder.
+//!
+//! The audit trusts nothing the planner computed. From the data set, the scenario and the
+//! folder's own list of open sites, closed sites, roving teams, tiers and seat assignments, it
+//! re-derives every number the folder reports and lists each disagreement. Travel times are
+//! rebuilt by petgraph's own Dijkstra from each site on the network graph ([`times`]), never
+//! through the planner's sparse matrix or its bounded search, so an error there (such as two
+//! sites on one node sharing one matrix column) cannot hide behind a checker that reads the
+//! same numbers.
+//!
+//! What is re-derived, per service: every settlement's minutes, serving site and covered flag;
+//! every site's load, capacity and cost; roving teams (tier, base, day trip, cost); cost lines;
+//! coverage and mean minutes; targets (achieved share, met); levels on allowed tiers, one
+//! higher-level site per leader, referrals, hub-and-spoke supply, open-before-close, decisions.
+//! For the plan: tiers and communities (nearest leader, minutes to it), total cost, budget,
+//! and the CSV tables.
+
+mod folder;
+mod hierarchy;
+mod service;
+mod sites;
+mod times;
+
+pub use folder::PlanFolder;
+
+use crate::error::Result;
+use crate::layers::DataSet;
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::path::Path;
+
+/// One value the folder reports that the audit recomputes differently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// File of the plan folder (e.g. `settlements.geojson`).
+    pub file: String,
+    /// Feature or row id (settlement, site, service, target).
+    pub feature: String,
+    /// Property or column.
+    pub field: String,
+    pub reported: String,
+    pub recomputed: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} `{}`: reported {}, recomputed {}",
+            self.file, self.feature, self.field, self.reported, self.recomputed
+        )
+    }
+}
+
+/// How much the audit looked at.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Checked {
+    pub services: usize,
+    pub settlements: usize,
+    pub sites: usize,
+    pub roving_teams: usize,
+    pub targets: usize,
+    /// Individual values compared.
+    pub values: usize,
+}
+
+/// The `archiplan check --json` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    pub folder: String,
+    pub scenario: String,
+    pub ok: bool,
+    pub checked: Checked,
+    pub disagreements: Vec<Finding>,
+}
+
+/// Audits the plan folder `dir` (a plan output folder, or a sweep scenario folder holding
+/// `plan/`) against the data set and scenario it was planned from.
+pub fn audit(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<Audit> {
+    let folder = PlanFolder::read(dir)?;
+    Ok(audit_folder(ds, scenario, &folder))
+}
+
+/// The audits of a sweep output folder, one per scenario that has a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepAudit {
+    pub folder: String,
+    pub ok: bool,
+    pub scenarios: Vec<Audit>,
+    /// Scenario folders without a plan (infeasible or invalid), with their status.
+    pub without_plan: Vec<String>,
+}
+
+/// What `archiplan check` prints: one audit, or one per sweep scenario.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CheckReport {
+    Plan(Audit),
+    Sweep(SweepAudit),
+}
+
+impl CheckReport {
+    pub fn ok(&self) -> bool {
+        match self {
+            CheckReport::Plan(a) => a.ok,
+            CheckReport::Sweep(s) => s.ok,
+        }
+    }
+
+    /// The terminal text: a verdict line per folder, then every disagreement.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let audits: Vec<&Audit> = match self {
+            CheckReport::Plan(a) => vec![a],
+            CheckReport::Sweep(s) => s.scenarios.iter().collect(),
+        };
+        for a in audits {
+            out.push_str(&a.text());
+        }
+        if let CheckReport::Sweep(s) = self {
+            if !s.without_plan.is_empty() {
+                out.push_str(&format!(
+                    "no plan to check (infeasible or invalid): {}\n",
+                    s.without_plan.join(", ")
+                ));
+            }
+            let bad = s.scenarios.iter().filter(|a| !a.ok).count();
+            out.push_str(&format!(
+                "{} of {} scenario plan(s) agree with the audit\n",
+                s.scenarios.len() - bad,
+                s.scenarios.len()
+            ));
+        }
+        out
+    }
+}
+
+impl Audit {
+    fn text(&self) -> String {
+        let c = &self.checked;
+        let mut out = format!(
+            "{}: {} ({} services, {} settlements, {} sites, {} roving teams, {} targets; {} values compared)\n",
+            self.folder,
+            if self.ok {
+                "the plan agrees with the audit".to_string()
+            } else {
+                format!("{} disagreement(s)", self.disagreements.len())
+            },
+            c.services,
+            c.settlements,
+            c.sites,
+            c.roving_teams,
+            c.targets,
+            c.values
+        );
+        for f in &self.disagreements {
+            out.push_str(&format!("  {f}\n"));
+        }
+        out
+    }
+}
+
+/// Audits whatever `dir` is, as `archiplan check DATA DIR [--scenario FILE]` does:
+/// - a plan folder: against the data at `data` and `scenario` (default: the template);
+/// - a sweep scenario folder (`OUT/scenarios/ID`): the sweep's transforms for that scenario
+///   (from `OUT/sweep.json`) are applied to the data and to the base scenario (`scenario`, or
+///   the one the sweep file names) first;
+/// - a sweep output folder: every scenario folder, the same way.
+pub fn check_dir(data: &Path, dir: &Path, scenario: Option<&Path>) -> Result<CheckReport> {
+    use crate::scenario::sweep::{MANIFEST_FILE, Manifest, ROW_FILE, SCENARIOS_DIR};
+    let (ds, _) = DataSet::load(data)?;
+    let read_manifest = |path: &Path| -> Result<Manifest> {
+        let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            crate::Error::Usage(format!("{}: not a sweep manifest: {e}", path.display()))
+        })
+    };
+    let sweep_root = if dir.join(MANIFEST_FILE).is_file() {
+        Some(dir.to_path_buf())
+    } else if dir.join(ROW_FILE).is_file() {
+        dir.parent().and_then(Path::parent).map(Path::to_path_buf)
+    } else {
+        None
+    };
+    let Some(root) = sweep_root else {
+        let sc = match scenario {
+            Some(p) => Scenario::load(p)?,
+            None => Scenario::default(),
+        };
+        return Ok(CheckReport::Plan(audit(&ds, &sc, dir)?));
+    };
+    let manifest = read_manifest(&root.join(MANIFEST_FILE))?;
+    let sweep_path = Path::new(&manifest.sweep);
+    let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let base = match scenario {
+        Some(p) => Scenario::load(p)?,
+        None => {
+            let file = crate::scenario::sweep::SweepFile::load(sweep_path)?;
+            match &file.scenario {
+                Some(p) => Scenario::load(&base_dir.join(p))?,
+                None => Scenario::default(),
+            }
+        }
+    };
+    let one = |folder: &Path| -> Result<Option<Audit>> {
+        let id = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let spec = manifest
+            .scenarios
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| {
+                crate::Error::Usage(format!(
+                    "{}: no scenario `{id}` in {}",
+                    folder.display(),
+                    root.join(MANIFEST_FILE).display()
+                ))
+            })?;
+        if !folder.join("plan").join("summary.json").is_file() {
+            return Ok(None);
+        }
+        let (mut d, mut s) = (ds.clone(), base.clone());
+        for t in &spec.transforms {
+            t.apply(&mut d, &mut s, &base_dir)?;
+        }
+        audit(&d, &s, folder).map(Some)
+    };
+    if dir.join(ROW_FILE).is_file() {
+        return match one(dir)? {
+            Some(a) => Ok(CheckReport::Plan(a)),
+            None => Err(crate::Error::Usage(format!(
+                "{}: this sweep scenario has no plan (see its row.json status)",
+                dir.display()
+            ))),
+        };
+    }
+    let mut audits = Vec::new();
+    let mut without_plan = Vec::new();
+    let scen_dir = root.join(SCENARIOS_DIR);
+    for spec in &manifest.scenarios {
+        let folder = scen_dir.join(&spec.id);
+        if !folder.join(ROW_FILE).is_file() {
+            continue;
+        }
+        match one(&folder)? {
+            Some(a) => audits.push(a),
+            None => without_plan.push(spec.id.clone()),
+        }
+    }
+    Ok(CheckReport::Sweep(SweepAudit {
+        folder: dir.display().to_string(),
+        ok: audits.iter().all(|a| a.ok),
+        scenarios: audits,
+        without_plan,
+    }))
+}
+
+/// Audits an already read plan folder.
+pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> Audit {
+    let mut log = Log::default();
+    let mut world = World::new(ds, scenario);
+    let tiers = hierarchy::audit(&mut world, folder, &mut log);
+    let mut outcomes = Vec::new();
+    for s in &scenario.services {
+        outcomes.push(service::audit(&mut world, &tiers, folder, s, &mut log));
+        log.checked.services += 1;
+    }
+    let total_cost: f64 = outcomes.iter().map(|o| o.cost).sum();
+    let total_err: f64 = outcomes.iter().map(|o| o.cost_err).sum();
+    let summary = &folder.summary;
+    log.text(
+        "summary.json",
+        "plan",
+        "scenario",
+        summary
+            .get("scenario")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default(),
+        &scenario.name,
+    );
+    log.num(
+        "summary.json",
+        "plan",
+        "cost",
+        summary.get("cost").and_then(|v| v.as_f64()),
+        Some(total_cost),
+        cost_tolerance(total_cost) + total_err,
+    );
+    if let Some(budget) = scenario.budget
+        && total_cost > budget + cost_tolerance(budget)
+    {
+        log.finding(
+            "summary.json",
+            "plan",
+            "cost",
+            fmt_num(total_cost),
+            format!("at most the budget {}", fmt_num(budget)),
+        );
+    }
+    tables(folder, scenario, &outcomes, total_cost, &mut log);
+    log.checked.settlements = world.planned.len();
+    Audit {
+        folder: dir_name(folder),
+        scenario: scenario.name.clone(),
+        ok: log.findings.is_empty(),
+        checked: log.checked,
+        disagreements: log.findings,
+    }
+}
+
+/// `targets.csv` and `summary.csv` against the recomputed targets and costs.
+fn tables(
+    folder: &PlanFolder,
+    scenario: &Scenario,
+    outcomes: &[service::Outcome],
+    total: f64,
+    log: &mut Log,
+) {
+    const TARGETS: &str = "targets.csv";
+    const SUMMARY: &str = "summary.csv";
+    let cell = |row: &std::collections::HashMap<String, String>, col: &str| {
+        row.get(col).cloned().unwrap_or_default()
+    };
+    for t in outcomes.iter().flat_map(|o| &o.targets) {
+        let row = folder
+            .targets_csv
+            .iter()
+            .find(|r| cell(r, "target") == t.name && cell(r, "service") == t.service);
+        let Some(row) = row else {
+            log.finding(
+                TARGETS,
+                &t.name,
+                "target",
+                "(missing)".into(),
+                "a row".into(),
+            );
+            continue;
+        };
+        let achieved = cell(row, "achieved").parse::<f64>().ok();
+        log.num(
+            TARGETS,
+            &t.name,
+            "achieved",
+            achieved,
+            Some(t.achieved),
+            5.1e-5,
+        );
+        log.text(
+            TARGETS,
+            &t.name,
+            "met",
+            &cell(row, "met"),
+            &t.met.to_string(),
+        );
+    }
+    for (s, o) in scenario.services.iter().zip(outcomes) {
+        let row = folder
+            .summary_csv
+            .iter()
+            .find(|r| cell(r, "service") == s.name);
+        let reported = row.and_then(|r| cell(r, "total_cny").parse::<f64>().ok());
+        log.num(
+            SUMMARY,
+            &s.name,
+            "total_cny",
+            reported,
+            Some(o.cost),
+            0.51 + o.cost_err + cost_tolerance(o.cost),
+        );
+    }
+    let row = folder
+        .summary_csv
+        .iter()
+        .find(|r| cell(r, "service") == "TOTAL");
+    let reported = row.and_then(|r| cell(r, "total_cny").parse::<f64>().ok());
+    let err: f64 = outcomes.iter().map(|o| o.cost_err).sum();
+    log.num(
+        SUMMARY,
+        "TOTAL",
+        "total_cny",
+        reported,
+        Some(total),
+        0.51 + err + cost_tolerance(total),
+    );
+}
+
+fn dir_name(folder: &PlanFolder) -> String {
+    folder.dir.display().to_string()
+}
+
+/// What the audit derives once from the data and scenario alone.
+pub(crate) struct World<'a> {
+    pub ds: &'a DataSet,
+    pub scenario: &'a Scenario,
+    pub times: times::Times,
+    /// Settlements on planned (not external) islands, ascending: the rows the plan reports.
+    pub planned: Vec<usize>,
+    pub island_population: Vec<u64>,
+    /// The most populous settlement of each inhabited island (first on ties).
+    pub centre: Vec<Option<usize>>,
+    pub inhabited: Vec<usize>,
+    pub hub: Option<usize>,
+}
+
+impl<'a> World<'a> {
+    fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Self {
+        let planned: Vec<usize> = (0..ds.settlements.len())
+            .filter(|&i| !ds.islands[ds.settlements[i].island].external)
+            .collect();
+        let mut island_population = vec![0u64; ds.islands.len()];
+        let mut centre: Vec<Option<usize>> = vec![None; ds.islands.len()];
+        for &i in &planned {
+            let s = &ds.settlements[i];
+            island_population[s.island] += s.population;
+            if centre[s.island].is_none_or(|c| s.population > ds.settlements[c].population) {
+                centre[s.island] = Some(i);
+            }
+        }
+        let inhabited = (0..ds.islands.len())
+            .filter(|&k| !ds.islands[k].external && island_population[k] > 0)
+            .collect();
+        let hub = match &scenario.hierarchy.hub {
+            None => Some(ds.hub),
+            Some(id) => ds.islands.iter().position(|i| &i.id == id),
+        };
+        World {
+            ds,
+            scenario,
+            times: times::Times::new(ds),
+            planned,
+            island_population,
+            centre,
+            inhabited,
+            hub,
+        }
+    }
+}
+
+/// Collects findings and counts compared values.
+#[derive(Debug, Default)]
+pub(crate) struct Log {
+    pub findings: Vec<Finding>,
+    pub checked: Checked,
+}
+
+impl Log {
+    pub fn finding(
+        &mut self,
+        file: &str,
+        feature: &str,
+        field: &str,
+        reported: String,
+        recomputed: String,
+    ) {
+        self.findings.push(Finding {
+            file: file.to_string(),
+            feature: feature.to_string(),
+            field: field.to_string(),
+            reported,
+            recomputed,
+        });
+    }
+
+    /// Compares a reported number (absent or not a number: `None`) with its recomputed value.
+    pub fn num(
+        &mut self,
+        file: &str,
+        feature: &str,
+        field: &str,
+        reported: Option<f64>,
+        recomputed: Option<f64>,
+        tolerance: f64,
+    ) {
+        self.checked.values += 1;
+        let agree = match (reported, recomputed) {
+            (Some(r), Some(c)) => (r - c).abs() <= tolerance,
+            (None, None) => true,
+            _ => false,
+        };
+        if !agree {
+            self.finding(file, feature, field, opt_num(reported), opt_num(recomputed));
+        }
+    }
+
+    pub fn text(
+        &mut self,
+        file: &str,
+        feature: &str,
+        field: &str,
+        reported: &str,
+        recomputed: &str,
+    ) {
+        self.checked.values += 1;
+        if reported != recomputed {
+            self.finding(file, feature, field, quoted(reported), quoted(recomputed));
+        }
+    }
+}
+
+fn quoted(s: &str) -> String {
+    if s.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// Tolerance of an annual cost compared in CNY: a cent, or a part in 10^9 of large sums
+/// (the same sums added in another order).
+pub(crate) fn cost_tolerance(x: f64) -> f64 {
+    (1e-9 * x.abs()).max(0.01)
+}
+
+/// A number as the audit prints it: integers plainly, others with up to 4 decimals.
+pub(crate) fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x.abs() >= 1e15 {
+        return format!("{x:e}");
+    }
+    let s = format!("{:.4}", x + 0.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.map_or("(none)".to_string(), fmt_num)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_short_and_never_negative_zero() {
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(0.12345), "0.1235");
+        assert_eq!(fmt_num(1e308), "1e308");
+    }
+
+    #[test]
+    fn a_missing_value_disagrees_with_a_present_one() {
+        let mut log = Log::default();
+        log.num("f", "x", "load", None, Some(1.0), 0.1);
+        log.num("f", "x", "load", Some(1.04), Some(1.0), 0.05);
+        assert_eq!(log.findings.len(), 1);
+        assert_eq!(log.findings[0].reported, "(none)");
+        assert_eq!(log.checked.values, 2);
+    }
+}

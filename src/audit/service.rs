@@ -1,0 +1,980 @@
+//! One service of a plan folder, re-derived from its open sites, roving teams and seat
+//! assignments: settlements, loads, capacities, costs, targets and the service's rules.
+
+use super::folder::{id_of, prop, prop_f64, prop_str};
+use super::hierarchy::{Tiers, centre_minutes, tol};
+use super::sites::{Catalogue, Site};
+use super::{Log, PlanFolder, World, cost_tolerance, fmt_num};
+use crate::scenario::{Assign, Demand, Measure, Service, Target};
+use geo::{Distance, Haversine};
+use geojson::{Feature, JsonValue};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const FAC: &str = "facilities.geojson";
+const SET: &str = "settlements.geojson";
+const ASG: &str = "assignments.geojson";
+const SUM: &str = "summary.json";
+
+/// A target as the audit recomputed it.
+pub(crate) struct TargetCheck {
+    pub name: String,
+    pub service: String,
+    pub achieved: f64,
+    pub met: bool,
+}
+
+/// What the plan-level checks need from one service.
+pub(crate) struct Outcome {
+    pub cost: f64,
+    /// Bound on the cost's error from seat shares rounded in the folder.
+    pub cost_err: f64,
+    pub targets: Vec<TargetCheck>,
+}
+
+/// A settlement's demand for a service, from the data.
+fn demand(world: &World, kind: Demand, i: usize) -> f64 {
+    let s = &world.ds.settlements[i];
+    match kind {
+        Demand::Population => s.population as f64,
+        Demand::Children => s.children as f64,
+        Demand::Elderly => s.elderly as f64,
+        Demand::Villages => f64::from(u8::from(s.population > 0)),
+        Demand::Households => s.households.unwrap_or(0) as f64,
+    }
+}
+
+/// What the audit found a settlement gets.
+#[derive(Default, Clone)]
+struct Served {
+    /// Seats by site (capacity services) or the one serving site (share 1).
+    seats: Vec<(usize, f64)>,
+}
+
+pub(crate) fn audit(
+    world: &mut World,
+    tiers: &Tiers,
+    folder: &PlanFolder,
+    s: &Service,
+    log: &mut Log,
+) -> Outcome {
+    let cat = Catalogue::new(world, s);
+    let sites = &cat.sites;
+    let n = &s.name;
+
+    // The folder's decisions: open and closed sites, roving teams, expansions.
+    let mut open = vec![false; sites.len()];
+    let mut listed: Vec<Option<&Feature>> = vec![None; sites.len()];
+    let mut roving: BTreeMap<usize, &Feature> = BTreeMap::new();
+    for f in folder
+        .facilities
+        .iter()
+        .filter(|f| prop_str(f, "service") == Some(n.as_str()))
+    {
+        let id = id_of(f);
+        let status = prop_str(f, "status").unwrap_or_default();
+        if status == "mobile" {
+            let island = prop_str(f, "island").unwrap_or_default();
+            match world.ds.islands.iter().position(|i| i.id == island) {
+                Some(k) if !roving.contains_key(&k) => {
+                    roving.insert(k, f);
+                }
+                Some(_) => log.finding(
+                    FAC,
+                    &id,
+                    "island",
+                    format!("`{island}`"),
+                    "one roving team per island".into(),
+                ),
+                None => log.finding(
+                    FAC,
+                    &id,
+                    "island",
+                    format!("`{island}`"),
+                    "no such island".into(),
+                ),
+            }
+            continue;
+        }
+        let Some(&j) = cat.by_id.get(&id) else {
+            log.finding(
+                FAC,
+                &id,
+                "id",
+                format!("`{id}`"),
+                format!("no {n} facility or new-site candidate"),
+            );
+            continue;
+        };
+        if listed[j].is_some() {
+            log.finding(FAC, &id, "id", "listed twice".into(), "once".into());
+            continue;
+        }
+        listed[j] = Some(f);
+        let site = &sites[j];
+        let expected = match (site.existing, status) {
+            (true, "kept" | "closed") | (false, "new") => status,
+            (true, _) => "kept or closed",
+            (false, _) => "new",
+        };
+        log.text(FAC, &id, "status", status, expected);
+        open[j] = matches!(status, "kept" | "new");
+        log.num(
+            FAC,
+            &id,
+            "level",
+            prop_f64(f, "level"),
+            Some(f64::from(site.level)),
+            0.0,
+        );
+        log.text(
+            FAC,
+            &id,
+            "island",
+            prop_str(f, "island").unwrap_or_default(),
+            &world.ds.islands[site.island].id,
+        );
+    }
+    log.checked.sites += listed.iter().filter(|f| f.is_some()).count();
+    for (j, site) in sites.iter().enumerate() {
+        if site.existing && listed[j].is_none() {
+            log.finding(
+                FAC,
+                &site.id,
+                "status",
+                "(missing)".into(),
+                "kept or closed".into(),
+            );
+        }
+        if site.forced_open && !open[j] {
+            log.finding(
+                FAC,
+                &site.id,
+                "status",
+                status_of(site, false).into(),
+                format!(
+                    "{} (a decision, must_stay, or a level the scenario does not plan)",
+                    status_of(site, true)
+                ),
+            );
+        }
+        if site.decided_closure && open[j] {
+            log.finding(
+                FAC,
+                &site.id,
+                "status",
+                "kept".into(),
+                "closed (decisions.close)".into(),
+            );
+        }
+        if open[j] && !site.forced_open && !tier_allows(world, tiers, s, site) {
+            log.finding(
+                FAC,
+                &site.id,
+                "island",
+                format!(
+                    "`{}` (tier {})",
+                    world.ds.islands[site.island].id,
+                    tiers.tier_name(world, site.island)
+                ),
+                format!("an island of tier {}", level_tiers(s, site.level)),
+            );
+        }
+    }
+
+    // Travel times from every open site (and every existing one, for open-before-close).
+    world.times.ensure(
+        sites
+            .iter()
+            .enumerate()
+            .filter(|&(j, x)| open[j] || x.existing)
+            .map(|(_, x)| x.node),
+    );
+    let world = &*world;
+    let net = &world.times.net;
+    let minutes = |j: usize, i: usize| world.times.minutes(sites[j].node, net.settlement_nodes[i]);
+    let open_sites: Vec<usize> = (0..sites.len()).filter(|&j| open[j]).collect();
+    let standard = s.standard_minutes;
+    let targets: Vec<&Target> = world
+        .scenario
+        .targets
+        .iter()
+        .filter(|t| &t.service == n)
+        .collect();
+    let reach_limit = targets
+        .iter()
+        .map(|t| t.minutes.unwrap_or(standard))
+        .fold(s.assign_limit().max(standard), f64::max);
+    let capacity_mode = s.assign == Assign::Capacity;
+
+    let mut flows: HashMap<&str, Vec<&Feature>> = HashMap::new();
+    for f in folder
+        .assignments
+        .iter()
+        .filter(|f| prop_str(f, "service") == Some(n.as_str()))
+    {
+        flows
+            .entry(prop_str(f, "settlement").unwrap_or_default())
+            .or_default()
+            .push(f);
+    }
+    let features: HashMap<&str, &Feature> = folder
+        .settlements
+        .iter()
+        .filter_map(|f| Some((prop_str(f, "id")?, f)))
+        .collect();
+
+    // Roving teams: checked first, since settlements report whether they have one.
+    let mut mobile_cost = 0.0;
+    for (&k, f) in &roving {
+        let id = id_of(f);
+        log.checked.roving_teams += 1;
+        let Some(m) = &s.mobile else {
+            log.finding(
+                FAC,
+                &id,
+                "status",
+                "mobile".into(),
+                format!("no roving teams: service {n} has no [service.mobile]"),
+            );
+            continue;
+        };
+        let island = &world.ds.islands[k].id;
+        let base = tiers.leader[k];
+        log.text(
+            FAC,
+            &id,
+            "base",
+            prop_str(f, "base").unwrap_or_default(),
+            &base.map_or(String::new(), |b| world.ds.islands[b].id.clone()),
+        );
+        if tiers.tier[k] != Some(tiers.last) || base == Some(k) {
+            log.finding(
+                FAC,
+                &id,
+                "island",
+                format!("`{island}` (tier {})", tiers.tier_name(world, k)),
+                "a small island of the last tier, not a leader".into(),
+            );
+        }
+        let people = world.island_population[k];
+        if people > m.max_island_population {
+            log.finding(
+                FAC,
+                &id,
+                "island",
+                format!("`{island}` ({people} residents)"),
+                format!(
+                    "at most max_island_population = {}",
+                    m.max_island_population
+                ),
+            );
+        }
+        let t = base.and_then(|b| centre_minutes(world, k, b));
+        log.num(
+            FAC,
+            &id,
+            "one_way_minutes",
+            prop_f64(f, "one_way_minutes"),
+            t,
+            0.051 + tol(t.unwrap_or(0.0)),
+        );
+        if let Some(t) = t {
+            if !m.reachable(t - tol(t)) {
+                log.finding(
+                    FAC,
+                    &id,
+                    "one_way_minutes",
+                    fmt_num(t),
+                    format!(
+                        "a round trip and {} min on site within day_minutes = {}",
+                        m.onsite_minutes, m.day_minutes
+                    ),
+                );
+            }
+            let cost = m.annual_cost(t);
+            mobile_cost += cost;
+            log.num(
+                FAC,
+                &id,
+                "annual_cost",
+                prop_f64(f, "annual_cost"),
+                Some(cost),
+                0.51 + cost_tolerance(cost),
+            );
+        }
+    }
+
+    // Settlements: minutes, serving site, covered share, roving flag; loads and per-unit cost.
+    let mut load = vec![0.0; sites.len()];
+    let mut load_err = vec![0.0; sites.len()];
+    let mut per_unit = 0.0;
+    let mut served: Vec<Served> = vec![Served::default(); world.planned.len()];
+    let mut covered_of = vec![0.0; world.planned.len()];
+    let (mut dem_total, mut dem_covered, mut wm, mut w_with) = (0.0, 0.0, 0.0, 0.0);
+    let key = |x: &str| format!("{n}_{x}");
+    for (a, &i) in world.planned.iter().enumerate() {
+        let sid = &world.ds.settlements[i].id;
+        let Some(f) = features.get(sid.as_str()) else {
+            log.finding(
+                SET,
+                sid,
+                "id",
+                "(missing)".into(),
+                "a feature per planned settlement".into(),
+            );
+            continue;
+        };
+        let w = demand(world, s.demand, i);
+        let nearest = open_sites
+            .iter()
+            .filter_map(|&j| minutes(j, i).map(|d| (d, j)))
+            .min_by(|p, q| p.0.total_cmp(&q.0));
+        let reported_site = match prop(f, &key("facility")) {
+            Some(JsonValue::String(x)) => Some(x.as_str()),
+            _ => None,
+        };
+        let site_of = |x: &str| cat.by_id.get(x).copied().filter(|&j| open[j]);
+        let mut seats: Vec<(usize, f64)> = Vec::new();
+        let (site, mins, covered, covered_err) = if capacity_mode
+            && (w > 0.0 || flows.contains_key(sid.as_str()))
+        {
+            let mut share_sum = 0.0;
+            let mut covered = 0.0;
+            let mut err = 0.0;
+            for g in flows.get(sid.as_str()).into_iter().flatten() {
+                let fid = prop_str(g, "facility").unwrap_or_default();
+                let share = prop_f64(g, "share").unwrap_or(f64::NAN);
+                let Some(j) = site_of(fid) else {
+                    log.finding(
+                        ASG,
+                        sid,
+                        "facility",
+                        format!("`{fid}`"),
+                        format!("an open {n} site"),
+                    );
+                    continue;
+                };
+                share_sum += share;
+                err += 5e-5;
+                let d = minutes(j, i).unwrap_or(f64::INFINITY);
+                if d > s.assign_limit() + tol(d) {
+                    log.finding(
+                        ASG,
+                        sid,
+                        "facility",
+                        format!("`{fid}` ({} min)", fmt_num(d)),
+                        format!("a site within assign_minutes = {}", s.assign_limit()),
+                    );
+                } else if d > standard + tol(d) && !boards_at(world, tiers, i, sites[j].island) {
+                    log.finding(
+                        ASG,
+                        sid,
+                        "facility",
+                        format!("`{fid}` ({} min, boarding)", fmt_num(d)),
+                        format!("a site within {standard} min or on the community centre's island"),
+                    );
+                }
+                if d <= standard + tol(d) {
+                    covered += share;
+                }
+                load[j] += w * share;
+                load_err[j] += w * 5e-5;
+                per_unit += w * share * sites[j].cost_per_unit;
+                log.num(
+                    ASG,
+                    sid,
+                    "demand",
+                    prop_f64(g, "demand"),
+                    Some(w * share),
+                    0.051 + w * 5e-5,
+                );
+                seats.push((j, share));
+            }
+            if w > 0.0 {
+                log.num(ASG, sid, "share", Some(share_sum), Some(1.0), 1e-3);
+            }
+            let biggest = seats.iter().map(|p| p.1).fold(0.0, f64::max);
+            let main = reported_site
+                .and_then(|x| {
+                    seats
+                        .iter()
+                        .find(|p| sites[p.0].id == x && p.1 >= biggest - 1e-4)
+                })
+                .or_else(|| seats.iter().find(|p| p.1 >= biggest - 1e-4))
+                .map(|p| p.0);
+            (
+                main,
+                main.and_then(|j| minutes(j, i)),
+                covered.min(1.0),
+                err,
+            )
+        } else {
+            // The nearest open site serves; a reported site at the same minutes is as near.
+            let chosen = nearest
+                .filter(|&(d, _)| d <= reach_limit + tol(d))
+                .map(|(d, j)| {
+                    reported_site
+                        .and_then(site_of)
+                        .filter(|&r| minutes(r, i).is_some_and(|dr| dr <= d + tol(d)))
+                        .unwrap_or(j)
+                });
+            let d = chosen.and_then(|j| minutes(j, i));
+            let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
+            let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
+            if let Some(j) = chosen
+                && covered > 0.0
+                && w > 0.0
+            {
+                load[j] += w;
+                let unit = open_sites
+                    .iter()
+                    .filter(|&&k| minutes(k, i).is_some_and(|dk| dk <= standard))
+                    .map(|&k| sites[k].cost_per_unit)
+                    .fold(f64::INFINITY, f64::min);
+                per_unit += w * unit;
+                seats.push((j, 1.0));
+            }
+            (chosen, d, covered, if boundary { 1.0 } else { 0.0 })
+        };
+        let expected_id = site.map_or(String::new(), |j| sites[j].id.clone());
+        log.text(
+            SET,
+            sid,
+            &key("facility"),
+            reported_site.unwrap_or_default(),
+            &expected_id,
+        );
+        log.num(
+            SET,
+            sid,
+            &key("minutes"),
+            prop_f64(f, &key("minutes")),
+            mins,
+            0.051 + tol(mins.unwrap_or(0.0)),
+        );
+        log.num(
+            SET,
+            sid,
+            &key("covered"),
+            prop_f64(f, &key("covered")),
+            Some(covered),
+            5.1e-5 + covered_err,
+        );
+        let mobile = roving.contains_key(&world.ds.settlements[i].island);
+        let reported_mobile = prop(f, &key("mobile")).and_then(JsonValue::as_bool);
+        log.text(
+            SET,
+            sid,
+            &key("mobile"),
+            &opt_bool(reported_mobile),
+            &mobile.to_string(),
+        );
+        served[a] = Served { seats };
+        covered_of[a] = covered;
+        dem_total += w;
+        dem_covered += w * covered;
+        if let (Some(m), true) = (mins, w > 0.0) {
+            wm += w * m;
+            w_with += w;
+        }
+    }
+
+    // Sites: load, capacity (with expansion), cost, referral.
+    let mut costs = Costs::default();
+    let refer = referrals(world, tiers, sites, &open);
+    for (j, site) in sites.iter().enumerate() {
+        let Some(f) = listed[j] else { continue };
+        let id = &site.id;
+        let expansion = prop_f64(f, "expansion").unwrap_or(0.0);
+        if expansion < 0.0 || expansion > site.expand_max + 0.051 {
+            log.finding(
+                FAC,
+                id,
+                "expansion",
+                fmt_num(expansion),
+                format!("between 0 and expand_max = {}", site.expand_max),
+            );
+        }
+        log.num(
+            FAC,
+            id,
+            "load",
+            prop_f64(f, "load"),
+            Some(if open[j] { load[j] } else { 0.0 }),
+            0.051 + load_err[j],
+        );
+        let capacity = site.capacity.map(|c| c + expansion);
+        log.num(
+            FAC,
+            id,
+            "capacity",
+            prop_f64(f, "capacity"),
+            capacity,
+            0.051,
+        );
+        if let Some(c) = capacity
+            && load[j] > c + 1e-6 * c.max(1.0) + load_err[j] + 0.051
+        {
+            log.finding(
+                FAC,
+                id,
+                "load",
+                fmt_num(load[j]),
+                format!("at most the capacity {}", fmt_num(c)),
+            );
+        }
+        log.num(
+            FAC,
+            id,
+            "annual_cost",
+            prop_f64(f, "annual_cost"),
+            Some(site.annual_cost + site.open_cost),
+            0.51 + cost_tolerance(site.annual_cost),
+        );
+        if open[j] {
+            costs.running += site.annual_cost;
+            costs.opening += site.open_cost;
+            costs.expansion += expansion * site.expand_cost_per_unit;
+            let reported = match prop(f, "refers_to") {
+                Some(JsonValue::String(x)) => x.as_str(),
+                _ => "",
+            };
+            match &refer[j] {
+                Some(best) if best.iter().any(|&k| sites[k].id == reported) => {}
+                Some(best) => log.text(FAC, id, "refers_to", reported, &sites[best[0]].id),
+                None => log.text(FAC, id, "refers_to", reported, ""),
+            }
+        } else if site.existing {
+            costs.closing += site.close_cost;
+        }
+    }
+    costs.per_unit = per_unit;
+    costs.mobile = mobile_cost;
+    let total = costs.running
+        + costs.opening
+        + costs.closing
+        + costs.expansion
+        + costs.per_unit
+        + costs.mobile;
+
+    rules(world, tiers, s, sites, &open, &covered_of, log);
+
+    // The summary row of the service.
+    let row = folder.service_summary(n);
+    if row.is_none() {
+        log.finding(
+            SUM,
+            n,
+            "services",
+            "(missing)".into(),
+            "a row per service".into(),
+        );
+    }
+    let get = |path: &str| {
+        row.and_then(|r| r.pointer(path))
+            .and_then(JsonValue::as_f64)
+    };
+    let per_unit_err: f64 = load_err
+        .iter()
+        .zip(sites)
+        .map(|(e, x)| e * x.cost_per_unit)
+        .sum();
+    for (field, value, err) in [
+        ("/costs/running", costs.running, 0.0),
+        ("/costs/opening", costs.opening, 0.0),
+        ("/costs/closing", costs.closing, 0.0),
+        (
+            "/costs/expansion",
+            costs.expansion,
+            0.051 * sites.iter().map(|x| x.expand_cost_per_unit).sum::<f64>(),
+        ),
+        ("/costs/per_unit", costs.per_unit, per_unit_err),
+        ("/costs/mobile", costs.mobile, 0.0),
+        ("/costs/total", total, per_unit_err),
+        ("/cost", total, per_unit_err),
+    ] {
+        log.num(
+            SUM,
+            n,
+            field.trim_start_matches('/'),
+            get(field),
+            Some(value),
+            cost_tolerance(value) + err,
+        );
+    }
+    let count = |status: &str| {
+        listed
+            .iter()
+            .flatten()
+            .filter(|f| prop_str(f, "status") == Some(status))
+            .count() as f64
+    };
+    for status in ["new", "kept", "closed"] {
+        log.num(
+            SUM,
+            n,
+            status,
+            get(&format!("/{status}")),
+            Some(count(status)),
+            0.0,
+        );
+    }
+    log.num(
+        SUM,
+        n,
+        "mobile",
+        get("/mobile"),
+        Some(roving.len() as f64),
+        0.0,
+    );
+    let coverage = if dem_total > 0.0 {
+        dem_covered / dem_total
+    } else {
+        1.0
+    };
+    log.num(SUM, n, "coverage", get("/coverage"), Some(coverage), 1e-4);
+    let mean = (w_with > 0.0).then(|| wm / w_with);
+    log.num(
+        SUM,
+        n,
+        "mean_minutes",
+        get("/mean_minutes"),
+        mean,
+        0.011 + tol(mean.unwrap_or(0.0)),
+    );
+
+    let targets = targets
+        .iter()
+        .map(|t| target(world, folder, s, sites, &open, &roving, &served, t, log))
+        .collect();
+    Outcome {
+        cost: total,
+        cost_err: per_unit_err,
+        targets,
+    }
+}
+
+#[derive(Default)]
+struct Costs {
+    running: f64,
+    opening: f64,
+    closing: f64,
+    expansion: f64,
+    per_unit: f64,
+    mobile: f64,
+}
+
+fn status_of(site: &Site, open: bool) -> &'static str {
+    match (site.existing, open) {
+        (true, true) => "kept",
+        (true, false) => "closed",
+        (false, true) => "new",
+        (false, false) => "(not opened)",
+    }
+}
+
+fn opt_bool(b: Option<bool>) -> String {
+    b.map_or(String::new(), |b| b.to_string())
+}
+
+fn level_tiers(s: &Service, level: u32) -> String {
+    s.level(level)
+        .and_then(|l| l.tiers.as_ref())
+        .map_or("any".to_string(), |t| t.join(" or "))
+}
+
+fn tier_allows(world: &World, tiers: &Tiers, s: &Service, site: &Site) -> bool {
+    match s.level(site.level).and_then(|l| l.tiers.as_ref()) {
+        None => true,
+        Some(list) => {
+            let name = tiers.tier_name(world, site.island);
+            list.iter().any(|t| t == name)
+        }
+    }
+}
+
+/// Whether settlement `i` may board on island `k`: an island up its community's chain.
+fn boards_at(world: &World, tiers: &Tiers, i: usize, k: usize) -> bool {
+    let mut at = tiers.leader[world.ds.settlements[i].island];
+    let mut steps = 0;
+    while let Some(l) = at {
+        if l == k {
+            return true;
+        }
+        at = tiers.parent[l];
+        steps += 1;
+        if steps > tiers.tier.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// For each open site, the open sites it may refer to: of the lowest higher level, nearest in
+/// straight line, on the first island up its community's chain of leaders that has one.
+fn referrals(
+    world: &World,
+    tiers: &Tiers,
+    sites: &[Site],
+    open: &[bool],
+) -> Vec<Option<Vec<usize>>> {
+    let hub = world.hub;
+    (0..sites.len())
+        .map(|j| {
+            if !open[j] {
+                return None;
+            }
+            let mut at = tiers.leader[sites[j].island];
+            let mut steps = 0;
+            while let Some(l) = at {
+                let cands: Vec<(u32, f64, usize)> = (0..sites.len())
+                    .filter(|&k| open[k] && sites[k].island == l && sites[k].level > sites[j].level)
+                    .map(|k| {
+                        (
+                            sites[k].level,
+                            Haversine.distance(sites[j].location, sites[k].location),
+                            k,
+                        )
+                    })
+                    .collect();
+                if let Some(&(lv, km, _)) = cands
+                    .iter()
+                    .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+                {
+                    return Some(
+                        cands
+                            .iter()
+                            .filter(|c| c.0 == lv && c.1 <= km + 1e-6)
+                            .map(|c| c.2)
+                            .collect(),
+                    );
+                }
+                let next = tiers.parent[l].or(if Some(l) == hub { None } else { hub });
+                steps += 1;
+                if next == Some(l) || steps > tiers.tier.len() {
+                    return None;
+                }
+                at = next;
+            }
+            None
+        })
+        .collect()
+}
+
+/// One higher-level site per leader, hub-and-spoke supply, open-before-close.
+fn rules(
+    world: &World,
+    tiers: &Tiers,
+    s: &Service,
+    sites: &[Site],
+    open: &[bool],
+    covered: &[f64],
+    log: &mut Log,
+) {
+    for level in s.levels.iter().filter(|l| l.per_leader) {
+        for &l in &tiers.leaders {
+            let allowed = level
+                .tiers
+                .as_ref()
+                .is_none_or(|t| t.iter().any(|x| x == tiers.tier_name(world, l)));
+            if allowed
+                && !(0..sites.len())
+                    .any(|j| open[j] && sites[j].island == l && sites[j].level == level.level)
+            {
+                log.finding(
+                    FAC,
+                    &world.ds.islands[l].id,
+                    &format!("{} level {}", s.name, level.level),
+                    "none open".into(),
+                    format!(
+                        "an open {} on this leader island (per_leader)",
+                        level.display_name()
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(sup) = &s.supply {
+        for j in (0..sites.len()).filter(|&j| open[j] && sites[j].level == sup.to_level) {
+            let supplied = (0..sites.len()).any(|c| {
+                open[c]
+                    && sites[c].level == sup.from_level
+                    && world
+                        .times
+                        .minutes(sites[c].node, sites[j].node)
+                        .is_some_and(|d| d <= sup.minutes + tol(d))
+            });
+            if !supplied {
+                log.finding(
+                    FAC,
+                    &sites[j].id,
+                    "status",
+                    status_of(&sites[j], true).into(),
+                    format!(
+                        "a level-{} {} site within {} min to supply it",
+                        sup.from_level, s.name, sup.minutes
+                    ),
+                );
+            }
+        }
+    }
+    if s.open_before_close {
+        let net = &world.times.net;
+        for (a, &i) in world.planned.iter().enumerate() {
+            let today = (0..sites.len())
+                .filter(|&j| sites[j].existing)
+                .filter_map(|j| {
+                    world
+                        .times
+                        .minutes(sites[j].node, net.settlement_nodes[i])
+                        .map(|d| (d, j))
+                })
+                .filter(|&(d, _)| d <= s.standard_minutes)
+                .min_by(|p, q| p.0.total_cmp(&q.0));
+            if let Some((_, j)) = today
+                && !open[j]
+                && !sites[j].decided_closure
+                && covered[a] < 1.0 - 1e-4
+            {
+                log.finding(
+                    SET,
+                    &world.ds.settlements[i].id,
+                    &format!("{}_covered", s.name),
+                    fmt_num(covered[a]),
+                    format!(
+                        "1 (open before close: `{}`, which serves it today, is closed)",
+                        sites[j].id
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A target's achieved share re-derived from the sites and seats, compared with summary.json.
+#[allow(clippy::too_many_arguments)]
+fn target(
+    world: &World,
+    folder: &PlanFolder,
+    s: &Service,
+    sites: &[Site],
+    open: &[bool],
+    roving: &BTreeMap<usize, &Feature>,
+    served: &[Served],
+    t: &Target,
+    log: &mut Log,
+) -> TargetCheck {
+    log.checked.targets += 1;
+    let m = t.minutes.unwrap_or(s.standard_minutes);
+    let net = &world.times.net;
+    // Achieved share with boundary ties counted out (lo) and in (hi).
+    let (lo, hi, err) = if t.measure == Measure::Islands {
+        let on: BTreeSet<usize> = (0..sites.len())
+            .filter(|&j| open[j])
+            .map(|j| sites[j].island)
+            .collect();
+        let got = world
+            .inhabited
+            .iter()
+            .filter(|k| on.contains(k) || roving.contains_key(k))
+            .count();
+        let share = if world.inhabited.is_empty() {
+            1.0
+        } else {
+            got as f64 / world.inhabited.len() as f64
+        };
+        (share, share, 0.0)
+    } else {
+        let (mut total, mut lo, mut hi, mut err) = (0.0, 0.0, 0.0, 0.0);
+        for (a, &i) in world.planned.iter().enumerate() {
+            let p = world.ds.settlements[i].population;
+            let v = match t.measure {
+                Measure::Villages => f64::from(u8::from(p > 0)),
+                Measure::Population => p as f64,
+                _ => demand(world, s.demand, i),
+            };
+            if v <= 0.0 {
+                continue;
+            }
+            total += v;
+            let d = |j: usize| {
+                world
+                    .times
+                    .minutes(sites[j].node, net.settlement_nodes[i])
+                    .unwrap_or(f64::INFINITY)
+            };
+            let (l, h) = if s.assign == Assign::Capacity && demand(world, s.demand, i) > 0.0 {
+                err += v * 5e-5 * served[a].seats.len() as f64;
+                let within = |slack: f64| {
+                    served[a]
+                        .seats
+                        .iter()
+                        .filter(|&&(j, _)| d(j) <= m + slack)
+                        .map(|p| p.1)
+                        .sum::<f64>()
+                        .min(1.0)
+                };
+                (within(-tol(m)), within(tol(m)))
+            } else {
+                let any = |slack: f64| {
+                    f64::from(u8::from(
+                        (0..sites.len()).any(|j| open[j] && d(j) <= m + slack),
+                    ))
+                };
+                (any(-tol(m)), any(tol(m)))
+            };
+            lo += v * l;
+            hi += v * h;
+        }
+        if total > 0.0 {
+            (lo / total, hi / total, err / total)
+        } else {
+            (1.0, 1.0, 0.0)
+        }
+    };
+    let row = folder
+        .summary
+        .get("targets")
+        .and_then(JsonValue::as_array)
+        .and_then(|rows| {
+            rows.iter().find(|r| {
+                r.get("name").and_then(JsonValue::as_str) == Some(t.name.as_str())
+                    && r.get("service").and_then(JsonValue::as_str) == Some(t.service.as_str())
+            })
+        });
+    let reported = row
+        .and_then(|r| r.get("achieved"))
+        .and_then(JsonValue::as_f64);
+    let slack = 1.1e-6 + err;
+    let achieved = match reported {
+        Some(r) if r >= lo - slack && r <= hi + slack => r,
+        _ => {
+            let mid = (lo + hi) / 2.0;
+            log.num(
+                SUM,
+                &t.name,
+                "achieved",
+                reported,
+                Some(mid),
+                (hi - lo) / 2.0 + slack,
+            );
+            mid
+        }
+    };
+    log.checked.values += 1;
+    let met = achieved + 1e-9 >= t.share;
+    let reported_met = row.and_then(|r| r.get("met")).and_then(JsonValue::as_bool);
+    log.text(
+        SUM,
+        &t.name,
+        "met",
+        &opt_bool(reported_met),
+        &met.to_string(),
+    );
+    TargetCheck {
+        name: t.name.clone(),
+        service: t.service.clone(),
+        achieved,
+        met,
+    }
+}

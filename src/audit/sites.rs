@@ -1,0 +1,125 @@
+//! The sites a service may use, with their facts re-derived from the data and the scenario:
+//! existing and candidate facilities, and the new-site ids the planner names
+//! `new-{service}-{level}-{settlement}`.
+
+use super::World;
+use crate::layers::FacilityStatus;
+use crate::scenario::{Level, Service};
+use geo::Point;
+use petgraph::graph::NodeIndex;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Site {
+    pub id: String,
+    pub level: u32,
+    pub island: usize,
+    pub node: NodeIndex,
+    pub location: Point<f64>,
+    pub existing: bool,
+    /// Base capacity (before expansion); `None` = unlimited.
+    pub capacity: Option<f64>,
+    pub annual_cost: f64,
+    /// Annualised opening cost (new and candidate sites only).
+    pub open_cost: f64,
+    /// Closing cost per year (existing sites only).
+    pub close_cost: f64,
+    pub cost_per_unit: f64,
+    pub expand_max: f64,
+    pub expand_cost_per_unit: f64,
+    /// Must be open: a keep/open decision, `must_stay`, or an existing site of a level the
+    /// scenario does not plan.
+    pub forced_open: bool,
+    /// Closed by a scenario decision (exempt from open-before-close).
+    pub decided_closure: bool,
+}
+
+/// Every site the service may name, by id.
+pub(crate) struct Catalogue {
+    pub sites: Vec<Site>,
+    pub by_id: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    pub fn new(world: &World, service: &Service) -> Catalogue {
+        let ds = world.ds;
+        let sc = world.scenario;
+        let net = &world.times.net;
+        let years = sc.closing_years;
+        let mut sites = Vec::new();
+        for (fi, f) in ds.facilities.iter().enumerate() {
+            if f.service != service.name || ds.islands[f.island].external {
+                continue;
+            }
+            let level: Option<&Level> = service.level(f.level);
+            let existing = f.status == FacilityStatus::Existing;
+            let pick = |own: Option<f64>, of: fn(&Level) -> f64| {
+                own.unwrap_or_else(|| level.map_or(0.0, of))
+            };
+            let d = &sc.decisions;
+            sites.push(Site {
+                id: f.id.clone(),
+                level: f.level,
+                island: f.island,
+                node: net.facility_nodes[fi],
+                location: f.location,
+                existing,
+                capacity: f.capacity.or(level.and_then(|l| l.capacity)),
+                annual_cost: pick(f.annual_cost, |l| l.annual_cost),
+                open_cost: if existing {
+                    0.0
+                } else {
+                    pick(f.open_cost, |l| l.open_cost)
+                },
+                close_cost: if existing {
+                    pick(f.close_cost, |l| l.close_cost) / years
+                } else {
+                    0.0
+                },
+                cost_per_unit: level.map_or(0.0, |l| l.cost_per_unit),
+                expand_max: if existing {
+                    level.map_or(0.0, |l| l.expand_max)
+                } else {
+                    0.0
+                },
+                expand_cost_per_unit: level.map_or(0.0, |l| l.expand_cost_per_unit),
+                forced_open: !d.close.contains(&f.id)
+                    && (d.keep.contains(&f.id)
+                        || d.open.contains(&f.id)
+                        || (existing && (f.must_stay || level.is_none()))),
+                decided_closure: d.close.contains(&f.id),
+            });
+        }
+        for level in service.levels.iter().filter(|l| l.new_sites) {
+            for &i in &world.planned {
+                let s = &ds.settlements[i];
+                if s.population == 0 {
+                    continue;
+                }
+                sites.push(Site {
+                    id: format!("new-{}-{}-{}", service.name, level.level, s.id),
+                    level: level.level,
+                    island: s.island,
+                    node: net.settlement_nodes[i],
+                    location: s.location,
+                    existing: false,
+                    capacity: level.capacity,
+                    annual_cost: level.annual_cost,
+                    open_cost: level.open_cost,
+                    close_cost: 0.0,
+                    cost_per_unit: level.cost_per_unit,
+                    expand_max: 0.0,
+                    expand_cost_per_unit: 0.0,
+                    forced_open: false,
+                    decided_closure: false,
+                });
+            }
+        }
+        let by_id = sites
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (s.id.clone(), j))
+            .collect();
+        Catalogue { sites, by_id }
+    }
+}
