@@ -27,6 +27,7 @@ fn relocation(c: &mut Criterion) {
                             shard: None,
                             resume: false,
                             quiet: true,
+                            check: false,
                         },
                     )
                     .expect("sweep");

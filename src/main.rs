@@ -63,6 +63,10 @@ enum Command {
         /// No progress display on stderr (it shows only on a terminal anyway).
         #[arg(long)]
         quiet: bool,
+        /// Audit the plan (as `archiplan check` does) before it is moved into place; a
+        /// disagreement writes nothing and exits 1.
+        #[arg(long)]
+        check: bool,
     },
     /// Audit a plan folder (or a sweep, or one sweep scenario) independently: every minute,
     /// site, load, cost and target re-derived from the data; exit 0 when all agree, 2 if not.
@@ -101,6 +105,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Audit every scenario's plan (as `archiplan check` does) before its folder is
+        /// moved into place; a disagreement stops the sweep with exit 1.
+        #[arg(long)]
+        check: bool,
         /// Print the results rows as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -406,6 +414,7 @@ fn run(cli: Cli) -> Result<i32> {
             json,
             time_limit,
             quiet,
+            check,
         } => {
             if let Some(t) = time_limit
                 && !(t.is_finite() && t > 0.0)
@@ -429,7 +438,17 @@ fn run(cli: Cli) -> Result<i32> {
             bar.finish_and_clear();
             let plan = plan?;
             let summary = archiplan::report::plan_out::summarize(&ctx, &plan);
-            archiplan::report::plan_out::write_plan(&ctx, &plan, &summary, &out)?;
+            let verify = |dir: &Path| {
+                if check {
+                    archiplan::audit::verify(&ds, &scenario, dir)
+                } else {
+                    Ok(())
+                }
+            };
+            archiplan::report::plan_out::write_plan_verified(&ctx, &plan, &summary, &out, &verify)?;
+            if check {
+                eprintln!("audit: the plan agrees with an independent re-derivation");
+            }
             eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
             respond(json, &summary, text::plan)
         }
@@ -475,6 +494,7 @@ fn run(cli: Cli) -> Result<i32> {
             shard,
             resume,
             quiet,
+            check,
             json,
         } => {
             let opts = archiplan::scenario::sweep::SweepOptions {
@@ -482,6 +502,7 @@ fn run(cli: Cli) -> Result<i32> {
                 shard,
                 resume,
                 quiet,
+                check,
             };
             let started = std::time::Instant::now();
             let report = archiplan::scenario::sweep::run_sweep(&data, &sweep, &out, &opts)?;

@@ -257,6 +257,26 @@ pub fn check_dir(data: &Path, dir: &Path, scenario: Option<&Path>) -> Result<Che
     }))
 }
 
+/// For `plan --check` and `sweep --check`: audits a freshly written folder and turns any
+/// disagreement into an error (the planner, not the user, is at fault: exit 1).
+pub fn verify(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<()> {
+    let a = audit(ds, scenario, dir)?;
+    if a.ok {
+        return Ok(());
+    }
+    let mut text = String::new();
+    for f in a.disagreements.iter().take(20) {
+        text.push_str(&format!("\n  {f}"));
+    }
+    if a.disagreements.len() > 20 {
+        text.push_str(&format!("\n  and {} more", a.disagreements.len() - 20));
+    }
+    Err(crate::Error::Internal(format!(
+        "the plan failed its independent audit ({} disagreement(s)); nothing was written:{text}",
+        a.disagreements.len()
+    )))
+}
+
 /// Audits an already read plan folder.
 pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> Audit {
     let mut log = Log::default();

@@ -408,6 +408,25 @@ pub(crate) fn audit(
                 covered.min(1.0),
                 err,
             )
+        } else if capacity_mode {
+            // No demand to seat: the folder names an open site for information (the planner
+            // looks only among the sites its seating rule considers), or none when no open
+            // site is within the standard.
+            match reported_site {
+                Some(x) => match site_of(x) {
+                    Some(j) => {
+                        let d = minutes(j, i);
+                        let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
+                        let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
+                        (Some(j), d, covered, if boundary { 1.0 } else { 0.0 })
+                    }
+                    None => (nearest.map(|p| p.1), nearest.map(|p| p.0), 0.0, 1.0),
+                },
+                None => match nearest.filter(|&(d, _)| d <= standard + tol(d)) {
+                    Some((d, j)) => (Some(j), Some(d), 1.0, 0.0),
+                    None => (None, None, 0.0, 0.0),
+                },
+            }
         } else {
             // The nearest open site serves; a reported site at the same minutes is as near.
             let chosen = nearest

@@ -18,7 +18,7 @@ use crate::model::Status;
 use crate::scenario::{Assign, Measure};
 use crate::solve::mip::{Milp, MilpResult, Solved};
 use good_lp::{Expression, Variable, variable};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The part of a service's model one MILP covers (indices into `ServiceData`).
 #[derive(Debug, Clone, Default)]
@@ -484,6 +484,32 @@ fn build(
         if let Some(from) = data.suppliers.get(&j) {
             let rhs: Expression = from.iter().filter_map(|c| y.get(c)).copied().sum();
             milp.constrain((Expression::from(y[&j]) - rhs).leq(0));
+        }
+    }
+    // Supplied cover: a settlement covered through a supplied site also needs that site's
+    // supplier open. Implied by the rows above for integer plans, but it closes most of the
+    // LP gap that fractional suppliers leave (the Daishan meal service: 0.6 s instead of 6).
+    if !capacity_mode && !data.suppliers.is_empty() {
+        for (si, &m) in data.standards.iter().enumerate() {
+            for &a in &scope.settlements {
+                let Some(&zv) = z[si].get(&a) else { continue };
+                let mut via: BTreeSet<usize> = BTreeSet::new();
+                for &(j, d) in &data.reach[a] {
+                    if d > m || !y.contains_key(&j) {
+                        continue;
+                    }
+                    match data.suppliers.get(&j) {
+                        Some(from) => {
+                            via.extend(from.iter().copied().filter(|c| y.contains_key(c)))
+                        }
+                        None => {
+                            via.insert(j);
+                        }
+                    }
+                }
+                let rhs: Expression = via.iter().map(|c| y[c]).sum();
+                milp.constrain((Expression::from(zv) - rhs).leq(0));
+            }
         }
     }
 

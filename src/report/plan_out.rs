@@ -581,6 +581,18 @@ fn targets_csv(summary: &PlanSummary) -> Result<Vec<u8>> {
 
 /// Writes the plan folder atomically; an earlier plan folder at `out` is replaced.
 pub fn write_plan(ctx: &Context, plan: &Plan, summary: &PlanSummary, out: &Path) -> Result<()> {
+    write_plan_verified(ctx, plan, summary, out, &|_| Ok(()))
+}
+
+/// Like [`write_plan`], but `verify` sees the complete folder before it is renamed into
+/// place; an error there leaves `out` as it was.
+pub fn write_plan_verified(
+    ctx: &Context,
+    plan: &Plan,
+    summary: &PlanSummary,
+    out: &Path,
+    verify: &dyn Fn(&Path) -> Result<()>,
+) -> Result<()> {
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("facilities.geojson", geojson_bytes(&facilities(ctx, plan))),
         (
@@ -610,6 +622,6 @@ pub fn write_plan(ctx: &Context, plan: &Plan, summary: &PlanSummary, out: &Path)
             let path = tmp.join(name);
             std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
         }
-        Ok(())
+        verify(tmp)
     })
 }

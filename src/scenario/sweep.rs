@@ -12,7 +12,7 @@ use super::transform::Transform;
 use crate::error::{Error, Result};
 use crate::layers::DataSet;
 use crate::plan::{Context, Plan, PlanOptions};
-use crate::report::plan_out::{PlanSummary, summarize, write_plan};
+use crate::report::plan_out::{PlanSummary, summarize, write_plan_verified};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -399,6 +399,7 @@ pub fn run_one(
     base_dir: &Path,
     spec: &ScenarioSpec,
     options: PlanOptions,
+    check: bool,
     folder: &Path,
 ) -> Result<Row> {
     let started = std::time::Instant::now();
@@ -419,7 +420,15 @@ pub fn run_one(
         Ok(()) => match Context::new(&ds, &sc).and_then(|ctx| {
             let plan = crate::plan::plan_in(&ctx, options)?;
             let summary = summarize(&ctx, &plan);
-            write_plan(&ctx, &plan, &summary, &tmp.join("plan"))?;
+            let verify = |dir: &Path| {
+                if check {
+                    crate::audit::verify(&ds, &sc, dir)
+                        .map_err(|e| Error::Internal(format!("scenario `{}`: {e}", spec.name)))
+                } else {
+                    Ok(())
+                }
+            };
+            write_plan_verified(&ctx, &plan, &summary, &tmp.join("plan"), &verify)?;
             Ok(row_of(spec, &ctx, &plan, &summary))
         }) {
             Ok(row) => row,
@@ -661,6 +670,8 @@ pub struct SweepOptions {
     pub shard: Option<Shard>,
     pub resume: bool,
     pub quiet: bool,
+    /// Audit each plan independently before its folder is moved into place.
+    pub check: bool,
 }
 
 /// What a sweep run did.
@@ -735,6 +746,7 @@ pub fn run_sweep(
                     &base_dir,
                     spec,
                     options.clone(),
+                    opts.check,
                     &scen_dir.join(&spec.id),
                 );
                 bar.inc(1);
