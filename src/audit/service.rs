@@ -531,7 +531,9 @@ pub(crate) fn audit(
             capacity,
             0.051,
         );
+        // Capacities bind only where the service seats its demand (assign = "capacity").
         if let Some(c) = capacity
+            && capacity_mode
             && load[j] > c + 1e-6 * c.max(1.0) + load_err[j] + 0.051
         {
             log.finding(
