@@ -123,16 +123,6 @@ fn read_fc(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
 
-fn props(fc: &Value, id: &str) -> Value {
-    fc["features"]
-        .as_array()
-        .expect("features")
-        .iter()
-        .find(|f| f["properties"]["id"] == id)
-        .unwrap_or_else(|| panic!("no feature {id}"))["properties"]
-        .clone()
-}
-
 /// The symptom: every Da Changtu village has a clinic within 30 minutes, and no open
 /// site whose own village is within its standard serves nobody.
 #[test]
@@ -251,7 +241,7 @@ fn tampered(file: &str, edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, Pa
     (dir, out)
 }
 
-fn feature_mut<'a>(fc: &'a mut Value, pick: impl Fn(&Value) -> bool) -> &'a mut Value {
+fn feature_mut(fc: &mut Value, pick: impl Fn(&Value) -> bool) -> &mut Value {
     fc["features"]
         .as_array_mut()
         .expect("features")
