@@ -142,6 +142,7 @@ fn plan_report_renders_in_chromium_offline_without_errors() {
     let plan = dir.path().join("plan");
     ok(run(&[
         "plan",
+        "--check",
         "data/daishan",
         "--scenario",
         "data/daishan/scenario-2024.toml",
@@ -210,6 +211,7 @@ fn sweep_report_renders_in_chromium() {
     let out = dir.path().join("sweep");
     ok(run(&[
         "sweep",
+        "--check",
         "data/daishan",
         "--sweep",
         "data/daishan/sweep-relocation.toml",

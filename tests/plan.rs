@@ -41,6 +41,7 @@ fn micro_archipelago_reproduces_the_plan_known_by_reasoning() {
     let (ds, sc) = micro();
     let ctx = Context::new(&ds, &sc).expect("context");
     let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
     assert_eq!(plan.status, Status::Optimal);
     assert_eq!(plan.gap, 0.0);
 
@@ -230,6 +231,8 @@ proptest! {
         let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(5.0), ..Default::default() });
         match (whole, split) {
             (Ok(w), Ok(s)) => {
+                assert_audited(&ctx, &w);
+                assert_audited(&ctx, &s);
                 prop_assert_eq!(w.status, Status::Optimal);
                 prop_assert!(s.cost >= w.cost - 1e-6 * w.cost.max(1.0), "split {} < exact {}", s.cost, w.cost);
                 prop_assert!(s.bound <= w.cost + 1e-6 * w.cost.max(1.0), "bound {} > exact {}", s.bound, w.cost);
@@ -247,6 +250,7 @@ fn plan_command_writes_every_output_and_the_json_contract() {
     let out = dir.path().join("out");
     let o = ok(run(&[
         "plan",
+        "--check",
         "tests/fixtures/plan-micro",
         "--scenario",
         "tests/fixtures/plan-micro/scenario.toml",
@@ -295,6 +299,7 @@ fn plan_command_writes_every_output_and_the_json_contract() {
     let again = dir.path().join("again");
     let o2 = run(&[
         "plan",
+        "--check",
         "tests/fixtures/plan-micro",
         "--scenario",
         "tests/fixtures/plan-micro/scenario.toml",
@@ -327,6 +332,7 @@ fn impossible_budget_exits_3_with_an_explanation_and_no_output() {
     let out = dir.path().join("out");
     let o = run(&[
         "plan",
+        "--check",
         "tests/fixtures/plan-micro",
         "--scenario",
         scenario.to_str().expect("utf8"),
@@ -393,6 +399,7 @@ fn daishan_scenarios_meet_every_target() {
         let scenario = format!("data/daishan/scenario-{year}.toml");
         let o = ok(run(&[
             "plan",
+            "--check",
             "data/daishan",
             "--scenario",
             &scenario,
@@ -453,6 +460,7 @@ fn daishan_2024_on_a_budget_of_one_yuan_is_explained() {
     let out = dir.path().join("out");
     let o = run(&[
         "plan",
+        "--check",
         "data/daishan",
         "--scenario",
         scenario.to_str().expect("utf8"),
@@ -483,6 +491,7 @@ fn plan_geojson_opens_in_gdal_as_qgis_would() {
     let out = dir.path().join("out");
     let o = run(&[
         "plan",
+        "--check",
         "data/daishan",
         "--scenario",
         "data/daishan/scenario-2024.toml",
@@ -618,6 +627,7 @@ fn few_sites_many_villages_still_get_a_plan_under_a_time_limit() {
     let out = dir.path().join("plan");
     let o = ok(run(&[
         "plan",
+        "--check",
         d,
         "--scenario",
         sc.to_str().expect("utf8"),
@@ -728,6 +738,8 @@ share = 0.5
             },
         )
         .expect("the split finds a plan whenever the whole model has one");
+        assert_audited(&ctx, &whole);
+        assert_audited(&ctx, &split);
         assert_eq!(split.targets.len(), 2);
         assert!(
             split.services[0].method.contains("components"),

@@ -10,6 +10,7 @@ fn plan_into(dir: &Path) -> PathBuf {
     let out = dir.join("plan");
     ok(run(&[
         "plan",
+        "--check",
         "data/daishan",
         "--scenario",
         "data/daishan/scenario-2024.toml",
@@ -355,6 +356,7 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     let out = dir.path().join("sweep");
     ok(run(&[
         "sweep",
+        "--check",
         "data/daishan",
         "--sweep",
         sweep.to_str().expect("utf8"),

@@ -279,6 +279,7 @@ fn bad_sweep_files_are_refused_with_the_reason() {
         let out = dir.path().join(format!("out-{name}"));
         let o = run(&[
             "sweep",
+            "--check",
             "data/daishan",
             "--sweep",
             sweep.to_str().expect("utf8"),
@@ -294,6 +295,7 @@ fn bad_sweep_files_are_refused_with_the_reason() {
     let sweep = write(dir.path(), "ok.toml", "[[run]]\nname = \"base\"\n");
     let o = run(&[
         "sweep",
+        "--check",
         "data/daishan",
         "--sweep",
         sweep.to_str().expect("utf8"),
@@ -326,6 +328,7 @@ fn small_sweep(dir: &Path) -> PathBuf {
 fn sweep_to(sweep: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "sweep",
+        "--check",
         "data/daishan",
         "--sweep",
         sweep.to_str().expect("utf8"),
@@ -461,6 +464,7 @@ fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
     let mut child = Command::new(BIN)
         .args([
             "sweep",
+            "--check",
             "data/daishan",
             "--sweep",
             sweep.to_str().expect("utf8"),

@@ -57,3 +57,14 @@ pub fn generated(islands: usize, settlements: usize, seed: u64) -> (tempfile::Te
     let (ds, _) = DataSet::load(&out).expect("generated data validates");
     (dir, ds)
 }
+
+/// Writes a plan folder and audits it independently (`archiplan check`); panics listing the
+/// disagreements. Every test that makes a plan calls this (or passes `--check`).
+pub fn assert_audited(ctx: &archiplan::plan::Context, plan: &archiplan::plan::Plan) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let summary = archiplan::report::plan_out::summarize(ctx, plan);
+    archiplan::report::plan_out::write_plan(ctx, plan, &summary, &out).expect("write plan");
+    let a = archiplan::audit::audit(ctx.ds, ctx.scenario, &out).expect("audit");
+    assert!(a.ok, "the plan fails its audit: {:#?}", a.disagreements);
+}
