@@ -426,6 +426,9 @@ fn run(cli: Cli) -> Result<i32> {
             let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
+            for w in &ctx.warnings {
+                eprintln!("warning: {w}");
+            }
             let (bar, on_service_done) = plan_progress(scenario.services.len(), time_limit, quiet);
             let plan = archiplan::plan::plan_in(
                 &ctx,

@@ -407,3 +407,84 @@ proptest! {
         audit_generated(islands, settlements, seed, &Scenario::default());
     }
 }
+
+/// A copy of the 2024 scenario with `from` replaced by `to`, written into `dir`.
+fn edited_2024(dir: &Path, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(Path::new(ROOT).join(S2024)).expect("scenario");
+    assert!(text.contains(from), "{from}");
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    path
+}
+
+#[test]
+fn a_decision_naming_no_facility_exits_2_naming_the_id_and_near_matches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = edited_2024(
+        dir.path(),
+        "\"sch_daidong_primary\"",
+        "\"sch_daidong_primry\"",
+    );
+    let out = dir.path().join("out");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        s.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("decisions.close") && err.contains("`sch_daidong_primry`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `sch_daidong_primary`"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_level_used_without_annual_cost_is_an_error_naming_the_level() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = edited_2024(dir.path(), "annual_cost = 0 ", "# annual cost removed ");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        s.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("o").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("level 3 (county hospital): no annual_cost"),
+        "{err}"
+    );
+    assert!(err.contains("hosp_county1"), "{err}");
+}
+
+#[test]
+fn sweep_threads_beyond_four_per_cpu_or_zero_exit_2_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for threads in ["100000", "0"] {
+        let out = dir.path().join(format!("s{threads}"));
+        let o = run(&[
+            "sweep",
+            "data/daishan",
+            "--sweep",
+            "data/daishan/sweep-relocation.toml",
+            "-o",
+            out.to_str().expect("utf8"),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{threads}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("--threads"),
+            "{threads}"
+        );
+        assert!(!out.exists(), "nothing written for --threads {threads}");
+    }
+}

@@ -65,7 +65,7 @@ impl Catalogue {
                 location: f.location,
                 existing,
                 capacity: f.capacity.or(level.and_then(|l| l.capacity)),
-                annual_cost: pick(f.annual_cost, |l| l.annual_cost),
+                annual_cost: pick(f.annual_cost, Level::running_cost),
                 open_cost: if existing {
                     0.0
                 } else {
@@ -104,7 +104,7 @@ impl Catalogue {
                     location: s.location,
                     existing: false,
                     capacity: level.capacity,
-                    annual_cost: level.annual_cost,
+                    annual_cost: level.running_cost(),
                     open_cost: level.open_cost,
                     close_cost: 0.0,
                     cost_per_unit: level.cost_per_unit,

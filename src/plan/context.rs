@@ -23,12 +23,15 @@ pub struct Context<'a> {
     /// Planned settlements (not on external islands), ascending.
     pub settlements: Vec<usize>,
     island_ids: HashMap<String, usize>,
+    /// What the scenario leaves out of the data (shown, not fatal).
+    pub warnings: Vec<String>,
     /// Centre-to-centre minutes between inhabited islands (row-major, `None` = unreachable).
     island_times: Vec<Option<f64>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
+        let warnings = super::inputs::check(ds, scenario)?;
         let net = Network::build(ds);
         let island_ids: HashMap<String, usize> = ds
             .islands
@@ -107,6 +110,7 @@ impl<'a> Context<'a> {
             centre,
             settlements,
             island_ids,
+            warnings,
             island_times: rows.into_iter().flatten().collect(),
         })
     }

@@ -11,6 +11,7 @@ pub mod decompose;
 pub mod dominance;
 pub mod evaluate;
 pub mod hierarchy;
+pub mod inputs;
 pub mod model;
 pub mod resilience;
 pub mod service;

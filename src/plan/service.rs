@@ -223,7 +223,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             capacity: f.capacity.or(level.and_then(|l| l.capacity)),
             annual_cost: f
                 .annual_cost
-                .unwrap_or(level.map_or(0.0, |l| l.annual_cost)),
+                .unwrap_or(level.map_or(0.0, Level::running_cost)),
             open_cost: if existing {
                 0.0
             } else {
@@ -262,7 +262,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
                 island: s.island,
                 location: s.location,
                 capacity: level.capacity,
-                annual_cost: level.annual_cost,
+                annual_cost: level.running_cost(),
                 open_cost: level.open_cost,
                 close_cost: 0.0,
                 cost_per_unit: level.cost_per_unit,

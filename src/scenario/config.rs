@@ -254,9 +254,11 @@ pub struct Level {
     /// New sites may open at settlements of allowed tiers.
     #[serde(default)]
     pub new_sites: bool,
-    /// Running cost (CNY/year) of a site whose data gives none, and of new sites.
+    /// Running cost (CNY/year) of a site whose data gives none, and of new sites. Required
+    /// wherever it is used (a level with new sites, or facilities that give none): a
+    /// forgotten cost must not plan as free. Write 0 for costs outside the plan.
     #[serde(default)]
-    pub annual_cost: f64,
+    pub annual_cost: Option<f64>,
     /// Annualised opening cost of a new site (CNY/year).
     #[serde(default)]
     pub open_cost: f64,
@@ -278,6 +280,11 @@ pub struct Level {
 }
 
 impl Level {
+    /// The level's running cost; 0 when unset (plans check it is set wherever it is used).
+    pub fn running_cost(&self) -> f64 {
+        self.annual_cost.unwrap_or(0.0)
+    }
+
     pub fn display_name(&self) -> String {
         self.name
             .clone()
@@ -506,7 +513,7 @@ impl Scenario {
                     }
                 }
                 for (what, x) in [
-                    ("annual_cost", l.annual_cost),
+                    ("annual_cost", l.annual_cost.unwrap_or(0.0)),
                     ("open_cost", l.open_cost),
                     ("close_cost", l.close_cost),
                     ("cost_per_unit", l.cost_per_unit),

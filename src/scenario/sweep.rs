@@ -691,6 +691,9 @@ pub fn run_sweep(
     opts: &SweepOptions,
 ) -> Result<SweepReport> {
     use rayon::prelude::*;
+    if let Some(n) = opts.threads {
+        check_threads(n)?;
+    }
     let file = SweepFile::load(sweep_path)?;
     let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let specs = file.expand(&sweep_path.display().to_string())?;
@@ -772,6 +775,19 @@ pub fn run_sweep(
         skipped: mine.len() - todo.len(),
         rows: rows.len(),
     })
+}
+
+/// `--threads` between 1 and four per logical CPU: more only adds stacks and contention
+/// (100,000 threads stall a machine for minutes before the first scenario starts).
+pub fn check_threads(n: usize) -> Result<()> {
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n == 0 || n > 4 * cpus {
+        return Err(Error::Usage(format!(
+            "--threads {n}: choose 1 to {} (four per logical CPU; this machine has {cpus})",
+            4 * cpus
+        )));
+    }
+    Ok(())
 }
 
 /// Creates the output folder with its manifest, or checks an existing one belongs to the same

@@ -1,0 +1,162 @@
+//! Checks of a scenario against the data it plans, before anything is solved: a decision that
+//! names no facility, a cost nobody set, a facility no service plans. Each would otherwise
+//! change the plan silently.
+
+use crate::error::{Error, Result};
+use crate::layers::{DataSet, FacilityStatus};
+use crate::scenario::Scenario;
+
+/// Errors (exit 2, all listed together) or the warnings to show.
+pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
+    let mut errors = Vec::new();
+    let d = &scenario.decisions;
+    for (list, ids, want) in [
+        ("close", &d.close, Some(FacilityStatus::Existing)),
+        ("keep", &d.keep, Some(FacilityStatus::Existing)),
+        ("open", &d.open, Some(FacilityStatus::Candidate)),
+    ] {
+        for id in ids {
+            match ds.facilities.iter().find(|f| &f.id == id) {
+                None => errors.push(format!(
+                    "decisions.{list}: `{id}` names no facility of the data set{}",
+                    near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
+                )),
+                Some(f) if want.is_some_and(|w| w != f.status) => errors.push(format!(
+                    "decisions.{list}: `{id}` is {} facility; {}",
+                    if f.status == FacilityStatus::Existing {
+                        "an existing"
+                    } else {
+                        "a candidate"
+                    },
+                    if list == "open" {
+                        "existing facilities stay open through decisions.keep"
+                    } else {
+                        "candidates open through decisions.open"
+                    }
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    for s in &scenario.services {
+        for l in s.levels.iter().filter(|l| l.annual_cost.is_none()) {
+            let costless: Vec<&str> = ds
+                .facilities
+                .iter()
+                .filter(|f| f.service == s.name && f.level == l.level && f.annual_cost.is_none())
+                .filter(|f| !ds.islands[f.island].external)
+                .map(|f| f.id.as_str())
+                .collect();
+            if l.new_sites || !costless.is_empty() {
+                let users = if costless.is_empty() {
+                    "its new sites".to_string()
+                } else {
+                    format!("facilities {}", list(&costless))
+                };
+                errors.push(format!(
+                    "service `{}` level {} ({}): no annual_cost, and {users} give none; set \
+                     `annual_cost` on the level (0 when the cost lies outside the plan) or on \
+                     the facilities",
+                    s.name,
+                    l.level,
+                    l.display_name()
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Usage(format!("scenario: {}", errors.join("; "))));
+    }
+    let mut unplanned: Vec<&str> = ds
+        .facilities
+        .iter()
+        .filter(|f| scenario.service(&f.service).is_none())
+        .map(|f| f.id.as_str())
+        .collect();
+    unplanned.sort_unstable();
+    let mut warnings = Vec::new();
+    if !unplanned.is_empty() {
+        let mut services: Vec<&str> = ds
+            .facilities
+            .iter()
+            .filter(|f| scenario.service(&f.service).is_none())
+            .map(|f| f.service.as_str())
+            .collect();
+        services.sort_unstable();
+        services.dedup();
+        warnings.push(format!(
+            "{} facilit{} of service(s) {} that the scenario does not plan are left out: {}",
+            unplanned.len(),
+            if unplanned.len() == 1 { "y" } else { "ies" },
+            services
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            list(&unplanned)
+        ));
+    }
+    Ok(warnings)
+}
+
+fn list(ids: &[&str]) -> String {
+    let shown: Vec<String> = ids.iter().take(8).map(|i| format!("`{i}`")).collect();
+    if ids.len() > 8 {
+        format!("{} and {} more", shown.join(", "), ids.len() - 8)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// " (did you mean `a`, `b`?)" for the ids within a small edit distance, or "".
+fn near_matches<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let limit = (id.chars().count() / 4).max(2);
+    let mut near: Vec<(usize, &str)> = candidates
+        .map(|c| (edit_distance(id, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .collect();
+    near.sort_unstable();
+    near.dedup();
+    if near.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = near.iter().take(3).map(|(_, c)| format!("`{c}`")).collect();
+    format!(" (did you mean {}?)", names.join(", "))
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn near_matches_suggest_the_closest_ids() {
+        let ids = ["sch_daidong_primary", "sch_huaici_primary", "hosp_tcm"];
+        let s = near_matches("sch_daidong_primry", ids.into_iter());
+        assert!(s.contains("`sch_daidong_primary`"), "{s}");
+        assert!(!s.contains("hosp_tcm"));
+        assert_eq!(near_matches("zzzzzzzz", ids.into_iter()), "");
+    }
+}
