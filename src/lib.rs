@@ -9,6 +9,7 @@ pub mod error;
 pub mod geometry;
 pub mod io;
 pub mod layers;
+pub mod limits;
 pub mod model;
 pub mod network;
 pub mod orlib;

@@ -241,7 +241,10 @@ impl SolveArgs {
     fn options(&self) -> Result<SolveOptions> {
         Ok(SolveOptions {
             backend: Backend::parse(&self.solver)?,
-            time_limit: self.time_limit,
+            time_limit: self
+                .time_limit
+                .map(|t| archiplan::limits::time_limit("--time-limit", t))
+                .transpose()?,
             seed: self.seed,
             root_iterations: None,
         })
@@ -387,14 +390,10 @@ fn run(cli: Cli) -> Result<i32> {
             geojson,
             cutoff,
         } => {
-            if cutoff.is_nan() || cutoff <= 0.0 {
-                return Err(Error::Usage(
-                    "--cutoff must be a positive number of minutes".into(),
-                ));
-            }
+            archiplan::limits::minutes("--cutoff", cutoff)?;
             let ds = load(&data)?;
             let started = std::time::Instant::now();
-            let net = Network::build(&ds);
+            let net = Network::try_build(&ds)?;
             let summary = summarize(&ds, &net, cutoff);
             eprintln!(
                 "built network and {cutoff}-minute matrix in {:.2} s",
@@ -416,12 +415,8 @@ fn run(cli: Cli) -> Result<i32> {
             quiet,
             check,
         } => {
-            if let Some(t) = time_limit
-                && !(t.is_finite() && t > 0.0)
-            {
-                return Err(Error::Usage(
-                    "--time-limit must be a positive number of seconds".into(),
-                ));
+            if let Some(t) = time_limit {
+                archiplan::limits::time_limit("--time-limit", t)?;
             }
             let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;

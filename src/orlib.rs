@@ -57,8 +57,24 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
     let n = int(nums[0], "n", hl)?;
     let m = int(nums[1], "edges", hl)?;
     let p = int(nums[2], "p", hl)?;
-    if n == 0 || n > u32::MAX as usize / 2 {
-        return Err(bad(path, hl, format!("n = {n} is out of range")));
+    // The all-pairs matrix holds n² distances: cap n before anything is allocated.
+    let max_n = crate::limits::MAX_ORLIB_NODES;
+    if n == 0 || n > max_n {
+        return Err(bad(
+            path,
+            hl,
+            format!("n = {n} is out of range (1 to {max_n} vertices)"),
+        ));
+    }
+    // Repeated edges are allowed (the last one counts), but not more lines than twice the
+    // pairs of a complete graph.
+    let max_m = n.saturating_mul(n);
+    if m > max_m {
+        return Err(bad(
+            path,
+            hl,
+            format!("edges = {m} is more than n² = {max_m} for n = {n}"),
+        ));
     }
     // Last occurrence wins: a later line overwrites an earlier one.
     let mut edges: BTreeMap<(usize, usize), f64> = BTreeMap::new();
@@ -96,7 +112,36 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
         adj[a].push((b as u32, c));
         adj[b].push((a as u32, c));
     }
-    let rows: Vec<Vec<(u32, f32)>> = (0..n).into_par_iter().map(|s| dijkstra(&adj, s)).collect();
+    // The matrix stores f32 distances, which hold integers exactly only up to 2^24: a larger
+    // distance would be rounded, and a plan "proven optimal" on rounded distances may be worse
+    // than another one (with an objective no plan has). Refuse what cannot be held exactly.
+    type Row = std::result::Result<Vec<(u32, f32)>, (usize, u32, f64)>;
+    let rows: Vec<Row> = (0..n)
+        .into_par_iter()
+        .map(|s| {
+            let row = dijkstra(&adj, s);
+            match row.iter().find(|&&(_, d)| f64::from(d as f32) != d) {
+                Some(&(v, d)) => Err((s, v, d)),
+                None => Ok(row.into_iter().map(|(v, d)| (v, d as f32)).collect()),
+            }
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|(s, v, d)| {
+            bad(
+                path,
+                hl,
+                format!(
+                    "the shortest distance from node {} to node {} is {d}, which the solver's \
+                     single-precision matrix cannot hold exactly (it holds integers up to \
+                     16,777,216 and binary fractions); scale the costs down",
+                    s + 1,
+                    v + 1
+                ),
+            )
+        })?;
     let name = Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -110,7 +155,7 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
 }
 
 /// Shortest distances from `s` to every reachable node, as sparse matrix row entries.
-fn dijkstra(adj: &[Vec<(u32, f64)>], s: usize) -> Vec<(u32, f32)> {
+fn dijkstra(adj: &[Vec<(u32, f64)>], s: usize) -> Vec<(u32, f64)> {
     let n = adj.len();
     let mut dist = vec![f64::INFINITY; n];
     let mut heap = BinaryHeap::new();
@@ -131,7 +176,7 @@ fn dijkstra(adj: &[Vec<(u32, f64)>], s: usize) -> Vec<(u32, f32)> {
     }
     (0..n)
         .filter(|&v| dist[v].is_finite())
-        .map(|v| (v as u32, dist[v] as f32))
+        .map(|v| (v as u32, dist[v]))
         .collect()
 }
 
@@ -150,13 +195,13 @@ impl Ord for Ordered {
 }
 
 pub fn read(path: &Path) -> Result<OrlibInstance> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::limits::read_text(path, crate::limits::MAX_ORLIB_BYTES)?;
     parse(&text, &path.display().to_string())
 }
 
 /// Reads `pmedopt.txt` (`name value` lines after a header) into name -> optimum.
 pub fn read_optima(path: &Path) -> Result<BTreeMap<String, f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::limits::read_text(path, crate::limits::MAX_ORLIB_BYTES)?;
     let mut out = BTreeMap::new();
     for (k, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split_whitespace().collect();

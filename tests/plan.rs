@@ -148,7 +148,7 @@ name = "tiny"
 [objective]
 travel_weight = 0.0
 [hierarchy]
-leader_minutes = 100000
+leader_minutes = 10000
 min_leader_population = 0
 [[hierarchy.tiers]]
 name = "hub"

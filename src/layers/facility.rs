@@ -1,7 +1,7 @@
 //! Facilities: existing and candidate public-service sites.
 
 use super::diagnostics::Diagnostics;
-use super::read::{Props, RawFeature, non_negative};
+use super::read::{Props, RawFeature, amount, money};
 use super::{FACILITIES_FILE, shape};
 use geo::Point;
 use geojson::JsonObject;
@@ -73,10 +73,10 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 ],
             )
             .unwrap_or(FacilityStatus::Existing);
-        let capacity = p.opt_number("capacity", non_negative);
-        let open_cost = p.opt_number("open_cost", non_negative);
-        let close_cost = p.opt_number("close_cost", non_negative);
-        let annual_cost = p.opt_number("annual_cost", non_negative);
+        let capacity = p.opt_number("capacity", amount);
+        let open_cost = p.opt_number("open_cost", money);
+        let close_cost = p.opt_number("close_cost", money);
+        let annual_cost = p.opt_number("annual_cost", money);
         let must_stay = p.opt_bool("must_stay").unwrap_or(false);
         if must_stay && status == FacilityStatus::Candidate {
             p.error(

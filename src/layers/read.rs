@@ -32,8 +32,10 @@ pub fn read_layer(
 ) -> Option<Vec<RawFeature>> {
     let at = Location::file(file);
     let path = dir.join(file);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    // Regular files only, of bounded size: a device or FIFO in place of a layer would never
+    // finish reading (or block), a huge file would exhaust memory.
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if required {
                 diags.error(
@@ -55,13 +57,30 @@ pub fn read_layer(
             return None;
         }
     };
+    if !meta.is_file() {
+        diags.error(
+            "file-unreadable",
+            &at,
+            None,
+            format!("{} is not a regular file", path.display()),
+        );
+        return None;
+    }
+    let bytes = match crate::limits::read_file(&path, crate::limits::MAX_LAYER_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.error("file-unreadable", &at, None, e.to_string());
+            return None;
+        }
+    };
     parse_layer(&bytes, file, diags)
 }
 
 /// Parses the bytes of a layer file (see [`read_layer`]).
 pub fn parse_layer(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Vec<RawFeature>> {
     let at = Location::file(file);
-    let value: JsonValue = match serde_json::from_slice(bytes) {
+    // A UTF-8 byte-order mark (Windows tools, QGIS exports) is not part of the JSON.
+    let value: JsonValue = match serde_json::from_slice(crate::limits::strip_bom(bytes)) {
         Ok(v) => v,
         Err(e) => {
             diags.error(
@@ -357,4 +376,34 @@ pub fn positive(x: f64) -> Option<String> {
 /// A non-negative number check for [`Props::opt_number`].
 pub fn non_negative(x: f64) -> Option<String> {
     (x < 0.0).then(|| "must not be negative".to_string())
+}
+
+/// An amount of money (CNY) for [`Props::opt_number`]: not negative and at most
+/// [`crate::limits::MAX_MONEY`] (larger sums lose whole yuan, or overflow to infinity).
+pub fn money(x: f64) -> Option<String> {
+    non_negative(x).or_else(|| {
+        (x > crate::limits::MAX_MONEY)
+            .then(|| format!("must be at most {:e} CNY", crate::limits::MAX_MONEY))
+    })
+}
+
+/// A capacity for [`Props::opt_number`]: not negative and at most
+/// [`crate::limits::MAX_CAPACITY`].
+pub fn amount(x: f64) -> Option<String> {
+    non_negative(x).or_else(|| {
+        (x > crate::limits::MAX_CAPACITY)
+            .then(|| format!("must be at most {:e}", crate::limits::MAX_CAPACITY))
+    })
+}
+
+/// Minutes for [`Props::opt_number`]: above 0 and at most [`crate::limits::MAX_MINUTES`].
+pub fn minutes(x: f64) -> Option<String> {
+    positive(x).or_else(|| {
+        (x > crate::limits::MAX_MINUTES).then(|| {
+            format!(
+                "must be at most {} minutes (one week)",
+                crate::limits::MAX_MINUTES
+            )
+        })
+    })
 }

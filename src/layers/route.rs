@@ -101,12 +101,21 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
         let from = p.opt_str("from");
         let to = p.opt_str("to");
         let has_minutes = p.props.get("minutes").is_some_and(|v| !v.is_null());
-        let minutes = p.opt_number("minutes", positive);
+        let minutes = p.opt_number("minutes", super::read::minutes);
         let has_departures = p
             .props
             .get("departures_per_day")
             .is_some_and(|v| !v.is_null());
-        let departures = p.opt_number("departures_per_day", positive);
+        let departures = p.opt_number("departures_per_day", |x| {
+            positive(x).or_else(|| {
+                (x > crate::limits::MAX_DEPARTURES_PER_DAY).then(|| {
+                    format!(
+                        "must be at most {} (one a minute)",
+                        crate::limits::MAX_DEPARTURES_PER_DAY
+                    )
+                })
+            })
+        });
         let service_hours = p
             .opt_number("service_hours", |x| {
                 (x <= 0.0 || x > 24.0).then(|| "must be in (0, 24] hours".to_string())

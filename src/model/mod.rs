@@ -362,12 +362,36 @@ pub struct Solution {
     pub cost: f64,
 }
 
-/// Relative gap between an objective and a bound, 0 when they meet.
+/// Relative gap between an objective and a bound, 0 when they meet; never NaN: 1 (nothing
+/// proven) when either is not a finite number.
 pub fn relative_gap(objective: f64, bound: f64) -> f64 {
+    if !(objective.is_finite() && bound.is_finite()) {
+        return 1.0;
+    }
     let diff = (objective - bound).abs();
     if diff <= 1e-9 * objective.abs().max(1.0) {
         0.0
     } else {
         diff / objective.abs().max(1e-9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_gap;
+
+    #[test]
+    fn the_gap_is_never_nan() {
+        assert_eq!(relative_gap(10.0, 10.0), 0.0);
+        assert!((relative_gap(10.0, 9.0) - 0.1).abs() < 1e-12);
+        for (o, b) in [
+            (f64::INFINITY, f64::INFINITY),
+            (f64::NAN, 1.0),
+            (1.0, f64::NEG_INFINITY),
+            (f64::INFINITY, 1e308),
+        ] {
+            let g = relative_gap(o, b);
+            assert!(!g.is_nan() && g > 0.0, "{o} {b}: {g}");
+        }
     }
 }

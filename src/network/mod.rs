@@ -87,6 +87,40 @@ impl Network {
         Self::build_with(ds, NetworkOptions::default())
     }
 
+    /// Builds the network after checking that every leg takes a finite, non-negative time
+    /// (validation should have ensured it, but transforms and library callers can build data
+    /// sets that were never validated): a negative leg would make shortest paths loop without
+    /// end, a NaN one would make them meaningless.
+    pub fn try_build(ds: &DataSet) -> crate::Result<Network> {
+        Self::try_build_with(ds, NetworkOptions::default())
+    }
+
+    pub fn try_build_with(ds: &DataSet, options: NetworkOptions) -> crate::Result<Network> {
+        for r in &ds.routes {
+            let m = r.leg_minutes();
+            if !usable_minutes(m) {
+                return Err(crate::Error::Usage(format!(
+                    "route `{}`: its leg takes {m} minutes (crossing {} min, {} departures a day \
+                     over {} service hours); minutes, departures and hours must be positive numbers",
+                    r.id, r.minutes, r.departures_per_day, r.service_hours
+                )));
+            }
+        }
+        for i in &ds.islands {
+            let m = i.road_minutes(1.0);
+            if !usable_minutes(m) {
+                return Err(crate::Error::Usage(format!(
+                    "island `{}`: a road km takes {m} minutes (circuity {}, road speed {} km/h); \
+                     both must be positive numbers",
+                    i.id, i.circuity, i.road_speed_kmh
+                )));
+            }
+        }
+        Ok(Self::build_with(ds, options))
+    }
+
+    /// Builds the network. A leg whose time is not a finite, non-negative number cannot be
+    /// travelled and is left out (use [`Network::try_build`] to refuse such data instead).
     pub fn build_with(ds: &DataSet, options: NetworkOptions) -> Network {
         let mut graph = UnGraph::<Node, Leg>::default();
         let settlement_nodes: Vec<NodeIndex> = ds
@@ -165,7 +199,7 @@ impl Network {
             })
             .collect();
         for legs in road_legs {
-            for (a, b, minutes) in legs {
+            for (a, b, minutes) in legs.into_iter().filter(|l| usable_minutes(l.2)) {
                 graph.add_edge(
                     a,
                     b,
@@ -182,6 +216,9 @@ impl Network {
                 RouteMode::Ferry | RouteMode::FastFerry => LegKind::Ferry { route: ri },
             };
             let [a, b] = route_ends[ri];
+            if !usable_minutes(route.leg_minutes()) {
+                continue;
+            }
             graph.add_edge(
                 a,
                 b,
@@ -230,6 +267,11 @@ impl Network {
     ) -> TravelTimes {
         matrix::compute(&self.adjacency, sources, targets, cutoff)
     }
+}
+
+/// Whether a leg's minutes can be a shortest-path weight.
+fn usable_minutes(m: f64) -> bool {
+    m.is_finite() && m >= 0.0
 }
 
 /// Index pairs of the road legs among an island's points.

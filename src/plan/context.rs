@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::layers::DataSet;
-use crate::network::Network;
+use crate::network::{Network, NodeKind};
 use crate::scenario::Scenario;
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
@@ -25,14 +25,17 @@ pub struct Context<'a> {
     island_ids: HashMap<String, usize>,
     /// What the scenario leaves out of the data (shown, not fatal).
     pub warnings: Vec<String>,
-    /// Centre-to-centre minutes between inhabited islands (row-major, `None` = unreachable).
-    island_times: Vec<Option<f64>>,
+    /// Per island (inhabited ones only; empty otherwise): the possible leaders its centre
+    /// reaches within `hierarchy.leader_minutes`, as (island, minutes) ascending by island.
+    /// Sparse on purpose: a dense island-by-island table grows with the square of the islands
+    /// (10,000 one-village islands took gigabytes).
+    leader_reach: Vec<Vec<(u32, f64)>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let warnings = super::inputs::check(ds, scenario)?;
-        let net = Network::build(ds);
+        let net = Network::try_build(ds)?;
         let island_ids: HashMap<String, usize> = ds
             .islands
             .iter()
@@ -80,22 +83,47 @@ impl<'a> Context<'a> {
                 ds.islands[hub].id
             )));
         }
+        // Islands that may ever lead: the hub, islands the data or the scenario fix a tier for,
+        // and those the scenario makes eligible (a superset of what the hierarchy picks from).
+        let h = &scenario.hierarchy;
         let n = ds.islands.len();
-        let rows: Vec<Vec<Option<f64>>> = (0..n)
+        let mut candidate = vec![false; n];
+        candidate[hub] = true;
+        for (k, island) in ds.islands.iter().enumerate() {
+            if island.tier.is_some() {
+                candidate[k] = true;
+            }
+        }
+        for id in h.fixed.keys().chain(h.eligible.iter().flatten()) {
+            if let Some(&k) = island_ids.get(id) {
+                candidate[k] = true;
+            }
+        }
+        if h.eligible.is_none() {
+            for &k in &inhabited_islands {
+                if island_population[k] >= h.min_leader_population {
+                    candidate[k] = true;
+                }
+            }
+        }
+        let limit = h.leader_minutes;
+        let leader_reach: Vec<Vec<(u32, f64)>> = (0..n)
             .into_par_iter()
             .map(|k| {
-                let mut row = vec![None; n];
+                let mut row = Vec::new();
                 if let Some(c) = centre[k].filter(|_| island_population[k] > 0) {
-                    let sp = net.shortest_from(net.settlement_nodes[c], f64::INFINITY);
-                    let dense = sp.dense(net.node_count());
-                    for l in 0..n {
-                        if let Some(cl) = centre[l] {
-                            let d = dense[net.settlement_nodes[cl].index()];
-                            if d.is_finite() {
-                                row[l] = Some(d);
+                    let sp = net.shortest_from(net.settlement_nodes[c], limit);
+                    for (v, d) in sp.reached {
+                        if let NodeKind::Settlement(i) = net.graph[NodeIndex::new(v as usize)].kind
+                        {
+                            let l = ds.settlements[i].island;
+                            if candidate[l] && centre[l] == Some(i) {
+                                row.push((l as u32, d));
                             }
                         }
                     }
+                    row.sort_unstable_by_key(|&(l, _)| l);
+                    row.shrink_to_fit();
                 }
                 row
             })
@@ -111,7 +139,7 @@ impl<'a> Context<'a> {
             settlements,
             island_ids,
             warnings,
-            island_times: rows.into_iter().flatten().collect(),
+            leader_reach,
         })
     }
 
@@ -119,9 +147,41 @@ impl<'a> Context<'a> {
         self.island_ids.get(id).copied()
     }
 
-    /// Centre-to-centre minutes between two inhabited islands.
+    /// Centre-to-centre minutes from inhabited island `from` to `to`, when `to` may lead (see
+    /// the hierarchy's eligibility) and is within `hierarchy.leader_minutes`; `None` otherwise.
+    pub fn minutes_to_leader(&self, from: usize, to: usize) -> Option<f64> {
+        let row = self.leader_reach.get(from)?;
+        row.binary_search_by_key(&(to as u32), |&(l, _)| l)
+            .ok()
+            .map(|p| row[p].1)
+    }
+
+    /// Centre-to-centre minutes from inhabited island `from` to every island (`None`: not
+    /// reachable, or no residents), by a shortest-path search: one row, computed when asked.
+    pub fn minutes_from(&self, from: usize) -> Vec<Option<f64>> {
+        let n = self.ds.islands.len();
+        let mut out = vec![None; n];
+        if let Some(c) = self.centre[from].filter(|_| self.island_population[from] > 0) {
+            let sp = self
+                .net
+                .shortest_from(self.net.settlement_nodes[c], f64::INFINITY);
+            let dense = sp.dense(self.net.node_count());
+            for (l, slot) in out.iter_mut().enumerate() {
+                if let Some(cl) = self.centre[l] {
+                    let d = dense[self.net.settlement_nodes[cl].index()];
+                    if d.is_finite() {
+                        *slot = Some(d);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Centre-to-centre minutes between two inhabited islands (one shortest-path search per
+    /// call: for a few pairs; [`Context::minutes_to_leader`] answers the many).
     pub fn island_minutes(&self, from: usize, to: usize) -> Option<f64> {
-        self.island_times[from * self.ds.islands.len() + to]
+        self.minutes_from(from).get(to).copied().flatten()
     }
 
     pub fn settlement_node(&self, i: usize) -> NodeIndex {

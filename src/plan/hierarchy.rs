@@ -158,9 +158,10 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
     }
     if free.len() < free_seats {
         return Err(Error::Infeasible(format!(
-            "the hierarchy needs {free_seats} more leader island(s) but only {} island(s) are \
-             eligible ({}); lower the tier counts, `min_leader_population` ({}), or list more \
-             islands in hierarchy.eligible",
+            "the hierarchy needs {} more leader island(s): {free_seats} leader seat(s) are not \
+             fixed but only {} island(s) are eligible ({}); lower the tier counts, \
+             `min_leader_population` ({}), or list more islands in hierarchy.eligible",
+            free_seats - free.len(),
             free.len(),
             free.iter()
                 .map(|&k| format!("`{}`", ds.islands[k].id))
@@ -174,7 +175,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         .filter(|&k| fixed[k].is_some_and(|t| t < last))
         .collect();
     let limit = h.leader_minutes;
-    let time = |k: usize, l: usize| ctx.island_minutes(k, l).filter(|&t| t <= limit);
+    let time = |k: usize, l: usize| ctx.minutes_to_leader(k, l).filter(|&t| t <= limit);
 
     // Cost of a leader set: residents of islands no leader reaches in time (must be 0), then
     // population-weighted minutes to the nearest leader.
@@ -301,10 +302,12 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
     }
     let mut parent = vec![None; n];
     for &l in leaders.iter().filter(|&&l| tier[l] > 0) {
+        // Leaders are few: one search from each.
+        let from_l = ctx.minutes_from(l);
         parent[l] = leaders
             .iter()
             .filter(|&&u| tier[u] < tier[l])
-            .filter_map(|&u| ctx.island_minutes(l, u).map(|t| (t, u)))
+            .filter_map(|&u| from_l[u].map(|t| (t, u)))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
             .map(|(_, u)| u);
     }
@@ -388,9 +391,17 @@ fn explain_unreachable(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -
     let possible: Vec<usize> = fixed_leaders.iter().chain(free).copied().collect();
     let mut lines = Vec::new();
     for &k in &ctx.inhabited_islands {
+        if possible
+            .iter()
+            .any(|&l| ctx.minutes_to_leader(k, l).is_some_and(|t| t <= limit))
+        {
+            continue;
+        }
+        // Only for the islands left out: one search each, to name the nearest leader.
+        let from_k = ctx.minutes_from(k);
         let nearest = possible
             .iter()
-            .filter_map(|&l| ctx.island_minutes(k, l).map(|t| (t, l)))
+            .filter_map(|&l| from_k[l].map(|t| (t, l)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         match nearest {
             Some((t, _)) if t <= limit => {}

@@ -88,6 +88,9 @@ pub fn plan(ds: &DataSet, scenario: &Scenario, options: PlanOptions) -> Result<P
 /// Plans within a prepared context (the network and island facts already built).
 pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     let started = std::time::Instant::now();
+    if let Some(t) = options.time_limit {
+        crate::limits::time_limit("time_limit", t)?;
+    }
     let scenario = ctx.scenario;
     let hier = hierarchy::choose(ctx)?;
     let solve_all = |travel_weight: f64| -> Result<Vec<ServicePlan>> {
@@ -180,8 +183,5 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
 
 /// 12345678.9 -> "12,345,679 CNY".
 pub fn money(x: f64) -> String {
-    format!(
-        "{} CNY",
-        crate::report::text::thousands(x.round().max(0.0) as u64)
-    )
+    format!("{} CNY", crate::report::text::amount(x))
 }

@@ -984,7 +984,9 @@ pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceDat
                     .map(|&k| format!("`{}`", ctx.ds.islands[k].id))
                     .collect();
                 reasons.push(format!(
-                    "the islands {} must seat {demand:.0} ({:?}) but their possible {} sites seat                      {cap:.0} with every allowed expansion; allow expansion (`expand_max`) or new                      sites, or close fewer",
+                    "the islands {} must seat {demand:.0} ({:?}) but their possible {} sites seat \
+                     {cap:.0} with every allowed expansion; allow expansion (`expand_max`) or new \
+                     sites, or close fewer",
                     islands.join(", "),
                     service.demand,
                     service.name

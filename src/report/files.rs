@@ -20,14 +20,14 @@ pub fn plan_dir(dir: &Path) -> Result<PathBuf> {
 }
 
 pub fn read_fc(path: &Path) -> Result<FeatureCollection> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::limits::read_text(path, crate::limits::MAX_OUTPUT_BYTES)?;
     text.parse()
         .map_err(|e| Error::Usage(format!("{}: not GeoJSON: {e}", path.display())))
 }
 
 pub fn read_json(path: &Path) -> Result<JsonValue> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes)
+    let bytes = crate::limits::read_file(path, crate::limits::MAX_OUTPUT_BYTES)?;
+    serde_json::from_slice(crate::limits::strip_bom(&bytes))
         .map_err(|e| Error::Usage(format!("{}: not JSON: {e}", path.display())))
 }
 

@@ -482,6 +482,8 @@ fn cny(x: f64) -> String {
     format!("{:.0}", x.round() + 0.0)
 }
 
+use crate::report::csv_text;
+
 fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
@@ -507,7 +509,7 @@ fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
     .map_err(to_err)?;
     let row = |s: &ServiceSummary| -> Vec<String> {
         vec![
-            s.service.clone(),
+            csv_text(&s.service),
             s.new.to_string(),
             s.kept.to_string(),
             s.closed.to_string(),
@@ -565,8 +567,8 @@ fn targets_csv(summary: &PlanSummary) -> Result<Vec<u8>> {
     .map_err(to_err)?;
     for t in &summary.targets {
         w.write_record([
-            t.name.clone(),
-            t.service.clone(),
+            csv_text(&t.name),
+            csv_text(&t.service),
             format!("{:?}", t.measure).to_lowercase(),
             format!("{}", t.minutes),
             format!("{:.4}", t.required),
@@ -610,10 +612,7 @@ pub fn write_plan_verified(
                 ctx.ds,
             ))),
         ),
-        (
-            "summary.json",
-            serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?,
-        ),
+        ("summary.json", crate::report::json_pretty(summary)?),
         ("summary.csv", csv_summary(summary)?),
         ("targets.csv", targets_csv(summary)?),
     ];

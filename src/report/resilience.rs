@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::plan::resilience::RouteOutage;
+use crate::report::csv_text;
 use std::path::Path;
 
 pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
@@ -23,10 +24,10 @@ pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
     for o in outages {
         for l in &o.losses {
             w.write_record([
-                o.route.clone(),
-                o.name.clone().unwrap_or_default(),
+                csv_text(&o.route),
+                csv_text(o.name.as_deref().unwrap_or_default()),
                 o.mode.to_string(),
-                l.service.clone(),
+                csv_text(&l.service),
                 l.population.to_string(),
                 l.settlements.to_string(),
                 l.roving_islands.to_string(),
@@ -39,6 +40,6 @@ pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
         .into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))?;
     crate::io::write_atomic(&dir.join("resilience.csv"), &csv)?;
-    let json = serde_json::to_vec_pretty(outages).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = crate::report::json_pretty(outages)?;
     crate::io::write_atomic(&dir.join("resilience.json"), &json)
 }

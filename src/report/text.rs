@@ -17,6 +17,22 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Whole yuan (or any amount) with thousands separators: `67,304,350`. Amounts whose digits
+/// would not all be meaningful in `f64` (from 1e15 on) are written in scientific notation
+/// (`1e308`), never as a saturated integer or 309 digits; negative amounts keep their sign,
+/// and -0 is 0.
+pub fn amount(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let r = x.round();
+    if r.abs() >= 1e15 {
+        return format!("{x:e}");
+    }
+    let s = thousands(r.abs() as u64);
+    if r < 0.0 { format!("-{s}") } else { s }
+}
+
 pub fn validation(r: &ValidationReport) -> String {
     let mut out = String::new();
     for d in r.errors.iter().chain(&r.warnings) {
@@ -113,7 +129,7 @@ fn pct(x: f64) -> String {
 
 pub fn plan(s: &super::plan_out::PlanSummary) -> String {
     let mut out = String::new();
-    let money = |x: f64| thousands(x.round().max(0.0) as u64);
+    let money = amount;
     let _ = writeln!(
         out,
         "plan \"{}\": annual cost {} CNY{}; status {}, gap {}",
@@ -207,9 +223,7 @@ pub fn sweep(rows: &[crate::scenario::sweep::Row]) -> String {
             r.index,
             r.scenario.chars().take(44).collect::<String>(),
             r.status,
-            r.cost
-                .map(|c| thousands(c.round().max(0.0) as u64))
-                .unwrap_or_else(|| "-".into()),
+            r.cost.map(amount).unwrap_or_else(|| "-".into()),
             r.gap.map(pct).unwrap_or_else(|| "-".into()),
             r.targets_met
                 .map(|m| if m { "met" } else { "NOT met" })
@@ -222,10 +236,7 @@ pub fn sweep(rows: &[crate::scenario::sweep::Row]) -> String {
 
 pub fn comparison(c: &super::compare::Comparison) -> String {
     let mut out = String::new();
-    let money = |x: f64| {
-        let s = thousands(x.abs().round() as u64);
-        if x < 0.0 { format!("-{s}") } else { s }
-    };
+    let money = amount;
     let _ = writeln!(out, "A: {}\nB: {}", c.a, c.b);
     let _ = writeln!(
         out,

@@ -359,19 +359,62 @@ impl Default for Scenario {
     }
 }
 
+/// Where a TOML error is, as `line L, column C`, without the text of the file.
+pub(crate) fn toml_position(text: &str, e: &toml::de::Error) -> String {
+    let hint = "(give it directly with --scenario for the details)";
+    match e.span() {
+        Some(span) => {
+            let mut k = span.start.min(text.len());
+            while !text.is_char_boundary(k) {
+                k -= 1;
+            }
+            let before = &text[..k];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("not a valid scenario file at line {line}, column {column} {hint}")
+        }
+        None => format!("not a valid scenario file {hint}"),
+    }
+}
+
 impl Scenario {
-    /// Reads and checks a scenario file.
+    /// Reads and checks a scenario file the user named: syntax errors quote its line.
     pub fn load(path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        Self::load_quoting(path, true)
+    }
+
+    /// Reads and checks a scenario file named inside another file (a sweep's `scenario` or a
+    /// `use_scenario` transform): errors give its path, line and column but never its text, so
+    /// that pointing at a file that is no scenario (say `/etc/passwd`) prints none of it.
+    pub fn load_indirect(path: &Path) -> Result<Scenario> {
+        Self::load_quoting(path, false)
+    }
+
+    fn load_quoting(path: &Path, quote: bool) -> Result<Scenario> {
+        let text = crate::limits::read_text(path, crate::limits::MAX_TOML_BYTES).map_err(|e| {
             Error::Usage(format!("cannot read scenario file {}: {e}", path.display()))
         })?;
-        Scenario::parse(&text, &path.display().to_string())
+        let origin = path.display().to_string();
+        if quote {
+            return Scenario::parse(&text, &origin);
+        }
+        let s: Scenario = toml::from_str(&text).map_err(|e| {
+            Error::Usage(format!("scenario {origin}: {}", toml_position(&text, &e)))
+        })?;
+        s.complete(&origin)
     }
 
     /// Parses and checks scenario text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario> {
-        let mut s: Scenario =
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let s: Scenario =
             toml::from_str(text).map_err(|e| Error::Usage(format!("scenario {origin}: {e}")))?;
+        s.complete(origin)
+    }
+
+    /// Fills in the template's services (and targets) when the file has none, then checks.
+    fn complete(self, origin: &str) -> Result<Scenario> {
+        let mut s = self;
         if s.services.is_empty() {
             let defaults: Scenario = toml::from_str(TEMPLATE)
                 .map_err(|e| Error::Internal(format!("built-in template: {e}")))?;
@@ -413,17 +456,53 @@ impl Scenario {
                 Err(format!("{what} = {x}: must be a number >= 0"))
             }
         };
+        // Bounded above too: a cost of 1e308 overflows every sum it enters (the plan's cost
+        // becomes infinite and its gap NaN), and minutes beyond a week make the travel-time
+        // matrix hold every pair there is.
+        let max_money = crate::limits::MAX_MONEY;
+        let money = |what: String, x: f64| {
+            non_negative(what.clone(), x)?;
+            if x > max_money {
+                return Err(format!("{what} = {x}: more than {max_money:e} CNY"));
+            }
+            Ok(())
+        };
+        let max_minutes = crate::limits::MAX_MINUTES;
+        let minutes = |what: String, x: f64| {
+            positive(what.clone(), x)?;
+            if x > max_minutes {
+                return Err(format!(
+                    "{what} = {x}: more than {max_minutes} minutes (one week)"
+                ));
+            }
+            Ok(())
+        };
+        let max_capacity = crate::limits::MAX_CAPACITY;
+        let amount = |what: String, x: f64| {
+            non_negative(what.clone(), x)?;
+            if x > max_capacity {
+                return Err(format!("{what} = {x}: more than {max_capacity:e}"));
+            }
+            Ok(())
+        };
         if let Some(b) = self.budget {
             positive("budget".into(), b)?;
+            money("budget".into(), b)?;
         }
         positive("closing_years".into(), self.closing_years)?;
-        non_negative(
+        if self.closing_years > 1000.0 {
+            return Err(format!(
+                "closing_years = {}: more than 1000 years",
+                self.closing_years
+            ));
+        }
+        money(
             "objective.travel_weight".into(),
             self.objective.travel_weight,
         )?;
 
         let h = &self.hierarchy;
-        positive("hierarchy.leader_minutes".into(), h.leader_minutes)?;
+        minutes("hierarchy.leader_minutes".into(), h.leader_minutes)?;
         if h.tiers.len() < 2 {
             return Err(
                 "hierarchy.tiers: at least two tiers are needed (a hub and the rest)".into(),
@@ -479,9 +558,9 @@ impl Scenario {
             if !service_names.insert(s.name.as_str()) {
                 return Err(format!("{at}: service name repeats"));
             }
-            positive(format!("{at}.standard_minutes"), s.standard_minutes)?;
+            minutes(format!("{at}.standard_minutes"), s.standard_minutes)?;
             if let Some(a) = s.assign_minutes {
-                positive(format!("{at}.assign_minutes"), a)?;
+                minutes(format!("{at}.assign_minutes"), a)?;
                 if a < s.standard_minutes {
                     return Err(format!(
                         "{at}.assign_minutes = {a} is shorter than standard_minutes = {}",
@@ -517,26 +596,33 @@ impl Scenario {
                     ("open_cost", l.open_cost),
                     ("close_cost", l.close_cost),
                     ("cost_per_unit", l.cost_per_unit),
-                    ("expand_max", l.expand_max),
                     ("expand_cost_per_unit", l.expand_cost_per_unit),
                 ] {
-                    non_negative(format!("{at}.{what}"), x)?;
+                    money(format!("{at}.{what}"), x)?;
                 }
+                amount(format!("{at}.expand_max"), l.expand_max)?;
                 if let Some(c) = l.capacity {
-                    non_negative(format!("{at}.capacity"), c)?;
+                    amount(format!("{at}.capacity"), c)?;
                 }
             }
             if let Some(m) = &s.mobile {
                 let at = format!("{at}.mobile");
                 positive(format!("{at}.visits_per_year"), m.visits_per_year)?;
-                non_negative(format!("{at}.cost_per_visit"), m.cost_per_visit)?;
-                non_negative(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
-                positive(format!("{at}.day_minutes"), m.day_minutes)?;
+                amount(format!("{at}.visits_per_year"), m.visits_per_year)?;
+                money(format!("{at}.cost_per_visit"), m.cost_per_visit)?;
+                money(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
+                minutes(format!("{at}.day_minutes"), m.day_minutes)?;
                 non_negative(format!("{at}.onsite_minutes"), m.onsite_minutes)?;
+                if m.onsite_minutes > max_minutes {
+                    return Err(format!(
+                        "{at}.onsite_minutes = {}: more than {max_minutes} minutes (one week)",
+                        m.onsite_minutes
+                    ));
+                }
             }
             if let Some(sup) = &s.supply {
                 let at = format!("{at}.supply");
-                positive(format!("{at}.minutes"), sup.minutes)?;
+                minutes(format!("{at}.minutes"), sup.minutes)?;
                 for (what, l) in [("from_level", sup.from_level), ("to_level", sup.to_level)] {
                     if s.level(l).is_none() {
                         return Err(format!("{at}.{what} = {l}: the service has no such level"));
@@ -587,7 +673,7 @@ impl Scenario {
                 ));
             }
             if let Some(m) = t.minutes {
-                positive(format!("{at}.minutes"), m)?;
+                minutes(format!("{at}.minutes"), m)?;
             }
         }
         Ok(())

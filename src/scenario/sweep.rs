@@ -12,6 +12,7 @@ use super::transform::Transform;
 use crate::error::{Error, Result};
 use crate::layers::DataSet;
 use crate::plan::{Context, Plan, PlanOptions};
+use crate::report::csv_text;
 use crate::report::plan_out::{PlanSummary, summarize, write_plan_verified};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -122,7 +123,7 @@ fn slug(name: &str) -> String {
 
 impl SweepFile {
     pub fn load(path: &Path) -> Result<SweepFile> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::limits::read_text(path, crate::limits::MAX_TOML_BYTES)
             .map_err(|e| Error::Usage(format!("cannot read sweep file {}: {e}", path.display())))?;
         let s: SweepFile = toml::from_str(&text)
             .map_err(|e| Error::Usage(format!("sweep {}: {e}", path.display())))?;
@@ -132,13 +133,8 @@ impl SweepFile {
                 path.display()
             )));
         }
-        if let Some(t) = s.time_limit
-            && !(t.is_finite() && t > 0.0)
-        {
-            return Err(Error::Usage(format!(
-                "sweep {}: time_limit must be a positive number of seconds",
-                path.display()
-            )));
+        if let Some(t) = s.time_limit {
+            crate::limits::time_limit(&format!("sweep {}: time_limit", path.display()), t)?;
         }
         Ok(s)
     }
@@ -146,6 +142,13 @@ impl SweepFile {
     /// The scenarios in order: named runs first, then the grid (last axis varying fastest).
     pub fn expand(&self, origin: &str) -> Result<Vec<ScenarioSpec>> {
         let mut out: Vec<(String, Vec<Transform>)> = Vec::new();
+        if self.runs.len() > crate::limits::MAX_SWEEP_SCENARIOS {
+            return Err(Error::Usage(format!(
+                "sweep {origin}: {} runs are more than the {} scenarios a sweep may have; split the sweep",
+                self.runs.len(),
+                crate::limits::MAX_SWEEP_SCENARIOS
+            )));
+        }
         for (ri, r) in self.runs.iter().enumerate() {
             let ts = r
                 .transforms
@@ -162,6 +165,27 @@ impl SweepFile {
                         a.name
                     )));
                 }
+            }
+            // Count before expanding: a few long axes multiply into more scenarios than memory
+            // holds.
+            let max = crate::limits::MAX_SWEEP_SCENARIOS;
+            let total = grid
+                .axes
+                .iter()
+                .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+                .and_then(|g| g.checked_add(self.runs.len()))
+                .filter(|&t| t <= max);
+            if total.is_none() {
+                let sizes: Vec<String> = grid
+                    .axes
+                    .iter()
+                    .map(|a| a.values.len().to_string())
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "sweep {origin}: the grid ({} values) and {} run(s) expand into more than {max} scenarios; split the sweep",
+                    sizes.join(" x "),
+                    self.runs.len()
+                )));
             }
             let mut pick = vec![0usize; grid.axes.len()];
             'combos: loop {
@@ -448,7 +472,7 @@ pub fn run_one(
         started.elapsed().as_secs_f64()
     );
     std::fs::write(tmp.join(TIMING_FILE), timing).map_err(|e| Error::io(&tmp, e))?;
-    let bytes = serde_json::to_vec_pretty(&row).map_err(|e| Error::Internal(e.to_string()))?;
+    let bytes = crate::report::json_pretty(&row)?;
     std::fs::write(tmp.join(ROW_FILE), bytes).map_err(|e| Error::io(&tmp, e))?;
     let _ = std::fs::remove_dir_all(folder);
     std::fs::rename(&tmp, folder).map_err(|e| Error::io(folder, e))?;
@@ -534,7 +558,7 @@ pub fn mark_pareto(rows: &mut [Row]) {
 /// The rows of a sweep folder's `results.json`.
 pub fn read_results(out: &Path) -> Result<Vec<Row>> {
     let path = out.join("results.json");
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = crate::limits::read_file(&path, crate::limits::MAX_OUTPUT_BYTES)?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Error::Usage(format!("{}: not sweep results: {e}", path.display())))
 }
@@ -545,7 +569,7 @@ pub fn read_results(out: &Path) -> Result<Vec<Row>> {
 pub fn write_results(out: &Path) -> Result<Vec<Row>> {
     let mut rows = read_rows(out)?;
     mark_pareto(&mut rows);
-    let json = serde_json::to_vec_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = crate::report::json_pretty(&rows)?;
     crate::io::write_atomic(&out.join("results.json"), &json)?;
     crate::io::write_atomic(&out.join("results.csv"), &results_csv(&rows)?)?;
     let mut t = csv::Writer::from_writer(Vec::new());
@@ -561,7 +585,7 @@ pub fn write_results(out: &Path) -> Result<Vec<Row>> {
             .map_or(String::new(), |s| format!("{s:.3}"));
         t.write_record([
             r.index.to_string(),
-            r.scenario.clone(),
+            csv_text(&r.scenario),
             r.status.clone(),
             seconds,
         ])
@@ -627,7 +651,7 @@ fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
     for r in rows {
         let mut rec = vec![
             r.index.to_string(),
-            r.scenario.clone(),
+            csv_text(&r.scenario),
             r.status.clone(),
             opt(r.cost),
             opt(r.gap),
@@ -656,7 +680,7 @@ fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
                 .find(|(n, _)| n == t)
                 .map(|c| round(c.1, 6))));
         }
-        rec.push(r.message.clone().unwrap_or_default());
+        rec.push(csv_text(r.message.as_deref().unwrap_or_default()));
         w.write_record(&rec).map_err(to_err)?;
     }
     w.into_inner()
@@ -698,7 +722,7 @@ pub fn run_sweep(
     let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let specs = file.expand(&sweep_path.display().to_string())?;
     let base_scenario = match &file.scenario {
-        Some(p) => Scenario::load(&base_dir.join(p))?,
+        Some(p) => Scenario::load_indirect(&base_dir.join(p))?,
         None => Scenario::default(),
     };
     let (ds, _) = DataSet::load(data)?;

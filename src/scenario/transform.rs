@@ -90,6 +90,32 @@ fn positive(what: &str, x: f64) -> Result<()> {
     }
 }
 
+/// Crossing minutes: positive and at most a week.
+fn minutes(what: &str, x: f64) -> Result<()> {
+    crate::limits::minutes(what, x).map(|_| ())
+}
+
+/// Departures a day: positive and at most one a minute.
+fn departures(what: &str, x: f64) -> Result<()> {
+    let max = crate::limits::MAX_DEPARTURES_PER_DAY;
+    if x.is_finite() && x > 0.0 && x <= max {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{what} = {x}: must be a number of departures above 0 and at most {max}"
+        )))
+    }
+}
+
+/// Service hours of a timetable: in (0, 24].
+fn hours(what: &str, h: f64) -> Result<()> {
+    if h > 0.0 && h <= 24.0 {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!("{what} = {h}: must be in (0, 24]")))
+    }
+}
+
 /// Where a route or bridge end is: a port, or a settlement's location.
 fn endpoint(ds: &DataSet, id: &str, what: &str) -> Result<(Endpoint, Point<f64>)> {
     if let Some(p) = ds.ports.iter().position(|p| p.id == id) {
@@ -165,24 +191,30 @@ impl Transform {
                         "retime_route: `{id}` is a bridge and has no timetable"
                     )));
                 }
+                // Check every value before changing anything.
                 if let Some(m) = minutes {
-                    positive("retime_route minutes", *m)?;
-                    r.minutes = *m;
+                    self::minutes("retime_route minutes", *m)?;
                 }
                 if let Some(d) = departures_per_day {
-                    positive("retime_route departures_per_day", *d)?;
-                    r.departures_per_day = *d;
+                    departures("retime_route departures_per_day", *d)?;
                 }
                 if let Some(f) = departures_factor {
                     positive("retime_route departures_factor", *f)?;
-                    r.departures_per_day *= f;
                 }
                 if let Some(h) = service_hours {
-                    if !(*h > 0.0 && *h <= 24.0) {
-                        return Err(Error::Usage(format!(
-                            "retime_route service_hours: {h} must be in (0, 24]"
-                        )));
-                    }
+                    hours("retime_route service_hours", *h)?;
+                }
+                let d = departures_per_day.unwrap_or(r.departures_per_day)
+                    * departures_factor.unwrap_or(1.0);
+                departures(
+                    &format!("retime_route `{id}`: departures a day after the factor"),
+                    d,
+                )?;
+                if let Some(m) = minutes {
+                    r.minutes = *m;
+                }
+                r.departures_per_day = d;
+                if let Some(h) = service_hours {
                     r.service_hours = *h;
                 }
                 Ok(())
@@ -205,8 +237,9 @@ impl Transform {
                         )));
                     }
                 };
-                positive("add_route minutes", *minutes)?;
-                positive("add_route departures_per_day", *departures_per_day)?;
+                self::minutes("add_route minutes", *minutes)?;
+                departures("add_route departures_per_day", *departures_per_day)?;
+                hours("add_route service_hours", *service_hours)?;
                 add_route(
                     ds,
                     id,
@@ -224,7 +257,7 @@ impl Transform {
                 to,
                 minutes,
             } => {
-                positive("add_bridge minutes", *minutes)?;
+                self::minutes("add_bridge minutes", *minutes)?;
                 add_route(ds, id, from, to, RouteMode::Bridge, *minutes, 0.0, 24.0)
             }
             Transform::Target { name, share } => {
@@ -238,6 +271,12 @@ impl Transform {
                 Ok(())
             }
             Transform::Budget { value } => {
+                let max = crate::limits::MAX_MONEY;
+                if !(value.is_finite() && *value <= max) {
+                    return Err(Error::Usage(format!(
+                        "budget value = {value}: must be a number of CNY up to {max:e} (negative: no budget)"
+                    )));
+                }
                 sc.budget = (*value >= 0.0).then_some(*value);
                 Ok(())
             }
@@ -265,7 +304,7 @@ impl Transform {
             }
             Transform::UseScenario { path } => {
                 let p = base_dir.join(path);
-                *sc = Scenario::load(&p)?;
+                *sc = Scenario::load_indirect(&p)?;
                 Ok(())
             }
         }

@@ -223,7 +223,8 @@ impl Milp {
             model.add_constraint(c);
         }
         let mut opts = microlp::SolveOptions::default();
-        opts.time_limit = time_limit.map(|t| Duration::from_secs_f64(t.max(0.01)));
+        // try_from: a limit beyond what a Duration holds is no limit, not a panic.
+        opts.time_limit = time_limit.and_then(|t| Duration::try_from_secs_f64(t.max(0.01)).ok());
         opts.mip_gap = mip_gap;
         if let Some(g) = granule {
             opts.tolerances.prune_epsilon = 0.999 * g / scale;

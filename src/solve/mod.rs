@@ -70,9 +70,10 @@ pub struct Deadline {
 
 impl Deadline {
     pub fn after(seconds: Option<f64>) -> Self {
+        // A limit too far ahead for the clock is no limit (never a panic).
         let end = seconds
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Instant::now() + Duration::from_secs_f64(s));
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .and_then(|d| Instant::now().checked_add(d));
         Deadline { end }
     }
 
@@ -95,11 +96,12 @@ impl Deadline {
 pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
     problem.validate()?;
     if let Some(t) = opts.time_limit
-        && (t.is_nan() || t < 0.0)
+        && !(0.0..=crate::limits::MAX_TIME_LIMIT_SECONDS).contains(&t)
     {
-        return Err(Error::Usage(
-            "--time-limit must be a number of seconds >= 0".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "--time-limit = {t}: must be a number of seconds from 0 to {:e}",
+            crate::limits::MAX_TIME_LIMIT_SECONDS
+        )));
     }
     let started = Instant::now();
     let deadline = Deadline::after(opts.time_limit);
