@@ -9,7 +9,6 @@
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
 use super::service::{Served, ServiceData, catchments, covered_measure, target_total, tier_allows};
-use std::time::{Duration, Instant};
 
 /// Cost and demand-weighted travel of a feasible plan (uncovered demand counts as a trip of
 /// twice the standard).
@@ -139,16 +138,20 @@ pub fn check_coverage(
 }
 
 /// Swaps an open site for a closed one of the same level when the plan stays feasible, costs
-/// no more, and trips get shorter; repeats until no swap helps or `budget` runs out.
+/// no more, and trips get shorter; repeats until no swap helps or the work budget runs out.
+///
+/// The budget counts work, not seconds (settlement-to-site pairs scanned by the checks, at
+/// most `work`), so the same inputs give the same plan on any machine at any load.
 pub fn tiebreak(
     ctx: &Context,
     hier: &HierarchyPlan,
     data: &ServiceData,
     open: &mut [bool],
     mobile: &[bool],
-    budget: Duration,
+    work: usize,
 ) {
-    let started = Instant::now();
+    let per_check = data.reach.iter().map(Vec::len).sum::<usize>().max(1);
+    let mut checks_left = (work / per_check).max(50);
     let Ok(mut current) = check_coverage(ctx, hier, data, open, mobile) else {
         return;
     };
@@ -176,9 +179,10 @@ pub fn tiebreak(
             neighbours.sort_unstable();
             neighbours.dedup();
             for k in neighbours {
-                if started.elapsed() > budget {
+                if checks_left == 0 {
                     return;
                 }
+                checks_left -= 1;
                 open[j] = false;
                 open[k] = true;
                 if let Ok(v) = check_coverage(ctx, hier, data, open, mobile)
