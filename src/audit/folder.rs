@@ -48,7 +48,7 @@ impl PlanFolder {
 }
 
 fn read_csv(path: &Path) -> Result<Vec<HashMap<String, String>>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::limits::read_file(path, crate::limits::MAX_OUTPUT_BYTES)?;
     let mut r = csv::Reader::from_reader(bytes.as_slice());
     let bad = |e: csv::Error| Error::Usage(format!("{}: not CSV: {e}", path.display()));
     let headers = r.headers().map_err(bad)?.clone();

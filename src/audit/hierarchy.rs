@@ -40,7 +40,8 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
     let ds = world.ds;
     let tiers = &world.scenario.hierarchy.tiers;
     let n = ds.islands.len();
-    let index = |id: &str| ds.islands.iter().position(|i| i.id == id);
+    let ids = world.island_index.clone();
+    let index = |id: &str| ids.get(id).copied();
     let mut t = Tiers {
         tier: vec![None; n],
         leader: vec![None; n],
@@ -71,31 +72,16 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
                 format!("one of {}", world.scenario.tier_names().join(", ")),
             ),
         }
-        let island_ref = |key: &str| match prop(f, key) {
-            Some(JsonValue::String(s)) => Some(index(s).ok_or(s.clone())),
-            _ => None,
-        };
-        match island_ref("community") {
-            Some(Ok(l)) => t.leader[k] = Some(l),
-            Some(Err(s)) => log.finding(
-                FILE,
-                &id,
-                "community",
-                format!("`{s}`"),
-                "no such island".into(),
-            ),
-            None => {}
-        }
-        match island_ref("parent") {
-            Some(Ok(l)) => t.parent[k] = Some(l),
-            Some(Err(s)) => log.finding(
-                FILE,
-                &id,
-                "parent",
-                format!("`{s}`"),
-                "no such island".into(),
-            ),
-            None => {}
+        for (key, slot) in [
+            ("community", &mut t.leader[k]),
+            ("parent", &mut t.parent[k]),
+        ] {
+            if let Some(JsonValue::String(s)) = prop(f, key) {
+                match index(s) {
+                    Some(l) => *slot = Some(l),
+                    None => log.finding(FILE, &id, key, format!("`{s}`"), "no such island".into()),
+                }
+            }
         }
     }
     for (k, island) in ds.islands.iter().enumerate() {
@@ -133,12 +119,14 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
         );
     }
 
-    // Travel times between island centres, searched from every inhabited island's centre.
+    // Travel times between island centres, searched from every island's centre (a leader
+    // emptied by a relocation still has one).
     let net = &world.times.net;
     let centres: Vec<_> = world
-        .inhabited
+        .centre
         .iter()
-        .filter_map(|&k| world.centre[k].map(|c| net.settlement_nodes[c]))
+        .flatten()
+        .map(|&c| net.settlement_nodes[c])
         .collect();
     world.times.ensure(centres);
     let limit = world.scenario.hierarchy.leader_minutes;

@@ -78,7 +78,7 @@ pub struct Audit {
 /// `plan/`) against the data set and scenario it was planned from.
 pub fn audit(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<Audit> {
     let folder = PlanFolder::read(dir)?;
-    Ok(audit_folder(ds, scenario, &folder))
+    audit_folder(ds, scenario, &folder)
 }
 
 /// The audits of a sweep output folder, one per scenario that has a plan.
@@ -278,9 +278,9 @@ pub fn verify(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<()> {
 }
 
 /// Audits an already read plan folder.
-pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> Audit {
+pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> Result<Audit> {
     let mut log = Log::default();
-    let mut world = World::new(ds, scenario);
+    let mut world = World::new(ds, scenario)?;
     let tiers = hierarchy::audit(&mut world, folder, &mut log);
     let mut outcomes = Vec::new();
     for s in &scenario.services {
@@ -321,13 +321,13 @@ pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> A
     }
     tables(folder, scenario, &outcomes, total_cost, &mut log);
     log.checked.settlements = world.planned.len();
-    Audit {
+    Ok(Audit {
         folder: dir_name(folder),
         scenario: scenario.name.clone(),
         ok: log.findings.is_empty(),
         checked: log.checked,
         disagreements: log.findings,
-    }
+    })
 }
 
 /// `targets.csv` and `summary.csv` against the recomputed targets and costs.
@@ -422,10 +422,12 @@ pub(crate) struct World<'a> {
     pub centre: Vec<Option<usize>>,
     pub inhabited: Vec<usize>,
     pub hub: Option<usize>,
+    /// Island index by id.
+    pub island_index: std::collections::HashMap<&'a str, usize>,
 }
 
 impl<'a> World<'a> {
-    fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Self {
+    fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let planned: Vec<usize> = (0..ds.settlements.len())
             .filter(|&i| !ds.islands[ds.settlements[i].island].external)
             .collect();
@@ -441,20 +443,27 @@ impl<'a> World<'a> {
         let inhabited = (0..ds.islands.len())
             .filter(|&k| !ds.islands[k].external && island_population[k] > 0)
             .collect();
+        let island_index: std::collections::HashMap<&str, usize> = ds
+            .islands
+            .iter()
+            .enumerate()
+            .map(|(k, i)| (i.id.as_str(), k))
+            .collect();
         let hub = match &scenario.hierarchy.hub {
             None => Some(ds.hub),
-            Some(id) => ds.islands.iter().position(|i| &i.id == id),
+            Some(id) => island_index.get(id.as_str()).copied(),
         };
-        World {
+        Ok(World {
             ds,
             scenario,
-            times: times::Times::new(ds),
+            times: times::Times::new(ds)?,
             planned,
             island_population,
             centre,
             inhabited,
             hub,
-        }
+            island_index,
+        })
     }
 }
 

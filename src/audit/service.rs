@@ -74,7 +74,7 @@ pub(crate) fn audit(
         let status = prop_str(f, "status").unwrap_or_default();
         if status == "mobile" {
             let island = prop_str(f, "island").unwrap_or_default();
-            match world.ds.islands.iter().position(|i| i.id == island) {
+            match world.island_index.get(island).copied() {
                 Some(k) if !roving.contains_key(&k) => {
                     roving.insert(k, f);
                 }

@@ -16,11 +16,12 @@ pub(crate) struct Times {
 }
 
 impl Times {
-    pub fn new(ds: &DataSet) -> Self {
-        Times {
-            net: Network::build(ds),
+    /// Refuses data whose legs are not finite and non-negative (Dijkstra would be wrong).
+    pub fn new(ds: &DataSet) -> crate::Result<Self> {
+        Ok(Times {
+            net: Network::try_build(ds)?,
             from: HashMap::new(),
-        }
+        })
     }
 
     /// Runs one Dijkstra from each of `sources` not searched yet (in parallel).
@@ -47,8 +48,10 @@ impl Times {
         self.from.extend(rows);
     }
 
-    /// Minutes between two nodes; `None` when unreachable. `from` must have been searched.
+    /// Minutes between two nodes; `None` when unreachable. `from` must have been searched
+    /// ([`Times::ensure`]); forgetting to is a bug, caught in debug builds.
     pub fn minutes(&self, from: NodeIndex, to: NodeIndex) -> Option<f64> {
+        debug_assert!(self.from.contains_key(&from), "no search from {from:?}");
         let d = self.from.get(&from)?[to.index()];
         d.is_finite().then_some(d)
     }
