@@ -44,6 +44,10 @@ enum Command {
         /// Travel-time cutoff (minutes) of the sparse matrix statistics.
         #[arg(long, default_value_t = 60.0)]
         cutoff: f64,
+        /// Replace an existing file that archiplan did not write (never an input, a layer, or
+        /// a file inside a plan or sweep folder).
+        #[arg(long)]
+        force: bool,
     },
     /// Plan schools, clinics, elder meals and couriers under the "1+4+N" scheme.
     Plan {
@@ -149,6 +153,10 @@ enum Command {
         /// Service whose travel times colour the settlements (default: the plan's first).
         #[arg(long)]
         service: Option<String>,
+        /// Replace an existing file that archiplan did not write (never an input, a layer, or
+        /// a file inside a plan or sweep folder).
+        #[arg(long)]
+        force: bool,
     },
     /// Write one self-contained HTML report (works offline) of a plan or a sweep.
     Report {
@@ -157,6 +165,10 @@ enum Command {
         html: PathBuf,
         #[arg(long)]
         service: Option<String>,
+        /// Replace an existing file that archiplan did not write (never an input, a layer, or
+        /// a file inside a plan or sweep folder).
+        #[arg(long)]
+        force: bool,
     },
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate {
@@ -274,6 +286,9 @@ enum ScenarioCommand {
         /// Write to this file instead of stdout (refuses to overwrite an existing file).
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// Replace an existing file (never an input layer or a file of an output folder).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -389,8 +404,12 @@ fn run(cli: Cli) -> Result<i32> {
             json,
             geojson,
             cutoff,
+            force,
         } => {
             archiplan::limits::minutes("--cutoff", cutoff)?;
+            if let Some(path) = &geojson {
+                archiplan::io::file_target(path, &[&data], force)?;
+            }
             let ds = load(&data)?;
             let started = std::time::Instant::now();
             let net = Network::try_build(&ds)?;
@@ -401,7 +420,7 @@ fn run(cli: Cli) -> Result<i32> {
             );
             if let Some(path) = geojson {
                 let fc = network_geojson(&ds, &net);
-                archiplan::io::write_atomic(&path, &archiplan::io::geojson_bytes(&fc))?;
+                archiplan::io::write_atomic(&path, &archiplan::io::geojson_marked_bytes(&fc))?;
                 eprintln!("wrote {}", path.display());
             }
             respond(json, &summary, text::network)
@@ -418,6 +437,9 @@ fn run(cli: Cli) -> Result<i32> {
             if let Some(t) = time_limit {
                 archiplan::limits::time_limit("--time-limit", t)?;
             }
+            let mut inputs: Vec<&Path> = vec![&data];
+            inputs.extend(scenario.as_deref());
+            archiplan::io::refuse_dir_over_inputs(&out, &inputs)?;
             let scenario = scenario_or_default(scenario.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
@@ -468,16 +490,18 @@ fn run(cli: Cli) -> Result<i32> {
                 exit::INVALID_INPUT
             })
         }
-        Command::Scenario(ScenarioCommand::Init { out }) => {
+        Command::Scenario(ScenarioCommand::Init { out, force }) => {
             match out {
                 None => emit(archiplan::scenario::TEMPLATE),
                 Some(path) => {
-                    if path.exists() {
+                    // A template is edited into someone's scenario: never replaced unasked.
+                    if !force && std::fs::symlink_metadata(&path).is_ok() {
                         return Err(Error::Usage(format!(
-                            "{} already exists; choose another name or remove it",
+                            "{} already exists; choose another name, or add --force to replace it",
                             path.display()
                         )));
                     }
+                    archiplan::io::file_target(&path, &[], true)?;
                     archiplan::io::write_atomic(&path, archiplan::scenario::TEMPLATE.as_bytes())?;
                     eprintln!("wrote {}", path.display());
                 }
@@ -528,11 +552,16 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Resilience {
             data,
-            scenario,
+            scenario: scenario_path,
             out,
             json,
         } => {
-            let scenario = scenario_or_default(scenario.as_deref())?;
+            let mut inputs: Vec<&Path> = vec![&data];
+            inputs.extend(scenario_path.as_deref());
+            if let Some(dir) = &out {
+                archiplan::io::refuse_dir_over_inputs(dir, &inputs)?;
+            }
+            let scenario = scenario_or_default(scenario_path.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
             let plan = archiplan::plan::plan_in(&ctx, Default::default())?;
@@ -547,7 +576,9 @@ fn run(cli: Cli) -> Result<i32> {
             out,
             picture,
             service,
+            force,
         } => {
+            archiplan::io::file_target(&picture, &[&out], force)?;
             let info = archiplan::report::render::render(&out, &picture, service.as_deref())?;
             eprintln!(
                 "drew the {} ({}x{} px) into {}",
@@ -558,7 +589,13 @@ fn run(cli: Cli) -> Result<i32> {
             );
             Ok(exit::OK)
         }
-        Command::Report { out, html, service } => {
+        Command::Report {
+            out,
+            html,
+            service,
+            force,
+        } => {
+            archiplan::io::file_target(&html, &[&out], force)?;
             let page = archiplan::report::html::report(&out, service.as_deref())?;
             archiplan::io::write_atomic(&html, page.html.as_bytes())?;
             eprintln!("wrote {} ({} KB)", html.display(), page.html.len() / 1024);

@@ -497,18 +497,51 @@ fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    // Whatever state it left, add the worst case by hand: a half-written scenario folder (a
-    // temporary folder, and a folder under a final name without its row).
-    std::fs::create_dir_all(scen.join(".0005-half.tmp-1/plan")).expect("tmp");
-    std::fs::write(scen.join(".0005-half.tmp-1/plan/summary.json"), "{").expect("partial");
+    // Whatever state it left, add the worst case: a run killed after filling a scenario's
+    // temporary folder (the debris of a SIGKILL), which the next run must clean up.
+    let o = Command::new(BIN)
+        .args([
+            "sweep",
+            "data/daishan",
+            "--sweep",
+            sweep.to_str().expect("utf8"),
+            "-o",
+            killed.to_str().expect("utf8"),
+            "--quiet",
+            "--threads",
+            "1",
+            "--resume",
+        ])
+        .env("ARCHIPLAN_FAULT", "filled")
+        .current_dir(ROOT)
+        .output()
+        .expect("run");
+    assert_ne!(o.status.code(), Some(0), "the fault hook kills the run");
+    let debris = || {
+        std::fs::read_dir(&scen)
+            .expect("d")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp."))
+            .count()
+    };
+    assert!(debris() >= 1, "a killed run leaves its temporary folder");
     let id5 = {
         let m: Value = serde_json::from_slice(&std::fs::read(full.join("sweep.json")).expect("m"))
             .expect("manifest");
         m["scenarios"][5]["id"].as_str().expect("id").to_string()
     };
+    // A folder under a scenario's name that archiplan did not write is never replaced.
     let _ = std::fs::remove_dir_all(scen.join(&id5));
-    std::fs::create_dir_all(scen.join(&id5)).expect("half");
+    std::fs::create_dir_all(scen.join(&id5)).expect("foreign");
     std::fs::write(scen.join(&id5).join("garbage"), "x").expect("garbage");
+    let o = sweep_to(&sweep, &killed, &["--resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("garbage"));
+    assert_eq!(
+        std::fs::read(scen.join(&id5).join("garbage")).expect("kept"),
+        b"x"
+    );
+    std::fs::remove_dir_all(scen.join(&id5)).expect("the user removes it");
 
     // Without --resume the folder is refused (it holds results)...
     let o = sweep_to(&sweep, &killed, &[]);
@@ -530,6 +563,7 @@ fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("already done"), "{err}");
     assert_same_tree(&full, &killed);
+    assert_eq!(debris(), 0, "the killed run's temporary folder was removed");
     // A second resume has nothing left to do.
     let o = sweep_to(&sweep, &killed, &["--resume"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains(" 0 solved, 6 already done"));

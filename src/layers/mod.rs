@@ -29,6 +29,16 @@ pub const SETTLEMENTS_FILE: &str = "settlements.geojson";
 pub const FERRIES_FILE: &str = "ferries.geojson";
 pub const PORTS_FILE: &str = "ports.geojson";
 pub const FACILITIES_FILE: &str = "facilities.geojson";
+/// Every layer file a data set may have, in reading order.
+pub const LAYER_FILES: [&str; 5] = [
+    ISLANDS_FILE,
+    SETTLEMENTS_FILE,
+    FERRIES_FILE,
+    PORTS_FILE,
+    FACILITIES_FILE,
+];
+/// The layers without which a folder is no data set.
+pub const REQUIRED_LAYER_FILES: [&str; 3] = [ISLANDS_FILE, SETTLEMENTS_FILE, FERRIES_FILE];
 
 /// How far (km) a point may lie outside its island before it is an error rather than a warning:
 /// simplified coastlines cut off harbour-side villages and piers.

@@ -616,10 +616,13 @@ pub fn write_plan_verified(
         ("summary.csv", csv_summary(summary)?),
         ("targets.csv", targets_csv(summary)?),
     ];
-    crate::io::replace_dir_atomic(out, "summary.json", |tmp| {
-        for (name, bytes) in &files {
+    crate::io::replace_dir(out, crate::io::owned::PLAN, |tmp| {
+        for (i, (name, bytes)) in files.iter().enumerate() {
             let path = tmp.join(name);
             std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            if i == 0 {
+                crate::io::swap::fault_point("writing");
+            }
         }
         verify(tmp)
     })

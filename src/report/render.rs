@@ -84,9 +84,30 @@ pub fn png(svg: &str, zoom: f32) -> Result<Vec<u8>> {
         tiny_skia::Transform::from_scale(zoom, zoom),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| Error::Internal(format!("PNG encoding failed: {e}")))
+    // The background is opaque, so premultiplied pixels are the straight RGBA PNG stores.
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let to_err = |e: png::EncodingError| Error::Internal(format!("PNG encoding failed: {e}"));
+    enc.add_text_chunk("Software".into(), crate::io::owned::MARK.into())
+        .map_err(to_err)?;
+    let mut w = enc.write_header().map_err(to_err)?;
+    w.write_image_data(pixmap.data()).map_err(to_err)?;
+    w.finish().map_err(to_err)?;
+    Ok(bytes)
+}
+
+/// SVG text with the [`crate::io::owned::MARK`] comment just inside its root element.
+fn marked_svg(svg: String) -> String {
+    let comment = format!("<!-- {} -->", crate::io::owned::MARK);
+    match svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
+    {
+        Some(at) => format!("{}{comment}{}", &svg[..at], &svg[at..]),
+        None => svg,
+    }
 }
 
 /// Draws `dir` into `target` (`.svg` or `.png`, written atomically).
@@ -106,7 +127,7 @@ pub fn render(dir: &Path, target: &Path, service: Option<&str>) -> Result<Render
     let bytes = if ext == "png" {
         png(&svg, 1.0)?
     } else {
-        svg.into_bytes()
+        marked_svg(svg).into_bytes()
     };
     crate::io::write_atomic(target, &bytes)?;
     Ok(info)

@@ -7,7 +7,6 @@ use crate::report::csv_text;
 use std::path::Path;
 
 pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     w.write_record([
@@ -39,7 +38,13 @@ pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
     let csv = w
         .into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))?;
-    crate::io::write_atomic(&dir.join("resilience.csv"), &csv)?;
     let json = crate::report::json_pretty(outages)?;
-    crate::io::write_atomic(&dir.join("resilience.json"), &json)
+    // A folder of its own, owned like a plan folder: replaced only when it is an earlier one.
+    crate::io::replace_dir(dir, crate::io::owned::RESILIENCE, |tmp| {
+        for (name, bytes) in [("resilience.csv", &csv), ("resilience.json", &json)] {
+            let path = tmp.join(name);
+            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    })
 }

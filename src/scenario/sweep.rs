@@ -436,46 +436,46 @@ pub fn run_one(
             break;
         }
     }
-    let tmp = folder.with_file_name(format!(".{}.tmp-{}", spec.id, std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let row = match applied {
-        Err(e) => failed_row(spec, "invalid", e.to_string()),
-        Ok(()) => match Context::new(&ds, &sc).and_then(|ctx| {
-            let plan = crate::plan::plan_in(&ctx, options)?;
-            let summary = summarize(&ctx, &plan);
-            let verify = |dir: &Path| {
-                if check {
-                    crate::audit::verify(&ds, &sc, dir)
-                        .map_err(|e| Error::Internal(format!("scenario `{}`: {e}", spec.name)))
-                } else {
-                    Ok(())
+    let mut finished = None;
+    // The folder is swapped in whole: a crash leaves the earlier result or the new one.
+    crate::io::replace_dir(folder, crate::io::owned::SWEEP_SCENARIO, |tmp| {
+        let row = match applied {
+            Err(e) => failed_row(spec, "invalid", e.to_string()),
+            Ok(()) => match Context::new(&ds, &sc).and_then(|ctx| {
+                let plan = crate::plan::plan_in(&ctx, options)?;
+                let summary = summarize(&ctx, &plan);
+                let verify = |dir: &Path| {
+                    if check {
+                        crate::audit::verify(&ds, &sc, dir)
+                            .map_err(|e| Error::Internal(format!("scenario `{}`: {e}", spec.name)))
+                    } else {
+                        Ok(())
+                    }
+                };
+                write_plan_verified(&ctx, &plan, &summary, &tmp.join("plan"), &verify)?;
+                Ok(row_of(spec, &ctx, &plan, &summary))
+            }) {
+                Ok(row) => row,
+                Err(Error::Infeasible(msg)) => failed_row(spec, "infeasible", msg),
+                Err(e @ (Error::Usage(_) | Error::InvalidData(_))) => {
+                    failed_row(spec, "invalid", e.to_string())
                 }
-            };
-            write_plan_verified(&ctx, &plan, &summary, &tmp.join("plan"), &verify)?;
-            Ok(row_of(spec, &ctx, &plan, &summary))
-        }) {
-            Ok(row) => row,
-            Err(Error::Infeasible(msg)) => failed_row(spec, "infeasible", msg),
-            Err(e @ (Error::Usage(_) | Error::InvalidData(_))) => {
-                failed_row(spec, "invalid", e.to_string())
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
-        },
-    };
-    // Wall-clock time lives beside the row, never in it: rows and results stay byte-identical.
-    let timing = format!(
-        "{{\n  \"seconds\": {:.3}\n}}\n",
-        started.elapsed().as_secs_f64()
-    );
-    std::fs::write(tmp.join(TIMING_FILE), timing).map_err(|e| Error::io(&tmp, e))?;
-    let bytes = crate::report::json_pretty(&row)?;
-    std::fs::write(tmp.join(ROW_FILE), bytes).map_err(|e| Error::io(&tmp, e))?;
-    let _ = std::fs::remove_dir_all(folder);
-    std::fs::rename(&tmp, folder).map_err(|e| Error::io(folder, e))?;
+                Err(e) => return Err(e),
+            },
+        };
+        // Wall-clock time lives beside the row, never in it: rows and results stay byte-identical.
+        let timing = format!(
+            "{{\n  \"seconds\": {:.3}\n}}\n",
+            started.elapsed().as_secs_f64()
+        );
+        std::fs::write(tmp.join(TIMING_FILE), timing).map_err(|e| Error::io(tmp, e))?;
+        let bytes = crate::report::json_pretty(&row)?;
+        std::fs::write(tmp.join(ROW_FILE), bytes).map_err(|e| Error::io(tmp, e))?;
+        finished = Some(row);
+        Ok(())
+    })?;
+    let row =
+        finished.ok_or_else(|| Error::Internal("scenario folder written without a row".into()))?;
     Ok(row)
 }
 
@@ -742,12 +742,11 @@ pub fn run_sweep(
     let scen_dir = out.join(SCENARIOS_DIR);
     prepare_out(out, &manifest, opts.resume)?;
     std::fs::create_dir_all(&scen_dir).map_err(|e| Error::io(&scen_dir, e))?;
-    // Leftovers of an interrupted run are never results.
-    if let Ok(entries) = std::fs::read_dir(&scen_dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with('.') {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+    // Leftovers of a killed run are never results: the temporary siblings of each scenario
+    // folder whose process is gone are removed (and only those).
+    for spec in &specs {
+        for note in crate::io::swap::recover(&scen_dir.join(&spec.id)) {
+            eprintln!("archiplan: {note}");
         }
     }
     let mine: Vec<&ScenarioSpec> = specs
