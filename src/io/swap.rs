@@ -255,6 +255,19 @@ pub fn create_dir(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<
     put_dir(dir, before, None, fill)
 }
 
+/// Puts a sweep output folder built by `fill` at `dir`, swapping out an earlier one whole.
+/// The caller has checked that `dir` is absent, empty or a sweep folder of archiplan's
+/// (`sweep.json` is its manifest).
+pub fn replace_sweep_dir(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    report_recovery(dir);
+    let before = match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Existing::Absent,
+        Err(e) => return Err(Error::io(dir, e)),
+        Ok(_) => Existing::Earlier,
+    };
+    put_dir(dir, before, None, fill)
+}
+
 fn report_recovery(dir: &Path) {
     for note in recover(dir) {
         eprintln!("archiplan: {note}");

@@ -78,6 +78,78 @@ pub struct Manifest {
     pub data: String,
     pub sweep: String,
     pub scenarios: Vec<ScenarioSpec>,
+    /// The shard this folder was made for (absent: the whole sweep, or a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// SHA-256 of everything the results depend on, by name (each data layer, the base
+    /// scenario, the sweep file, every scenario file a run uses, the time limit, the tool
+    /// version): shards of one sweep agree on every entry. Absent in folders of older versions.
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, String>,
+}
+
+/// The digests recorded in a sweep's [`Manifest::inputs`].
+pub fn input_digests(
+    data: &Path,
+    sweep_path: &Path,
+    file: &SweepFile,
+    specs: &[ScenarioSpec],
+) -> Result<std::collections::BTreeMap<String, String>> {
+    use sha2::{Digest, Sha256};
+    let hex = |bytes: &[u8]| -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for name in crate::layers::LAYER_FILES {
+        let path = data.join(name);
+        if path.is_file() {
+            let bytes = crate::limits::read_file(&path, crate::limits::MAX_LAYER_BYTES)?;
+            out.insert(format!("data {name}"), hex(&bytes));
+        }
+    }
+    let base_dir = sweep_path.parent().unwrap_or(Path::new("."));
+    let toml = |path: &Path| crate::limits::read_file(path, crate::limits::MAX_TOML_BYTES);
+    out.insert("sweep file".into(), hex(&toml(sweep_path)?));
+    let mut scenario_files: Vec<&str> = file.scenario.iter().map(String::as_str).collect();
+    for spec in specs {
+        for t in &spec.transforms {
+            if let Transform::UseScenario { path } = t {
+                scenario_files.push(path);
+            }
+        }
+    }
+    scenario_files.sort_unstable();
+    scenario_files.dedup();
+    for f in scenario_files {
+        out.insert(format!("scenario {f}"), hex(&toml(&base_dir.join(f))?));
+    }
+    out.insert(
+        "time limit".into(),
+        file.time_limit.map_or("none".into(), |t| format!("{t:?}")),
+    );
+    out.insert(
+        "archiplan version".into(),
+        env!("CARGO_PKG_VERSION").to_string(),
+    );
+    Ok(out)
+}
+
+/// The entries on which two input digests differ, as `name` list.
+pub fn digest_differences(
+    a: &std::collections::BTreeMap<String, String>,
+    b: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
 }
 
 fn substitute(v: &toml::Value, value: &toml::Value) -> toml::Value {
@@ -236,7 +308,7 @@ impl SweepFile {
 }
 
 /// `i/n` (1-based) as given on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Shard {
     pub index: usize,
     pub count: usize,
@@ -493,11 +565,19 @@ pub fn read_rows(out: &Path) -> Result<Vec<Row>> {
             continue; // an unfinished scenario (temporary folder)
         }
         let path = entry.path().join(ROW_FILE);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = crate::limits::read_file(&path, crate::limits::MAX_OUTPUT_BYTES) else {
             continue;
         };
         let row: Row = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Usage(format!("{}: not a sweep row: {e}", path.display())))?;
+        if row.id != name {
+            return Err(Error::Usage(format!(
+                "{}: the row names scenario `{}` but sits in folder `{name}`; the folder was \
+                 edited, re-run that scenario",
+                path.display(),
+                row.id.escape_debug()
+            )));
+        }
         rows.push(row);
     }
     rows.sort_by_key(|r| r.index);
@@ -720,6 +800,12 @@ pub fn run_sweep(
     }
     let file = SweepFile::load(sweep_path)?;
     let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut inputs: Vec<PathBuf> = vec![data.to_path_buf(), sweep_path.to_path_buf()];
+    inputs.extend(file.scenario.iter().map(|p| base_dir.join(p)));
+    crate::io::refuse_dir_over_inputs(
+        out,
+        &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    )?;
     let specs = file.expand(&sweep_path.display().to_string())?;
     let base_scenario = match &file.scenario {
         Some(p) => Scenario::load_indirect(&base_dir.join(p))?,
@@ -738,6 +824,8 @@ pub fn run_sweep(
         data: data.display().to_string(),
         sweep: sweep_path.display().to_string(),
         scenarios: specs.clone(),
+        shard: opts.shard,
+        inputs: input_digests(data, sweep_path, &file, &specs)?,
     };
     let scen_dir = out.join(SCENARIOS_DIR);
     prepare_out(out, &manifest, opts.resume)?;
@@ -815,7 +903,7 @@ pub fn check_threads(n: usize) -> Result<()> {
 
 /// Creates the output folder with its manifest, or checks an existing one belongs to the same
 /// sweep (a resumed run, or a shard writing beside others).
-fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
+pub(crate) fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
     let path = out.join(MANIFEST_FILE);
     if path.is_file() {
         let existing: Manifest =
@@ -827,6 +915,14 @@ fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
             return Err(Error::Usage(format!(
                 "{} holds a different sweep; use another output folder",
                 out.display()
+            )));
+        }
+        let differ = digest_differences(&existing.inputs, &manifest.inputs);
+        if !differ.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} holds results of other inputs ({} changed since); use another output folder",
+                out.display(),
+                differ.join(", ")
             )));
         }
         if !resume && out.join(SCENARIOS_DIR).is_dir() {
@@ -871,67 +967,7 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Joins shard folders of one sweep into `into` (which may be one of them).
-pub fn merge(dirs: &[PathBuf], into: &Path) -> Result<Vec<Row>> {
-    let mut manifest: Option<Manifest> = None;
-    for d in dirs {
-        let path = d.join(MANIFEST_FILE);
-        let m: Manifest = serde_json::from_slice(&std::fs::read(&path).map_err(|e| {
-            Error::Usage(format!(
-                "{} is not a sweep output folder ({e})",
-                d.display()
-            ))
-        })?)
-        .map_err(|e| Error::Usage(format!("{}: not a sweep manifest: {e}", path.display())))?;
-        match &manifest {
-            None => manifest = Some(m),
-            Some(first) if first.scenarios != m.scenarios => {
-                return Err(Error::Usage(format!(
-                    "{} belongs to a different sweep than {}",
-                    d.display(),
-                    dirs[0].display()
-                )));
-            }
-            Some(_) => {}
-        }
-    }
-    let manifest =
-        manifest.ok_or_else(|| Error::Usage("merge needs at least one sweep folder".into()))?;
-    prepare_out(into, &manifest, true)?;
-    let target = into.join(SCENARIOS_DIR);
-    std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
-    for d in dirs {
-        if d.canonicalize().ok() == into.canonicalize().ok() {
-            continue;
-        }
-        for row in read_rows(d)? {
-            let from = d.join(SCENARIOS_DIR).join(&row.id);
-            let to = target.join(&row.id);
-            if to.join(ROW_FILE).is_file() {
-                continue;
-            }
-            copy_dir(&from, &target.join(format!(".{}.merge", row.id)))?;
-            std::fs::rename(target.join(format!(".{}.merge", row.id)), &to)
-                .map_err(|e| Error::io(&to, e))?;
-        }
-    }
-    write_results(into)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    let _ = std::fs::remove_dir_all(to);
-    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let entry = entry.map_err(|e| Error::io(from, e))?;
-        let dest = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
-        }
-    }
-    Ok(())
-}
+pub use super::merge::merge;
 
 #[cfg(test)]
 mod tests {
