@@ -109,6 +109,41 @@ pub fn read_text(path: &Path, max: u64) -> Result<String> {
     })
 }
 
+/// A thread count between 1 and four per logical CPU: more only adds stacks and contention
+/// (100,000 threads stall a machine for minutes). One rule for `--threads` and
+/// `RAYON_NUM_THREADS`.
+pub fn threads(what: &str, n: usize) -> Result<usize> {
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n == 0 || n > 4 * cpus {
+        return Err(Error::Usage(format!(
+            "{what} {n}: choose 1 to {} (four per logical CPU; this machine has {cpus})",
+            4 * cpus
+        )));
+    }
+    Ok(n)
+}
+
+/// Checks `RAYON_NUM_THREADS` (which sizes every parallel loop outside an explicit pool) by
+/// the [`threads`] rule, before any pool starts: a bad value is a usage error, never a panic.
+/// `0` or an empty value mean the default, as in rayon.
+pub fn env_threads() -> Result<Option<usize>> {
+    let Some(raw) = std::env::var_os("RAYON_NUM_THREADS") else {
+        return Ok(None);
+    };
+    let text = raw.to_string_lossy();
+    let t = text.trim();
+    if t.is_empty() || t == "0" {
+        return Ok(None);
+    }
+    let n: usize = t.parse().map_err(|_| {
+        Error::Usage(format!(
+            "RAYON_NUM_THREADS={}: not a whole number of threads",
+            text.escape_debug()
+        ))
+    })?;
+    threads("RAYON_NUM_THREADS", n).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -733,7 +733,7 @@ fn run(cli: Cli) -> Result<i32> {
 
 fn main() {
     let cli = Cli::parse();
-    let code = match run(cli) {
+    let code = match archiplan::limits::env_threads().and_then(|_| run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("archiplan: {e}");

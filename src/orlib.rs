@@ -24,6 +24,8 @@ pub struct OrlibInstance {
     pub n: usize,
     /// The `p` given in the file.
     pub p: usize,
+    /// The first node (0-based) of each connected component of the graph, in node order.
+    pub component_heads: Vec<usize>,
     pub times: TravelTimes,
 }
 
@@ -108,10 +110,15 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
         }
     }
     let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    let mut groups = petgraph::unionfind::UnionFind::<usize>::new(n);
     for (&(a, b), &c) in &edges {
         adj[a].push((b as u32, c));
         adj[b].push((a as u32, c));
+        groups.union(a, b);
     }
+    // The first node of each connected component, in node order.
+    let mut seen = std::collections::HashSet::new();
+    let component_heads: Vec<usize> = (0..n).filter(|&v| seen.insert(groups.find(v))).collect();
     // The matrix stores f32 distances, which hold integers exactly only up to 2^24: a larger
     // distance would be rounded, and a plan "proven optimal" on rounded distances may be worse
     // than another one (with an objective no plan has). Refuse what cannot be held exactly.
@@ -150,6 +157,7 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
         name,
         n,
         p,
+        component_heads,
         times: TravelTimes::from_rows(rows, n, f64::INFINITY),
     })
 }
@@ -244,6 +252,22 @@ impl OrlibModel {
 /// The problem for an instance: `p` from the file unless given.
 pub fn problem(inst: &OrlibInstance, model: OrlibModel, p: Option<usize>) -> Result<Problem> {
     let p = p.unwrap_or(inst.p);
+    // Every node must be served, and no facility serves across components: more components
+    // than facilities is infeasible whatever the choice, which the edges alone show.
+    let all_served = matches!(model, OrlibModel::PMedian | OrlibModel::PCenter);
+    if all_served && inst.component_heads.len() > p {
+        let heads = &inst.component_heads;
+        return Err(Error::Infeasible(format!(
+            "{}: the edges split the {} nodes into {} separate groups, more than p = {p} \
+             facilities can serve (node {} cannot reach node {}, nor any other group's node): \
+             whatever the choice, some node is left unreachable",
+            inst.name,
+            inst.n,
+            heads.len(),
+            heads[p] + 1,
+            heads[0] + 1
+        )));
+    }
     let instance = Instance::uncapacitated(vec![1.0; inst.n], inst.times.clone())?;
     let model = match model {
         OrlibModel::PMedian => Model::PMedian(PMedian::new(p)),

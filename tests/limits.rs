@@ -435,7 +435,16 @@ proptest! {
                 prop_assert!(e.to_string().contains("cannot hold exactly"), "{}", e);
             }
             Ok(inst) => {
-                let prob = orlib::problem(&inst, orlib::OrlibModel::PMedian, None).expect("problem");
+                // More components than facilities is refused from the edges: the brute force
+                // must agree that no plan exists.
+                let prob = match orlib::problem(&inst, orlib::OrlibModel::PMedian, None) {
+                    Ok(prob) => prob,
+                    Err(e) => {
+                        prop_assert_eq!(e.exit_code(), 3, "{}", e);
+                        prop_assert!(truth.is_none(), "refused but a plan exists: {}", e);
+                        return Ok(());
+                    }
+                };
                 match archiplan::solve::solve(&prob, &SolveOptions::default()) {
                     Ok(sol) => {
                         let t = truth.expect("a plan exists when one is found");

@@ -4,7 +4,7 @@
 //! audited (`--check`).
 
 mod common;
-use common::{BIN, ROOT, ok, run};
+use common::{BIN, ROOT, ok, run, small_sweep};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -233,26 +233,6 @@ fn report_and_render_never_write_into_a_plan_or_over_an_input() {
         ]),
         "layer",
     );
-}
-
-/// A small sweep (6 scenarios) beside copies of the two Daishan scenarios.
-fn small_sweep(dir: &Path) -> PathBuf {
-    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
-        std::fs::copy(
-            Path::new(ROOT).join("data/daishan").join(scenario),
-            dir.join(scenario),
-        )
-        .expect("copy");
-    }
-    let text = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/sweep-relocation.toml"))
-        .expect("sweep")
-        .replace(
-            "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
-            "values = [0.0, 0.5, 1.0]",
-        );
-    let path = dir.join("sweep.toml");
-    std::fs::write(&path, text).expect("write");
-    path
 }
 
 fn sweep(data: &Path, sweep: &Path, out: &Path, extra: &[&str]) -> Output {

@@ -308,23 +308,6 @@ fn bad_sweep_files_are_refused_with_the_reason() {
 }
 
 /// A small sweep of the bundled data: two targets years x three relocation shares.
-fn small_sweep(dir: &Path) -> PathBuf {
-    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
-        std::fs::copy(
-            Path::new(ROOT).join("data/daishan").join(scenario),
-            dir.join(scenario),
-        )
-        .expect("copy");
-    }
-    let text = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/sweep-relocation.toml"))
-        .expect("sweep")
-        .replace(
-            "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
-            "values = [0.0, 0.5, 1.0]",
-        );
-    write(dir, "sweep.toml", &text)
-}
-
 fn sweep_to(sweep: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "sweep",

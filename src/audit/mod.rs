@@ -15,6 +15,7 @@
 //! For the plan: tiers and communities (nearest leader, minutes to it), total cost, budget,
 //! and the CSV tables.
 
+mod claims;
 mod folder;
 mod hierarchy;
 mod service;
@@ -306,7 +307,7 @@ pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> R
         "cost",
         summary.get("cost").and_then(|v| v.as_f64()),
         Some(total_cost),
-        cost_tolerance(total_cost) + total_err,
+        service::FEN + total_err,
     );
     if let Some(budget) = scenario.budget
         && total_cost > budget + cost_tolerance(budget)
@@ -320,6 +321,8 @@ pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> R
         );
     }
     tables(folder, scenario, &outcomes, total_cost, &mut log);
+    let names: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
+    claims::audit(folder, &names, &mut log);
     log.checked.settlements = world.planned.len();
     Ok(Audit {
         folder: dir_name(folder),
@@ -387,7 +390,7 @@ fn tables(
             "total_cny",
             reported,
             Some(o.cost),
-            0.51 + o.cost_err + cost_tolerance(o.cost),
+            service::FEN + o.cost_err,
         );
     }
     let row = folder
@@ -402,7 +405,7 @@ fn tables(
         "total_cny",
         reported,
         Some(total),
-        0.51 + err + cost_tolerance(total),
+        service::FEN + err,
     );
 }
 

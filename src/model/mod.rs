@@ -312,14 +312,20 @@ impl Problem {
     }
 }
 
-/// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+/// How a solve ended. Only `time_limit` names a limit, and only one the user set and the
+/// solve reached; a search that stops short of a proof for any other reason says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The objective equals the proven bound.
     #[default]
     Optimal,
-    /// The time limit ended the search: the incumbent, its bound and gap are reported.
+    /// The method ended with the reported gap before any limit the user set (a heuristic
+    /// bound that did not close, or a numerical failure of the backend after its fallback).
+    Stalled,
+    /// The branch-and-bound node budget of the backend was exhausted.
+    NodeLimit,
+    /// The user's time limit ended the search: the incumbent, its bound and gap are reported.
     TimeLimit,
 }
 
@@ -327,16 +333,26 @@ impl Status {
     pub fn as_str(&self) -> &'static str {
         match self {
             Status::Optimal => "optimal",
+            Status::Stalled => "stalled",
+            Status::NodeLimit => "node_limit",
             Status::TimeLimit => "time_limit",
         }
     }
 
-    /// The weaker of two statuses (a whole is optimal only when every part is).
+    /// The weaker of two statuses (a whole is optimal only when every part is; a part that
+    /// met the user's limit names the whole).
     pub fn and(self, other: Status) -> Status {
-        if self == Status::Optimal && other == Status::Optimal {
-            Status::Optimal
-        } else {
-            Status::TimeLimit
+        self.max(other)
+    }
+
+    /// The honest status of a solve that ran `seconds` under the user's `time_limit`: a
+    /// `time_limit` status for a limit that was not set, or not reached, is `stalled`.
+    pub fn honest(self, time_limit: Option<f64>, seconds: f64) -> Status {
+        match (self, time_limit) {
+            (Status::TimeLimit, None) => Status::Stalled,
+            // Timers fire a little early or late; 95% of the limit counts as reaching it.
+            (Status::TimeLimit, Some(t)) if seconds < 0.95 * t => Status::Stalled,
+            (s, _) => s,
         }
     }
 }

@@ -105,7 +105,8 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                     .collect();
                 let data = service::prepare(ctx, &hier, s, targets);
                 match service::solve(ctx, &hier, &data, travel_weight, &options)? {
-                    Some(p) => {
+                    Some(mut p) => {
+                        p.status = p.status.honest(options.time_limit, p.seconds);
                         if let Some(done) = &options.on_service_done {
                             done(&p);
                         }
@@ -146,7 +147,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
             if proven {
                 ""
             } else {
-                " (the cost is not proven minimal: the time limit ended the search)"
+                " (the cost is not proven minimal: see each service's status and gap)"
             }
         )));
     }

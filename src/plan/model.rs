@@ -98,7 +98,8 @@ enum Mode {
 ///
 /// When the time limit comes before the MILP finds any plan, the scope falls back on opening
 /// every site that may open (always feasible when anything is), with the LP relaxation's
-/// optimum as the proven bound, and says so through its status.
+/// optimum as the proven bound, and says so through its status. A numerical failure of the
+/// backend is retried unscaled once, then takes the same fallback (status `stalled`).
 pub fn solve_scope(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -118,7 +119,12 @@ pub fn solve_scope(
     let variables = built.milp.variable_count();
     let constraints = built.milp.constraint_count();
     let debug = std::env::var_os("ARCHIPLAN_DEBUG").is_some();
-    let outcome = built.milp.solve_within(time_limit, mip_gap)?;
+    let mut outcome = built.milp.solve_within(time_limit, mip_gap)?;
+    if let Solved::Numerical(_) = outcome {
+        // A numerical failure of the scaled model: the same model, unscaled, once more.
+        let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
+        outcome = build_as(Mode::Integer).milp.solve_unscaled(left, mip_gap)?;
+    }
     if debug && started.elapsed().as_secs_f64() > 1.0 {
         eprintln!(
             "[plan]   {} component: {} sites, {} settlements, {variables} vars, {constraints} rows: {} after {:.2} s",
@@ -133,6 +139,7 @@ pub fn solve_scope(
                 ),
                 Solved::Infeasible => "infeasible".into(),
                 Solved::NoIncumbent => "no incumbent".into(),
+                Solved::Numerical(m) => format!("numerical failure ({m})"),
             },
             started.elapsed().as_secs_f64()
         );
@@ -147,7 +154,7 @@ pub fn solve_scope(
             variables,
         ))),
         Solved::Infeasible => Ok(None),
-        Solved::NoIncumbent => {
+        fallback @ (Solved::NoIncumbent | Solved::Numerical(_)) => {
             // The fallback matters more than the limit: a plan with an honest gap beats no
             // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
             let floor = time_limit.map_or(0.0, |t| (t / 4.0).max(2.0));
@@ -163,6 +170,11 @@ pub fn solve_scope(
                             .to_string(),
                     ));
                 }
+                Solved::Numerical(m) => {
+                    return Err(crate::Error::Internal(format!(
+                        "MILP solver failed on the model and on its open-every-site fallback: {m}"
+                    )));
+                }
             };
             let relaxed = build_as(Mode::Relaxed);
             let bound = match relaxed.milp.solve_within(left(), 0.0)? {
@@ -170,7 +182,15 @@ pub fn solve_scope(
                 _ => f64::NEG_INFINITY,
             };
             sol.bound = bound.min(sol.objective);
-            sol.status = Status::TimeLimit;
+            // No incumbent: the user's limit came first. A numerical failure: the search
+            // stalled, and the fallback's plan is reported with its proven gap.
+            sol.status = match fallback {
+                Solved::NoIncumbent => Status::TimeLimit,
+                _ => Status::Stalled,
+            };
+            if sol.status == Status::TimeLimit && time_limit.is_none() {
+                sol.status = Status::Stalled;
+            }
             Ok(Some(sol))
         }
     }

@@ -131,8 +131,8 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 closed: 0,
                 expanded: 0,
                 mobile: s.mobile.len(),
-                cost: s.costs.total,
-                costs: s.costs.clone(),
+                cost: 0.0,
+                costs: to_the_fen(&s.costs),
                 coverage: 0.0,
                 mean_minutes: None,
                 objective: s.objective,
@@ -164,9 +164,10 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 }
             }
             row.mean_minutes = (w > 0.0).then(|| round(wm / w, 2));
+            row.cost = row.costs.total;
             row
         })
-        .collect();
+        .collect::<Vec<ServiceSummary>>();
     let h = &plan.hierarchy;
     let tiers = &ctx.scenario.hierarchy.tiers;
     let leaders = h
@@ -187,7 +188,8 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         .collect();
     PlanSummary {
         scenario: plan.scenario.clone(),
-        cost: round(plan.cost, 2),
+        // The plan's cost is the sum of its services' lines, each to the fen: the tables add up.
+        cost: from_fen(services.iter().map(|s| fen(s.costs.total)).sum()),
         budget: plan.budget,
         objective: round(plan.objective, 2),
         bound: round(plan.bound, 2),
@@ -241,7 +243,7 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                         "capacity",
                         capacity.map_or(JsonValue::Null, JsonValue::from),
                     ),
-                    ("expansion", round(s.expansion[j], 1).into()),
+                    ("expansion", s.expansion[j].into()),
                     (
                         "refers_to",
                         s.refers_to
@@ -390,7 +392,8 @@ fn assignments(ctx: &Context, plan: &Plan) -> FeatureCollection {
                     ("service", sp.service.clone().into()),
                     ("settlement", s.id.clone().into()),
                     ("facility", site.id.clone().into()),
-                    ("share", round(share, 4).into()),
+                    // Exact: the audit re-derives loads and per-unit money from it.
+                    ("share", share.into()),
                     ("demand", round(sp.settlements[a].demand * share, 1).into()),
                     (
                         "minutes",
@@ -479,7 +482,49 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
 
 /// Whole CNY for tables (no "-0").
 fn cny(x: f64) -> String {
-    format!("{:.0}", x.round() + 0.0)
+    // Amounts are whole fen: whole yuan print plainly, others with their two decimals.
+    let f = fen(x);
+    if f % 100 == 0 {
+        format!("{}", f / 100)
+    } else {
+        format!(
+            "{}{}.{:02}",
+            if f < 0 { "-" } else { "" },
+            (f / 100).abs(),
+            (f % 100).abs()
+        )
+    }
+}
+
+/// An amount in whole fen (0.01 CNY).
+fn fen(x: f64) -> i64 {
+    (x * 100.0).round() as i64
+}
+
+fn from_fen(f: i64) -> f64 {
+    f as f64 / 100.0
+}
+
+/// A service's cost lines rounded to the fen, the total their exact sum.
+fn to_the_fen(c: &crate::plan::service::Costs) -> crate::plan::service::Costs {
+    let lines = [
+        c.running,
+        c.opening,
+        c.closing,
+        c.expansion,
+        c.per_unit,
+        c.mobile,
+    ]
+    .map(fen);
+    crate::plan::service::Costs {
+        running: from_fen(lines[0]),
+        opening: from_fen(lines[1]),
+        closing: from_fen(lines[2]),
+        expansion: from_fen(lines[3]),
+        per_unit: from_fen(lines[4]),
+        mobile: from_fen(lines[5]),
+        total: from_fen(lines.iter().sum()),
+    }
 }
 
 use crate::report::csv_text;

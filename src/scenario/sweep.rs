@@ -888,17 +888,9 @@ pub fn run_sweep(
     })
 }
 
-/// `--threads` between 1 and four per logical CPU: more only adds stacks and contention
-/// (100,000 threads stall a machine for minutes before the first scenario starts).
+/// `--threads` by the one thread rule ([`crate::limits::threads`]).
 pub fn check_threads(n: usize) -> Result<()> {
-    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if n == 0 || n > 4 * cpus {
-        return Err(Error::Usage(format!(
-            "--threads {n}: choose 1 to {} (four per logical CPU; this machine has {cpus})",
-            4 * cpus
-        )));
-    }
-    Ok(())
+    crate::limits::threads("--threads", n).map(|_| ())
 }
 
 /// Creates the output folder with its manifest, or checks an existing one belongs to the same

@@ -198,6 +198,7 @@ fn run(f: Formulation, backend: Backend, sense: Sense, deadline: &Deadline) -> R
             "time limit reached before the MILP solver found any feasible plan; allow more time"
                 .into(),
         )),
+        Solved::Numerical(m) => Err(Error::Internal(format!("MILP solver failed: {m}"))),
     }
 }
 

@@ -36,6 +36,9 @@ pub enum Solved {
     Infeasible,
     /// The time limit came before any feasible solution.
     NoIncumbent,
+    /// The backend failed numerically (microlp's "Singular matrix"): not the user's problem;
+    /// the caller rebuilds and retries unscaled, or falls back on a plan it can prove less of.
+    Numerical(String),
 }
 
 pub struct MilpResult {
@@ -135,6 +138,7 @@ impl Milp {
                  time (--time-limit)"
                     .to_string(),
             )),
+            Solved::Numerical(m) => Err(Error::Internal(format!("MILP solver failed: {m}"))),
         }
     }
 
@@ -201,6 +205,16 @@ impl Milp {
     /// `mip_gap` > 0 stops the search once the incumbent is proven within that relative gap
     /// (the result then reports the gap, not optimality).
     pub fn solve_within(self, time_limit: Option<f64>, mip_gap: f64) -> Result<Solved> {
+        self.solve_scaled(time_limit, mip_gap, true)
+    }
+
+    /// [`Milp::solve_within`] without scaling the objective nor pruning by its granule: the
+    /// retry after a numerical failure of the scaled model.
+    pub fn solve_unscaled(self, time_limit: Option<f64>, mip_gap: f64) -> Result<Solved> {
+        self.solve_scaled(time_limit, mip_gap, false)
+    }
+
+    fn solve_scaled(self, time_limit: Option<f64>, mip_gap: f64, scaled: bool) -> Result<Solved> {
         let Milp {
             vars,
             objective,
@@ -209,14 +223,18 @@ impl Milp {
             integer,
         } = self;
         // Scale the objective into [-1, 1] so microlp's pruning slack is absolute.
-        let scale = objective
-            .clone()
-            .linear_coefficients()
-            .map(|(_, c)| c.abs())
-            .sum::<f64>()
-            + objective.constant().abs()
-            + 1.0;
-        let granule = granule(&objective, &order, &integer);
+        let scale = if scaled {
+            objective
+                .clone()
+                .linear_coefficients()
+                .map(|(_, c)| c.abs())
+                .sum::<f64>()
+                + objective.constant().abs()
+                + 1.0
+        } else {
+            1.0
+        };
+        let granule = granule(&objective, &order, &integer).filter(|_| scaled);
         let scaled = objective.clone() * (1.0 / scale);
         let mut model = vars.minimise(scaled).using(microlp);
         for c in constraints {
@@ -232,6 +250,7 @@ impl Milp {
         let outcome = match model.as_inner().solve_with(opts) {
             Ok(o) => o,
             Err(microlp::Error::Infeasible) => return Ok(Solved::Infeasible),
+            Err(microlp::Error::InternalError(m)) => return Ok(Solved::Numerical(m)),
             Err(e) => return Err(Error::Internal(format!("MILP solver failed: {e}"))),
         };
         let reason = outcome.termination_reason();
@@ -259,7 +278,11 @@ impl Milp {
         let status = if proven || bound >= objective_value - 1e-9 * objective_value.abs().max(1.0) {
             Status::Optimal
         } else {
-            Status::TimeLimit
+            match reason {
+                microlp::TerminationReason::TimeLimit => Status::TimeLimit,
+                microlp::TerminationReason::NodeLimit => Status::NodeLimit,
+                _ => Status::Stalled,
+            }
         };
         Ok(Solved::Plan(MilpResult {
             values,

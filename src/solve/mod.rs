@@ -111,7 +111,7 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
         params.root_iters = k.max(1);
     }
     let d = &deadline;
-    match opts.backend {
+    let mut sol = match opts.backend {
         Backend::Auto => match model {
             Model::PMedian(m) if m.budget.is_none() => {
                 pmedian::solve(problem, m.p, params, d, started)
@@ -122,7 +122,9 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
             _ => milp::solve(problem, Backend::Microlp, &deadline, started),
         },
         backend => milp::solve(problem, backend, &deadline, started),
-    }
+    }?;
+    sol.status = sol.status.honest(opts.time_limit, sol.seconds);
+    Ok(sol)
 }
 
 /// Builds the solution of an uncapacitated model from its open set and the proven bound.

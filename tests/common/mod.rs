@@ -68,3 +68,21 @@ pub fn assert_audited(ctx: &archiplan::plan::Context, plan: &archiplan::plan::Pl
     let a = archiplan::audit::audit(ctx.ds, ctx.scenario, &out).expect("audit");
     assert!(a.ok, "the plan fails its audit: {:#?}", a.disagreements);
 }
+
+/// A small sweep (6 scenarios: the relocation sweep at 0%, 50% and 100%) written into `dir`
+/// beside copies of the two Daishan scenarios it uses.
+pub fn small_sweep(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = std::path::Path::new(ROOT).join("data/daishan");
+    for scenario in ["scenario-2024.toml", "scenario-2025.toml"] {
+        std::fs::copy(root.join(scenario), dir.join(scenario)).expect("copy");
+    }
+    let text = std::fs::read_to_string(root.join("sweep-relocation.toml"))
+        .expect("sweep")
+        .replace(
+            "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
+            "values = [0.0, 0.5, 1.0]",
+        );
+    let path = dir.join("sweep.toml");
+    std::fs::write(&path, text).expect("write");
+    path
+}
