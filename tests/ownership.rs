@@ -58,17 +58,23 @@ fn refused(o: &Output, what: &str) {
     assert!(err.contains(what), "the message names `{what}`: {err}");
 }
 
+/// `archiplan plan` of the 2024 scenario of `data` into `out` (not yet run).
+fn plan_cmd(data: &Path, out: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("plan")
+        .arg(data)
+        .arg("--scenario")
+        .arg(data.join("scenario-2024.toml"))
+        .arg("-o")
+        .arg(out)
+        .arg("--quiet")
+        .current_dir(ROOT);
+    c
+}
+
+/// Plans and audits (`--check`).
 fn plan(data: &Path, out: &Path) -> Output {
-    run(&[
-        "plan",
-        s(data),
-        "--scenario",
-        s(&data.join("scenario-2024.toml")),
-        "-o",
-        s(out),
-        "--check",
-        "--quiet",
-    ])
+    plan_cmd(data, out).arg("--check").output().expect("run")
 }
 
 #[test]
@@ -423,18 +429,8 @@ fn the_bundled_relocation_sweep_in_two_shards_merges_to_the_unsharded_bytes() {
 
 /// Plans `out` with the fault hook armed at `steps`; the process is killed there.
 fn plan_killed(data: &Path, out: &Path, steps: &str) -> Output {
-    Command::new(BIN)
-        .args([
-            "plan",
-            s(data),
-            "--scenario",
-            s(&data.join("scenario-2024.toml")),
-            "-o",
-            s(out),
-            "--quiet",
-        ])
+    plan_cmd(data, out)
         .env("ARCHIPLAN_FAULT", steps)
-        .current_dir(ROOT)
         .output()
         .expect("run")
 }

@@ -444,22 +444,19 @@ fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
 
     // A run killed mid-way: start it and kill it once the first scenario folder exists.
     let killed = dir.path().join("killed");
-    let mut child = Command::new(BIN)
-        .args([
-            "sweep",
-            "--check",
-            "data/daishan",
-            "--sweep",
-            sweep.to_str().expect("utf8"),
-            "-o",
-            killed.to_str().expect("utf8"),
-            "--quiet",
-            "--threads",
-            "1",
-        ])
-        .current_dir(ROOT)
-        .spawn()
-        .expect("spawn");
+    // One thread, so that the sweep is killed between scenarios.
+    let one_thread = |extra: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(["sweep", "data/daishan", "--sweep"])
+            .arg(&sweep)
+            .arg("-o")
+            .arg(&killed)
+            .args(["--quiet", "--threads", "1"])
+            .args(extra)
+            .current_dir(ROOT);
+        c
+    };
+    let mut child = one_thread(&["--check"]).spawn().expect("spawn");
     let scen = killed.join("scenarios");
     let started = std::time::Instant::now();
     loop {
@@ -482,21 +479,8 @@ fn resume_solves_only_what_is_missing_and_ignores_half_written_folders() {
     let _ = child.wait();
     // Whatever state it left, add the worst case: a run killed after filling a scenario's
     // temporary folder (the debris of a SIGKILL), which the next run must clean up.
-    let o = Command::new(BIN)
-        .args([
-            "sweep",
-            "data/daishan",
-            "--sweep",
-            sweep.to_str().expect("utf8"),
-            "-o",
-            killed.to_str().expect("utf8"),
-            "--quiet",
-            "--threads",
-            "1",
-            "--resume",
-        ])
+    let o = one_thread(&["--resume"])
         .env("ARCHIPLAN_FAULT", "filled")
-        .current_dir(ROOT)
         .output()
         .expect("run");
     assert_ne!(o.status.code(), Some(0), "the fault hook kills the run");
