@@ -144,6 +144,32 @@ pub fn env_threads() -> Result<Option<usize>> {
     threads("RAYON_NUM_THREADS", n).map(Some)
 }
 
+/// Environment variable that sets the travel-time matrix cap, in GB (10^9 bytes).
+pub const MATRIX_CAP_ENV: &str = "ARCHIPLAN_MAX_MATRIX_GB";
+/// Default cap of one travel-time matrix: 8 GB (a third of a 24 GB machine).
+pub const DEFAULT_MATRIX_CAP_GB: f64 = 8.0;
+
+/// The most bytes one travel-time matrix may take ([`MATRIX_CAP_ENV`], default
+/// [`DEFAULT_MATRIX_CAP_GB`]); a bad value is a usage error naming the variable.
+pub fn matrix_cap_bytes() -> Result<u64> {
+    let gb = match std::env::var_os(MATRIX_CAP_ENV) {
+        None => DEFAULT_MATRIX_CAP_GB,
+        Some(raw) => {
+            let text = raw.to_string_lossy().into_owned();
+            match text.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() && x > 0.0 && x <= 1e6 => x,
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{MATRIX_CAP_ENV}={}: give the cap in GB, a number above 0 and at most 1e6",
+                        text.escape_debug()
+                    )));
+                }
+            }
+        }
+    };
+    Ok((gb * 1e9) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

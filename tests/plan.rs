@@ -102,7 +102,7 @@ fn micro_clinic_plan_matches_brute_force() {
         .iter()
         .filter(|t| t.service == "clinic")
         .collect();
-    let data = service::prepare(&ctx, &hier, svc, targets);
+    let data = service::prepare(&ctx, &hier, svc, targets).expect("prepare");
     let best = brute_force(&ctx, &hier, &data).expect("some plan is feasible");
     let plan = service::solve(&ctx, &hier, &data, 0.0, &PlanOptions::default())
         .expect("solves")
@@ -198,7 +198,7 @@ proptest! {
         let ctx = Context::new(&ds, &sc).expect("context");
         let hier = hierarchy::choose(&ctx).expect("hierarchy");
         let svc = sc.service("meal").expect("meal");
-        let data = service::prepare(&ctx, &hier, svc, sc.targets.iter().collect());
+        let data = service::prepare(&ctx, &hier, svc, sc.targets.iter().collect()).expect("prepare");
         let best = brute_force(&ctx, &hier, &data);
         let plan = service::solve(&ctx, &hier, &data, 0.0, &PlanOptions::default()).expect("runs");
         match (best, plan) {

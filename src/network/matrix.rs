@@ -104,6 +104,39 @@ pub(super) fn compute(
     tt
 }
 
+/// The number of pairs [`compute`] would store, counted without storing any: memory is one
+/// search buffer per thread, whatever the cutoff.
+pub(super) fn count(
+    adj: &Adjacency,
+    sources: &[NodeIndex],
+    targets: &[NodeIndex],
+    cutoff: f64,
+) -> u64 {
+    let columns = ColumnsAt::new(adj.node_count(), targets);
+    let keep_at_most = cutoff as f32;
+    let search_cutoff = cutoff * (1.0 + 1e-6) + 1e-6;
+    sources
+        .par_iter()
+        .map_init(
+            || Search::new(adj.node_count()),
+            |search, s| {
+                let mut pairs = 0u64;
+                search.for_each_within(adj, s.index() as u32, search_cutoff, |v, d| {
+                    if d as f32 <= keep_at_most {
+                        pairs += columns.at(v as usize).len() as u64;
+                    }
+                });
+                pairs
+            },
+        )
+        .sum()
+}
+
+/// Heap bytes of a matrix of `rows` rows and `pairs` stored pairs.
+pub fn bytes_for(rows: usize, pairs: u64) -> u64 {
+    (rows as u64 + 1) * std::mem::size_of::<usize>() as u64 + pairs * 8
+}
+
 impl TravelTimes {
     /// Builds a matrix from explicit rows of `(column, minutes)`; rows are sorted by column.
     pub fn from_rows(rows: Vec<Vec<(u32, f32)>>, n_cols: usize, cutoff: f64) -> Self {

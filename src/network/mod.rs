@@ -257,6 +257,43 @@ impl Network {
         search.run(&self.adjacency, source.index() as u32, cutoff)
     }
 
+    /// How many source-target pairs lie within `cutoff` (what [`Network::travel_times`] would
+    /// store), counted in bounded memory.
+    pub fn pairs_within(&self, sources: &[NodeIndex], targets: &[NodeIndex], cutoff: f64) -> u64 {
+        matrix::count(&self.adjacency, sources, targets, cutoff)
+    }
+
+    /// [`Network::travel_times`] under the memory cap ([`crate::limits::matrix_cap_bytes`]):
+    /// where even a full matrix would fit it is built at once; otherwise its pairs are counted
+    /// first (bounded memory) and a matrix above the cap is refused with its size.
+    pub fn try_travel_times(
+        &self,
+        sources: &[NodeIndex],
+        targets: &[NodeIndex],
+        cutoff: f64,
+    ) -> crate::Result<TravelTimes> {
+        let cap = crate::limits::matrix_cap_bytes()?;
+        let dense = (sources.len() as u64).saturating_mul(targets.len() as u64);
+        if matrix::bytes_for(sources.len(), dense) > cap {
+            let pairs = self.pairs_within(sources, targets, cutoff);
+            let need = matrix::bytes_for(sources.len(), pairs);
+            if need > cap {
+                return Err(crate::Error::Usage(format!(
+                    "the travel-time matrix ({} sources x {} targets, {pairs} pairs within {cutoff} \
+                     min) would need about {:.1} GB, above the cap of {:.1} GB; lower the \
+                     cutoff (the standards and assign_minutes of the scenario, or --cutoff) or \
+                     raise the cap with {}=GB",
+                    sources.len(),
+                    targets.len(),
+                    need as f64 / 1e9,
+                    cap as f64 / 1e9,
+                    crate::limits::MATRIX_CAP_ENV
+                )));
+            }
+        }
+        Ok(self.travel_times(sources, targets, cutoff))
+    }
+
     /// Sparse travel times from each source to each target within `cutoff` minutes
     /// (inclusive); pairs beyond the cutoff or unreachable are absent.
     pub fn travel_times(

@@ -173,7 +173,8 @@ pub fn summarize(ds: &DataSet, net: &Network, cutoff: f64) -> NetworkSummary {
         .chain(&net.facility_nodes)
         .copied()
         .collect();
-    let tt = net.travel_times(&net.settlement_nodes, &targets, cutoff);
+    // Only counted, never stored: any cutoff fits in memory.
+    let pairs = net.pairs_within(&net.settlement_nodes, &targets, cutoff);
     NetworkSummary {
         nodes: net.node_count(),
         edges: net.edge_count(),
@@ -182,11 +183,11 @@ pub fn summarize(ds: &DataSet, net: &Network, cutoff: f64) -> NetworkSummary {
         unreachable_settlements,
         islands,
         matrix: MatrixStats {
-            sources: tt.rows(),
-            targets: tt.cols(),
+            sources: net.settlement_nodes.len(),
+            targets: targets.len(),
             cutoff_minutes: cutoff,
-            pairs: tt.nnz(),
-            bytes: tt.bytes(),
+            pairs: pairs as usize,
+            bytes: super::matrix::bytes_for(net.settlement_nodes.len(), pairs) as usize,
         },
     }
 }

@@ -103,7 +103,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                     .iter()
                     .filter(|t| t.service == s.name)
                     .collect();
-                let data = service::prepare(ctx, &hier, s, targets);
+                let data = service::prepare(ctx, &hier, s, targets)?;
                 match service::solve(ctx, &hier, &data, travel_weight, &options)? {
                     Some(mut p) => {
                         p.status = p.status.honest(options.time_limit, p.seconds);

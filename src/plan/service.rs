@@ -317,7 +317,7 @@ pub fn prepare<'c>(
     hier: &HierarchyPlan,
     service: &'c Service,
     targets: Vec<&'c Target>,
-) -> ServiceData<'c> {
+) -> crate::Result<ServiceData<'c>> {
     let sites = sites_for(ctx, hier, service);
     let standards = standards(service, &targets);
     let reach_limit = standards
@@ -330,7 +330,9 @@ pub fn prepare<'c>(
         .iter()
         .map(|&i| ctx.settlement_node(i))
         .collect();
-    let tt = ctx.net.travel_times(&sources, &site_nodes, reach_limit);
+    let tt = ctx
+        .net
+        .try_travel_times(&sources, &site_nodes, reach_limit)?;
     let max_standard = standards.iter().copied().fold(0.0, f64::max);
     // Capacity services seat demand within the standard, or beyond it (boarding, up to
     // `assign_minutes`) only on the community leader's island (or, when it has no site, the
@@ -399,7 +401,9 @@ pub fn prepare<'c>(
             .collect();
         let to_nodes: Vec<NodeIndex> = to.iter().map(|&j| sites[j].node).collect();
         let from_nodes: Vec<NodeIndex> = from.iter().map(|&j| sites[j].node).collect();
-        let st = ctx.net.travel_times(&to_nodes, &from_nodes, sup.minutes);
+        let st = ctx
+            .net
+            .try_travel_times(&to_nodes, &from_nodes, sup.minutes)?;
         for (r, &j) in to.iter().enumerate() {
             suppliers.insert(j, st.row(r).0.iter().map(|&c| from[c as usize]).collect());
         }
@@ -429,7 +433,7 @@ pub fn prepare<'c>(
             });
         }
     }
-    ServiceData {
+    Ok(ServiceData {
         service,
         targets,
         sites,
@@ -438,7 +442,7 @@ pub fn prepare<'c>(
         suppliers,
         mobile_options,
         standards,
-    }
+    })
 }
 
 /// Drops dominated sites (see [`super::dominance`]) and renumbers what refers to sites.
