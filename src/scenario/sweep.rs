@@ -851,9 +851,16 @@ pub fn run_sweep(
         time_limit: file.time_limit,
         ..Default::default()
     };
+    // Where stderr is a log (a batch job's output file), one line per finished scenario
+    // replaces the bar: shard, scenario, status, seconds.
+    let log_lines = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let shard_label = opts
+        .shard
+        .map_or("all".to_string(), |s| format!("{}/{}", s.index, s.count));
     let solve = || -> Result<()> {
         todo.par_iter()
             .map(|spec| {
+                let started = std::time::Instant::now();
                 let r = run_one(
                     &ds,
                     &base_scenario,
@@ -864,6 +871,14 @@ pub fn run_sweep(
                     &scen_dir.join(&spec.id),
                 );
                 bar.inc(1);
+                if log_lines && let Ok(row) = &r {
+                    eprintln!(
+                        "shard {shard_label} scenario {} {} {:.2} s",
+                        spec.id,
+                        row.status,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
                 r.map(|_| ())
             })
             .collect::<Result<Vec<()>>>()
