@@ -81,6 +81,8 @@ impl Location {
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// (code, file, field) of the warnings given once.
+    once: std::collections::HashSet<(&'static str, String, Option<String>)>,
 }
 
 impl Diagnostics {
@@ -125,6 +127,20 @@ impl Diagnostics {
         message: impl Into<String>,
     ) {
         self.push(Severity::Warning, code, at, field, message.into());
+    }
+
+    /// A warning given once per file, code and field (the first feature that shows it).
+    pub fn warning_once(
+        &mut self,
+        code: &'static str,
+        at: &Location,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let key = (code, at.file.clone(), field.map(str::to_string));
+        if self.once.insert(key) {
+            self.push(Severity::Warning, code, at, field, message.into());
+        }
     }
 
     pub fn has_errors(&self) -> bool {

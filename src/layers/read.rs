@@ -122,6 +122,22 @@ pub fn parse_layer(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<
             return None;
         }
     }
+    // A legacy `crs` member (GeoJSON 2008; GDAL writes it for any projection): coordinates in
+    // another reference system are all wrong together, so say so once and read no feature.
+    if let Some(name) = foreign_crs(top.get("crs")) {
+        diags.error(
+            "wrong-crs",
+            &at,
+            Some("crs"),
+            format!(
+                "this layer is in {name}, but archiplan reads longitude/latitude in EPSG:4326 \
+                 (WGS 84); reproject it, e.g. `ogr2ogr -f GeoJSON -t_srs EPSG:4326 \
+                 wgs84-{file} {file}` (then put it in place of {file}), or export from QGIS \
+                 with CRS EPSG:4326"
+            ),
+        );
+        return None;
+    }
     let Some(JsonValue::Array(features)) = top.remove("features") else {
         diags.error(
             "not-geojson",
@@ -165,6 +181,34 @@ pub fn parse_layer(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<
         });
     }
     Some(out)
+}
+
+/// The reference system a legacy `crs` member names, when it is not longitude/latitude on
+/// WGS 84 (`EPSG:4326`, `CRS84`), as `EPSG:32651` where it has an EPSG code.
+fn foreign_crs(crs: Option<&JsonValue>) -> Option<String> {
+    let crs = crs?;
+    let name = crs
+        .pointer("/properties/name")
+        .and_then(JsonValue::as_str)
+        .or_else(|| crs.pointer("/properties/href").and_then(JsonValue::as_str))?;
+    let upper = name.to_ascii_uppercase();
+    let wgs84 = upper.ends_with("CRS84")
+        || upper.ends_with("CRS:84")
+        || upper.ends_with("EPSG::4326")
+        || upper.ends_with("EPSG:4326")
+        || upper.ends_with("EPSG/0/4326");
+    if wgs84 {
+        return None;
+    }
+    // urn:ogc:def:crs:EPSG::32651, EPSG:32651, http://www.opengis.net/def/crs/EPSG/0/32651
+    let code = upper
+        .rsplit([':', '/'])
+        .next()
+        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()));
+    Some(match code {
+        Some(c) if upper.contains("EPSG") => format!("EPSG:{c}"),
+        _ => format!("the reference system `{name}`"),
+    })
 }
 
 /// An id given as a string, or as an integer (read as its decimal text).
@@ -252,10 +296,34 @@ impl<'a> Props<'a> {
         self.opt_str(key)
     }
 
+    /// A JSON number, or a number written as text (`"199"`, as plain `ogr2ogr` writes every CSV
+    /// column), which is read with one warning per layer and field.
+    fn number(&mut self, key: &str, v: &JsonValue) -> Option<f64> {
+        if let Some(x) = v.as_f64() {
+            return Some(x);
+        }
+        let x = v
+            .as_str()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())?;
+        self.diags.warning_once(
+            "number-as-text",
+            &self.at,
+            Some(key),
+            format!(
+                "`{key}` holds numbers written as text (e.g. {v}); they are read as numbers. \
+                 From a CSV, `ogr2ogr -oo AUTODETECT_TYPE=YES` writes real numbers"
+            ),
+        );
+        Some(x)
+    }
+
     /// A number, with `check` returning a complaint for out-of-range values.
     pub fn opt_number(&mut self, key: &str, check: impl Fn(f64) -> Option<String>) -> Option<f64> {
         let v = self.present(key)?;
-        let Some(x) = v.as_f64() else {
+        let Some(x) = self.number(key, v) else {
             self.diags.error(
                 "not-a-number",
                 &self.at,
@@ -279,7 +347,7 @@ impl<'a> Props<'a> {
     /// A count of people (or pupils, households): a non-negative whole number.
     pub fn opt_count(&mut self, key: &str) -> Option<u64> {
         let v = self.present(key)?;
-        let Some(x) = v.as_f64() else {
+        let Some(x) = self.number(key, v) else {
             self.diags.error(
                 "not-a-number",
                 &self.at,

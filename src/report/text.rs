@@ -35,6 +35,32 @@ pub fn amount(x: f64) -> String {
 
 pub fn validation(r: &ValidationReport) -> String {
     let mut out = String::new();
+    // One line per layer with errors first: 87 errors of one kind are one problem of the layer
+    // (a wrong CRS, swapped coordinates), which the per-feature list would bury.
+    let mut layers: Vec<(&str, Vec<(&str, usize)>)> = Vec::new();
+    for d in &r.errors {
+        let at = match layers.iter().position(|(f, _)| *f == d.file) {
+            Some(k) => k,
+            None => {
+                layers.push((&d.file, Vec::new()));
+                layers.len() - 1
+            }
+        };
+        let codes = &mut layers[at].1;
+        match codes.iter_mut().find(|(c, _)| *c == d.code) {
+            Some((_, n)) => *n += 1,
+            None => codes.push((d.code, 1)),
+        }
+    }
+    for (file, codes) in &layers {
+        let total: usize = codes.iter().map(|c| c.1).sum();
+        let kinds: Vec<String> = codes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+        let _ = writeln!(
+            out,
+            "{file}: {total} error(s) ({}); the layer is not read until they are fixed",
+            kinds.join(", ")
+        );
+    }
     for d in r.errors.iter().chain(&r.warnings) {
         let _ = writeln!(out, "{d}");
     }

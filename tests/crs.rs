@@ -1,0 +1,147 @@
+//! Layers as GIS tools write them: a layer in another reference system is one clear error per
+//! layer naming the system and the fix (checked on files GDAL's own `ogr2ogr` reprojected,
+//! where GDAL is installed), and numbers written as text are read with one warning.
+
+mod common;
+use common::{ROOT, json_of, run};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+fn copy_daishan(to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(Path::new(ROOT).join("data/daishan")).expect("list") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+/// `validate --json` of `dir`: exit 2 and exactly one `wrong-crs` error per layer, naming the
+/// system and `ogr2ogr`, and no per-feature error.
+fn assert_one_crs_error_per_layer(dir: &Path, layers: usize) {
+    let o = run(&["validate", s(dir), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json_of(&o);
+    let errors = v["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), layers, "{v}");
+    for e in errors {
+        assert_eq!(e["code"], "wrong-crs", "{e}");
+        let m = e["message"].as_str().expect("message");
+        assert!(m.contains("EPSG:32651") && m.contains("ogr2ogr"), "{m}");
+    }
+    // The text form starts with one summary line per layer.
+    let text = run(&["validate", s(dir)]);
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        out.lines()
+            .next()
+            .is_some_and(|l| l.contains("wrong-crs x1")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_legacy_crs_member_of_another_system_is_one_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    let path = data.join("settlements.geojson");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
+    v["crs"] =
+        serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32651"}});
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    assert_one_crs_error_per_layer(&data, 1);
+    // CRS84, as GDAL writes for EPSG:4326, is what archiplan reads.
+    v["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}});
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    assert_eq!(run(&["validate", s(&data)]).status.code(), Some(0));
+}
+
+#[test]
+fn a_data_set_reprojected_by_ogr2ogr_is_refused_and_its_reprojection_back_plans() {
+    if Command::new("ogr2ogr").arg("--version").output().is_err() {
+        eprintln!("SKIP: ogr2ogr (Debian's gdal-bin) is not installed; .ci/run installs it");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (utm, back) = (dir.path().join("utm"), dir.path().join("back"));
+    std::fs::create_dir_all(&utm).expect("mkdir");
+    std::fs::create_dir_all(&back).expect("mkdir");
+    let layers = ["islands", "settlements", "ports", "ferries", "facilities"];
+    for layer in layers {
+        let name = format!("{layer}.geojson");
+        let src = Path::new(ROOT).join("data/daishan").join(&name);
+        let ok = Command::new("ogr2ogr")
+            .args(["-f", "GeoJSON", "-t_srs", "EPSG:32651"])
+            .arg(utm.join(&name))
+            .arg(&src)
+            .status()
+            .expect("ogr2ogr");
+        assert!(ok.success());
+        let ok = Command::new("ogr2ogr")
+            .args(["-f", "GeoJSON", "-t_srs", "EPSG:4326"])
+            .arg(back.join(&name))
+            .arg(utm.join(&name))
+            .status()
+            .expect("ogr2ogr");
+        assert!(ok.success());
+    }
+    assert_one_crs_error_per_layer(&utm, layers.len());
+    std::fs::copy(
+        Path::new(ROOT).join("data/daishan/scenario-2024.toml"),
+        dir.path().join("scenario-2024.toml"),
+    )
+    .expect("copy");
+    let out = dir.path().join("plan");
+    let o = run(&[
+        "plan",
+        s(&back),
+        "--scenario",
+        s(&dir.path().join("scenario-2024.toml")),
+        "-o",
+        s(&out),
+        "--quiet",
+        "--check",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn numbers_written_as_text_are_read_with_one_warning_per_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    let path = data.join("settlements.geojson");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
+    for f in v["features"].as_array_mut().expect("features") {
+        let p = &mut f["properties"]["population"];
+        *p = Value::from(p.to_string());
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let o = run(&["validate", s(&data), "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let r = json_of(&o);
+    let warnings: Vec<&Value> = r["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "number-as-text")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{r}");
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("AUTODETECT_TYPE")
+    );
+    assert_eq!(r["population"], 207_982);
+}
