@@ -145,3 +145,66 @@ fn numbers_written_as_text_are_read_with_one_warning_per_field() {
     );
     assert_eq!(r["population"], 207_982);
 }
+
+#[test]
+fn the_input_names_and_codes_are_kept_in_every_output_layer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        s(&out),
+        "--quiet",
+        "--check",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(out.join(name)).expect("read")).expect("json")
+    };
+    let input: Value = serde_json::from_slice(
+        &std::fs::read(Path::new(ROOT).join("data/daishan/settlements.geojson")).expect("read"),
+    )
+    .expect("json");
+    let zh = |v: &Value, id: &str| -> Option<String> {
+        v["features"]
+            .as_array()?
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .and_then(|f| f["properties"]["name_zh"].as_str().map(str::to_string))
+    };
+    let planned = read("settlements.geojson");
+    for f in input["features"].as_array().expect("features") {
+        let id = f["properties"]["id"].as_str().expect("id");
+        let name = f["properties"]["name_zh"].as_str().expect("name_zh");
+        assert_eq!(zh(&planned, id).as_deref(), Some(name), "{id}");
+    }
+    let islands = read("islands.geojson");
+    assert_eq!(zh(&islands, "daishan").as_deref(), Some("岱山岛"));
+    // An input property the output also has, with another meaning, is kept beside it.
+    let fac = read("facilities.geojson");
+    let kept = fac["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["status"] == "kept")
+        .expect("a kept site");
+    assert_eq!(kept["properties"]["input_status"], "existing");
+    // GDAL reads the Chinese names as a field of the layer.
+    if let Ok(o) = Command::new("ogrinfo")
+        .args(["-so", "-al"])
+        .arg(out.join("settlements.geojson"))
+        .output()
+    {
+        assert!(String::from_utf8_lossy(&o.stdout).contains("name_zh: String"));
+    } else {
+        eprintln!("SKIP (GDAL part): ogrinfo is not installed; .ci/run installs gdal-bin");
+    }
+}

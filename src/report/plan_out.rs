@@ -23,6 +23,27 @@ fn pos(p: geo::Point<f64>) -> Vec<f64> {
     vec![round(p.x(), 6), round(p.y(), 6)]
 }
 
+/// Adds the input layer's own properties (`name_zh`, `town`, `source`...) to an output
+/// feature: a planner keeps the names and codes of the data. Where the output already has the
+/// key with another value, the input's goes under `input_KEY`.
+fn pass_through(feature: &mut Feature, input: &JsonObject) {
+    let props = feature.properties.get_or_insert_with(JsonObject::new);
+    for (k, v) in input {
+        match props.get(k) {
+            None => {
+                props.insert(k.clone(), v.clone());
+            }
+            Some(own) if own == v => {}
+            Some(_) => {
+                let key = format!("input_{k}");
+                if !props.contains_key(&key) {
+                    props.insert(key, v.clone());
+                }
+            }
+        }
+    }
+}
+
 fn feature(geometry: GeometryValue, props: Vec<(&str, JsonValue)>) -> Feature {
     Feature {
         geometry: Some(Geometry::new(geometry)),
@@ -228,7 +249,13 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                 continue;
             };
             let capacity = site.capacity.map(|c| round(c + s.expansion[j], 1));
-            out.push(feature(
+            let input = match site.origin {
+                SiteOrigin::Existing(fi) | SiteOrigin::Candidate(fi) => {
+                    Some(&ds.facilities[fi].properties)
+                }
+                SiteOrigin::New(_) => None,
+            };
+            let mut f = feature(
                 GeometryValue::new_point(pos(site.location)),
                 vec![
                     ("id", site.id.clone().into()),
@@ -274,7 +301,11 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                         if site.level >= 2 { "large" } else { "medium" }.into(),
                     ),
                 ],
-            ));
+            );
+            if let Some(input) = input {
+                pass_through(&mut f, input);
+            }
+            out.push(f);
         }
         for m in &s.mobile {
             let Some(c) = ctx.centre[m.island] else {
@@ -366,11 +397,13 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
         ));
         props.push(("marker-size".into(), "small".into()));
         props.push(("marker-symbol".into(), "village".into()));
-        out.push(Feature {
+        let mut f = Feature {
             geometry: Some(Geometry::new(GeometryValue::new_point(pos(s.location)))),
             properties: Some(props.into_iter().collect()),
             ..Default::default()
-        });
+        };
+        pass_through(&mut f, &s.properties);
+        out.push(f);
     }
     FeatureCollection::new(out)
 }
@@ -451,7 +484,7 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
         } else {
             TIER_FILL[h.tier[k].min(2)]
         };
-        out.push(feature(
+        let mut f = feature(
             geometry,
             vec![
                 ("id", island.id.clone().into()),
@@ -475,7 +508,9 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
                 ("stroke", "#555555".into()),
                 ("stroke-width", 1.into()),
             ],
-        ));
+        );
+        pass_through(&mut f, &island.properties);
+        out.push(f);
     }
     FeatureCollection::new(out)
 }
