@@ -4,6 +4,16 @@
 //! sparse travel times) → models and solvers → reports. [`synth`] generates archipelagos of
 //! any size for tests and benchmarks.
 
+/// Writes a line to stderr, ignoring failures: a closed or broken stderr (a log pipe whose
+/// reader is gone) must never turn progress or a warning into a panic (`eprintln!` would).
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod audit;
 pub mod error;
 pub mod geometry;

@@ -35,7 +35,9 @@ enum Command {
     },
     /// Build the ferry-route network and report reachability and travel times to the hub.
     Network {
+        /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
         data: PathBuf,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
         /// Also write the network (routes and nodes) as GeoJSON to this file.
@@ -51,6 +53,7 @@ enum Command {
     },
     /// Plan schools, clinics, elder meals and couriers under the "1+4+N" scheme.
     Plan {
+        /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
         data: PathBuf,
         /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
         #[arg(long)]
@@ -75,6 +78,7 @@ enum Command {
     /// Audit a plan folder (or a sweep, or one sweep scenario) independently: every minute,
     /// site, load, cost and target re-derived from the data; exit 0 when all agree, 2 if not.
     Check {
+        /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
         data: PathBuf,
         /// Plan folder, sweep output folder, or sweep scenario folder.
         out: PathBuf,
@@ -82,6 +86,7 @@ enum Command {
         /// sweep file's, or the built-in template.
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -90,6 +95,7 @@ enum Command {
     Scenario(ScenarioCommand),
     /// Plan many scenarios (relocations, timetables, targets...) in parallel; one row each.
     Sweep {
+        /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
         data: PathBuf,
         /// Sweep file (TOML): named runs and/or a grid of parameters.
         #[arg(long)]
@@ -119,28 +125,37 @@ enum Command {
     },
     /// Join the output folders of sweep shards (into the first, or into --out).
     Merge {
+        /// Sweep output folders of the shards to join (each made with `--shard I/N`).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+        /// Folder of the merged sweep (default: the first folder, replaced whole).
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Compare two plans (plan folders or sweep scenario folders): sites, coverage, cost.
     Compare {
+        /// First plan folder (or sweep scenario folder).
         a: PathBuf,
+        /// Second plan folder (or sweep scenario folder).
         b: PathBuf,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Cancel each ferry route in turn and report who loses cover within each standard.
     Resilience {
+        /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
         data: PathBuf,
+        /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
         #[arg(long)]
         scenario: Option<PathBuf>,
         /// Also write resilience.csv and resilience.json into this folder.
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -148,6 +163,7 @@ enum Command {
     Render {
         /// A plan output folder, a sweep scenario folder, or a sweep output folder.
         out: PathBuf,
+        /// The picture to write: a file name ending in .svg or .png.
         #[arg(short = 'o', long = "out")]
         picture: PathBuf,
         /// Service whose travel times colour the settlements (default: the plan's first).
@@ -160,9 +176,12 @@ enum Command {
     },
     /// Write one self-contained HTML report (works offline) of a plan or a sweep.
     Report {
+        /// A plan output folder, a sweep scenario folder, or a sweep output folder.
         out: PathBuf,
+        /// The HTML file to write.
         #[arg(short = 'o', long = "out")]
         html: PathBuf,
+        /// Service whose travel times colour the map (default: the plan's first).
         #[arg(long)]
         service: Option<String>,
         /// Replace an existing file that archiplan did not write (never an input, a layer, or
@@ -172,10 +191,13 @@ enum Command {
     },
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate {
+        /// Number of islands.
         #[arg(long)]
         islands: usize,
+        /// Number of settlements (villages), spread over the islands.
         #[arg(long)]
         settlements: usize,
+        /// Random seed (same seed, same result).
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output folder (must not exist or be empty).
@@ -184,6 +206,7 @@ enum Command {
     },
     /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines).
     Orlib {
+        /// OR-Library instance file (`n edges p`, then `i j cost` lines).
         file: PathBuf,
         #[command(flatten)]
         solve: SolveArgs,
@@ -193,6 +216,7 @@ enum Command {
         /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
         #[arg(long)]
         radius: Option<f64>,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -201,15 +225,24 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Print a shell completion script (e.g. `archiplan completions bash > ~/.local/share/bash-completion/completions/archiplan`).
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (`archiplan man > archiplan.1; man ./archiplan.1`).
+    Man,
 }
 
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Solve every OR-Library file of a folder (known optima from pmedopt.txt beside them).
     Orlib {
+        /// Folder of OR-Library instance files (`pmedopt.txt` with the known optima beside them).
         dir: PathBuf,
         #[command(flatten)]
         solve: SolveArgs,
+        /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
         #[arg(long)]
         radius: Option<f64>,
         /// Print JSON rows instead of the table.
@@ -218,10 +251,13 @@ enum BenchCommand {
     },
     /// Solve one random planar instance (uniform points, Euclidean times, weights 1..=100).
     Random {
+        /// Number of demand points.
         #[arg(long, default_value_t = 2000)]
         demand: usize,
+        /// Number of candidate sites.
         #[arg(long, default_value_t = 2000)]
         sites: usize,
+        /// Number of facilities to open.
         #[arg(long, default_value_t = 20)]
         p: usize,
         /// Coverage radius (mclp, lscp); also the matrix cutoff for them.
@@ -229,6 +265,7 @@ enum BenchCommand {
         radius: Option<f64>,
         #[command(flatten)]
         solve: SolveArgs,
+        /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -245,6 +282,7 @@ struct SolveArgs {
     /// auto (purpose-built fast path), microlp, or highs (if compiled in).
     #[arg(long, default_value = "auto")]
     solver: String,
+    /// Random seed (same seed, same result).
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -296,7 +334,7 @@ fn load(data: &Path) -> Result<DataSet> {
     let (ds, warnings) = DataSet::load(data)?;
     let n = warnings.warnings().count();
     if n > 0 {
-        eprintln!(
+        archiplan::note!(
             "{}: {n} warning(s); run `archiplan validate {}` to list them",
             data.display(),
             data.display()
@@ -313,7 +351,7 @@ fn emit(text: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(exit::OK);
         }
-        eprintln!("archiplan: cannot write to stdout: {e}");
+        archiplan::note!("archiplan: cannot write to stdout: {e}");
         std::process::exit(exit::INTERNAL);
     }
 }
@@ -385,6 +423,22 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "archiplan", &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+            emit(&String::from_utf8_lossy(&out));
+            Ok(exit::OK)
+        }
         Command::Validate { data, json } => {
             let v = DataSet::validate(&data);
             let report = ValidationReport::new(&data.display().to_string(), &v);
@@ -414,14 +468,14 @@ fn run(cli: Cli) -> Result<i32> {
             let started = std::time::Instant::now();
             let net = Network::try_build(&ds)?;
             let summary = summarize(&ds, &net, cutoff);
-            eprintln!(
+            archiplan::note!(
                 "built network and {cutoff}-minute matrix in {:.2} s",
                 started.elapsed().as_secs_f64()
             );
             if let Some(path) = geojson {
                 let fc = network_geojson(&ds, &net);
                 archiplan::io::write_atomic(&path, &archiplan::io::geojson_marked_bytes(&fc))?;
-                eprintln!("wrote {}", path.display());
+                archiplan::note!("wrote {}", path.display());
             }
             respond(json, &summary, text::network)
         }
@@ -444,7 +498,7 @@ fn run(cli: Cli) -> Result<i32> {
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
             for w in &ctx.warnings {
-                eprintln!("warning: {w}");
+                archiplan::note!("warning: {w}");
             }
             let (bar, on_service_done) = plan_progress(scenario.services.len(), time_limit, quiet);
             let plan = archiplan::plan::plan_in(
@@ -467,9 +521,9 @@ fn run(cli: Cli) -> Result<i32> {
             };
             archiplan::report::plan_out::write_plan_verified(&ctx, &plan, &summary, &out, &verify)?;
             if check {
-                eprintln!("audit: the plan agrees with an independent re-derivation");
+                archiplan::note!("audit: the plan agrees with an independent re-derivation");
             }
-            eprintln!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
+            archiplan::note!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
             respond(json, &summary, text::plan)
         }
         Command::Check {
@@ -503,7 +557,7 @@ fn run(cli: Cli) -> Result<i32> {
                     }
                     archiplan::io::file_target(&path, &[], true)?;
                     archiplan::io::write_atomic(&path, archiplan::scenario::TEMPLATE.as_bytes())?;
-                    eprintln!("wrote {}", path.display());
+                    archiplan::note!("wrote {}", path.display());
                 }
             }
             Ok(exit::OK)
@@ -528,7 +582,7 @@ fn run(cli: Cli) -> Result<i32> {
             };
             let started = std::time::Instant::now();
             let report = archiplan::scenario::sweep::run_sweep(&data, &sweep, &out, &opts)?;
-            eprintln!(
+            archiplan::note!(
                 "{} scenario(s) in the sweep, {} in this shard: {} solved, {} already done; {:.1} s; wrote {}",
                 report.scenarios,
                 report.in_shard,
@@ -543,7 +597,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Merge { dirs, out, json } => {
             let into = out.unwrap_or_else(|| dirs[0].clone());
             let rows = archiplan::scenario::sweep::merge(&dirs, &into)?;
-            eprintln!("merged {} folder(s) into {}", dirs.len(), into.display());
+            archiplan::note!("merged {} folder(s) into {}", dirs.len(), into.display());
             respond(json, &rows, |v| text::sweep(v))
         }
         Command::Compare { a, b, json } => {
@@ -568,7 +622,7 @@ fn run(cli: Cli) -> Result<i32> {
             let outages = archiplan::plan::resilience::outages(&ctx, &plan);
             if let Some(dir) = out {
                 archiplan::report::resilience::write(&dir, &outages)?;
-                eprintln!("wrote {}", dir.display());
+                archiplan::note!("wrote {}", dir.display());
             }
             respond(json, &outages, |v| text::resilience(v))
         }
@@ -580,7 +634,7 @@ fn run(cli: Cli) -> Result<i32> {
         } => {
             archiplan::io::file_target(&picture, &[&out], force)?;
             let info = archiplan::report::render::render(&out, &picture, service.as_deref())?;
-            eprintln!(
+            archiplan::note!(
                 "drew the {} ({}x{} px) into {}",
                 info.kind,
                 info.width,
@@ -598,7 +652,7 @@ fn run(cli: Cli) -> Result<i32> {
             archiplan::io::file_target(&html, &[&out], force)?;
             let page = archiplan::report::html::report(&out, service.as_deref())?;
             archiplan::io::write_atomic(&html, page.html.as_bytes())?;
-            eprintln!("wrote {} ({} KB)", html.display(), page.html.len() / 1024);
+            archiplan::note!("wrote {} ({} KB)", html.display(), page.html.len() / 1024);
             Ok(exit::OK)
         }
         Command::Generate {
@@ -613,7 +667,7 @@ fn run(cli: Cli) -> Result<i32> {
                 seed,
             })?;
             layers.write(&out)?;
-            eprintln!(
+            archiplan::note!(
                 "wrote {} ({islands} islands, {settlements} settlements, seed {seed})",
                 out.display()
             );
@@ -665,9 +719,13 @@ fn run(cli: Cli) -> Result<i32> {
             let opts = solve.options()?;
             let model = solve.model(radius)?;
             let rows = orlib::bench(&dir, model, &opts, |r| {
-                eprintln!(
+                archiplan::note!(
                     "{}: {} {} gap {:.2e} {:.2} s",
-                    r.instance, r.objective, r.status, r.gap, r.seconds
+                    r.instance,
+                    r.objective,
+                    r.status,
+                    r.gap,
+                    r.seconds
                 )
             })?;
             if json {
@@ -736,9 +794,37 @@ fn main() {
     let code = match archiplan::limits::env_threads().and_then(|_| run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("archiplan: {e}");
+            archiplan::note!("archiplan: {e}");
             e.exit_code()
         }
     };
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is in `--help`.
+    #[test]
+    fn every_argument_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "archiplan", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
 }

@@ -210,3 +210,49 @@ fn usage_errors_exit_2() {
     let out = run(&["validate", "/no/such/folder", "--json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn completions_and_a_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = ok(run(&["completions", shell]));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("archiplan"),
+            "{shell}"
+        );
+    }
+    let o = ok(run(&["man"]));
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        page.contains(".TH archiplan 1") && page.contains("plan"),
+        "{page}"
+    );
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_is_no_panic() {
+    use std::os::fd::FromRawFd;
+    // A pipe whose reader is gone: every write to stderr fails with EPIPE.
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe(2) fills two descriptors this test then owns.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is ours; closing it drops the reader.
+    drop(unsafe { std::fs::File::from_raw_fd(fds[0]) });
+    // SAFETY: fds[1] is ours; it becomes the child's stderr.
+    let writer = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = std::process::Command::new(BIN)
+        .args(["plan", "data/daishan", "--check", "-o"])
+        .arg(dir.path().join("p"))
+        .current_dir(ROOT)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(writer))
+        .status()
+        .expect("run");
+    assert_eq!(
+        o.code(),
+        Some(0),
+        "a warning on a broken stderr must not panic (exit 101)"
+    );
+}

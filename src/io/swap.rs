@@ -29,7 +29,7 @@ fn fault_armed(step: &str) -> bool {
 /// Dies on the spot if the test hook names `step`.
 pub fn fault_point(step: &str) {
     if fault_armed(step) {
-        eprintln!("archiplan: fault injected at `{step}`");
+        crate::note!("archiplan: fault injected at `{step}`");
         #[cfg(unix)]
         // SAFETY: kill(2) on our own pid has no memory effects.
         unsafe {
@@ -270,7 +270,7 @@ pub fn replace_sweep_dir(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
 
 fn report_recovery(dir: &Path) {
     for note in recover(dir) {
-        eprintln!("archiplan: {note}");
+        crate::note!("archiplan: {note}");
     }
 }
 

@@ -270,7 +270,7 @@ pub fn solve_service(
             .map(|s| (s.sites.len() + s.mobiles.len(), s.settlements.len()))
             .collect();
         sizes.sort_unstable_by(|a, b| b.cmp(a));
-        eprintln!(
+        crate::note!(
             "[plan] service {}: {} components, largest (binaries, settlements): {:?}",
             data.service.name,
             scopes.len(),
@@ -324,7 +324,7 @@ pub fn solve_service(
                         .collect(),
                 )
             });
-            eprintln!(
+            crate::note!(
                 "[plan] service {}: priced round {:?} in {:.2} s: sum of bounds {lb:.0}, objective {cost:.0}, cover {cov:?} need {need:?}",
                 data.service.name,
                 price,

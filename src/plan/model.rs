@@ -126,7 +126,7 @@ pub fn solve_scope(
         outcome = build_as(Mode::Integer).milp.solve_unscaled(left, mip_gap)?;
     }
     if debug && started.elapsed().as_secs_f64() > 1.0 {
-        eprintln!(
+        crate::note!(
             "[plan]   {} component: {} sites, {} settlements, {variables} vars, {constraints} rows: {} after {:.2} s",
             data.service.name,
             scope.sites.len(),

@@ -834,7 +834,7 @@ pub fn run_sweep(
     // folder whose process is gone are removed (and only those).
     for spec in &specs {
         for note in crate::io::swap::recover(&scen_dir.join(&spec.id)) {
-            eprintln!("archiplan: {note}");
+            crate::note!("archiplan: {note}");
         }
     }
     let mine: Vec<&ScenarioSpec> = specs
@@ -872,7 +872,7 @@ pub fn run_sweep(
                 );
                 bar.inc(1);
                 if log_lines && let Ok(row) = &r {
-                    eprintln!(
+                    crate::note!(
                         "shard {shard_label} scenario {} {} {:.2} s",
                         spec.id,
                         row.status,

@@ -599,7 +599,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             self.round(lb).min(self.ub)
         };
         if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
-            eprintln!("lagrangian search: root bound {root_lb}, {nodes} nodes");
+            crate::note!("lagrangian search: root bound {root_lb}, {nodes} nodes");
         }
         Outcome {
             open: self.best,
