@@ -141,11 +141,7 @@ pub(crate) fn audit(folder: &PlanFolder, services: &[String], log: &mut Log) {
             .find(|r| r.get("service").map(String::as_str) == Some(row))
             .and_then(|r| r.get(col).cloned())
     };
-    let csv_rows = rows
-        .iter()
-        .map(|(n, c)| (n.as_str(), c))
-        .chain(std::iter::once(("TOTAL", &plan)));
-    for (row, c) in csv_rows {
+    for (row, c) in rows.iter().map(|(n, c)| (n.as_str(), c)) {
         log.text(
             CSV,
             row,

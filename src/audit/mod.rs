@@ -393,20 +393,30 @@ fn tables(
             service::FEN + o.cost_err,
         );
     }
-    let row = folder
+    // The table holds services only: its total_cny column sums to the plan's cost.
+    let column: Option<f64> = folder
         .summary_csv
         .iter()
-        .find(|r| cell(r, "service") == "TOTAL");
-    let reported = row.and_then(|r| cell(r, "total_cny").parse::<f64>().ok());
+        .map(|r| cell(r, "total_cny").parse::<f64>().ok())
+        .sum();
     let err: f64 = outcomes.iter().map(|o| o.cost_err).sum();
     log.num(
         SUMMARY,
-        "TOTAL",
+        "(all rows)",
         "total_cny",
-        reported,
+        column,
         Some(total),
         service::FEN + err,
     );
+    if folder.summary_csv.len() != scenario.services.len() {
+        log.finding(
+            SUMMARY,
+            "(all rows)",
+            "service",
+            format!("{} rows", folder.summary_csv.len()),
+            format!("one row per service ({})", scenario.services.len()),
+        );
+    }
 }
 
 fn dir_name(folder: &PlanFolder) -> String {

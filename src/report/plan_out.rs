@@ -108,6 +108,8 @@ pub struct LeaderSummary {
 pub struct PlanSummary {
     pub scenario: String,
     pub cost: f64,
+    /// The plan's cost lines (running, opening, ... total): exact sums of the services' lines.
+    pub costs: crate::plan::service::Costs,
     pub budget: Option<f64>,
     pub objective: f64,
     pub bound: f64,
@@ -211,6 +213,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         scenario: plan.scenario.clone(),
         // The plan's cost is the sum of its services' lines, each to the fen: the tables add up.
         cost: from_fen(services.iter().map(|s| fen(s.costs.total)).sum()),
+        costs: sum_of_lines(&services),
         budget: plan.budget,
         objective: round(plan.objective, 2),
         bound: round(plan.bound, 2),
@@ -420,7 +423,13 @@ fn assignments(ctx: &Context, plan: &Plan) -> FeatureCollection {
                 .filter(|&m| m == j)
                 .and(sp.settlements[a].minutes);
             out.push(feature(
-                GeometryValue::new_line_string(vec![pos(s.location), pos(site.location)]),
+                // Served in place: a point, never a zero-length line (GEOS and GeoPackage
+                // refuse those).
+                if pos(s.location) == pos(site.location) {
+                    GeometryValue::new_point(pos(s.location))
+                } else {
+                    GeometryValue::new_line_string(vec![pos(s.location), pos(site.location)])
+                },
                 vec![
                     ("service", sp.service.clone().into()),
                     ("settlement", s.id.clone().into()),
@@ -540,6 +549,22 @@ fn from_fen(f: i64) -> f64 {
     f as f64 / 100.0
 }
 
+/// The plan's cost lines: each the exact sum (in fen) of the services' lines.
+fn sum_of_lines(services: &[ServiceSummary]) -> crate::plan::service::Costs {
+    let sum = |f: fn(&crate::plan::service::Costs) -> f64| {
+        from_fen(services.iter().map(|s| fen(f(&s.costs))).sum())
+    };
+    crate::plan::service::Costs {
+        running: sum(|c| c.running),
+        opening: sum(|c| c.opening),
+        closing: sum(|c| c.closing),
+        expansion: sum(|c| c.expansion),
+        per_unit: sum(|c| c.per_unit),
+        mobile: sum(|c| c.mobile),
+        total: sum(|c| c.total),
+    }
+}
+
 /// A service's cost lines rounded to the fen, the total their exact sum.
 fn to_the_fen(c: &crate::plan::service::Costs) -> crate::plan::service::Costs {
     let lines = [
@@ -611,29 +636,8 @@ fn csv_summary(summary: &PlanSummary) -> Result<Vec<u8>> {
     for s in &summary.services {
         w.write_record(row(s)).map_err(to_err)?;
     }
-    let sum = |f: fn(&ServiceSummary) -> f64| summary.services.iter().map(f).sum::<f64>();
-    let count =
-        |f: fn(&ServiceSummary) -> usize| summary.services.iter().map(f).sum::<usize>().to_string();
-    w.write_record([
-        "TOTAL".to_string(),
-        count(|s| s.new),
-        count(|s| s.kept),
-        count(|s| s.closed),
-        count(|s| s.expanded),
-        count(|s| s.mobile),
-        cny(sum(|s| s.costs.running)),
-        cny(sum(|s| s.costs.opening)),
-        cny(sum(|s| s.costs.closing)),
-        cny(sum(|s| s.costs.expansion)),
-        cny(sum(|s| s.costs.per_unit)),
-        cny(sum(|s| s.costs.mobile)),
-        cny(summary.cost),
-        String::new(),
-        String::new(),
-        format!("{:.6}", summary.gap),
-        summary.status.as_str().to_string(),
-    ])
-    .map_err(to_err)?;
+    // No TOTAL row: a table of services sums as it is (`df.total_cny.sum()` is the plan's
+    // cost); the plan's totals are in summary.json (`cost`, `costs`, `gap`, `status`).
     w.into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))
 }
