@@ -4,7 +4,7 @@
 //! an OR-Library graph that leaves nodes unreachable is refused from its components.
 
 mod common;
-use common::{BIN, ROOT, json_of, ok, run};
+use common::{BIN, ROOT, json_of, ok, plan_checked, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -231,17 +231,7 @@ fn no_status_names_a_limit_the_user_did_not_set() {
     let scenario = dir.path().join("s.toml");
     std::fs::write(&scenario, template).expect("write");
     let out = dir.path().join("plan");
-    let o = ok(run(&[
-        "plan",
-        s(&data),
-        "--scenario",
-        s(&scenario),
-        "-o",
-        s(&out),
-        "--quiet",
-        "--check",
-        "--json",
-    ]));
+    let o = plan_checked(&data, &scenario, &out, &["--json"]);
     let v = json_of(&o);
     for svc in v["services"].as_array().expect("services") {
         assert_ne!(

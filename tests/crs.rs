@@ -3,7 +3,7 @@
 //! where GDAL is installed), and numbers written as text are read with one warning.
 
 mod common;
-use common::{ROOT, json_of, run};
+use common::{ROOT, json_of, plan_checked, run};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -97,22 +97,7 @@ fn a_data_set_reprojected_by_ogr2ogr_is_refused_and_its_reprojection_back_plans(
     )
     .expect("copy");
     let out = dir.path().join("plan");
-    let o = run(&[
-        "plan",
-        s(&back),
-        "--scenario",
-        s(&dir.path().join("scenario-2024.toml")),
-        "-o",
-        s(&out),
-        "--quiet",
-        "--check",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    plan_checked(&back, &dir.path().join("scenario-2024.toml"), &out, &[]);
 }
 
 #[test]
@@ -150,21 +135,11 @@ fn numbers_written_as_text_are_read_with_one_warning_per_field() {
 fn the_input_names_and_codes_are_kept_in_every_output_layer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("plan");
-    let o = run(&[
-        "plan",
-        "data/daishan",
-        "--scenario",
-        "data/daishan/scenario-2024.toml",
-        "-o",
-        s(&out),
-        "--quiet",
-        "--check",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    plan_checked(
+        Path::new("data/daishan"),
+        Path::new("data/daishan/scenario-2024.toml"),
+        &out,
+        &[],
     );
     let read = |name: &str| -> Value {
         serde_json::from_slice(&std::fs::read(out.join(name)).expect("read")).expect("json")

@@ -86,3 +86,26 @@ pub fn small_sweep(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&path, text).expect("write");
     path
 }
+
+/// `archiplan plan DATA --scenario SCENARIO -o OUT --quiet --check` (audited before it is
+/// written), plus `extra`; panics showing stderr unless it exits 0.
+pub fn plan_checked(
+    data: &std::path::Path,
+    scenario: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> Output {
+    let o = Command::new(BIN)
+        .arg("plan")
+        .arg(data)
+        .arg("--scenario")
+        .arg(scenario)
+        .arg("-o")
+        .arg(out)
+        .args(["--quiet", "--check"])
+        .args(extra)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan");
+    ok(o)
+}
