@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub mod owned;
 pub mod swap;
 
-pub use owned::{file_target, refuse_dir_over_inputs, refuse_file_target};
+pub use owned::{file_target, refuse_dir_over_inputs};
 pub use swap::{create_dir as write_dir_atomic, replace_dir};
 
 /// A temporary sibling path in the same directory (so the final rename stays atomic).

@@ -21,9 +21,26 @@ pub const MARK: &str = "archiplan:generated";
 /// How far into a file the marker is looked for: every format puts it in its header.
 const MARK_WITHIN: u64 = 4096;
 
-/// Files of a sweep output folder that `sweep` and `merge` write (its manifest is
-/// `sweep.json`).
-const SWEEP_FILES: [&str; 4] = ["sweep.json", "results.json", "results.csv", "timings.csv"];
+/// Entries of a sweep output folder that `sweep` and `merge` write (its manifest is
+/// `sweep.json`; `scenarios/` holds the scenario folders).
+pub const SWEEP_ENTRIES: [&str; 5] = [
+    "sweep.json",
+    "scenarios",
+    "results.json",
+    "results.csv",
+    "timings.csv",
+];
+
+/// The names of the entries directly inside `dir`, sorted.
+pub fn entry_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        names.push(e.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owned {
@@ -35,15 +52,8 @@ pub struct Owned {
 
 /// Writes the manifest of `dir`, listing every entry it holds now.
 pub fn write_manifest(dir: &Path, kind: &str) -> Result<()> {
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let name = e.map_err(|e| Error::io(dir, e))?.file_name();
-        let name = name.to_string_lossy().into_owned();
-        if name != OWNED_FILE {
-            files.push(name);
-        }
-    }
-    files.sort();
+    let mut files = entry_names(dir)?;
+    files.retain(|n| n != OWNED_FILE);
     let owned = Owned {
         tool: "archiplan".into(),
         kind: kind.into(),
@@ -94,15 +104,10 @@ pub fn existing(dir: &Path, kind: &str) -> Result<Existing> {
             dir.display()
         )));
     }
-    let mut names = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        names.push(e.file_name().to_string_lossy().into_owned());
-    }
+    let names = entry_names(dir)?;
     if names.is_empty() {
         return Ok(Existing::Empty);
     }
-    names.sort();
     let Some(owned) = read_manifest(dir) else {
         let hint = if names.iter().any(|n| n == "summary.json" || n == "row.json") {
             " (it looks like an output of an older archiplan, which kept no manifest; \
@@ -248,7 +253,7 @@ pub fn refuse_file_target(target: &Path, inputs: &[&Path]) -> Result<()> {
             dir.display()
         )));
     }
-    if dir.join("sweep.json").is_file() && SWEEP_FILES.contains(&name.as_ref()) {
+    if dir.join("sweep.json").is_file() && SWEEP_ENTRIES.contains(&name.as_ref()) {
         return Err(Error::Usage(format!(
             "{} belongs to the sweep output folder {}; choose another file",
             target.display(),

@@ -182,15 +182,13 @@ pub fn solve_scope(
                 _ => f64::NEG_INFINITY,
             };
             sol.bound = bound.min(sol.objective);
-            // No incumbent: the user's limit came first. A numerical failure: the search
-            // stalled, and the fallback's plan is reported with its proven gap.
+            // No incumbent: the limit came first (`Status::honest` renames a limit the user
+            // did not set). A numerical failure: the search stalled; the fallback's plan is
+            // reported with its proven gap.
             sol.status = match fallback {
                 Solved::NoIncumbent => Status::TimeLimit,
                 _ => Status::Stalled,
             };
-            if sol.status == Status::TimeLimit && time_limit.is_none() {
-                sol.status = Status::Stalled;
-            }
             Ok(Some(sol))
         }
     }

@@ -94,11 +94,34 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
+/// Standard base64 with padding (RFC 4648), as CSP hashes are written.
+fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// The page's Content-Security-Policy: no request at all, inline styles, and only the page's
 /// own script (by its hash): a `<script>` that reached the page through a tampered input file
 /// would not run even if it escaped the escaping.
 pub fn policy() -> String {
-    let hash = super::sha256::base64(&super::sha256::sha256(SCRIPT.as_bytes()));
+    use sha2::{Digest, Sha256};
+    let hash = base64(&Sha256::digest(SCRIPT.as_bytes()));
     format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:"
     )

@@ -8,7 +8,6 @@ pub mod pareto;
 pub mod plan_out;
 pub mod render;
 pub mod resilience;
-mod sha256;
 pub mod text;
 
 use crate::layers::{Diagnostic, Validation};

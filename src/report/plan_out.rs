@@ -145,6 +145,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         .services
         .iter()
         .map(|s| {
+            let costs = to_the_fen(&s.costs);
             let mut row = ServiceSummary {
                 service: s.service.clone(),
                 label: s.label.clone(),
@@ -154,8 +155,8 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 closed: 0,
                 expanded: 0,
                 mobile: s.mobile.len(),
-                cost: 0.0,
-                costs: to_the_fen(&s.costs),
+                cost: costs.total,
+                costs,
                 coverage: 0.0,
                 mean_minutes: None,
                 objective: s.objective,
@@ -187,10 +188,10 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 }
             }
             row.mean_minutes = (w > 0.0).then(|| round(wm / w, 2));
-            row.cost = row.costs.total;
             row
         })
         .collect::<Vec<ServiceSummary>>();
+    let plan_costs = sum_of_lines(&services);
     let h = &plan.hierarchy;
     let tiers = &ctx.scenario.hierarchy.tiers;
     let leaders = h
@@ -212,8 +213,8 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
     PlanSummary {
         scenario: plan.scenario.clone(),
         // The plan's cost is the sum of its services' lines, each to the fen: the tables add up.
-        cost: from_fen(services.iter().map(|s| fen(s.costs.total)).sum()),
-        costs: sum_of_lines(&services),
+        cost: plan_costs.total,
+        costs: plan_costs,
         budget: plan.budget,
         objective: round(plan.objective, 2),
         bound: round(plan.bound, 2),

@@ -8,17 +8,9 @@ use super::sweep::{
     MANIFEST_FILE, Manifest, ROW_FILE, Row, SCENARIOS_DIR, Shard, digest_differences, write_results,
 };
 use crate::error::{Error, Result};
+use crate::io::owned::{SWEEP_ENTRIES, entry_names};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Entries of a sweep output folder that `sweep` and `merge` write.
-const SWEEP_ENTRIES: [&str; 5] = [
-    MANIFEST_FILE,
-    SCENARIOS_DIR,
-    "results.json",
-    "results.csv",
-    "timings.csv",
-];
 
 /// A scenario id usable as a folder name: no separators, no `..`, no hidden names.
 pub fn plain_name(id: &str) -> bool {
@@ -166,15 +158,7 @@ fn check_target(into: &Path) -> Result<()> {
             into.display()
         )));
     }
-    let mut names = Vec::new();
-    for e in std::fs::read_dir(into).map_err(|e| Error::io(into, e))? {
-        names.push(
-            e.map_err(|e| Error::io(into, e))?
-                .file_name()
-                .to_string_lossy()
-                .into_owned(),
-        );
-    }
+    let names = entry_names(into)?;
     if names.is_empty() {
         return Ok(());
     }
@@ -184,7 +168,6 @@ fn check_target(into: &Path) -> Result<()> {
             into.display()
         )));
     }
-    names.sort();
     if let Some(foreign) = names.iter().find(|n| !SWEEP_ENTRIES.contains(&n.as_str())) {
         return Err(Error::Usage(format!(
             "{} holds `{}`, which archiplan did not write; move it out or choose another --out",
@@ -325,4 +308,24 @@ fn missing_message(manifests: &[Manifest], missing: &[&super::sweep::ScenarioSpe
         }
     }
     format!("cannot merge: {}", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_io_layer_knows_every_entry_a_sweep_writes() {
+        for name in [MANIFEST_FILE, SCENARIOS_DIR, "results.json", "results.csv"] {
+            assert!(SWEEP_ENTRIES.contains(&name), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_plain_names_are_scenario_ids() {
+        assert!(plain_name("0005-targets_scenario-2024_moved_0.5"));
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", ".hidden", "x\0"] {
+            assert!(!plain_name(bad), "{bad:?}");
+        }
+    }
 }

@@ -910,7 +910,7 @@ pub fn check_threads(n: usize) -> Result<()> {
 
 /// Creates the output folder with its manifest, or checks an existing one belongs to the same
 /// sweep (a resumed run, or a shard writing beside others).
-pub(crate) fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
+fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
     let path = out.join(MANIFEST_FILE);
     if path.is_file() {
         let existing: Manifest =
