@@ -89,6 +89,14 @@ enum Command {
         /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Also re-derive every service's optimum with the audit's own MILP and test the
+        /// plan's objective, bound and status against it (`proofs` in --json).
+        #[arg(long)]
+        prove: bool,
+        /// Seconds each service's re-solve may take under --prove (default 600); a re-solve
+        /// cut short is reported as unfinished, neither a pass nor a failure.
+        #[arg(long, value_name = "S", requires = "prove")]
+        time_limit: Option<f64>,
     },
     /// Scenario files: `scenario init` writes the commented template.
     #[command(subcommand)]
@@ -531,8 +539,20 @@ fn run(cli: Cli) -> Result<i32> {
             out,
             scenario,
             json,
+            prove,
+            time_limit,
         } => {
-            let report = archiplan::audit::check_dir(&data, &out, scenario.as_deref())?;
+            let prove = if prove {
+                let time_limit = match time_limit {
+                    Some(t) => archiplan::limits::time_limit("--time-limit", t)?,
+                    None => archiplan::audit::PROVE_TIME_LIMIT,
+                };
+                Some(archiplan::audit::ProveOptions { time_limit })
+            } else {
+                None
+            };
+            let report =
+                archiplan::audit::check_dir_proving(&data, &out, scenario.as_deref(), prove)?;
             if json {
                 print_json(&report)?;
             } else {

@@ -18,11 +18,13 @@
 mod claims;
 mod folder;
 mod hierarchy;
+mod prove;
 mod service;
 mod sites;
 mod times;
 
 pub use folder::PlanFolder;
+pub use prove::{DEFAULT_TIME_LIMIT as PROVE_TIME_LIMIT, Proof, ProveOptions};
 
 use crate::error::Result;
 use crate::layers::DataSet;
@@ -73,13 +75,26 @@ pub struct Audit {
     pub ok: bool,
     pub checked: Checked,
     pub disagreements: Vec<Finding>,
+    /// `check --prove`: each service's optimum re-derived by the audit's own model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proofs: Option<Vec<Proof>>,
 }
 
 /// Audits the plan folder `dir` (a plan output folder, or a sweep scenario folder holding
 /// `plan/`) against the data set and scenario it was planned from.
 pub fn audit(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<Audit> {
+    audit_proving(ds, scenario, dir, None)
+}
+
+/// [`audit`], and with `prove`, every service's optimum re-derived ([`prove`]).
+pub fn audit_proving(
+    ds: &DataSet,
+    scenario: &Scenario,
+    dir: &Path,
+    prove: Option<ProveOptions>,
+) -> Result<Audit> {
     let folder = PlanFolder::read(dir)?;
-    audit_folder(ds, scenario, &folder)
+    audit_folder_proving(ds, scenario, &folder, prove)
 }
 
 /// The audits of a sweep output folder, one per scenario that has a plan.
@@ -157,6 +172,12 @@ impl Audit {
         for f in &self.disagreements {
             out.push_str(&format!("  {f}\n"));
         }
+        for p in self.proofs.iter().flatten() {
+            out.push_str(&format!(
+                "  prove {}: {} ({} variables, {:.1} s): {}\n",
+                p.service, p.verdict, p.size.variables, p.size.seconds, p.reason
+            ));
+        }
         out
     }
 }
@@ -168,6 +189,16 @@ impl Audit {
 ///   the one the sweep file names) first;
 /// - a sweep output folder: every scenario folder, the same way.
 pub fn check_dir(data: &Path, dir: &Path, scenario: Option<&Path>) -> Result<CheckReport> {
+    check_dir_proving(data, dir, scenario, None)
+}
+
+/// [`check_dir`], and with `prove`, every plan's optimum re-derived (`check --prove`).
+pub fn check_dir_proving(
+    data: &Path,
+    dir: &Path,
+    scenario: Option<&Path>,
+    prove: Option<ProveOptions>,
+) -> Result<CheckReport> {
     use crate::scenario::sweep::{MANIFEST_FILE, Manifest, ROW_FILE, SCENARIOS_DIR};
     let (ds, _) = DataSet::load(data)?;
     let read_manifest = |path: &Path| -> Result<Manifest> {
@@ -188,7 +219,7 @@ pub fn check_dir(data: &Path, dir: &Path, scenario: Option<&Path>) -> Result<Che
             Some(p) => Scenario::load(p)?,
             None => Scenario::default(),
         };
-        return Ok(CheckReport::Plan(audit(&ds, &sc, dir)?));
+        return Ok(CheckReport::Plan(audit_proving(&ds, &sc, dir, prove)?));
     };
     let manifest = read_manifest(&root.join(MANIFEST_FILE))?;
     let sweep_path = Path::new(&manifest.sweep);
@@ -226,7 +257,7 @@ pub fn check_dir(data: &Path, dir: &Path, scenario: Option<&Path>) -> Result<Che
         for t in &spec.transforms {
             t.apply(&mut d, &mut s, &base_dir)?;
         }
-        audit(&d, &s, folder).map(Some)
+        audit_proving(&d, &s, folder, prove).map(Some)
     };
     if dir.join(ROW_FILE).is_file() {
         return match one(dir)? {
@@ -280,6 +311,16 @@ pub fn verify(ds: &DataSet, scenario: &Scenario, dir: &Path) -> Result<()> {
 
 /// Audits an already read plan folder.
 pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> Result<Audit> {
+    audit_folder_proving(ds, scenario, folder, None)
+}
+
+/// [`audit_folder`], and with `prove`, every service's optimum re-derived.
+pub fn audit_folder_proving(
+    ds: &DataSet,
+    scenario: &Scenario,
+    folder: &PlanFolder,
+    prove: Option<ProveOptions>,
+) -> Result<Audit> {
     let mut log = Log::default();
     let mut world = World::new(ds, scenario)?;
     let tiers = hierarchy::audit(&mut world, folder, &mut log);
@@ -323,6 +364,7 @@ pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> R
     tables(folder, scenario, &outcomes, total_cost, &mut log);
     let names: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
     claims::audit(folder, &names, &mut log);
+    let proofs = prove.map(|o| prove::prove(&mut world, &tiers, folder, o, &mut log));
     log.checked.settlements = world.planned.len();
     Ok(Audit {
         folder: dir_name(folder),
@@ -330,6 +372,7 @@ pub fn audit_folder(ds: &DataSet, scenario: &Scenario, folder: &PlanFolder) -> R
         ok: log.findings.is_empty(),
         checked: log.checked,
         disagreements: log.findings,
+        proofs,
     })
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct Site {
     pub node: NodeIndex,
     pub location: Point<f64>,
     pub existing: bool,
+    /// A new site at a settlement (not a facility of the data).
+    pub new_site: bool,
     /// Base capacity (before expansion); `None` = unlimited.
     pub capacity: Option<f64>,
     pub annual_cost: f64,
@@ -64,6 +66,7 @@ impl Catalogue {
                 node: net.facility_nodes[fi],
                 location: f.location,
                 existing,
+                new_site: false,
                 capacity: f.capacity.or(level.and_then(|l| l.capacity)),
                 annual_cost: pick(f.annual_cost, Level::running_cost),
                 open_cost: if existing {
@@ -103,6 +106,7 @@ impl Catalogue {
                     node: net.settlement_nodes[i],
                     location: s.location,
                     existing: false,
+                    new_site: true,
                     capacity: level.capacity,
                     annual_cost: level.running_cost(),
                     open_cost: level.open_cost,
