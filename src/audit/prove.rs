@@ -752,19 +752,27 @@ fn solve(m: Model, time_limit: f64) -> Solved {
     } = m;
     let handles: Vec<Variable> = vars.iter_variables_with_def().map(|(v, _)| v).collect();
     let constant = objective.constant();
-    // microlp prunes with absolute tolerances: bring the objective near 1.
-    let scale = objective
-        .clone()
-        .linear_coefficients()
-        .map(|(_, c)| c.abs())
-        .fold(1.0, f64::max);
+    // microlp prunes a node unless it may beat the incumbent by max(eps, eps * |incumbent|).
+    // With a step, every term is on a binary, so the sum of the coefficients bounds the
+    // objective: scaled by it, every objective lies in [-1, 1] and the pruning slack is eps,
+    // under one step. Without a step, bring the objective near 1.
+    let step = step_of(&objective, &binaries);
+    let coefficients = || {
+        objective
+            .clone()
+            .linear_coefficients()
+            .map(|(_, c)| c.abs())
+    };
+    let scale = match step {
+        Some(_) => coefficients().sum::<f64>() + 1.0,
+        None => coefficients().fold(1.0, f64::max),
+    };
     let mut problem = vars
         .minimise((objective.clone() - constant) * (1.0 / scale))
         .using(microlp);
     for r in rows {
         problem.add_constraint(r);
     }
-    let step = step_of(&objective, &binaries);
     let mut opts = microlp::SolveOptions::default();
     opts.time_limit = std::time::Duration::try_from_secs_f64(time_limit.max(0.01)).ok();
     if let Some(g) = step {
