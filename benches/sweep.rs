@@ -1,7 +1,7 @@
 //! The bundled relocation sweep (22 Daishan plans) end to end at 1 and 2 threads: transforms,
 //! plans, scenario folders, results. Run: `cargo bench --bench sweep`.
 
-use archiplan::scenario::sweep::{SweepOptions, run_sweep};
+use archiplan::sweep::{SweepOptions, run_sweep};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The library's error type, with the process exit code each kind maps to.
 
-use crate::layers::InvalidData;
+use crate::diagnostics::InvalidData;
 use std::path::PathBuf;
 
 /// Exit codes of the command-line tool (a contract: scripts rely on them).

@@ -15,6 +15,8 @@ macro_rules! note {
 }
 
 pub mod audit;
+pub mod check;
+pub mod diagnostics;
 pub mod error;
 pub mod geometry;
 pub mod io;
@@ -22,11 +24,13 @@ pub mod layers;
 pub mod limits;
 pub mod model;
 pub mod network;
+pub mod numbers;
 pub mod orlib;
 pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sweep;
 pub mod synth;
 
 pub use error::{Error, Result};

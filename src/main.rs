@@ -116,7 +116,7 @@ enum Command {
         threads: Option<usize>,
         /// Run only shard I of N (1-based), e.g. `--shard 2/4`; join shards with `merge`.
         #[arg(long, value_name = "I/N")]
-        shard: Option<archiplan::scenario::sweep::Shard>,
+        shard: Option<archiplan::sweep::Shard>,
         /// Continue an interrupted sweep: solve only the scenarios not finished yet.
         #[arg(long)]
         resume: bool,
@@ -552,7 +552,7 @@ fn run(cli: Cli) -> Result<i32> {
                 None
             };
             let report =
-                archiplan::audit::check_dir_proving(&data, &out, scenario.as_deref(), prove)?;
+                archiplan::check::check_dir_proving(&data, &out, scenario.as_deref(), prove)?;
             if json {
                 print_json(&report)?;
             } else {
@@ -593,7 +593,7 @@ fn run(cli: Cli) -> Result<i32> {
             check,
             json,
         } => {
-            let opts = archiplan::scenario::sweep::SweepOptions {
+            let opts = archiplan::sweep::SweepOptions {
                 threads,
                 shard,
                 resume,
@@ -601,7 +601,7 @@ fn run(cli: Cli) -> Result<i32> {
                 check,
             };
             let started = std::time::Instant::now();
-            let report = archiplan::scenario::sweep::run_sweep(&data, &sweep, &out, &opts)?;
+            let report = archiplan::sweep::run_sweep(&data, &sweep, &out, &opts)?;
             archiplan::note!(
                 "{} scenario(s) in the sweep, {} in this shard: {} solved, {} already done; {:.1} s; wrote {}",
                 report.scenarios,
@@ -611,12 +611,12 @@ fn run(cli: Cli) -> Result<i32> {
                 started.elapsed().as_secs_f64(),
                 out.display()
             );
-            let rows = archiplan::scenario::sweep::read_results(&out)?;
+            let rows = archiplan::sweep::read_results(&out)?;
             respond(json, &rows, |v| text::sweep(v))
         }
         Command::Merge { dirs, out, json } => {
             let into = out.unwrap_or_else(|| dirs[0].clone());
-            let rows = archiplan::scenario::sweep::merge(&dirs, &into)?;
+            let rows = archiplan::sweep::merge(&dirs, &into)?;
             archiplan::note!("merged {} folder(s) into {}", dirs.len(), into.display());
             respond(json, &rows, |v| text::sweep(v))
         }

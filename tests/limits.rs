@@ -11,9 +11,9 @@ use archiplan::network::Network;
 use archiplan::orlib;
 use archiplan::plan::{Context, PlanOptions, hierarchy};
 use archiplan::scenario::Scenario;
-use archiplan::scenario::sweep::SweepFile;
 use archiplan::scenario::transform::Transform;
 use archiplan::solve::SolveOptions;
+use archiplan::sweep::SweepFile;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 

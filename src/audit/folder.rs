@@ -21,12 +21,12 @@ pub struct PlanFolder {
 impl PlanFolder {
     /// Reads a plan folder, or the `plan/` folder of a sweep scenario folder.
     pub fn read(dir: &Path) -> Result<PlanFolder> {
-        let dir = crate::report::files::plan_dir(dir)?;
+        let dir = crate::io::files::plan_dir(dir)?;
         let fc = |name: &str| -> Result<Vec<Feature>> {
-            Ok(crate::report::files::read_fc(&dir.join(name))?.features)
+            Ok(crate::io::files::read_fc(&dir.join(name))?.features)
         };
         Ok(PlanFolder {
-            summary: crate::report::files::read_json(&dir.join("summary.json"))?,
+            summary: crate::io::files::read_json(&dir.join("summary.json"))?,
             facilities: fc("facilities.geojson")?,
             settlements: fc("settlements.geojson")?,
             assignments: fc("assignments.geojson")?,

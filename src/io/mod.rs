@@ -1,11 +1,12 @@
 //! Output writing that never leaves half-written files: write to a temporary sibling, then
 //! rename into place; folders are swapped whole ([`swap`]) and carry a manifest of what
-//! archiplan owns in them ([`owned`]).
+//! archiplan owns in them ([`owned`]). Output folders are read back through [`files`].
 
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub mod files;
 pub mod owned;
 pub mod swap;
 

@@ -1,8 +1,8 @@
 //! Facilities: existing and candidate public-service sites.
 
-use super::diagnostics::Diagnostics;
 use super::read::{Props, RawFeature, amount, money};
 use super::{FACILITIES_FILE, shape};
+use crate::diagnostics::Diagnostics;
 use geo::Point;
 use geojson::JsonObject;
 use serde::Serialize;

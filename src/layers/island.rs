@@ -1,8 +1,8 @@
 //! Islands: the polygons everything else stands on.
 
-use super::diagnostics::Diagnostics;
 use super::read::{Props, RawFeature, positive};
 use super::{DEFAULT_CIRCUITY, DEFAULT_ROAD_SPEED_KMH, ISLANDS_FILE, shape};
+use crate::diagnostics::Diagnostics;
 use geo::MultiPolygon;
 use geojson::JsonObject;
 use serde::Serialize;

@@ -4,7 +4,6 @@
 //! [`DataSet::load`] reads every layer, runs every check and returns either a data set with
 //! its warnings or the full list of problems.
 
-pub mod diagnostics;
 mod facility;
 mod island;
 mod locate;
@@ -15,7 +14,9 @@ mod settlement;
 pub mod shape;
 mod validate;
 
-pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+/// The diagnostics module, where it was before it served more than the layers.
+pub use crate::diagnostics;
+pub use crate::diagnostics::{Diagnostic, Diagnostics, InvalidData, Severity};
 pub use facility::{Facility, FacilityStatus};
 pub use island::{Island, Tier};
 pub use port::Port;
@@ -63,26 +64,6 @@ pub struct DataSet {
     /// Index of the hub island (tier `hub`, else the most populous planned island).
     pub hub: usize,
 }
-
-/// Why a data set could not be loaded: the complete list of problems (warnings included).
-#[derive(Debug, Clone)]
-pub struct InvalidData {
-    pub source: PathBuf,
-    pub diagnostics: Diagnostics,
-}
-
-impl std::fmt::Display for InvalidData {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.diagnostics.errors().count();
-        writeln!(f, "data set {} has {n} error(s):", self.source.display())?;
-        for d in self.diagnostics.errors() {
-            writeln!(f, "  {d}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for InvalidData {}
 
 /// The outcome of validating a folder: always the diagnostics, and the data set when usable.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! Ports: piers and bridgeheads where routes start and end.
 
-use super::diagnostics::Diagnostics;
 use super::read::{Props, RawFeature};
 use super::{PORTS_FILE, shape};
+use crate::diagnostics::Diagnostics;
 use geo::Point;
 use geojson::JsonObject;
 

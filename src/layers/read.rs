@@ -1,7 +1,7 @@
 //! Reading one GeoJSON layer file into raw features, and typed property access that reports
 //! every problem instead of failing on the first.
 
-use super::diagnostics::{Diagnostics, Location};
+use crate::diagnostics::{Diagnostics, Location};
 use geojson::{Feature, GeometryValue, JsonObject, JsonValue};
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! Ferry routes, fast-ferry routes and bridges: the links between islands.
 
-use super::diagnostics::Diagnostics;
 use super::read::{Props, RawFeature, positive};
 use super::{DEFAULT_SERVICE_HOURS, FERRIES_FILE, shape};
+use crate::diagnostics::Diagnostics;
 use geo::{LineString, Point};
 use geojson::JsonObject;
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! Settlements: villages and communities, the demand points.
 
-use super::diagnostics::Diagnostics;
 use super::read::{Props, RawFeature};
 use super::{SETTLEMENTS_FILE, shape};
+use crate::diagnostics::Diagnostics;
 use geo::Point;
 use geojson::JsonObject;
 

@@ -1,7 +1,7 @@
 //! Geometry checks of single features: type, coordinate ranges, ring closure, polygon validity.
 
-use super::diagnostics::{Diagnostics, Location};
 use super::read::RawFeature;
+use crate::diagnostics::{Diagnostics, Location};
 use geo::algorithm::validation::Validation;
 use geo::{LineString, MultiPolygon, Point, Polygon, Winding};
 use geojson::{GeometryValue, Position};

@@ -1,10 +1,10 @@
 //! Loading a data-set folder: per-layer parsing, then every cross-layer rule.
 
-use super::diagnostics::{Diagnostics, Location};
 use super::locate::{IslandIndex, Placement};
 use super::read::{RawFeature, read_layer};
 use super::route::{Endpoint, Route, RouteMode};
 use super::*;
+use crate::diagnostics::{Diagnostics, Location};
 use crate::geometry::km_between;
 use geo::{Distance, Haversine, Length, Point};
 use std::collections::HashMap;

@@ -12,9 +12,9 @@
 //! bound. Targets of 100% need no price: they hold component by component.
 
 use super::context::Context;
+use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
 use super::model::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
-use super::service::ServiceData;
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
 use crate::scenario::Assign;
@@ -78,8 +78,7 @@ fn starting_price(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
     let m = target.minutes.unwrap_or(data.service.standard_minutes);
     let mut cover = vec![0.0; data.sites.len()];
     for (a, row) in data.reach.iter().enumerate() {
-        let w =
-            super::service::measure_weight(ctx, data.service, target.measure, ctx.settlements[a]);
+        let w = super::data::measure_weight(ctx, data.service, target.measure, ctx.settlements[a]);
         for &(j, d) in row {
             if d <= m {
                 cover[j] += w;

@@ -8,7 +8,7 @@
 //! worse with k instead, so removing j keeps an optimal plan. On real islands most new-site
 //! candidates in a town reach the same villages, which is why this matters.
 
-use super::service::{PlanSite, SiteOrigin};
+use super::data::{PlanSite, SiteOrigin};
 use std::collections::HashMap;
 
 /// Per-site data the comparison reads.

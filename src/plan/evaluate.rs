@@ -7,8 +7,8 @@
 //! shortens trips without breaking anything.
 
 use super::context::Context;
+use super::data::{Served, ServiceData, catchments, covered_measure, target_total, tier_allows};
 use super::hierarchy::HierarchyPlan;
-use super::service::{Served, ServiceData, catchments, covered_measure, target_total, tier_allows};
 
 /// Cost and demand-weighted travel of a feasible plan (uncovered demand counts as a trip of
 /// twice the standard).

@@ -7,6 +7,7 @@
 //! bound and gap are the sums over services.
 
 pub mod context;
+pub mod data;
 pub mod decompose;
 pub mod dominance;
 pub mod evaluate;
@@ -184,5 +185,5 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
 
 /// 12345678.9 -> "12,345,679 CNY".
 pub fn money(x: f64) -> String {
-    format!("{} CNY", crate::report::text::amount(x))
+    format!("{} CNY", crate::numbers::amount(x))
 }

@@ -9,10 +9,10 @@
 //! the target prices when priced.
 
 use super::context::Context;
-use super::hierarchy::HierarchyPlan;
-use super::service::{
+use super::data::{
     Served, ServiceData, SiteOrigin, catchments, covered_measure, measure_weight, tier_allows,
 };
+use super::hierarchy::HierarchyPlan;
 use crate::error::Result;
 use crate::model::Status;
 use crate::scenario::{Assign, Measure};
@@ -73,7 +73,7 @@ fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
 
 /// Total of target `t`'s measure over the archipelago (islands: inhabited island count).
 pub fn target_total(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
-    super::service::target_total(ctx, data, data.targets[t])
+    super::data::target_total(ctx, data, data.targets[t])
 }
 
 /// How long a solve may run, and the relative gap at which it may stop early.

@@ -8,175 +8,19 @@
 //! supply, tier rules. Objective: annual cost, plus a small travel tie-break.
 
 use super::context::Context;
+pub use super::data::{
+    Costs, MobileVisit, PlanSite, ServiceData, ServicePlan, SettlementService, SiteOrigin,
+    TargetResult, demand_of, target_total,
+};
+pub(crate) use super::data::{Served, covered_measure, measure_weight, tier_allows};
 use super::hierarchy::HierarchyPlan;
 use super::model::ScopeSolution;
 use crate::error::Result;
 use crate::layers::FacilityStatus;
 use crate::model::Status;
-use crate::scenario::{Assign, Demand, Level, Measure, Service, Target};
-use geo::Point;
+use crate::scenario::{Assign, Level, Measure, Service, Target};
 use petgraph::graph::NodeIndex;
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
-
-/// Where a plan site comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "index")]
-pub enum SiteOrigin {
-    /// An existing facility (index into the data set's facilities).
-    Existing(usize),
-    /// A candidate facility from the data.
-    Candidate(usize),
-    /// A new site the scenario allows at a settlement (index into settlements).
-    New(usize),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanSite {
-    pub id: String,
-    pub name: String,
-    pub level: u32,
-    pub level_name: String,
-    pub origin: SiteOrigin,
-    #[serde(skip)]
-    pub node: NodeIndex,
-    pub island: usize,
-    #[serde(skip)]
-    pub location: Point<f64>,
-    pub capacity: Option<f64>,
-    pub annual_cost: f64,
-    pub open_cost: f64,
-    pub close_cost: f64,
-    pub cost_per_unit: f64,
-    pub expand_max: f64,
-    pub expand_cost_per_unit: f64,
-    /// `Some(true)`: must be open (data `must_stay`, a level the scenario does not plan, a
-    /// decision); `Some(false)`: must be closed (a decision, or a tier that may not host it).
-    pub fixed: Option<bool>,
-    /// Closed by a scenario decision (exempt from open-before-close).
-    pub decided_closure: bool,
-    /// The island's tier may host this level.
-    pub allowed: bool,
-}
-
-impl PlanSite {
-    pub fn is_existing(&self) -> bool {
-        matches!(self.origin, SiteOrigin::Existing(_))
-    }
-}
-
-/// A roving team sent from a community leader to a small island.
-#[derive(Debug, Clone, Serialize)]
-pub struct MobileVisit {
-    pub island: usize,
-    pub base: usize,
-    pub one_way_minutes: f64,
-    pub annual_cost: f64,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Costs {
-    pub running: f64,
-    pub opening: f64,
-    pub closing: f64,
-    pub expansion: f64,
-    pub per_unit: f64,
-    pub mobile: f64,
-    pub total: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetResult {
-    pub name: String,
-    pub service: String,
-    pub measure: Measure,
-    pub minutes: f64,
-    pub required: f64,
-    pub achieved: f64,
-    pub met: bool,
-}
-
-/// What a settlement gets from a service.
-#[derive(Debug, Clone, Serialize)]
-pub struct SettlementService {
-    /// Demand of the settlement for this service.
-    pub demand: f64,
-    /// Share of the demand served within the standard.
-    pub covered: f64,
-    /// Main serving site (largest share, else the nearest open site).
-    pub site: Option<usize>,
-    pub minutes: Option<f64>,
-    /// Served by a roving team.
-    pub mobile: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServicePlan {
-    pub service: String,
-    pub label: String,
-    pub standard_minutes: f64,
-    pub sites: Vec<PlanSite>,
-    pub open: Vec<bool>,
-    pub expansion: Vec<f64>,
-    pub load: Vec<f64>,
-    /// For each open site, the open higher-level site it refers to in its community (up the
-    /// chain of leaders), if any.
-    pub refers_to: Vec<Option<usize>>,
-    pub mobile: Vec<MobileVisit>,
-    /// By position in `Context::settlements`.
-    pub settlements: Vec<SettlementService>,
-    /// Share of each settlement's demand served at each site: (settlement pos, site, share).
-    pub flows: Vec<(usize, usize, f64)>,
-    pub costs: Costs,
-    pub objective: f64,
-    pub bound: f64,
-    pub status: Status,
-    /// How the model was solved (one MILP, or components and target prices).
-    pub method: String,
-    pub seconds: f64,
-    pub variables: usize,
-    pub targets: Vec<TargetResult>,
-}
-
-/// The demand of settlement `i` for a service.
-pub fn demand_of(ctx: &Context, demand: Demand, i: usize) -> f64 {
-    let s = &ctx.ds.settlements[i];
-    match demand {
-        Demand::Population => s.population as f64,
-        Demand::Children => s.children as f64,
-        Demand::Elderly => s.elderly as f64,
-        Demand::Villages => {
-            if s.population > 0 {
-                1.0
-            } else {
-                0.0
-            }
-        }
-        Demand::Households => s.households.unwrap_or(0) as f64,
-    }
-}
-
-pub(crate) fn measure_weight(ctx: &Context, service: &Service, measure: Measure, i: usize) -> f64 {
-    match measure {
-        Measure::Villages => demand_of(ctx, Demand::Villages, i),
-        Measure::Population => demand_of(ctx, Demand::Population, i),
-        Measure::Demand | Measure::Islands => demand_of(ctx, service.demand, i),
-    }
-}
-
-pub(crate) fn tier_allows(
-    ctx: &Context,
-    hier: &HierarchyPlan,
-    level: Option<&Level>,
-    island: usize,
-) -> bool {
-    let Some(level) = level else { return true };
-    let Some(tiers) = &level.tiers else {
-        return true;
-    };
-    let name = &ctx.scenario.hierarchy.tiers[hier.tier[island]].name;
-    tiers.iter().any(|t| t == name)
-}
 
 /// Every site the service may use: its existing and candidate facilities, plus new sites at
 /// settlements for levels that allow them.
@@ -287,29 +131,6 @@ fn standards(service: &Service, targets: &[&Target]) -> Vec<f64> {
         }
     }
     m
-}
-
-/// Inputs of one service's model, precomputed once (also used to explain infeasibility).
-pub struct ServiceData<'c> {
-    pub service: &'c Service,
-    pub targets: Vec<&'c Target>,
-    pub sites: Vec<PlanSite>,
-    /// Demand per settlement position.
-    pub demand: Vec<f64>,
-    /// Reachable sites per settlement position: (site, minutes), ascending site.
-    pub reach: Vec<Vec<(usize, f64)>>,
-    /// For sites of the supplied level: sites of the supplying level within the supply time.
-    pub suppliers: HashMap<usize, Vec<usize>>,
-    pub mobile_options: Vec<MobileVisit>,
-    pub standards: Vec<f64>,
-}
-
-impl ServiceData<'_> {
-    /// Index into `standards` of a target's travel-time standard.
-    pub fn standard_index(&self, t: &Target) -> usize {
-        let m = t.minutes.unwrap_or(self.service.standard_minutes);
-        self.standards.iter().position(|&s| s == m).unwrap_or(0)
-    }
 }
 
 pub fn prepare<'c>(
@@ -504,26 +325,6 @@ fn reduce(
         })
         .collect();
     (kept, reach, suppliers)
-}
-
-/// Settlements each existing site serves today: (settlement position, site) where the site is
-/// the settlement's nearest existing site within the standard. Sites closed by a decision are
-/// left out (the planner has decided).
-pub(crate) fn catchments(data: &ServiceData) -> Vec<(usize, usize)> {
-    let standard = data.service.standard_minutes;
-    let mut out = Vec::new();
-    for (a, row) in data.reach.iter().enumerate() {
-        let nearest = row
-            .iter()
-            .filter(|&&(j, d)| d <= standard && data.sites[j].is_existing())
-            .min_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
-        if let Some(&(j, _)) = nearest
-            && !data.sites[j].decided_closure
-        {
-            out.push((a, j));
-        }
-    }
-    out
 }
 
 /// Work budget of the travel tie-break (settlement-site pairs scanned): about two seconds on
@@ -753,84 +554,6 @@ fn referrals(
             None
         })
         .collect()
-}
-
-/// What a plan serves, for measuring targets on the plan itself (not off model variables).
-pub(crate) struct Served<'a> {
-    /// Whether site j is open.
-    pub open: &'a dyn Fn(usize) -> bool,
-    /// Whether a roving team serves island k.
-    pub roving: &'a dyn Fn(usize) -> bool,
-    /// Capacity services: the shares of each settlement's demand seated at each site.
-    pub seated: Option<&'a HashMap<usize, Vec<(usize, f64)>>>,
-}
-
-/// Total of a target's measure over the archipelago (islands: inhabited island count).
-pub fn target_total(ctx: &Context, data: &ServiceData, t: &Target) -> f64 {
-    if t.measure == Measure::Islands {
-        ctx.inhabited_islands.len() as f64
-    } else {
-        ctx.settlements
-            .iter()
-            .map(|&i| measure_weight(ctx, data.service, t.measure, i))
-            .sum()
-    }
-}
-
-/// Covered measure of a target among these settlement positions (or these islands, for an
-/// island target): a settlement counts when an open site is within the target's standard; for
-/// capacity services, by the share of its demand seated within it.
-pub(crate) fn covered_measure(
-    ctx: &Context,
-    data: &ServiceData,
-    t: &Target,
-    settlements: &[usize],
-    islands: &[usize],
-    served: &Served,
-) -> f64 {
-    if t.measure == Measure::Islands {
-        return islands
-            .iter()
-            .filter(|&&k| {
-                (served.roving)(k)
-                    || data
-                        .sites
-                        .iter()
-                        .enumerate()
-                        .any(|(j, s)| s.island == k && (served.open)(j))
-            })
-            .count() as f64;
-    }
-    let m = t.minutes.unwrap_or(data.service.standard_minutes);
-    settlements
-        .iter()
-        .map(|&a| {
-            let v = measure_weight(ctx, data.service, t.measure, ctx.settlements[a]);
-            if v <= 0.0 {
-                return 0.0;
-            }
-            let share = match served.seated {
-                Some(seated) if data.demand[a] > 0.0 => seated.get(&a).map_or(0.0, |list| {
-                    list.iter()
-                        .filter(|&&(j, _)| data.reach[a].iter().any(|&(k, d)| k == j && d <= m))
-                        .map(|&(_, share)| share)
-                        .sum::<f64>()
-                        .min(1.0)
-                }),
-                _ => {
-                    if data.reach[a]
-                        .iter()
-                        .any(|&(j, d)| d <= m && (served.open)(j))
-                    {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
-            };
-            v * share
-        })
-        .sum()
 }
 
 /// A target's achieved share, recomputed from the plan (not read off the model).

@@ -2,9 +2,9 @@
 //! time per island, cost. Reads plan folders (or sweep scenario folders) as written, so any
 //! two outputs compare, whichever run made them.
 
-use super::files::{plan_dir, point, prop, read_fc, read_json, text};
 use crate::error::Result;
 use crate::geometry::km_between;
+use crate::io::files::{plan_dir, point, prop, read_fc, read_json, text};
 use geo::Point;
 use geojson::{FeatureCollection, JsonValue};
 use serde::Serialize;

@@ -2,10 +2,10 @@
 //! Content-Security-Policy forbids them): the map inline with hover details, the targets, a
 //! table per service and the tiers; for a sweep, the comparison table and the Pareto chart.
 
-use super::files::{number, plan_dir, read_fc, read_json, text};
 use super::render::{is_sweep, picture};
+use super::results::{Row, columns, read_results};
 use crate::error::Result;
-use crate::scenario::sweep::{Row, columns, read_results};
+use crate::io::files::{number, plan_dir, read_fc, read_json, text};
 use geojson::JsonValue;
 use std::fmt::Write;
 use std::path::Path;

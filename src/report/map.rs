@@ -4,8 +4,8 @@
 //! legend, a scale bar and a north arrow. Every feature carries a `<title>` (a tooltip in any
 //! viewer) and `data-` attributes the HTML report reads for its hover panel.
 
-use super::files::{line, number, plan_dir, point, read_fc, read_json, rings, text};
 use crate::error::{Error, Result};
+use crate::io::files::{line, number, plan_dir, point, read_fc, read_json, rings, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 use svg::Document;

@@ -1,13 +1,15 @@
 //! Everything users read: terminal text, JSON objects, GeoJSON maps, pictures and the HTML report.
 
 pub mod compare;
-pub mod files;
+/// Reading plan folders back (moved to [`crate::io::files`], the audit reads them too).
+pub use crate::io::files;
 pub mod html;
 pub mod map;
 pub mod pareto;
 pub mod plan_out;
 pub mod render;
 pub mod resilience;
+pub mod results;
 pub mod text;
 
 use crate::layers::{Diagnostic, Validation};

@@ -1,8 +1,8 @@
 //! The sweep's Pareto chart (plotters, SVG): annual cost against mean coverage of the targets,
 //! one point per planned scenario, the Pareto-efficient ones highlighted and numbered.
 
+use super::results::{Row, yardstick};
 use crate::error::{Error, Result};
-use crate::scenario::sweep::{Row, yardstick};
 use plotters::prelude::*;
 
 pub const WIDTH: u32 = 900;
@@ -19,7 +19,7 @@ const PALETTE: [RGBColor; 5] = [
     RGBColor(255, 127, 14),
 ];
 
-pub use crate::scenario::sweep::mean_coverage;
+pub use super::results::mean_coverage;
 
 /// The chart as SVG text.
 pub fn chart(rows: &[Row], title: &str) -> Result<String> {

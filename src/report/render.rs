@@ -2,8 +2,8 @@
 //! drawn, or PNG rasterised by resvg (system fonts for the labels).
 
 use super::map::{MapOptions, plan_map};
+use super::results::{MANIFEST_FILE, read_results};
 use crate::error::{Error, Result};
-use crate::scenario::sweep::{MANIFEST_FILE, read_results};
 use std::path::Path;
 
 /// What was drawn.

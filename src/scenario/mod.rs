@@ -2,8 +2,6 @@
 //! transforms applied to it, and sweeps of many scenarios.
 
 pub mod config;
-pub mod merge;
-pub mod sweep;
 pub mod transform;
 
 pub use config::{

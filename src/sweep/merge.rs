@@ -4,7 +4,7 @@
 //! manifests' digests agree), none may be missing or given twice; and the merged folder is
 //! built under a temporary name and renamed into place, so an error leaves no output.
 
-use super::sweep::{
+use super::{
     MANIFEST_FILE, Manifest, ROW_FILE, Row, SCENARIOS_DIR, Shard, digest_differences, write_results,
 };
 use crate::error::{Error, Result};
@@ -241,7 +241,7 @@ pub fn merge(dirs: &[PathBuf], into: &Path) -> Result<Vec<Row>> {
             all.insert(id, f);
         }
     }
-    let missing: Vec<&super::sweep::ScenarioSpec> = base
+    let missing: Vec<&super::ScenarioSpec> = base
         .scenarios
         .iter()
         .filter(|s| !all.contains_key(&s.id))
@@ -273,7 +273,7 @@ pub fn merge(dirs: &[PathBuf], into: &Path) -> Result<Vec<Row>> {
 }
 
 /// `shard 2/2 missing` for shards of which nothing is there; the unfinished scenarios else.
-fn missing_message(manifests: &[Manifest], missing: &[&super::sweep::ScenarioSpec]) -> String {
+fn missing_message(manifests: &[Manifest], missing: &[&super::ScenarioSpec]) -> String {
     let count = manifests.iter().find_map(|m| m.shard.map(|s| s.count));
     let Some(count) = count else {
         let ids: Vec<&str> = missing.iter().map(|s| s.id.as_str()).collect();

@@ -167,3 +167,23 @@ impl Diagnostics {
             .sort_by(|a, b| (&a.file, a.feature).cmp(&(&b.file, b.feature)));
     }
 }
+
+/// Why a data set could not be loaded: the complete list of problems (warnings included).
+#[derive(Debug, Clone)]
+pub struct InvalidData {
+    pub source: std::path::PathBuf,
+    pub diagnostics: Diagnostics,
+}
+
+impl std::fmt::Display for InvalidData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.diagnostics.errors().count();
+        writeln!(f, "data set {} has {n} error(s):", self.source.display())?;
+        for d in self.diagnostics.errors() {
+            writeln!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InvalidData {}
