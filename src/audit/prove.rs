@@ -180,6 +180,63 @@ fn judge(folder: &PlanFolder, s: &Service, r: Solved, size: Size, log: &mut Log)
         size,
     };
     log.checked.values += 1;
+    let broken = violations(
+        folder,
+        s,
+        &r,
+        (
+            reported_objective,
+            reported_bound,
+            reported_status.as_deref(),
+        ),
+        log,
+    );
+    let slack = |x: f64| slack(x, r.continuous);
+    let (verdict, reason) = if !broken.is_empty() {
+        ("disagrees", broken.join("; "))
+    } else if r.proven {
+        let o = reported_objective.unwrap_or(f64::NAN);
+        let p = r.objective.unwrap_or(f64::NAN);
+        (
+            "agrees",
+            if (o - p).abs() <= slack(p) {
+                format!(
+                    "the reported objective {} is the proven optimum {} (to {})",
+                    fmt_num(o),
+                    fmt_num(p),
+                    fmt_num(slack(p))
+                )
+            } else {
+                format!(
+                    "proven optimum {}; the reported objective {} lies within the reported bound",
+                    fmt_num(p),
+                    fmt_num(o)
+                )
+            },
+        )
+    } else {
+        (
+            "unfinished",
+            format!(
+                "the re-solve did not finish within its limit ({}); nothing contradicts the \
+                 claims so far",
+                r.note
+            ),
+        )
+    };
+    proof.verdict = verdict.to_string();
+    proof.reason = reason;
+    proof
+}
+
+/// Each claim of service `s` the re-solve contradicts, in words; a finding for each in `log`.
+fn violations(
+    folder: &PlanFolder,
+    s: &Service,
+    r: &Solved,
+    (reported_objective, reported_bound, status): (Option<f64>, Option<f64>, Option<&str>),
+    log: &mut Log,
+) -> Vec<String> {
     let mut broken = Vec::new();
     if r.infeasible {
         // The folder holds a plan, so its rules can hold: the plan breaks some rule the
@@ -201,7 +258,7 @@ fn judge(folder: &PlanFolder, s: &Service, r: Solved, size: Size, log: &mut Log)
     if let (Some(b), Some(p)) = (reported_bound, r.objective)
         && b > p + slack(p)
     {
-        let optimal = reported_status.as_deref() == Some("optimal");
+        let optimal = status == Some("optimal");
         broken.push(format!(
             "a plan of objective {} exists, below the reported {} {}{}",
             fmt_num(p),
@@ -250,41 +307,7 @@ fn judge(folder: &PlanFolder, s: &Service, r: Solved, size: Size, log: &mut Log)
             "a number".into(),
         );
     }
-    let (verdict, reason) = if !broken.is_empty() {
-        ("disagrees", broken.join("; "))
-    } else if r.proven {
-        let o = reported_objective.unwrap_or(f64::NAN);
-        let p = r.objective.unwrap_or(f64::NAN);
-        (
-            "agrees",
-            if (o - p).abs() <= slack(p) {
-                format!(
-                    "the reported objective {} is the proven optimum {} (to {})",
-                    fmt_num(o),
-                    fmt_num(p),
-                    fmt_num(slack(p))
-                )
-            } else {
-                format!(
-                    "proven optimum {}; the reported objective {} lies within the reported bound",
-                    fmt_num(p),
-                    fmt_num(o)
-                )
-            },
-        )
-    } else {
-        (
-            "unfinished",
-            format!(
-                "the re-solve did not finish within its limit ({}); nothing contradicts the \
-                 claims so far",
-                r.note
-            ),
-        )
-    };
-    proof.verdict = verdict.to_string();
-    proof.reason = reason;
-    proof
+    broken
 }
 
 /// How the prover's plan differs from the folder's, in sites opened and closed.
@@ -375,78 +398,161 @@ fn nearest(mut cands: Vec<(usize, f64)>, n: usize) -> Vec<(usize, f64)> {
     cands
 }
 
+/// The prover's model of one service while it is written: the service's facts and the rows,
+/// variables and objective so far.
+struct Draft<'a> {
+    world: &'a World<'a>,
+    tiers: &'a Tiers,
+    s: &'a Service,
+    sites: &'a [Site],
+    /// Travel-time standards the service is measured at (its own first).
+    standards: Vec<f64>,
+    max_standard: f64,
+    /// Site j exists (a new site only where its level is allowed) and may be open.
+    exists: Vec<bool>,
+    usable: Vec<bool>,
+    vars: ProblemVariables,
+    rows: Vec<good_lp::Constraint>,
+    binaries: std::collections::HashSet<Variable>,
+    objective: Expression,
+    travel: Expression,
+    /// Each site's open variable (`None`: may not open).
+    y: Vec<Option<Variable>>,
+    /// Roving teams: (island, variable).
+    roving: Vec<(usize, Variable)>,
+    /// Supplying sites of each supplied site.
+    suppliers: Vec<Option<Vec<usize>>>,
+    /// Cover of each settlement position per standard (share of its demand, or 0/1).
+    cover: Vec<Vec<Option<Expression>>>,
+}
+
 fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
-    let net = &world.times.net;
-    let capacity_mode = s.assign == Assign::Capacity;
     let standard = s.standard_minutes;
-    let targets: Vec<_> = world
+    let mut standards: Vec<f64> = vec![standard];
+    for t in world
         .scenario
         .targets
         .iter()
         .filter(|t| t.service == s.name)
-        .collect();
-    let mut standards: Vec<f64> = vec![standard];
-    for t in &targets {
+    {
         let m = t.minutes.unwrap_or(standard);
         if !standards.contains(&m) {
             standards.push(m);
         }
     }
     let max_standard = standards.iter().copied().fold(standard, f64::max);
-    // A new site exists only where its level is allowed; facilities exist wherever they are.
-    let exists = |j: usize| {
-        !sites[j].new_site || allowed_on(world, tiers, s, sites[j].level, sites[j].island)
-    };
-    let usable = |j: usize| {
-        sites[j].forced_open
-            || (!sites[j].decided_closure
-                && exists(j)
-                && allowed_on(world, tiers, s, sites[j].level, sites[j].island))
-    };
-    let mut vars = ProblemVariables::new();
-    let mut rows = Vec::new();
-    let mut binaries = std::collections::HashSet::new();
-    let mut objective = Expression::default();
-    let mut travel = Expression::default();
-
-    // Sites.
-    let y: Vec<Option<Variable>> = (0..sites.len())
+    let exists: Vec<bool> = sites
+        .iter()
+        .map(|x| !x.new_site || allowed_on(world, tiers, s, x.level, x.island))
+        .collect();
+    let usable = (0..sites.len())
         .map(|j| {
             let x = &sites[j];
-            if !usable(j) {
-                objective += x.close_cost;
-                return None;
+            x.forced_open
+                || (!x.decided_closure
+                    && exists[j]
+                    && allowed_on(world, tiers, s, x.level, x.island))
+        })
+        .collect();
+    let mut d = Draft {
+        world,
+        tiers,
+        s,
+        sites,
+        cover: vec![vec![None; world.planned.len()]; standards.len()],
+        standards,
+        max_standard,
+        exists,
+        usable,
+        vars: ProblemVariables::new(),
+        rows: Vec::new(),
+        binaries: std::collections::HashSet::new(),
+        objective: Expression::default(),
+        travel: Expression::default(),
+        y: Vec::new(),
+        roving: Vec::new(),
+        suppliers: Vec::new(),
+    };
+    let seats = d.sites_and_seats();
+    d.roving_teams();
+    d.supply_links();
+    let load = d.settlements();
+    if s.assign == Assign::Capacity {
+        for (j, limit) in seats.into_iter().enumerate() {
+            if let Some(limit) = limit {
+                d.rows.push((load[j].clone() - limit).leq(0));
             }
-            let v = vars.add(if x.forced_open {
+        }
+    }
+    d.open_before_close();
+    d.targets();
+    d.rules();
+    let tw = if s.assign == Assign::Capacity {
+        world.scenario.objective.travel_weight
+    } else {
+        0.0
+    };
+    let travel = std::mem::take(&mut d.travel);
+    d.objective += tw * travel;
+    Model {
+        vars: d.vars,
+        objective: d.objective,
+        rows: d.rows,
+        binaries: d.binaries,
+        open: sites.iter().map(|x| x.id.clone()).zip(d.y).collect(),
+    }
+}
+
+impl Draft<'_> {
+    fn minutes(&self, j: usize, i: usize) -> Option<f64> {
+        let net = &self.world.times.net;
+        self.world
+            .times
+            .minutes(self.sites[j].node, net.settlement_nodes[i])
+    }
+
+    /// Open variables with their costs, and each capacitated site's seats (with expansion).
+    fn sites_and_seats(&mut self) -> Vec<Option<Expression>> {
+        let capacity_mode = self.s.assign == Assign::Capacity;
+        for (j, x) in self.sites.iter().enumerate() {
+            if !self.usable[j] {
+                self.objective += x.close_cost;
+                self.y.push(None);
+                continue;
+            }
+            let v = self.vars.add(if x.forced_open {
                 variable().binary().min(1)
             } else {
                 variable().binary()
             });
-            binaries.insert(v);
+            self.binaries.insert(v);
             // Open: running and opening costs; closed: the closing cost (existing sites).
-            objective += (x.annual_cost + x.open_cost) * v;
-            objective += x.close_cost - x.close_cost * v;
-            Some(v)
-        })
-        .collect();
-    let mut seats: Vec<Option<Expression>> = vec![None; sites.len()];
-    for (j, x) in sites.iter().enumerate() {
-        let (Some(yj), Some(cap)) = (y[j], x.capacity) else {
-            continue;
-        };
-        let mut limit = cap * yj;
-        if capacity_mode && x.existing && x.expand_max > 0.0 {
-            let e = vars.add(variable().min(0).max(x.expand_max));
-            rows.push((Expression::from(e) - x.expand_max * yj).leq(0));
-            objective += x.expand_cost_per_unit * e;
-            limit += e;
+            self.objective += (x.annual_cost + x.open_cost) * v;
+            self.objective += x.close_cost - x.close_cost * v;
+            self.y.push(Some(v));
         }
-        seats[j] = Some(limit);
+        let mut seats: Vec<Option<Expression>> = vec![None; self.sites.len()];
+        for (j, x) in self.sites.iter().enumerate() {
+            let (Some(yj), Some(cap)) = (self.y[j], x.capacity) else {
+                continue;
+            };
+            let mut limit = cap * yj;
+            if capacity_mode && x.existing && x.expand_max > 0.0 {
+                let e = self.vars.add(variable().min(0).max(x.expand_max));
+                self.rows
+                    .push((Expression::from(e) - x.expand_max * yj).leq(0));
+                self.objective += x.expand_cost_per_unit * e;
+                limit += e;
+            }
+            seats[j] = Some(limit);
+        }
+        seats
     }
 
-    // Roving teams: small islands of the last tier within a day trip of their leader.
-    let mut roving: Vec<(usize, Variable)> = Vec::new();
-    if let Some(m) = &s.mobile {
+    /// Roving teams: small islands of the last tier within a day trip of their leader.
+    fn roving_teams(&mut self) {
+        let (world, tiers) = (self.world, self.tiers);
+        let Some(m) = &self.s.mobile else { return };
         for &k in &world.inhabited {
             let Some(base) = tiers.leader[k] else {
                 continue;
@@ -463,258 +569,275 @@ fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
             if !m.reachable(t - tol(t)) {
                 continue;
             }
-            let v = vars.add(variable().binary());
-            binaries.insert(v);
-            objective += m.annual_cost(t) * v;
-            roving.push((k, v));
+            let v = self.vars.add(variable().binary());
+            self.binaries.insert(v);
+            self.objective += m.annual_cost(t) * v;
+            self.roving.push((k, v));
         }
     }
 
-    // Hub and spoke: the supplying sites within the supply time of each supplied site.
-    let suppliers: Vec<Option<Vec<usize>>> = (0..sites.len())
-        .map(|j| {
-            let sup = s.supply.as_ref()?;
-            (sites[j].level == sup.to_level).then(|| {
-                (0..sites.len())
-                    .filter(|&c| sites[c].level == sup.from_level && y[c].is_some())
-                    .filter(|&c| {
-                        world
-                            .times
-                            .minutes(sites[c].node, sites[j].node)
-                            .is_some_and(|d| within(d, sup.minutes))
-                    })
-                    .collect()
+    /// Hub and spoke: the supplying sites within the supply time of each supplied site.
+    fn supply_links(&mut self) {
+        let sites = self.sites;
+        self.suppliers = (0..sites.len())
+            .map(|j| {
+                let sup = self.s.supply.as_ref()?;
+                (sites[j].level == sup.to_level).then(|| {
+                    (0..sites.len())
+                        .filter(|&c| sites[c].level == sup.from_level && self.y[c].is_some())
+                        .filter(|&c| {
+                            self.world
+                                .times
+                                .minutes(sites[c].node, sites[j].node)
+                                .is_some_and(|d| within(d, sup.minutes))
+                        })
+                        .collect()
+                })
             })
-        })
-        .collect();
-
-    // Settlements: seats or cover, per standard.
-    let mut load: Vec<Expression> = vec![Expression::default(); sites.len()];
-    let mut cover: Vec<Vec<Option<Expression>>> =
-        vec![vec![None; world.planned.len()]; standards.len()];
-    let minutes = |j: usize, i: usize| world.times.minutes(sites[j].node, net.settlement_nodes[i]);
-    for (a, &i) in world.planned.iter().enumerate() {
-        let w = demand(world, s.demand, i);
-        let reach: Vec<(usize, f64)> = (0..sites.len())
-            .filter_map(|j| minutes(j, i).map(|d| (j, d)))
             .collect();
-        if capacity_mode && w > 0.0 {
-            let near = nearest(
-                reach
-                    .iter()
-                    .copied()
-                    .filter(|&(j, d)| exists(j) && within(d, max_standard))
-                    .collect(),
-                s.nearest_sites,
-            );
-            let island = world.ds.settlements[i].island;
-            let boarding = boarding_island(world, tiers, island, sites, &usable);
-            let board = nearest(
-                reach
-                    .iter()
-                    .copied()
-                    .filter(|&(j, d)| {
-                        exists(j)
-                            && Some(sites[j].island) == boarding
-                            && d > max_standard - tol(max_standard)
-                            && within(d, s.assign_limit())
-                    })
-                    .collect(),
-                s.boarding_sites,
-            );
-            let mut options: Vec<(usize, f64)> = near;
-            for b in board {
-                if !options.iter().any(|o| o.0 == b.0) {
-                    options.push(b);
-                }
+    }
+
+    /// Every settlement seated (capacity services) or covered (coverage services); returns
+    /// each site's load.
+    fn settlements(&mut self) -> Vec<Expression> {
+        let mut load: Vec<Expression> = vec![Expression::default(); self.sites.len()];
+        for (a, &i) in self.world.planned.iter().enumerate() {
+            let w = demand(self.world, self.s.demand, i);
+            let reach: Vec<(usize, f64)> = (0..self.sites.len())
+                .filter_map(|j| self.minutes(j, i).map(|d| (j, d)))
+                .collect();
+            if self.s.assign == Assign::Capacity && w > 0.0 {
+                self.seat(a, i, w, &reach, &mut load);
+            } else {
+                self.cover_within(a, w, &reach);
             }
-            let mut seated = Expression::default();
-            let mut x_of = Vec::new();
-            for &(j, d) in &options {
-                let Some(yj) = y[j] else { continue };
-                let x = vars.add(variable().min(0).max(1));
-                rows.push((Expression::from(x) - yj).leq(0));
-                seated += x;
-                load[j] += w * x;
-                objective += w * sites[j].cost_per_unit * x;
-                travel += w * d * x;
-                x_of.push((d, x));
-            }
-            rows.push(seated.eq(1));
-            for (si, &m) in standards.iter().enumerate() {
-                let mut e = Expression::default();
-                for &(d, x) in &x_of {
-                    if within(d, m) {
-                        e += x;
-                    }
-                }
-                cover[si][a] = Some(e);
-            }
-            continue;
         }
-        // Covered when an open site is within the standard.
-        for (si, &m) in standards.iter().enumerate() {
-            let open_near: Vec<Variable> = reach
+        load
+    }
+
+    /// The documented seating rule: one of the `nearest_sites` nearest sites within the
+    /// standard, or one of the `boarding_sites` nearest on the community's boarding island.
+    fn seat(
+        &mut self,
+        a: usize,
+        i: usize,
+        w: f64,
+        reach: &[(usize, f64)],
+        load: &mut [Expression],
+    ) {
+        let (s, sites, max_standard) = (self.s, self.sites, self.max_standard);
+        let near = nearest(
+            reach
+                .iter()
+                .copied()
+                .filter(|&(j, d)| self.exists[j] && within(d, max_standard))
+                .collect(),
+            s.nearest_sites,
+        );
+        let island = self.world.ds.settlements[i].island;
+        let boarding = boarding_island(self.world, self.tiers, island, sites, &self.usable);
+        let board = nearest(
+            reach
+                .iter()
+                .copied()
+                .filter(|&(j, d)| {
+                    self.exists[j]
+                        && Some(sites[j].island) == boarding
+                        && d > max_standard - tol(max_standard)
+                        && within(d, s.assign_limit())
+                })
+                .collect(),
+            s.boarding_sites,
+        );
+        let mut options: Vec<(usize, f64)> = near;
+        for b in board {
+            if !options.iter().any(|o| o.0 == b.0) {
+                options.push(b);
+            }
+        }
+        let mut seated = Expression::default();
+        let mut x_of = Vec::new();
+        for &(j, d) in &options {
+            let Some(yj) = self.y[j] else { continue };
+            let x = self.vars.add(variable().min(0).max(1));
+            self.rows.push((Expression::from(x) - yj).leq(0));
+            seated += x;
+            load[j] += w * x;
+            self.objective += w * sites[j].cost_per_unit * x;
+            self.travel += w * d * x;
+            x_of.push((d, x));
+        }
+        self.rows.push(seated.eq(1));
+        for (si, &m) in self.standards.iter().enumerate() {
+            let mut e = Expression::default();
+            for &(d, x) in &x_of {
+                if within(d, m) {
+                    e += x;
+                }
+            }
+            self.cover[si][a] = Some(e);
+        }
+    }
+
+    /// Covered within each standard when an open site is that near (through an open supplier
+    /// for supplied sites); a covered settlement pays the cheapest per-unit cost near it.
+    fn cover_within(&mut self, a: usize, w: f64, reach: &[(usize, f64)]) {
+        let supplied = self.s.supply.is_some() && self.s.assign != Assign::Capacity;
+        for si in 0..self.standards.len() {
+            let m = self.standards[si];
+            let any: Expression = reach
                 .iter()
                 .filter(|&&(_, d)| within(d, m))
-                .filter_map(|&(j, _)| y[j])
-                .collect();
-            let z = vars.add(variable().min(0).max(1));
-            let any: Expression = open_near.iter().copied().sum();
-            rows.push((Expression::from(z) - any).leq(0));
-            if s.supply.is_some() && !capacity_mode {
+                .filter_map(|&(j, _)| self.y[j])
+                .sum();
+            let z = self.vars.add(variable().min(0).max(1));
+            self.rows.push((Expression::from(z) - any).leq(0));
+            if supplied {
                 // Covered through a supplied site only with its supplier open: implied for
                 // whole plans, and it tightens the LP a great deal.
                 let mut via = std::collections::BTreeSet::new();
-                for &(j, d) in &reach {
-                    if y[j].is_none() || !within(d, m) {
+                for &(j, d) in reach {
+                    if self.y[j].is_none() || !within(d, m) {
                         continue;
                     }
-                    match &suppliers[j] {
+                    match &self.suppliers[j] {
                         Some(from) => via.extend(from.iter().copied()),
                         None => {
                             via.insert(j);
                         }
                     }
                 }
-                let through: Expression = via.iter().filter_map(|&c| y[c]).sum();
-                rows.push((Expression::from(z) - through).leq(0));
+                let through: Expression = via.iter().filter_map(|&c| self.y[c]).sum();
+                self.rows.push((Expression::from(z) - through).leq(0));
             }
-            cover[si][a] = Some(Expression::from(z));
+            self.cover[si][a] = Some(Expression::from(z));
         }
-        // Per-unit costs: a covered settlement pays the cheapest open site within the standard.
-        let priced: Vec<(usize, Variable)> = reach
+        let standard = self.s.standard_minutes;
+        let within_std: Vec<(usize, Variable)> = reach
             .iter()
-            .filter(|&&(j, d)| within(d, standard) && sites[j].cost_per_unit > 0.0)
-            .filter_map(|&(j, _)| y[j].map(|v| (j, v)))
+            .filter(|&&(_, d)| within(d, standard))
+            .filter_map(|&(j, _)| self.y[j].map(|v| (j, v)))
             .collect();
-        if w > 0.0 && !priced.is_empty() {
-            let within_std: Vec<(usize, Variable)> = reach
+        if w <= 0.0
+            || !within_std
                 .iter()
-                .filter(|&&(_, d)| within(d, standard))
-                .filter_map(|&(j, _)| y[j].map(|v| (j, v)))
-                .collect();
-            let mut paid = Expression::default();
-            for &(j, yj) in &within_std {
-                let x = vars.add(variable().min(0).max(1));
-                rows.push((Expression::from(x) - yj).leq(0));
-                objective += w * sites[j].cost_per_unit * x;
-                paid += x;
-            }
-            rows.push(paid.clone().leq(1));
-            for &(_, yj) in &within_std {
-                rows.push((paid.clone() - yj).geq(0));
-            }
+                .any(|&(j, _)| self.sites[j].cost_per_unit > 0.0)
+        {
+            return;
         }
-    }
-    if capacity_mode {
-        for j in 0..sites.len() {
-            if let Some(limit) = seats[j].take() {
-                rows.push((load[j].clone() - limit).leq(0));
-            }
+        let mut paid = Expression::default();
+        for &(j, yj) in &within_std {
+            let x = self.vars.add(variable().min(0).max(1));
+            self.rows.push((Expression::from(x) - yj).leq(0));
+            self.objective += w * self.sites[j].cost_per_unit * x;
+            paid += x;
+        }
+        self.rows.push(paid.clone().leq(1));
+        for &(_, yj) in &within_std {
+            self.rows.push((paid.clone() - yj).geq(0));
         }
     }
 
-    // Open before close: a settlement whose nearest existing site within the standard closes
-    // keeps full cover within the standard.
-    if s.open_before_close {
-        for (a, &i) in world.planned.iter().enumerate() {
+    /// Open before close: a settlement whose nearest existing site within the standard
+    /// closes keeps full cover within the standard.
+    fn open_before_close(&mut self) {
+        if !self.s.open_before_close {
+            return;
+        }
+        let sites = self.sites;
+        for (a, &i) in self.world.planned.iter().enumerate() {
             let today = (0..sites.len())
                 .filter(|&j| sites[j].existing)
-                .filter_map(|j| minutes(j, i).map(|d| (d, j)))
-                .filter(|&(d, _)| d <= standard)
+                .filter_map(|j| self.minutes(j, i).map(|d| (d, j)))
+                .filter(|&(d, _)| d <= self.s.standard_minutes)
                 .min_by(|p, q| p.0.total_cmp(&q.0));
             let Some((_, j)) = today else { continue };
             if sites[j].decided_closure {
                 continue;
             }
-            let Some(c) = &cover[0][a] else { continue };
-            let kept: Expression = y[j].map_or(Expression::default(), Expression::from);
-            rows.push((c.clone() + kept).geq(1));
+            let Some(c) = &self.cover[0][a] else { continue };
+            let kept: Expression = self.y[j].map_or(Expression::default(), Expression::from);
+            self.rows.push((c.clone() + kept).geq(1));
         }
     }
 
-    // Targets.
-    for t in &targets {
-        if t.measure == Measure::Islands {
-            let mut got = Expression::default();
-            for &k in &world.inhabited {
-                let u = vars.add(variable().min(0).max(1));
-                let mut here: Expression = (0..sites.len())
-                    .filter(|&j| sites[j].island == k)
-                    .filter_map(|j| y[j])
-                    .sum();
-                for &(_, r) in roving.iter().filter(|p| p.0 == k) {
-                    here += r;
+    /// Every target of the service as a constraint.
+    fn targets(&mut self) {
+        let world = self.world;
+        for t in world
+            .scenario
+            .targets
+            .iter()
+            .filter(|t| t.service == self.s.name)
+        {
+            if t.measure == Measure::Islands {
+                let mut got = Expression::default();
+                for &k in &world.inhabited {
+                    let u = self.vars.add(variable().min(0).max(1));
+                    let mut here: Expression = (0..self.sites.len())
+                        .filter(|&j| self.sites[j].island == k)
+                        .filter_map(|j| self.y[j])
+                        .sum();
+                    for &(_, r) in self.roving.iter().filter(|p| p.0 == k) {
+                        here += r;
+                    }
+                    self.rows.push((Expression::from(u) - here).leq(0));
+                    got += u;
                 }
-                rows.push((Expression::from(u) - here).leq(0));
-                got += u;
+                let need = t.share * world.inhabited.len() as f64;
+                self.rows.push(got.geq(need - 1e-9 * need.max(1.0)));
+                continue;
             }
-            let need = t.share * world.inhabited.len() as f64;
-            rows.push(got.geq(need - 1e-9 * need.max(1.0)));
-            continue;
+            let m = t.minutes.unwrap_or(self.s.standard_minutes);
+            let si = self.standards.iter().position(|&x| x == m).unwrap_or(0);
+            let (mut got, mut total) = (Expression::default(), 0.0);
+            for (a, &i) in world.planned.iter().enumerate() {
+                let p = world.ds.settlements[i].population;
+                let v = match t.measure {
+                    Measure::Villages => f64::from(u8::from(p > 0)),
+                    Measure::Population => p as f64,
+                    _ => demand(world, self.s.demand, i),
+                };
+                if v <= 0.0 {
+                    continue;
+                }
+                total += v;
+                if let Some(c) = &self.cover[si][a] {
+                    got += v * c.clone();
+                }
+            }
+            let need = t.share * total;
+            self.rows.push(got.geq(need - 1e-9 * total.max(1.0)));
         }
-        let m = t.minutes.unwrap_or(standard);
-        let si = standards.iter().position(|&x| x == m).unwrap_or(0);
-        let (mut got, mut total) = (Expression::default(), 0.0);
-        for (a, &i) in world.planned.iter().enumerate() {
-            let p = world.ds.settlements[i].population;
-            let v = match t.measure {
-                Measure::Villages => f64::from(u8::from(p > 0)),
-                Measure::Population => p as f64,
-                _ => demand(world, s.demand, i),
+    }
+
+    /// One site of each per-leader level on every leader whose tier allows it; an open
+    /// supplied site has an open supplier within the supply time.
+    fn rules(&mut self) {
+        let (world, tiers, sites) = (self.world, self.tiers, self.sites);
+        for level in self.s.levels.iter().filter(|l| l.per_leader) {
+            for &l in &tiers.leaders {
+                if !level
+                    .tiers
+                    .as_ref()
+                    .is_none_or(|t| t.iter().any(|x| x == tiers.tier_name(world, l)))
+                {
+                    continue;
+                }
+                let here: Expression = (0..sites.len())
+                    .filter(|&j| sites[j].island == l && sites[j].level == level.level)
+                    .filter_map(|j| self.y[j])
+                    .sum();
+                self.rows.push(here.geq(1));
+            }
+        }
+        for (j, from) in self.suppliers.iter().enumerate() {
+            let (Some(yj), Some(from)) = (self.y[j], from) else {
+                continue;
             };
-            if v <= 0.0 {
-                continue;
-            }
-            total += v;
-            if let Some(c) = &cover[si][a] {
-                got += v * c.clone();
-            }
+            let from: Expression = from.iter().filter_map(|&c| self.y[c]).sum();
+            self.rows.push((Expression::from(yj) - from).leq(0));
         }
-        let need = t.share * total;
-        rows.push(got.geq(need - 1e-9 * total.max(1.0)));
-    }
-
-    // One site of each per-leader level on every leader whose tier allows it.
-    for level in s.levels.iter().filter(|l| l.per_leader) {
-        for &l in &tiers.leaders {
-            if !level
-                .tiers
-                .as_ref()
-                .is_none_or(|t| t.iter().any(|x| x == tiers.tier_name(world, l)))
-            {
-                continue;
-            }
-            let here: Expression = (0..sites.len())
-                .filter(|&j| sites[j].island == l && sites[j].level == level.level)
-                .filter_map(|j| y[j])
-                .sum();
-            rows.push(here.geq(1));
-        }
-    }
-
-    // Hub and spoke: an open supplied site has an open supplier within the supply time.
-    for (j, from) in suppliers.iter().enumerate() {
-        let (Some(yj), Some(from)) = (y[j], from) else {
-            continue;
-        };
-        let from: Expression = from.iter().filter_map(|&c| y[c]).sum();
-        rows.push((Expression::from(yj) - from).leq(0));
-    }
-
-    let tw = if capacity_mode {
-        world.scenario.objective.travel_weight
-    } else {
-        0.0
-    };
-    objective += tw * travel;
-    Model {
-        vars,
-        objective,
-        rows,
-        binaries,
-        open: sites.iter().map(|x| x.id.clone()).zip(y).collect(),
     }
 }
 
@@ -725,12 +848,12 @@ fn boarding_island(
     tiers: &Tiers,
     island: usize,
     sites: &[Site],
-    usable: &dyn Fn(usize) -> bool,
+    usable: &[bool],
 ) -> Option<usize> {
     let mut at = tiers.leader[island];
     let mut steps = 0;
     while let Some(l) = at {
-        if (0..sites.len()).any(|j| sites[j].island == l && usable(j)) {
+        if (0..sites.len()).any(|j| sites[j].island == l && usable[j]) {
             return Some(l);
         }
         at = tiers.parent[l];

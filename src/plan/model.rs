@@ -257,67 +257,8 @@ fn floor_bound(
             }
         }
         // Two bounds on what opening sites adds to the baseline above; the larger counts.
-        // (1) Every unit of demand needs a seat: the cheapest seats first (the LP of
-        // "capacity bought covers the demand"), the last offer taken in part.
-        offers.sort_by(|p, q| p.0.total_cmp(&q.0));
-        let mut short = demand - fixed_seats;
-        let mut for_seats = 0.0;
-        for (per_seat, seats) in offers {
-            if short <= 0.0 {
-                break;
-            }
-            match seats {
-                None => {
-                    for_seats += per_seat;
-                    short = 0.0;
-                }
-                Some(n) => {
-                    let take = n.min(short);
-                    for_seats += per_seat * take;
-                    short -= take;
-                }
-            }
-        }
-        // (2) Every settlement with demand needs one of its sites open: a feasible dual of
-        // that set-cover LP by dual ascent (fewest choices first), each site's extra cost
-        // shared among the settlements it may seat.
-        let mut residual: HashMap<usize, f64> = scope
-            .sites
-            .iter()
-            .map(|&j| {
-                let s = &sites[j];
-                let open = s.annual_cost + s.open_cost;
-                let closed = if s.is_existing() { s.close_cost } else { 0.0 };
-                let extra = match s.fixed {
-                    None => (open - closed).max(0.0),
-                    _ => 0.0,
-                };
-                (j, extra)
-            })
-            .collect();
-        let usable = |a: usize| {
-            data.reach[a]
-                .iter()
-                .filter(|&&(j, _)| sites[j].fixed != Some(false))
-                .map(|&(j, _)| j)
-        };
-        let mut order = seated;
-        order.sort_by_key(|&a| (usable(a).count(), a));
-        let mut for_cover = 0.0;
-        for a in order {
-            let u = usable(a)
-                .map(|j| residual.get(&j).copied().unwrap_or(0.0))
-                .fold(f64::INFINITY, f64::min);
-            if !u.is_finite() || u <= 0.0 {
-                continue;
-            }
-            for_cover += u;
-            for j in usable(a) {
-                if let Some(r) = residual.get_mut(&j) {
-                    *r -= u;
-                }
-            }
-        }
+        let for_seats = cheapest_seats(offers, demand - fixed_seats);
+        let for_cover = cover_dual_ascent(data, scope, seated);
         floor += for_seats.max(for_cover);
     }
     if let Targets::Price(price) = *targets {
@@ -338,6 +279,75 @@ fn floor_bound(
         }
     }
     floor
+}
+
+/// The cheapest way to buy `short` seats from `offers` (cost per seat, seats; `None` seats:
+/// unlimited for its cost), the last offer taken in part: the LP of "capacity bought covers
+/// the demand".
+fn cheapest_seats(mut offers: Vec<(f64, Option<f64>)>, mut short: f64) -> f64 {
+    offers.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let mut cost = 0.0;
+    for (per_seat, seats) in offers {
+        if short <= 0.0 {
+            break;
+        }
+        match seats {
+            None => {
+                cost += per_seat;
+                short = 0.0;
+            }
+            Some(n) => {
+                let take = n.min(short);
+                cost += per_seat * take;
+                short -= take;
+            }
+        }
+    }
+    cost
+}
+
+/// Every settlement with demand needs one of its sites open: a feasible dual of that
+/// set-cover LP by dual ascent (fewest choices first), each site's extra cost over closing
+/// shared among the settlements it may seat.
+fn cover_dual_ascent(data: &ServiceData, scope: &Scope, mut order: Vec<usize>) -> f64 {
+    let sites = &data.sites;
+    let mut residual: HashMap<usize, f64> = scope
+        .sites
+        .iter()
+        .map(|&j| {
+            let s = &sites[j];
+            let open = s.annual_cost + s.open_cost;
+            let closed = if s.is_existing() { s.close_cost } else { 0.0 };
+            let extra = match s.fixed {
+                None => (open - closed).max(0.0),
+                _ => 0.0,
+            };
+            (j, extra)
+        })
+        .collect();
+    let usable = |a: usize| {
+        data.reach[a]
+            .iter()
+            .filter(|&&(j, _)| sites[j].fixed != Some(false))
+            .map(|&(j, _)| j)
+    };
+    order.sort_by_key(|&a| (usable(a).count(), a));
+    let mut total = 0.0;
+    for a in order {
+        let u = usable(a)
+            .map(|j| residual.get(&j).copied().unwrap_or(0.0))
+            .fold(f64::INFINITY, f64::min);
+        if !u.is_finite() || u <= 0.0 {
+            continue;
+        }
+        total += u;
+        for j in usable(a) {
+            if let Some(r) = residual.get_mut(&j) {
+                *r -= u;
+            }
+        }
+    }
+    total
 }
 
 /// Variables of a built model, to read a solution back.
