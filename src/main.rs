@@ -67,6 +67,9 @@ enum Command {
         /// Seconds each service's solve may take; the incumbent and its gap are reported.
         #[arg(long)]
         time_limit: Option<f64>,
+        /// Worker threads (default: all cores). The plan does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
         /// No progress display on stderr (it shows only on a terminal anyway).
         #[arg(long)]
         quiet: bool,
@@ -166,6 +169,12 @@ enum Command {
         /// Print the result as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Seconds each service's solve of the plan under test may take.
+        #[arg(long)]
+        time_limit: Option<f64>,
+        /// Worker threads (default: all cores). The result does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Draw a plan as a map, or a sweep as its Pareto chart (SVG or PNG by the file name).
     Render {
@@ -493,9 +502,10 @@ fn run(cli: Cli) -> Result<i32> {
             out,
             json,
             time_limit,
+            threads,
             quiet,
             check,
-        } => {
+        } => in_pool(threads, || {
             if let Some(t) = time_limit {
                 archiplan::limits::time_limit("--time-limit", t)?;
             }
@@ -533,7 +543,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             archiplan::note!("planned in {:.2} s; wrote {}", plan.seconds, out.display());
             respond(json, &summary, text::plan)
-        }
+        }),
         Command::Check {
             data,
             out,
@@ -629,7 +639,12 @@ fn run(cli: Cli) -> Result<i32> {
             scenario: scenario_path,
             out,
             json,
-        } => {
+            time_limit,
+            threads,
+        } => in_pool(threads, || {
+            if let Some(t) = time_limit {
+                archiplan::limits::time_limit("--time-limit", t)?;
+            }
             let mut inputs: Vec<&Path> = vec![&data];
             inputs.extend(scenario_path.as_deref());
             if let Some(dir) = &out {
@@ -638,14 +653,18 @@ fn run(cli: Cli) -> Result<i32> {
             let scenario = scenario_or_default(scenario_path.as_deref())?;
             let ds = load(&data)?;
             let ctx = archiplan::plan::Context::new(&ds, &scenario)?;
-            let plan = archiplan::plan::plan_in(&ctx, Default::default())?;
+            let options = archiplan::plan::PlanOptions {
+                time_limit,
+                ..Default::default()
+            };
+            let plan = archiplan::plan::plan_in(&ctx, options)?;
             let outages = archiplan::plan::resilience::outages(&ctx, &plan);
             if let Some(dir) = out {
                 archiplan::report::resilience::write(&dir, &outages)?;
                 archiplan::note!("wrote {}", dir.display());
             }
             respond(json, &outages, |v| text::resilience(v))
-        }
+        }),
         Command::Render {
             out,
             picture,
@@ -807,6 +826,18 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(exit::OK)
         }
     }
+}
+
+/// Runs `f` on `threads` worker threads (validated by the one thread rule), or on the global
+/// pool when no count is given.
+fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    let Some(n) = threads else { return f() };
+    let n = archiplan::limits::threads("--threads", n)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
+        .install(f)
 }
 
 fn main() {

@@ -256,3 +256,76 @@ fn a_closed_stderr_is_no_panic() {
         "a warning on a broken stderr must not panic (exit 101)"
     );
 }
+
+/// `plan` and `resilience` take `--threads` (the one thread rule) and `resilience` takes
+/// `--time-limit`; results do not depend on the thread count.
+#[test]
+fn plan_and_resilience_take_threads_and_time_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut outs = Vec::new();
+    for t in ["1", "2"] {
+        let out = dir.path().join(format!("t{t}"));
+        let o = run(&[
+            "plan",
+            "data/daishan",
+            "--scenario",
+            "data/daishan/scenario-2024.toml",
+            "-o",
+            out.to_str().expect("utf8"),
+            "--threads",
+            t,
+            "--quiet",
+            "--check",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        outs.push(out);
+    }
+    for name in ["summary.json", "facilities.geojson", "assignments.geojson"] {
+        let a = std::fs::read(outs[0].join(name)).expect("read");
+        let b = std::fs::read(outs[1].join(name)).expect("read");
+        assert!(a == b, "{name} differs between 1 and 2 threads");
+    }
+    let bad = run(&[
+        "plan",
+        "data/daishan",
+        "-o",
+        "/nonexistent/x",
+        "--threads",
+        "0",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--threads"));
+
+    let res = |extra: &[&str]| {
+        let mut args = vec![
+            "resilience",
+            "data/daishan",
+            "--scenario",
+            "data/daishan/scenario-2024.toml",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let one = res(&["--threads", "1", "--time-limit", "60"]);
+    let all = res(&[]);
+    assert_eq!(
+        one.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(
+        one.stdout, all.stdout,
+        "resilience depends on the thread count"
+    );
+    for bad in [&["--time-limit", "0"][..], &["--threads", "0"][..]] {
+        let o = res(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+}

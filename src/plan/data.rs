@@ -1,4 +1,4 @@
-//! The inputs and results of one service's model, shared by the model ([`super::model`]), its
+//! The inputs and results of one service's model, shared by the model ([`super::milp`]), its
 //! decomposition, the travel tie-break and the dominance rules: the sites a service may use,
 //! its roving-team options, the demand and reach of every settlement, what a plan serves, and
 //! the service's plan. [`super::service`] prepares the inputs and assembles the plan.

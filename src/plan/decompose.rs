@@ -14,7 +14,7 @@
 use super::context::Context;
 use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
-use super::model::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
+use super::milp::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
 use crate::scenario::Assign;

@@ -13,7 +13,7 @@ pub mod dominance;
 pub mod evaluate;
 pub mod hierarchy;
 pub mod inputs;
-pub mod model;
+pub mod milp;
 pub mod resilience;
 pub mod service;
 

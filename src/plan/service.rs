@@ -14,7 +14,7 @@ pub use super::data::{
 };
 pub(crate) use super::data::{Served, covered_measure, measure_weight, tier_allows};
 use super::hierarchy::HierarchyPlan;
-use super::model::ScopeSolution;
+use super::milp::ScopeSolution;
 use crate::error::Result;
 use crate::layers::FacilityStatus;
 use crate::model::Status;
