@@ -288,17 +288,47 @@ enum BenchCommand {
     },
 }
 
+/// A facility-location model by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ModelArg {
+    #[value(name = "p-median")]
+    PMedian,
+    #[value(name = "p-center")]
+    PCenter,
+    Mclp,
+    /// bench random only
+    Lscp,
+}
+
+/// A solver backend by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SolverArg {
+    /// the purpose-built fast path where the model has one, else microlp
+    Auto,
+    Microlp,
+    /// only when built with --features highs
+    Highs,
+}
+
+impl std::fmt::Display for ModelArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        let v = self.to_possible_value().ok_or(std::fmt::Error)?;
+        f.write_str(v.get_name())
+    }
+}
+
 #[derive(clap::Args)]
 struct SolveArgs {
-    /// p-median, p-center or mclp (bench random also: lscp).
-    #[arg(long, default_value = "p-median")]
-    model: String,
+    /// The model (orlib: p-median, p-center or mclp; bench random also lscp).
+    #[arg(long, value_enum, default_value_t = ModelArg::PMedian)]
+    model: ModelArg,
     /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
     #[arg(long, value_name = "S")]
     time_limit: Option<f64>,
-    /// auto (purpose-built fast path), microlp, or highs (if compiled in).
-    #[arg(long, default_value = "auto")]
-    solver: String,
+    /// The solver backend.
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    solver: SolverArg,
     /// Random seed (same seed, same result).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -307,7 +337,11 @@ struct SolveArgs {
 impl SolveArgs {
     fn options(&self) -> Result<SolveOptions> {
         Ok(SolveOptions {
-            backend: Backend::parse(&self.solver)?,
+            backend: Backend::parse(match self.solver {
+                SolverArg::Auto => "auto",
+                SolverArg::Microlp => "microlp",
+                SolverArg::Highs => "highs",
+            })?,
             time_limit: self
                 .time_limit
                 .map(|t| archiplan::limits::time_limit("--time-limit", t))
@@ -318,18 +352,18 @@ impl SolveArgs {
     }
 
     fn model(&self, radius: Option<f64>) -> Result<OrlibModel> {
-        match self.model.as_str() {
-            "p-median" => Ok(OrlibModel::PMedian),
-            "p-center" => Ok(OrlibModel::PCenter),
-            "mclp" => {
+        match self.model {
+            ModelArg::PMedian => Ok(OrlibModel::PMedian),
+            ModelArg::PCenter => Ok(OrlibModel::PCenter),
+            ModelArg::Mclp => {
                 let radius = radius.ok_or_else(|| {
                     Error::Usage("--model mclp needs --radius R (covering distance)".into())
                 })?;
                 Ok(OrlibModel::Mclp { radius })
             }
-            other => Err(Error::Usage(format!(
-                "unknown model `{other}` (choose p-median, p-center or mclp)"
-            ))),
+            ModelArg::Lscp => Err(Error::Usage(
+                "orlib runs p-median, p-center or mclp (lscp: bench random)".into(),
+            )),
         }
     }
 }
@@ -791,12 +825,11 @@ fn run(cli: Cli) -> Result<i32> {
                 radius
                     .ok_or_else(|| Error::Usage(format!("--model {} needs --radius", solve.model)))
             };
-            let (model, cutoff) = match solve.model.as_str() {
-                "p-median" => (Model::PMedian(PMedian::new(p)), None),
-                "p-center" => (Model::PCenter(PCenter::new(p)), None),
-                "mclp" => (Model::Mclp(Mclp::with_p(need_radius()?, p)), radius),
-                "lscp" => (Model::Lscp(Lscp::new(need_radius()?)), radius),
-                other => return Err(Error::Usage(format!("unknown model `{other}`"))),
+            let (model, cutoff) = match solve.model {
+                ModelArg::PMedian => (Model::PMedian(PMedian::new(p)), None),
+                ModelArg::PCenter => (Model::PCenter(PCenter::new(p)), None),
+                ModelArg::Mclp => (Model::Mclp(Mclp::with_p(need_radius()?, p)), radius),
+                ModelArg::Lscp => (Model::Lscp(Lscp::new(need_radius()?)), radius),
             };
             let t0 = std::time::Instant::now();
             let inst = archiplan::synth::random_points(demand, sites, cutoff, solve.seed)?;

@@ -27,9 +27,10 @@
 
 use super::folder::PlanFolder;
 use super::hierarchy::{Tiers, centre_minutes, tol};
+use super::service::demand;
 use super::sites::{Catalogue, Site};
 use super::{Log, World, fmt_num};
-use crate::scenario::{Assign, Demand, Measure, Service};
+use crate::scenario::{Assign, Measure, Service};
 use good_lp::solvers::microlp::microlp;
 use good_lp::{
     Expression, IntoAffineExpression, ProblemVariables, SolverModel, Variable, variable,
@@ -352,18 +353,6 @@ fn slack(objective: f64, continuous: f64) -> f64 {
 
 fn opt(x: Option<f64>) -> String {
     x.map_or("(none)".into(), fmt_num)
-}
-
-/// A settlement's demand for a service, from the data.
-fn demand(world: &World, kind: Demand, i: usize) -> f64 {
-    let s = &world.ds.settlements[i];
-    match kind {
-        Demand::Population => s.population as f64,
-        Demand::Children => s.children as f64,
-        Demand::Elderly => s.elderly as f64,
-        Demand::Villages => f64::from(u8::from(s.population > 0)),
-        Demand::Households => s.households.unwrap_or(0) as f64,
-    }
 }
 
 /// Whether the island's tier may host a site of this level.

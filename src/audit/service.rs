@@ -38,7 +38,8 @@ const SHARE_EPS: f64 = 1e-12;
 /// way): a +1 CNY edit is a disagreement.
 pub(crate) const FEN: f64 = 0.0101;
 
-fn demand(world: &World, kind: Demand, i: usize) -> f64 {
+/// A settlement's demand for a service, from the data (the prover's too).
+pub(crate) fn demand(world: &World, kind: Demand, i: usize) -> f64 {
     let s = &world.ds.settlements[i];
     match kind {
         Demand::Population => s.population as f64,
