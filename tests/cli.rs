@@ -329,3 +329,63 @@ fn plan_and_resilience_take_threads_and_time_limits() {
         assert_eq!(o.status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// Reports read `summary.json` typed: a summary missing a field is refused with the file and
+/// the field named (exit 2), never drawn with a silent default (it used to cost 0 CNY).
+#[test]
+fn reports_refuse_a_summary_missing_a_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        out.to_str().expect("utf8"),
+        "--quiet",
+        "--check",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let path = out.join("summary.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    v["services"][0]
+        .as_object_mut()
+        .expect("service")
+        .remove("standard_minutes");
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).expect("json")).expect("write");
+    let html = dir.path().join("r.html");
+    let svg = dir.path().join("r.svg");
+    for args in [
+        vec![
+            "report",
+            out.to_str().expect("utf8"),
+            "-o",
+            html.to_str().expect("utf8"),
+        ],
+        vec![
+            "render",
+            out.to_str().expect("utf8"),
+            "-o",
+            svg.to_str().expect("utf8"),
+        ],
+        vec![
+            "compare",
+            out.to_str().expect("utf8"),
+            out.to_str().expect("utf8"),
+        ],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("summary.json") && err.contains("standard_minutes"),
+            "{args:?}: {err}"
+        );
+    }
+}

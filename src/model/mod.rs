@@ -314,7 +314,9 @@ impl Problem {
 
 /// How a solve ended. Only `time_limit` names a limit, and only one the user set and the
 /// solve reached; a search that stops short of a proof for any other reason says so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The objective equals the proven bound.

@@ -67,7 +67,7 @@ pub struct MobileVisit {
     pub annual_cost: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Costs {
     pub running: f64,
     pub opening: f64,

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::geometry::km_between;
-use crate::io::files::{plan_dir, point, prop, read_fc, read_json, text};
+use crate::io::files::{plan_dir, point, prop, read_fc, text};
 use geo::Point;
 use geojson::{FeatureCollection, JsonValue};
 use serde::Serialize;
@@ -81,13 +81,12 @@ struct Plan {
 
 fn load(dir: &Path) -> Result<Plan> {
     let dir = plan_dir(dir)?;
-    let summary = read_json(&dir.join("summary.json"))?;
+    let summary = super::plan_out::PlanSummary::read(&dir)?;
     let mut service_costs = BTreeMap::new();
     let mut services = Vec::new();
-    for s in summary["services"].as_array().into_iter().flatten() {
-        let name = s["service"].as_str().unwrap_or_default().to_string();
-        service_costs.insert(name.clone(), s["cost"].as_f64().unwrap_or(0.0));
-        services.push(name);
+    for s in &summary.services {
+        service_costs.insert(s.service.clone(), s.cost);
+        services.push(s.service.clone());
     }
     let mut sites: BTreeMap<String, SitesById> = BTreeMap::new();
     for f in read_fc(&dir.join("facilities.geojson"))?.features {
@@ -103,7 +102,7 @@ fn load(dir: &Path) -> Result<Plan> {
             .insert(site.id.clone(), (site, point(&f), text(&f, "status")));
     }
     Ok(Plan {
-        cost: summary["cost"].as_f64().unwrap_or(0.0),
+        cost: summary.cost,
         service_costs,
         sites,
         settlements: read_fc(&dir.join("settlements.geojson"))?,

@@ -5,8 +5,7 @@
 use super::render::{is_sweep, picture};
 use super::results::{Row, columns, read_results};
 use crate::error::Result;
-use crate::io::files::{number, plan_dir, read_fc, read_json, text};
-use geojson::JsonValue;
+use crate::io::files::{number, plan_dir, read_fc, text};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -26,17 +25,6 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
-}
-
-/// A count read back from a summary: its number, or (for a file edited by hand) its text,
-/// escaped like every other field.
-fn count(v: &JsonValue) -> String {
-    match v {
-        JsonValue::Number(n) => n.to_string(),
-        JsonValue::Null => "-".into(),
-        JsonValue::String(s) => esc(s),
-        other => esc(&other.to_string()),
-    }
 }
 
 fn pct(x: f64) -> String {
@@ -151,23 +139,23 @@ pub fn report(dir: &Path, service: Option<&str>) -> Result<Page> {
 
 fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
     let plan = plan_dir(dir)?;
-    let summary = read_json(&plan.join("summary.json"))?;
+    let summary = super::plan_out::PlanSummary::read(&plan)?;
     let facilities = read_fc(&plan.join("facilities.geojson"))?;
     let (svg, info) = picture(&plan, service)?;
-    let scenario = summary["scenario"].as_str().unwrap_or("plan");
+    let scenario = summary.scenario.as_str();
     let mut b = String::new();
     let _ = writeln!(b, "<h1>{}</h1>", esc(scenario));
     let _ = writeln!(
         b,
         "<p class=\"sub\">annual cost <b>{} CNY</b>{}; status <b>{}</b>, gap {}; {}</p>",
-        cny(summary["cost"].as_f64().unwrap_or(0.0)),
-        summary["budget"]
-            .as_f64()
+        cny(summary.cost),
+        summary
+            .budget
             .map(|x| format!(" (budget {} CNY)", cny(x)))
             .unwrap_or_default(),
-        esc(summary["status"].as_str().unwrap_or("")),
-        pct(summary["gap"].as_f64().unwrap_or(0.0)),
-        esc(summary["hierarchy"]["method"].as_str().unwrap_or(""))
+        esc(summary.status.as_str()),
+        pct(summary.gap),
+        esc(&summary.hierarchy.method)
     );
 
     let _ = writeln!(
@@ -180,24 +168,26 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         "<div class=\"mapbox\">{svg}<div id=\"details\">Hover over an island, route, village or facility.</div></div>"
     );
 
-    let targets = summary["targets"].as_array().cloned().unwrap_or_default();
     let _ = writeln!(
         b,
         "<h2>Targets</h2>\n<table id=\"targets\"><tr><th>target</th><th>service</th><th>measure</th>\
          <th>within (min)</th><th>required</th><th>achieved</th><th></th></tr>"
     );
-    for t in &targets {
-        let met = t["met"].as_bool().unwrap_or(false);
+    for t in &summary.targets {
+        let met = t.met;
         let _ = writeln!(
             b,
             "<tr class=\"target\"><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td></tr>",
-            esc(t["name"].as_str().unwrap_or("")),
-            esc(t["service"].as_str().unwrap_or("")),
-            esc(t["measure"].as_str().unwrap_or("")),
-            t["minutes"].as_f64().unwrap_or(0.0),
-            pct(t["required"].as_f64().unwrap_or(0.0)),
-            pct(t["achieved"].as_f64().unwrap_or(0.0)),
+            esc(&t.name),
+            esc(&t.service),
+            esc(&serde_json::to_value(t.measure)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()),
+            t.minutes,
+            pct(t.required),
+            pct(t.achieved),
             if met { "met" } else { "unmet" },
             if met { "met" } else { "not met" }
         );
@@ -205,8 +195,8 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
     let _ = writeln!(b, "</table>");
 
     let _ = writeln!(b, "<h2>Services</h2>");
-    for s in summary["services"].as_array().into_iter().flatten() {
-        let name = s["service"].as_str().unwrap_or("");
+    for s in &summary.services {
+        let name = s.service.as_str();
         let _ = writeln!(
             b,
             "<h3>{} <small>({})</small></h3>\n<table class=\"service\"><tr><th>new</th><th>kept</th>\
@@ -215,21 +205,20 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr></table>",
-            esc(s["label"].as_str().unwrap_or(name)),
+            esc(&s.label),
             esc(name),
-            count(&s["new"]),
-            count(&s["kept"]),
-            count(&s["closed"]),
-            count(&s["expanded"]),
-            count(&s["mobile"]),
-            cny(s["cost"].as_f64().unwrap_or(0.0)),
-            pct(s["coverage"].as_f64().unwrap_or(0.0)),
-            s["mean_minutes"]
-                .as_f64()
+            s.new,
+            s.kept,
+            s.closed,
+            s.expanded,
+            s.mobile,
+            cny(s.cost),
+            pct(s.coverage),
+            s.mean_minutes
                 .map(|m| format!("{m:.1}"))
                 .unwrap_or_else(|| "-".into()),
-            pct(s["gap"].as_f64().unwrap_or(0.0)),
-            esc(s["status"].as_str().unwrap_or(""))
+            pct(s.gap),
+            esc(s.status.as_str())
         );
         let _ = writeln!(
             b,
@@ -264,24 +253,14 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         b,
         "<h2>Tiers and communities</h2>\n<table><tr><th>leader</th><th>tier</th><th>refers to</th><th>members</th></tr>"
     );
-    for l in summary["hierarchy"]["leaders"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let members: Vec<String> = l["members"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(JsonValue::as_str)
-            .map(esc)
-            .collect();
+    for l in &summary.hierarchy.leaders {
+        let members: Vec<String> = l.members.iter().map(|m| esc(m)).collect();
         let _ = writeln!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(l["name"].as_str().unwrap_or("")),
-            esc(l["tier"].as_str().unwrap_or("")),
-            esc(l["parent"].as_str().unwrap_or("-")),
+            esc(&l.name),
+            esc(&l.tier),
+            esc(l.parent.as_deref().unwrap_or("-")),
             members.join(", ")
         );
     }
@@ -289,7 +268,7 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
     Ok(Page {
         html: page(scenario, &b),
         facilities: info.facilities.unwrap_or(0),
-        rows: targets.len(),
+        rows: summary.targets.len(),
     })
 }
 

@@ -5,7 +5,7 @@
 //! viewer) and `data-` attributes the HTML report reads for its hover panel.
 
 use crate::error::{Error, Result};
-use crate::io::files::{line, number, plan_dir, point, read_fc, read_json, rings, text};
+use crate::io::files::{line, number, plan_dir, point, read_fc, rings, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 use svg::Document;
@@ -167,18 +167,11 @@ fn marker(status: &str, x: f64, y: f64, r: f64, fill: &str) -> SvgPath {
 /// Draws the map of a plan folder (or of a sweep scenario folder).
 pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
     let dir = plan_dir(dir)?;
-    let summary = read_json(&dir.join("summary.json"))?;
-    let services: Vec<(String, String, f64)> = summary["services"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| {
-            (
-                s["service"].as_str().unwrap_or_default().to_string(),
-                s["label"].as_str().unwrap_or_default().to_string(),
-                s["standard_minutes"].as_f64().unwrap_or(30.0),
-            )
-        })
+    let summary = super::plan_out::PlanSummary::read(&dir)?;
+    let services: Vec<(String, String, f64)> = summary
+        .services
+        .iter()
+        .map(|s| (s.service.clone(), s.label.clone(), s.standard_minutes))
         .collect();
     let (service, service_label, standard) = match &opts.service {
         Some(name) => services
@@ -545,7 +538,7 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
             .set("height", height)
             .set("fill", "#ffffff"),
     );
-    let title = summary["scenario"].as_str().unwrap_or("plan").to_string();
+    let title = summary.scenario.clone();
     legend = legend.add(label(lx, y, 15.0, title));
     y += 20.0;
     legend = legend.add(label(lx, y, 11.0, format!("settlements: {service_label}")));

@@ -68,7 +68,7 @@ pub fn site_status(site: &PlanSite, open: bool) -> Option<&'static str> {
 }
 
 /// Per-service counts of the headline table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ServiceSummary {
     pub service: String,
     pub label: String,
@@ -93,7 +93,7 @@ pub struct ServiceSummary {
     pub variables: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LeaderSummary {
     pub island: String,
     pub name: String,
@@ -104,7 +104,7 @@ pub struct LeaderSummary {
 
 /// The `summary.json` object (and what `plan --json` prints). It holds no wall-clock times,
 /// so the same inputs give the same bytes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanSummary {
     pub scenario: String,
     pub cost: f64,
@@ -120,7 +120,7 @@ pub struct PlanSummary {
     pub hierarchy: HierarchySummary,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TargetRow {
     pub name: String,
     pub service: String,
@@ -131,12 +131,24 @@ pub struct TargetRow {
     pub met: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct HierarchySummary {
     pub hub: String,
     pub method: String,
     pub mean_minutes_to_leader: f64,
     pub leaders: Vec<LeaderSummary>,
+}
+
+impl PlanSummary {
+    /// Reads a plan folder's `summary.json` back, typed: every reader of a plan (comparison,
+    /// map, HTML report) works from these fields, never from defaults for missing ones.
+    pub fn read(dir: &std::path::Path) -> crate::Result<PlanSummary> {
+        let path = dir.join("summary.json");
+        let bytes = crate::limits::read_file(&path, crate::limits::MAX_OUTPUT_BYTES)?;
+        serde_json::from_slice(crate::limits::strip_bom(&bytes)).map_err(|e| {
+            crate::Error::Usage(format!("{}: not a plan summary: {e}", path.display()))
+        })
+    }
 }
 
 pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
