@@ -21,6 +21,44 @@ use std::path::{Path, PathBuf};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More detail on stderr: -v the solver's progress per component and priced round (also
+    /// RUST_LOG=debug, or the older ARCHIPLAN_DEBUG=1), -vv everything.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+/// The library's log records on stderr, one line each (broken stderr ignored).
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::max_level()
+    }
+
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            archiplan::note!("{}", r.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Log level from `-v` (count), else `RUST_LOG` (error, warn, info, debug, trace), else
+/// `ARCHIPLAN_DEBUG` (debug); warnings by default.
+fn init_log(verbose: u8) {
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.trim().parse::<log::LevelFilter>().ok())
+        .or_else(|| std::env::var_os("ARCHIPLAN_DEBUG").map(|_| log::LevelFilter::Debug));
+    let level = match verbose {
+        0 => from_env.unwrap_or(log::LevelFilter::Warn),
+        1 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    };
+    if log::set_logger(&StderrLog).is_ok() {
+        log::set_max_level(level);
+    }
 }
 
 #[derive(Subcommand)]
@@ -875,6 +913,7 @@ fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send
 
 fn main() {
     let cli = Cli::parse();
+    init_log(cli.verbose);
     let code = match archiplan::limits::env_threads().and_then(|_| run(cli)) {
         Ok(code) => code,
         Err(e) => {

@@ -389,3 +389,32 @@ fn reports_refuse_a_summary_missing_a_field() {
         );
     }
 }
+
+/// The library logs through `log`: `-v` (or RUST_LOG=debug) shows the solver's progress on
+/// stderr, nothing by default; stdout stays the result either way.
+#[test]
+fn verbose_shows_solver_progress_on_stderr_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("six.txt");
+    std::fs::write(
+        &f,
+        "6 7 2\n1 2 3\n2 3 4\n3 4 2\n4 5 6\n5 6 1\n6 1 5\n2 5 7\n",
+    )
+    .expect("write");
+    let path = f.to_str().expect("utf8");
+    let quiet = run(&["orlib", path, "--json"]);
+    let loud = run(&["orlib", path, "--json", "-v"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(loud.status.code(), Some(0));
+    assert!(!quiet.stdout.is_empty());
+    let q = String::from_utf8_lossy(&quiet.stderr);
+    let l = String::from_utf8_lossy(&loud.stderr);
+    assert!(!q.contains("lagrangian search"), "{q}");
+    assert!(l.contains("lagrangian search"), "{l}");
+    let env = std::process::Command::new(BIN)
+        .args(["orlib", path])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&env.stderr).contains("lagrangian search"));
+}

@@ -482,11 +482,23 @@ fn a_tampered_summary_cannot_put_a_script_into_the_report() {
     let mut v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("summary")).expect("json");
     let evil = "<script>alert(1)</script>";
+    // A script where a number belongs: the summary is read typed and refused, naming the file.
+    let mut numbers = v.clone();
     for key in ["new", "kept", "closed", "expanded", "mobile"] {
-        v["services"][0][key] = serde_json::Value::String(evil.into());
+        numbers["services"][0][key] = serde_json::Value::String(evil.into());
     }
-    v["cost"] = serde_json::Value::String(evil.into());
-    v["targets"][0]["minutes"] = serde_json::Value::String(evil.into());
+    numbers["cost"] = serde_json::Value::String(evil.into());
+    numbers["targets"][0]["minutes"] = serde_json::Value::String(evil.into());
+    std::fs::write(&path, serde_json::to_vec(&numbers).expect("json")).expect("write");
+    match archiplan::report::html::report(&plan, None) {
+        Ok(_) => panic!("a summary with text for numbers was drawn"),
+        Err(e) => assert!(e.to_string().contains("summary.json"), "{e}"),
+    }
+    // A script in the text fields: drawn, escaped.
+    v["scenario"] = serde_json::Value::String(evil.into());
+    v["services"][0]["label"] = serde_json::Value::String(evil.into());
+    v["targets"][0]["name"] = serde_json::Value::String(evil.into());
+    v["hierarchy"]["method"] = serde_json::Value::String(evil.into());
     std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
     let page = archiplan::report::html::report(&plan, None).expect("report");
     assert!(!page.html.contains(evil), "unescaped script in the page");

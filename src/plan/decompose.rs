@@ -266,13 +266,13 @@ pub fn solve_service(
         }));
     }
 
-    if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+    if log::log_enabled!(log::Level::Debug) {
         let mut sizes: Vec<(usize, usize)> = scopes
             .iter()
             .map(|s| (s.sites.len() + s.mobiles.len(), s.settlements.len()))
             .collect();
         sizes.sort_unstable_by(|a, b| b.cmp(a));
-        crate::note!(
+        log::debug!(
             "[plan] service {}: {} components, largest (binaries, settlements): {:?}",
             data.service.name,
             scopes.len(),
@@ -314,7 +314,7 @@ pub fn solve_service(
             })
             .collect::<Result<_>>()?;
         let parts: Option<Vec<ScopeSolution>> = parts.into_iter().collect();
-        if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
+        if log::log_enabled!(log::Level::Debug) {
             let (lb, cost, cov) = parts.as_ref().map_or((0.0, 0.0, vec![]), |p| {
                 (
                     p.iter().map(|x| x.bound).sum::<f64>(),
@@ -326,7 +326,7 @@ pub fn solve_service(
                         .collect(),
                 )
             });
-            crate::note!(
+            log::debug!(
                 "[plan] service {}: priced round {:?} in {:.2} s: sum of bounds {lb:.0}, objective {cost:.0}, cover {cov:?} need {need:?}",
                 data.service.name,
                 price,

@@ -118,15 +118,14 @@ pub fn solve_scope(
     let built = build_as(Mode::Integer);
     let variables = built.milp.variable_count();
     let constraints = built.milp.constraint_count();
-    let debug = std::env::var_os("ARCHIPLAN_DEBUG").is_some();
     let mut outcome = built.milp.solve_within(time_limit, mip_gap)?;
     if let Solved::Numerical(_) = outcome {
         // A numerical failure of the scaled model: the same model, unscaled, once more.
         let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
         outcome = build_as(Mode::Integer).milp.solve_unscaled(left, mip_gap)?;
     }
-    if debug && started.elapsed().as_secs_f64() > 1.0 {
-        crate::note!(
+    if log::log_enabled!(log::Level::Debug) && started.elapsed().as_secs_f64() > 1.0 {
+        log::debug!(
             "[plan]   {} component: {} sites, {} settlements, {variables} vars, {constraints} rows: {} after {:.2} s",
             data.service.name,
             scope.sites.len(),

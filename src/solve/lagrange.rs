@@ -598,9 +598,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         } else {
             self.round(lb).min(self.ub)
         };
-        if std::env::var_os("ARCHIPLAN_DEBUG").is_some() {
-            crate::note!("lagrangian search: root bound {root_lb}, {nodes} nodes");
-        }
+        log::debug!("lagrangian search: root bound {root_lb}, {nodes} nodes");
         Outcome {
             open: self.best,
             objective: self.ub,
