@@ -265,24 +265,8 @@ fn plan_and_resilience_take_threads_and_time_limits() {
     let mut outs = Vec::new();
     for t in ["1", "2"] {
         let out = dir.path().join(format!("t{t}"));
-        let o = run(&[
-            "plan",
-            "data/daishan",
-            "--scenario",
-            "data/daishan/scenario-2024.toml",
-            "-o",
-            out.to_str().expect("utf8"),
-            "--threads",
-            t,
-            "--quiet",
-            "--check",
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let scenario = Path::new("data/daishan/scenario-2024.toml");
+        plan_checked(Path::new("data/daishan"), scenario, &out, &["--threads", t]);
         outs.push(out);
     }
     for name in ["summary.json", "facilities.geojson", "assignments.geojson"] {
@@ -336,22 +320,8 @@ fn plan_and_resilience_take_threads_and_time_limits() {
 fn reports_refuse_a_summary_missing_a_field() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("plan");
-    let o = run(&[
-        "plan",
-        "data/daishan",
-        "--scenario",
-        "data/daishan/scenario-2024.toml",
-        "-o",
-        out.to_str().expect("utf8"),
-        "--quiet",
-        "--check",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let scenario = Path::new("data/daishan/scenario-2024.toml");
+    plan_checked(Path::new("data/daishan"), scenario, &out, &[]);
     let path = out.join("summary.json");
     let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
     v["services"][0]

@@ -22,6 +22,20 @@ fn check(data: &Path, out: &Path, scenario: Option<&Path>, extra: &[&str]) -> Ou
         .expect("run archiplan")
 }
 
+/// `check --json --prove` plus `extra`: exit 0 (showing the report when not), its JSON.
+fn proved(data: &Path, out: &Path, scenario: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--prove"];
+    args.extend_from_slice(extra);
+    let o = check(data, out, Some(scenario), &args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    json_of(&o)
+}
+
 fn daishan() -> std::path::PathBuf {
     Path::new(ROOT).join("data/daishan")
 }
@@ -56,14 +70,7 @@ fn the_bundled_daishan_plans_are_proven_optimal() {
         let scenario = daishan().join(format!("scenario-{year}.toml"));
         let out = dir.path().join(year);
         plan_checked(&daishan(), &scenario, &out, &[]);
-        let o = check(&daishan(), &out, Some(&scenario), &["--prove"]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stdout)
-        );
-        let v = json_of(&o);
+        let v = proved(&daishan(), &out, &scenario, &[]);
         let list = proofs(&v);
         let services = v["checked"]["services"].as_u64().expect("count") as usize;
         assert_eq!(list.len(), services, "one proof per service: {v}");
@@ -187,19 +194,7 @@ fn a_generated_plan_agrees_with_the_prover() {
     assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
     let out = dir.path().join("plan");
     plan_checked(&data, &scenario, &out, &[]);
-    let o = check(
-        &data,
-        &out,
-        Some(&scenario),
-        &["--prove", "--time-limit", "120"],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let v = json_of(&o);
+    let v = proved(&data, &out, &scenario, &["--time-limit", "120"]);
     for (service, p) in proofs(&v) {
         assert_eq!(p["verdict"], "agrees", "{service}: {p}");
         assert_eq!(p["proven"], true, "{service}: {p}");
@@ -217,19 +212,8 @@ fn prove_limits_are_honest_and_validated() {
     let scenario = daishan().join("scenario-2024.toml");
     let out = dir.path().join("p");
     plan_checked(&daishan(), &scenario, &out, &[]);
-    let o = check(
-        &daishan(),
-        &out,
-        Some(&scenario),
-        &["--prove", "--time-limit", "0.001"],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    for (service, p) in proofs(&json_of(&o)) {
+    let v = proved(&daishan(), &out, &scenario, &["--time-limit", "0.001"]);
+    for (service, p) in proofs(&v) {
         match p["verdict"].as_str() {
             Some("agrees") => assert_eq!(p["proven"], true, "{service}: {p}"),
             Some("unfinished") => {
