@@ -123,6 +123,18 @@ pub fn threads(what: &str, n: usize) -> Result<usize> {
     Ok(n)
 }
 
+/// Runs `f` on a pool of `threads` workers (checked by [`threads`] as `--threads`), or on the
+/// global pool when no count is given.
+pub fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    let Some(n) = threads else { return f() };
+    let n = self::threads("--threads", n)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
+        .install(f)
+}
+
 /// Checks `RAYON_NUM_THREADS` (which sizes every parallel loop outside an explicit pool) by
 /// the [`threads`] rule, before any pool starts: a bad value is a usage error, never a panic.
 /// `0` or an empty value mean the default, as in rayon.

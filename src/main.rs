@@ -577,7 +577,7 @@ fn run(cli: Cli) -> Result<i32> {
             threads,
             quiet,
             check,
-        } => in_pool(threads, || {
+        } => archiplan::limits::in_pool(threads, || {
             if let Some(t) = time_limit {
                 archiplan::limits::time_limit("--time-limit", t)?;
             }
@@ -713,7 +713,7 @@ fn run(cli: Cli) -> Result<i32> {
             json,
             time_limit,
             threads,
-        } => in_pool(threads, || {
+        } => archiplan::limits::in_pool(threads, || {
             if let Some(t) = time_limit {
                 archiplan::limits::time_limit("--time-limit", t)?;
             }
@@ -897,18 +897,6 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(exit::OK)
         }
     }
-}
-
-/// Runs `f` on `threads` worker threads (validated by the one thread rule), or on the global
-/// pool when no count is given.
-fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    let Some(n) = threads else { return f() };
-    let n = archiplan::limits::threads("--threads", n)?;
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
-        .install(f)
 }
 
 fn main() {

@@ -4,7 +4,7 @@
 //! an OR-Library graph that leaves nodes unreachable is refused from its components.
 
 mod common;
-use common::{BIN, ROOT, json_of, ok, plan_checked, run};
+use common::{BIN, ROOT, generate_into, json_of, ok, plan_checked, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,18 +213,7 @@ fn money_agrees_to_the_fen_and_one_yuan_more_fails_check() {
 fn no_status_names_a_limit_the_user_did_not_set() {
     // The case: a generated archipelago, 1440-minute leaders and 12 sub-centres.
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("ds");
-    ok(run(&[
-        "generate",
-        "--islands",
-        "20",
-        "--settlements",
-        "200",
-        "--seed",
-        "3",
-        "-o",
-        s(&data),
-    ]));
+    let data = generate_into(dir.path(), 20, 200, 3);
     let template = archiplan::scenario::TEMPLATE
         .replacen("leader_minutes = 480", "leader_minutes = 1440", 1)
         .replacen("count = 4", "count = 12", 1);

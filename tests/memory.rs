@@ -4,7 +4,7 @@
 
 mod common;
 use archiplan::network::Network;
-use common::{BIN, ROOT, generated, json_of, ok};
+use common::{BIN, ROOT, generate_into, generated, json_of, ok};
 use proptest::prelude::*;
 use std::process::Command;
 
@@ -26,23 +26,10 @@ proptest! {
     }
 }
 
-/// `archiplan generate` into `dir/ds` (seed 1).
-fn generate(dir: &std::path::Path, islands: usize, settlements: usize) -> std::path::PathBuf {
-    let data = dir.join("ds");
-    ok(Command::new(BIN)
-        .args(["generate", "--islands", &islands.to_string()])
-        .args(["--settlements", &settlements.to_string(), "-o"])
-        .arg(&data)
-        .current_dir(ROOT)
-        .output()
-        .expect("run"));
-    data
-}
-
 #[test]
 fn network_summarises_a_week_long_cutoff_without_storing_the_matrix() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = generate(dir.path(), 200, 2000);
+    let data = generate_into(dir.path(), 200, 2000, 1);
     // A cap far below the full matrix: network only counts, so it still succeeds.
     let o = ok(Command::new(BIN)
         .args(["network"])
@@ -105,7 +92,7 @@ fn a_plan_whose_matrix_exceeds_the_cap_is_refused_with_the_figure() {
 #[test]
 fn network_on_thirty_thousand_settlements_and_a_week_long_cutoff_stays_small() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = generate(dir.path(), 3000, 30000);
+    let data = generate_into(dir.path(), 3000, 30000, 1);
     let o = Command::new(BIN)
         .args(["network"])
         .arg(&data)

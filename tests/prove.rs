@@ -5,7 +5,7 @@
 //! without failing.
 
 mod common;
-use common::{BIN, ROOT, json_of, plan_checked};
+use common::{BIN, ROOT, generate_into, json_of, plan_checked};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -169,22 +169,7 @@ fn a_deliberately_weakened_plan_is_caught_only_by_the_prover() {
 #[test]
 fn a_generated_plan_agrees_with_the_prover() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("ds");
-    let g = Command::new(BIN)
-        .args([
-            "generate",
-            "--islands",
-            "20",
-            "--settlements",
-            "200",
-            "--seed",
-            "3",
-            "-o",
-        ])
-        .arg(&data)
-        .output()
-        .expect("run");
-    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    let data = generate_into(dir.path(), 20, 200, 3);
     let scenario = dir.path().join("scenario.toml");
     let s = Command::new(BIN)
         .args(["scenario", "init", "-o"])

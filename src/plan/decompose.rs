@@ -219,6 +219,45 @@ fn merge(parts: &[&ScopeSolution], n_targets: usize) -> ScopeSolution {
     out
 }
 
+/// The service as one exact MILP over the whole archipelago; `Ok(None)` when infeasible.
+fn solve_whole(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    travel_weight: f64,
+    time_limit: Option<f64>,
+) -> Result<Option<Whole>> {
+    let scope = whole_scope(ctx, hier, data);
+    let limits = Limits {
+        time_limit,
+        mip_gap: 0.0,
+    };
+    let solved = solve_scope(
+        ctx,
+        hier,
+        data,
+        &scope,
+        Targets::Enforce,
+        travel_weight,
+        limits,
+    )?;
+    Ok(solved.map(|sol| {
+        let objective = objective_of(data, &sol, travel_weight);
+        let bound = if sol.status == Status::Optimal {
+            objective
+        } else {
+            sol.bound.min(objective)
+        };
+        Whole {
+            objective,
+            bound,
+            status: sol.status,
+            method: "one MILP".to_string(),
+            solution: sol,
+        }
+    }))
+}
+
 /// Solves the service; `Ok(None)` when infeasible.
 pub fn solve_service(
     ctx: &Context,
@@ -235,35 +274,7 @@ pub fn solve_service(
     let small = binaries <= options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS;
     if small || scopes.len() <= 1 {
-        let scope = whole_scope(ctx, hier, data);
-        let Some(sol) = solve_scope(
-            ctx,
-            hier,
-            data,
-            &scope,
-            Targets::Enforce,
-            travel_weight,
-            Limits {
-                time_limit,
-                mip_gap: 0.0,
-            },
-        )?
-        else {
-            return Ok(None);
-        };
-        let objective = objective_of(data, &sol, travel_weight);
-        let bound = if sol.status == Status::Optimal {
-            objective
-        } else {
-            sol.bound.min(objective)
-        };
-        return Ok(Some(Whole {
-            objective,
-            bound,
-            status: sol.status,
-            method: "one MILP".to_string(),
-            solution: sol,
-        }));
+        return solve_whole(ctx, hier, data, travel_weight, time_limit);
     }
 
     if log::log_enabled!(log::Level::Debug) {
@@ -461,32 +472,14 @@ pub fn solve_service(
         && time_limit.is_none()
         && binaries <= CLOSE_WHOLE_FACTOR * options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS
+        && let Some(whole) = solve_whole(ctx, hier, data, travel_weight, None)?
+        && whole.status == Status::Optimal
+        && whole.objective <= ub + 1e-9 * ub.abs()
     {
-        let scope = whole_scope(ctx, hier, data);
-        let limits = Limits {
-            time_limit: None,
-            mip_gap: 0.0,
-        };
-        if let Some(sol) = solve_scope(
-            ctx,
-            hier,
-            data,
-            &scope,
-            Targets::Enforce,
-            travel_weight,
-            limits,
-        )? && sol.status == Status::Optimal
-            && objective_of(data, &sol, travel_weight) <= ub + 1e-9 * ub.abs()
-        {
-            let objective = objective_of(data, &sol, travel_weight);
-            return Ok(Some(Whole {
-                objective,
-                bound: objective,
-                status: Status::Optimal,
-                method: format!("{method}, then proven as one MILP"),
-                solution: sol,
-            }));
-        }
+        return Ok(Some(Whole {
+            method: format!("{method}, then proven as one MILP"),
+            ..whole
+        }));
     }
     Ok(Some(Whole {
         objective: ub,

@@ -764,14 +764,7 @@ pub fn run_sweep(
             .collect::<Result<Vec<()>>>()
             .map(|_| ())
     };
-    match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
-            .install(solve)?,
-        None => solve()?,
-    }
+    crate::limits::in_pool(opts.threads, solve)?;
     bar.finish_and_clear();
     let rows = write_results(out)?;
     Ok(SweepReport {

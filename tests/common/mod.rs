@@ -58,6 +58,25 @@ pub fn generated(islands: usize, settlements: usize, seed: u64) -> (tempfile::Te
     (dir, ds)
 }
 
+/// `archiplan generate` (the binary, as a user runs it) into `dir/ds`; panics unless exit 0.
+pub fn generate_into(
+    dir: &std::path::Path,
+    islands: usize,
+    settlements: usize,
+    seed: u64,
+) -> std::path::PathBuf {
+    let data = dir.join("ds");
+    ok(Command::new(BIN)
+        .args(["generate", "--islands", &islands.to_string()])
+        .args(["--settlements", &settlements.to_string()])
+        .args(["--seed", &seed.to_string(), "-o"])
+        .arg(&data)
+        .current_dir(ROOT)
+        .output()
+        .expect("run archiplan"));
+    data
+}
+
 /// Writes a plan folder and audits it independently (`archiplan check`); panics listing the
 /// disagreements. Every test that makes a plan calls this (or passes `--check`).
 pub fn assert_audited(ctx: &archiplan::plan::Context, plan: &archiplan::plan::Plan) {
