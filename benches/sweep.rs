@@ -25,9 +25,7 @@ fn relocation(c: &mut Criterion) {
                         &SweepOptions {
                             threads: Some(threads),
                             shard: None,
-                            resume: false,
-                            quiet: true,
-                            check: false,
+                            ..Default::default()
                         },
                     )
                     .expect("sweep");

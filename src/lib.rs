@@ -27,6 +27,7 @@ pub mod network;
 pub mod numbers;
 pub mod orlib;
 pub mod plan;
+pub mod planner;
 pub mod report;
 pub mod scenario;
 pub mod solve;

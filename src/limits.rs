@@ -123,11 +123,11 @@ pub fn threads(what: &str, n: usize) -> Result<usize> {
     Ok(n)
 }
 
-/// Runs `f` on a pool of `threads` workers (checked by [`threads`] as `--threads`), or on the
-/// global pool when no count is given.
+/// Runs `f` on a pool of `threads` workers (checked by [`threads`]), or on the global pool
+/// when no count is given.
 pub fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     let Some(n) = threads else { return f() };
-    let n = self::threads("--threads", n)?;
+    let n = self::threads("threads", n)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()

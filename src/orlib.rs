@@ -44,15 +44,7 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
         .next()
         .ok_or_else(|| bad(path, 1, "empty file (expected `n edges p`)"))?;
     let nums: Vec<&str> = header.split_whitespace().collect();
-    let int = |s: &str, what: &str, line: usize| -> Result<usize> {
-        s.parse::<usize>().map_err(|_| {
-            bad(
-                path,
-                line,
-                format!("{what} `{s}` is not a non-negative integer"),
-            )
-        })
-    };
+    let int = |s: &str, what: &str, line: usize| int(path, s, what, line);
     if nums.len() != 3 {
         return Err(bad(path, hl, "expected three numbers `n edges p`"));
     }
@@ -78,6 +70,52 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
             format!("edges = {m} is more than n² = {max_m} for n = {n}"),
         ));
     }
+    let edges = read_edges(&mut lines, path, hl, n, m)?;
+    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    let mut groups = petgraph::unionfind::UnionFind::<usize>::new(n);
+    for (&(a, b), &c) in &edges {
+        adj[a].push((b as u32, c));
+        adj[b].push((a as u32, c));
+        groups.union(a, b);
+    }
+    // The first node of each connected component, in node order.
+    let mut seen = std::collections::HashSet::new();
+    let component_heads: Vec<usize> = (0..n).filter(|&v| seen.insert(groups.find(v))).collect();
+    let rows = exact_rows(&adj, path, hl)?;
+    let name = Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    Ok(OrlibInstance {
+        name,
+        n,
+        p,
+        component_heads,
+        times: TravelTimes::from_rows(rows, n, f64::INFINITY),
+    })
+}
+
+/// A non-negative integer field, or an error naming the file, line and field.
+fn int(path: &str, s: &str, what: &str, line: usize) -> Result<usize> {
+    s.parse::<usize>().map_err(|_| {
+        bad(
+            path,
+            line,
+            format!("{what} `{s}` is not a non-negative integer"),
+        )
+    })
+}
+
+/// The `m` edge lines after the header (on line `hl`), as 0-based node pairs (lower first)
+/// with their cost; the last occurrence of a pair wins, loops are dropped.
+fn read_edges<'t>(
+    lines: &mut impl Iterator<Item = (usize, &'t str)>,
+    path: &str,
+    hl: usize,
+    n: usize,
+    m: usize,
+) -> Result<BTreeMap<(usize, usize), f64>> {
+    let int = |s: &str, what: &str, line: usize| int(path, s, what, line);
     // Last occurrence wins: a later line overwrites an earlier one.
     let mut edges: BTreeMap<(usize, usize), f64> = BTreeMap::new();
     for k in 0..m {
@@ -109,16 +147,12 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
             edges.insert((i.min(j) - 1, i.max(j) - 1), c);
         }
     }
-    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
-    let mut groups = petgraph::unionfind::UnionFind::<usize>::new(n);
-    for (&(a, b), &c) in &edges {
-        adj[a].push((b as u32, c));
-        adj[b].push((a as u32, c));
-        groups.union(a, b);
-    }
-    // The first node of each connected component, in node order.
-    let mut seen = std::collections::HashSet::new();
-    let component_heads: Vec<usize> = (0..n).filter(|&v| seen.insert(groups.find(v))).collect();
+    Ok(edges)
+}
+
+/// All shortest distances, one sparse row per node, each held exactly in single precision.
+fn exact_rows(adj: &[Vec<(u32, f64)>], path: &str, hl: usize) -> Result<Vec<Vec<(u32, f32)>>> {
+    let n = adj.len();
     // The matrix stores f32 distances, which hold integers exactly only up to 2^24: a larger
     // distance would be rounded, and a plan "proven optimal" on rounded distances may be worse
     // than another one (with an objective no plan has). Refuse what cannot be held exactly.
@@ -126,15 +160,14 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
     let rows: Vec<Row> = (0..n)
         .into_par_iter()
         .map(|s| {
-            let row = dijkstra(&adj, s);
+            let row = dijkstra(adj, s);
             match row.iter().find(|&&(_, d)| f64::from(d as f32) != d) {
                 Some(&(v, d)) => Err((s, v, d)),
                 None => Ok(row.into_iter().map(|(v, d)| (v, d as f32)).collect()),
             }
         })
         .collect();
-    let rows = rows
-        .into_iter()
+    rows.into_iter()
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|(s, v, d)| {
             bad(
@@ -148,18 +181,7 @@ pub fn parse(text: &str, path: &str) -> Result<OrlibInstance> {
                     v + 1
                 ),
             )
-        })?;
-    let name = Path::new(path)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string());
-    Ok(OrlibInstance {
-        name,
-        n,
-        p,
-        component_heads,
-        times: TravelTimes::from_rows(rows, n, f64::INFINITY),
-    })
+        })
 }
 
 /// Shortest distances from `s` to every reachable node, as sparse matrix row entries.

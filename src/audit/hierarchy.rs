@@ -38,10 +38,49 @@ pub(crate) fn centre_minutes(world: &World, from: usize, to: usize) -> Option<f6
 
 pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Tiers {
     let ds = world.ds;
+    let t = read_tiers(world, folder, log);
+    check_hub(world, folder, &t, log);
+    // Travel times between island centres, searched from every island's centre (a leader
+    // emptied by a relocation still has one).
+    let net = &world.times.net;
+    let centres: Vec<_> = world
+        .centre
+        .iter()
+        .flatten()
+        .map(|&c| net.settlement_nodes[c])
+        .collect();
+    world.times.ensure(centres);
+    let limit = world.scenario.hierarchy.leader_minutes;
+    let world = &*world;
+    for f in &folder.islands {
+        let Some(&k) = world.island_index.get(id_of(f).as_str()) else {
+            continue;
+        };
+        if ds.islands[k].external {
+            continue;
+        }
+        let reported_minutes = prop_f64(f, "minutes_to_leader");
+        if t.leaders.contains(&k) {
+            check_leader(world, &t, k, reported_minutes, log);
+        } else if world.inhabited.binary_search(&k).is_ok() {
+            let nearest = t
+                .leaders
+                .iter()
+                .filter_map(|&l| centre_minutes(world, k, l).map(|d| (d, l)))
+                .filter(|&(d, _)| d <= limit + 1e-6)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            check_member(world, &t, k, nearest, reported_minutes, log);
+        }
+    }
+    t
+}
+
+/// The tiers, communities and parents the folder states, each naming a known island.
+fn read_tiers(world: &World, folder: &PlanFolder, log: &mut Log) -> Tiers {
+    let ds = world.ds;
     let tiers = &world.scenario.hierarchy.tiers;
     let n = ds.islands.len();
-    let ids = world.island_index.clone();
-    let index = |id: &str| ids.get(id).copied();
+    let index = |id: &str| world.island_index.get(id).copied();
     let mut t = Tiers {
         tier: vec![None; n],
         leader: vec![None; n],
@@ -99,6 +138,13 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
         .filter(|&k| t.tier[k].is_some_and(|x| x < t.last))
         .collect();
 
+    t
+}
+
+/// The hub: the same island in summary.json as in the data, on the first tier.
+fn check_hub(world: &World, folder: &PlanFolder, t: &Tiers, log: &mut Log) {
+    let ds = world.ds;
+    let tiers = &world.scenario.hierarchy.tiers;
     let hub_id = world
         .hub
         .map(|h| ds.islands[h].id.clone())
@@ -118,109 +164,93 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
             tiers.first().map_or("", |x| x.name.as_str()),
         );
     }
+}
 
-    // Travel times between island centres, searched from every island's centre (a leader
-    // emptied by a relocation still has one).
-    let net = &world.times.net;
-    let centres: Vec<_> = world
-        .centre
+/// A leader: its own community, no minutes, the nearest higher-tier leader as parent.
+fn check_leader(world: &World, t: &Tiers, k: usize, reported_minutes: Option<f64>, log: &mut Log) {
+    let ds = world.ds;
+    let id = &ds.islands[k].id;
+    log.text(FILE, id, "community", &name(world, t.leader[k]), id);
+    log.num(
+        FILE,
+        id,
+        "minutes_to_leader",
+        reported_minutes,
+        Some(0.0),
+        0.0,
+    );
+    let tier = t.tier[k].unwrap_or(0);
+    let parent = t
+        .leaders
         .iter()
-        .flatten()
-        .map(|&c| net.settlement_nodes[c])
-        .collect();
-    world.times.ensure(centres);
-    let limit = world.scenario.hierarchy.leader_minutes;
-    let world = &*world;
-    for f in &folder.islands {
-        let Some(k) = index(&id_of(f)) else { continue };
-        if ds.islands[k].external {
-            continue;
+        .filter(|&&u| t.tier[u].is_some_and(|x| x < tier))
+        .filter_map(|&u| centre_minutes(world, k, u).map(|d| (d, u)))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    match (t.parent[k], parent) {
+        (None, None) => {}
+        (Some(p), Some((best, _))) => {
+            let d = centre_minutes(world, k, p).unwrap_or(f64::INFINITY);
+            if !(t.tier[p].is_some_and(|x| x < tier) && d <= best + tol(best)) {
+                log.finding(
+                    FILE,
+                    id,
+                    "parent",
+                    format!("`{}`", ds.islands[p].id),
+                    format!("a nearest higher-tier leader ({} min)", fmt_num(best)),
+                );
+            }
         }
-        let id = &ds.islands[k].id;
-        let inhabited = world.inhabited.binary_search(&k).is_ok();
-        let is_leader = t.leaders.contains(&k);
-        let nearest = t
-            .leaders
-            .iter()
-            .filter_map(|&l| centre_minutes(world, k, l).map(|d| (d, l)))
-            .filter(|&(d, _)| d <= limit + 1e-6)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        let reported_minutes = prop_f64(f, "minutes_to_leader");
-        if is_leader {
-            log.text(FILE, id, "community", &name(world, t.leader[k]), id);
+        (r, c) => log.text(
+            FILE,
+            id,
+            "parent",
+            &name(world, r),
+            &name(world, c.map(|x| x.1)),
+        ),
+    }
+}
+
+/// An inhabited island below the leaders: in the community of a nearest leader within the
+/// leader minutes, with the minutes to it.
+fn check_member(
+    world: &World,
+    t: &Tiers,
+    k: usize,
+    nearest: Option<(f64, usize)>,
+    reported_minutes: Option<f64>,
+    log: &mut Log,
+) {
+    let ds = world.ds;
+    let id = &ds.islands[k].id;
+    match (t.leader[k], nearest) {
+        (Some(l), Some((best, _))) => {
+            let d = centre_minutes(world, k, l);
+            if !t.leaders.contains(&l) || d.is_none_or(|d| d > best + tol(best)) {
+                log.finding(
+                    FILE,
+                    id,
+                    "community",
+                    format!("`{}`", ds.islands[l].id),
+                    format!("a nearest leader ({} min away)", fmt_num(best)),
+                );
+            }
             log.num(
                 FILE,
                 id,
                 "minutes_to_leader",
                 reported_minutes,
-                Some(0.0),
-                0.0,
+                d,
+                0.051 + tol(best),
             );
-            let tier = t.tier[k].unwrap_or(0);
-            let parent = t
-                .leaders
-                .iter()
-                .filter(|&&u| t.tier[u].is_some_and(|x| x < tier))
-                .filter_map(|&u| centre_minutes(world, k, u).map(|d| (d, u)))
-                .min_by(|a, b| a.0.total_cmp(&b.0));
-            match (t.parent[k], parent) {
-                (None, None) => {}
-                (Some(p), Some((best, _))) => {
-                    let d = centre_minutes(world, k, p).unwrap_or(f64::INFINITY);
-                    if !(t.tier[p].is_some_and(|x| x < tier) && d <= best + tol(best)) {
-                        log.finding(
-                            FILE,
-                            id,
-                            "parent",
-                            format!("`{}`", ds.islands[p].id),
-                            format!("a nearest higher-tier leader ({} min)", fmt_num(best)),
-                        );
-                    }
-                }
-                (r, c) => log.text(
-                    FILE,
-                    id,
-                    "parent",
-                    &name(world, r),
-                    &name(world, c.map(|x| x.1)),
-                ),
-            }
-            continue;
         }
-        if !inhabited {
-            continue;
-        }
-        match (t.leader[k], nearest) {
-            (Some(l), Some((best, _))) => {
-                let d = centre_minutes(world, k, l);
-                if !t.leaders.contains(&l) || d.is_none_or(|d| d > best + tol(best)) {
-                    log.finding(
-                        FILE,
-                        id,
-                        "community",
-                        format!("`{}`", ds.islands[l].id),
-                        format!("a nearest leader ({} min away)", fmt_num(best)),
-                    );
-                }
-                log.num(
-                    FILE,
-                    id,
-                    "minutes_to_leader",
-                    reported_minutes,
-                    d,
-                    0.051 + tol(best),
-                );
-            }
-            (r, c) => log.text(
-                FILE,
-                id,
-                "community",
-                &name(world, r),
-                &name(world, c.map(|x| x.1)),
-            ),
-        }
+        (r, c) => log.text(
+            FILE,
+            id,
+            "community",
+            &name(world, r),
+            &name(world, c.map(|x| x.1)),
+        ),
     }
-    t
 }
 
 /// Tolerance of a travel-time tie: the planner stores minutes in f32.

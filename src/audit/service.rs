@@ -65,10 +65,76 @@ pub(crate) fn audit(
     log: &mut Log,
 ) -> Outcome {
     let cat = Catalogue::new(world, s);
+    let decided = read_decisions(world, &cat, folder, s, log);
+    check_site_rules(world, tiers, s, &cat.sites, &decided, log);
+    // Travel times from every open site (and every existing one, for open-before-close).
+    world.times.ensure(
+        cat.sites
+            .iter()
+            .enumerate()
+            .filter(|&(j, x)| decided.open[j] || x.existing)
+            .map(|(_, x)| x.node),
+    );
+    let world = &*world;
+    let view = View::new(world, tiers, s, &cat, &decided.open);
+    let mobile_cost = check_roving(world, tiers, s, &decided.roving, log);
+    let tally = check_settlements(&view, folder, &decided.roving, log);
+    let mut costs = check_sites(&view, &decided, &tally, log);
+    costs.per_unit = tally.per_unit;
+    costs.mobile = mobile_cost;
+    costs.round_to_fen();
+    let total = costs.total();
+    rules(
+        world,
+        tiers,
+        s,
+        &cat.sites,
+        &decided.open,
+        &tally.covered_of,
+        log,
+    );
+    let per_unit_err = check_summary(&view, folder, &decided, &tally, &costs, log);
+    let targets = view
+        .targets
+        .iter()
+        .map(|t| {
+            target(
+                world,
+                folder,
+                s,
+                &cat.sites,
+                &decided.open,
+                &decided.roving,
+                &tally.served,
+                t,
+                log,
+            )
+        })
+        .collect();
+    Outcome {
+        cost: total,
+        cost_err: per_unit_err,
+        targets,
+    }
+}
+
+/// The folder's decisions for one service: open and closed sites, roving teams by island.
+struct Decisions<'f> {
+    open: Vec<bool>,
+    listed: Vec<Option<&'f Feature>>,
+    roving: BTreeMap<usize, &'f Feature>,
+}
+
+/// Reads the service's facilities from the folder, checking each against the catalogue.
+fn read_decisions<'f>(
+    world: &World,
+    cat: &Catalogue,
+    folder: &'f PlanFolder,
+    s: &Service,
+    log: &mut Log,
+) -> Decisions<'f> {
     let sites = &cat.sites;
     let n = &s.name;
-
-    // The folder's decisions: open and closed sites, roving teams, expansions.
     let mut open = vec![false; sites.len()];
     let mut listed: Vec<Option<&Feature>> = vec![None; sites.len()];
     let mut roving: BTreeMap<usize, &Feature> = BTreeMap::new();
@@ -141,6 +207,24 @@ pub(crate) fn audit(
             &world.ds.islands[site.island].id,
         );
     }
+    Decisions {
+        open,
+        listed,
+        roving,
+    }
+}
+
+/// Sites missing from the folder, forced open but closed, closed by decision but kept, open
+/// on an island of a tier their level may not use.
+fn check_site_rules(
+    world: &World,
+    tiers: &Tiers,
+    s: &Service,
+    sites: &[Site],
+    decided: &Decisions,
+    log: &mut Log,
+) {
+    let (open, listed) = (&decided.open, &decided.listed);
     log.checked.sites += listed.iter().filter(|f| f.is_some()).count();
     for (j, site) in sites.iter().enumerate() {
         if site.existing && listed[j].is_none() {
@@ -187,52 +271,77 @@ pub(crate) fn audit(
             );
         }
     }
+}
 
-    // Travel times from every open site (and every existing one, for open-before-close).
-    world.times.ensure(
-        sites
+/// What every per-settlement and per-site check of one service needs.
+struct View<'v> {
+    world: &'v World<'v>,
+    tiers: &'v Tiers,
+    s: &'v Service,
+    cat: &'v Catalogue,
+    open: &'v [bool],
+    open_sites: Vec<usize>,
+    targets: Vec<&'v Target>,
+    /// Farthest any target or the seating rule looks.
+    reach_limit: f64,
+    capacity_mode: bool,
+}
+
+impl<'v> View<'v> {
+    fn new(
+        world: &'v World<'v>,
+        tiers: &'v Tiers,
+        s: &'v Service,
+        cat: &'v Catalogue,
+        open: &'v [bool],
+    ) -> Self {
+        let targets: Vec<&Target> = world
+            .scenario
+            .targets
             .iter()
-            .enumerate()
-            .filter(|&(j, x)| open[j] || x.existing)
-            .map(|(_, x)| x.node),
-    );
-    let world = &*world;
-    let net = &world.times.net;
-    let minutes = |j: usize, i: usize| world.times.minutes(sites[j].node, net.settlement_nodes[i]);
-    let open_sites: Vec<usize> = (0..sites.len()).filter(|&j| open[j]).collect();
-    let standard = s.standard_minutes;
-    let targets: Vec<&Target> = world
-        .scenario
-        .targets
-        .iter()
-        .filter(|t| &t.service == n)
-        .collect();
-    let reach_limit = targets
-        .iter()
-        .map(|t| t.minutes.unwrap_or(standard))
-        .fold(s.assign_limit().max(standard), f64::max);
-    let capacity_mode = s.assign == Assign::Capacity;
-
-    let mut flows: HashMap<&str, Vec<&Feature>> = HashMap::new();
-    for f in folder
-        .assignments
-        .iter()
-        .filter(|f| prop_str(f, "service") == Some(n.as_str()))
-    {
-        flows
-            .entry(prop_str(f, "settlement").unwrap_or_default())
-            .or_default()
-            .push(f);
+            .filter(|t| t.service == s.name)
+            .collect();
+        let standard = s.standard_minutes;
+        let reach_limit = targets
+            .iter()
+            .map(|t| t.minutes.unwrap_or(standard))
+            .fold(s.assign_limit().max(standard), f64::max);
+        View {
+            world,
+            tiers,
+            s,
+            cat,
+            open,
+            open_sites: (0..cat.sites.len()).filter(|&j| open[j]).collect(),
+            targets,
+            reach_limit,
+            capacity_mode: s.assign == Assign::Capacity,
+        }
     }
-    let features: HashMap<&str, &Feature> = folder
-        .settlements
-        .iter()
-        .filter_map(|f| Some((prop_str(f, "id")?, f)))
-        .collect();
 
-    // Roving teams: checked first, since settlements report whether they have one.
+    /// Minutes from site `j` to settlement `i` (the audit's own Dijkstra).
+    fn minutes(&self, j: usize, i: usize) -> Option<f64> {
+        let times = &self.world.times;
+        times.minutes(self.cat.sites[j].node, times.net.settlement_nodes[i])
+    }
+
+    /// An open site by id.
+    fn open_site(&self, id: &str) -> Option<usize> {
+        self.cat.by_id.get(id).copied().filter(|&j| self.open[j])
+    }
+}
+
+/// Checks each roving team (base, tier, island size, day trip, cost); their annual cost.
+fn check_roving(
+    world: &World,
+    tiers: &Tiers,
+    s: &Service,
+    roving: &BTreeMap<usize, &Feature>,
+    log: &mut Log,
+) -> f64 {
+    let n = &s.name;
     let mut mobile_cost = 0.0;
-    for (&k, f) in &roving {
+    for (&k, f) in roving {
         let id = id_of(f);
         log.checked.roving_teams += 1;
         let Some(m) = &s.mobile else {
@@ -311,13 +420,62 @@ pub(crate) fn audit(
         }
     }
 
-    // Settlements: minutes, serving site, covered share, roving flag; loads and per-unit cost.
-    let mut load = vec![0.0; sites.len()];
-    let mut load_err = vec![0.0; sites.len()];
-    let mut per_unit = 0.0;
-    let mut served: Vec<Served> = vec![Served::default(); world.planned.len()];
-    let mut covered_of = vec![0.0; world.planned.len()];
-    let (mut dem_total, mut dem_covered, mut wm, mut w_with) = (0.0, 0.0, 0.0, 0.0);
+    mobile_cost
+}
+
+/// The settlements' side of a service as the audit re-derived it.
+struct Tally {
+    load: Vec<f64>,
+    load_err: Vec<f64>,
+    per_unit: f64,
+    served: Vec<Served>,
+    covered_of: Vec<f64>,
+    dem_total: f64,
+    dem_covered: f64,
+    /// Demand-weighted minutes and the demand that has minutes.
+    wm: f64,
+    w_with: f64,
+}
+
+/// How one settlement is served: (site, minutes, covered share, tolerance of the share).
+type Serving = (Option<usize>, Option<f64>, f64, f64);
+
+/// Settlements: minutes, serving site, covered share, roving flag; loads and per-unit cost.
+fn check_settlements(
+    v: &View,
+    folder: &PlanFolder,
+    roving: &BTreeMap<usize, &Feature>,
+    log: &mut Log,
+) -> Tally {
+    let (world, s, sites) = (v.world, v.s, &v.cat.sites);
+    let n = &s.name;
+    let mut flows: HashMap<&str, Vec<&Feature>> = HashMap::new();
+    for f in folder
+        .assignments
+        .iter()
+        .filter(|f| prop_str(f, "service") == Some(n.as_str()))
+    {
+        flows
+            .entry(prop_str(f, "settlement").unwrap_or_default())
+            .or_default()
+            .push(f);
+    }
+    let features: HashMap<&str, &Feature> = folder
+        .settlements
+        .iter()
+        .filter_map(|f| Some((prop_str(f, "id")?, f)))
+        .collect();
+    let mut t = Tally {
+        load: vec![0.0; sites.len()],
+        load_err: vec![0.0; sites.len()],
+        per_unit: 0.0,
+        served: vec![Served::default(); world.planned.len()],
+        covered_of: vec![0.0; world.planned.len()],
+        dem_total: 0.0,
+        dem_covered: 0.0,
+        wm: 0.0,
+        w_with: 0.0,
+    };
     let key = |x: &str| format!("{n}_{x}");
     for (a, &i) in world.planned.iter().enumerate() {
         let sid = &world.ds.settlements[i].id;
@@ -332,136 +490,20 @@ pub(crate) fn audit(
             continue;
         };
         let w = demand(world, s.demand, i);
-        let nearest = open_sites
-            .iter()
-            .filter_map(|&j| minutes(j, i).map(|d| (d, j)))
-            .min_by(|p, q| p.0.total_cmp(&q.0));
         let reported_site = match prop(f, &key("facility")) {
             Some(JsonValue::String(x)) => Some(x.as_str()),
             _ => None,
         };
-        let site_of = |x: &str| cat.by_id.get(x).copied().filter(|&j| open[j]);
         let mut seats: Vec<(usize, f64)> = Vec::new();
-        let (site, mins, covered, covered_err) = if capacity_mode
-            && (w > 0.0 || flows.contains_key(sid.as_str()))
-        {
-            let mut share_sum = 0.0;
-            let mut covered = 0.0;
-            let mut err = 0.0;
-            for g in flows.get(sid.as_str()).into_iter().flatten() {
-                let fid = prop_str(g, "facility").unwrap_or_default();
-                let share = prop_f64(g, "share").unwrap_or(f64::NAN);
-                let Some(j) = site_of(fid) else {
-                    log.finding(
-                        ASG,
-                        sid,
-                        "facility",
-                        format!("`{fid}`"),
-                        format!("an open {n} site"),
-                    );
-                    continue;
-                };
-                share_sum += share;
-                err += SHARE_EPS;
-                let d = minutes(j, i).unwrap_or(f64::INFINITY);
-                if d > s.assign_limit() + tol(d) {
-                    log.finding(
-                        ASG,
-                        sid,
-                        "facility",
-                        format!("`{fid}` ({} min)", fmt_num(d)),
-                        format!("a site within assign_minutes = {}", s.assign_limit()),
-                    );
-                } else if d > standard + tol(d) && !boards_at(world, tiers, i, sites[j].island) {
-                    log.finding(
-                        ASG,
-                        sid,
-                        "facility",
-                        format!("`{fid}` ({} min, boarding)", fmt_num(d)),
-                        format!("a site within {standard} min or on the community centre's island"),
-                    );
-                }
-                if d <= standard + tol(d) {
-                    covered += share;
-                }
-                load[j] += w * share;
-                load_err[j] += w * SHARE_EPS;
-                per_unit += w * share * sites[j].cost_per_unit;
-                log.num(
-                    ASG,
-                    sid,
-                    "demand",
-                    prop_f64(g, "demand"),
-                    Some(w * share),
-                    0.051 + w * 5e-5,
-                );
-                seats.push((j, share));
-            }
-            if w > 0.0 {
-                log.num(ASG, sid, "share", Some(share_sum), Some(1.0), 1e-3);
-            }
-            let biggest = seats.iter().map(|p| p.1).fold(0.0, f64::max);
-            let main = reported_site
-                .and_then(|x| {
-                    seats
-                        .iter()
-                        .find(|p| sites[p.0].id == x && p.1 >= biggest - 1e-4)
-                })
-                .or_else(|| seats.iter().find(|p| p.1 >= biggest - 1e-4))
-                .map(|p| p.0);
-            (
-                main,
-                main.and_then(|j| minutes(j, i)),
-                covered.min(1.0),
-                err,
-            )
-        } else if capacity_mode {
-            // No demand to seat: the folder names an open site for information (the planner
-            // looks only among the sites its seating rule considers), or none when no open
-            // site is within the standard.
-            match reported_site {
-                Some(x) => match site_of(x) {
-                    Some(j) => {
-                        let d = minutes(j, i);
-                        let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
-                        let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
-                        (Some(j), d, covered, if boundary { 1.0 } else { 0.0 })
-                    }
-                    None => (nearest.map(|p| p.1), nearest.map(|p| p.0), 0.0, 1.0),
-                },
-                None => match nearest.filter(|&(d, _)| d <= standard + tol(d)) {
-                    Some((d, j)) => (Some(j), Some(d), 1.0, 0.0),
-                    None => (None, None, 0.0, 0.0),
-                },
-            }
-        } else {
-            // The nearest open site serves; a reported site at the same minutes is as near.
-            let chosen = nearest
-                .filter(|&(d, _)| d <= reach_limit + tol(d))
-                .map(|(d, j)| {
-                    reported_site
-                        .and_then(site_of)
-                        .filter(|&r| minutes(r, i).is_some_and(|dr| dr <= d + tol(d)))
-                        .unwrap_or(j)
-                });
-            let d = chosen.and_then(|j| minutes(j, i));
-            let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
-            let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
-            if let Some(j) = chosen
-                && covered > 0.0
-                && w > 0.0
-            {
-                load[j] += w;
-                let unit = open_sites
-                    .iter()
-                    .filter(|&&k| minutes(k, i).is_some_and(|dk| dk <= standard))
-                    .map(|&k| sites[k].cost_per_unit)
-                    .fold(f64::INFINITY, f64::min);
-                per_unit += w * unit;
-                seats.push((j, 1.0));
-            }
-            (chosen, d, covered, if boundary { 1.0 } else { 0.0 })
-        };
+        let (site, mins, covered, covered_err) =
+            if v.capacity_mode && (w > 0.0 || flows.contains_key(sid.as_str())) {
+                let seated = flows.get(sid.as_str()).map_or(&[][..], Vec::as_slice);
+                seat(v, i, w, seated, reported_site, &mut t, &mut seats, log)
+            } else if v.capacity_mode {
+                unseated(v, i, reported_site)
+            } else {
+                nearest_serves(v, i, w, reported_site, &mut t, &mut seats)
+            };
         let expected_id = site.map_or(String::new(), |j| sites[j].id.clone());
         log.text(
             SET,
@@ -495,19 +537,186 @@ pub(crate) fn audit(
             &opt_bool(reported_mobile),
             &mobile.to_string(),
         );
-        served[a] = Served { seats };
-        covered_of[a] = covered;
-        dem_total += w;
-        dem_covered += w * covered;
+        t.served[a] = Served { seats };
+        t.covered_of[a] = covered;
+        t.dem_total += w;
+        t.dem_covered += w * covered;
         if let (Some(m), true) = (mins, w > 0.0) {
-            wm += w * m;
-            w_with += w;
+            t.wm += w * m;
+            t.w_with += w;
         }
     }
 
-    // Sites: load, capacity (with expansion), cost, referral.
+    t
+}
+
+/// Nearest open site to settlement `i`: (minutes, site).
+fn nearest_open(v: &View, i: usize) -> Option<(f64, usize)> {
+    v.open_sites
+        .iter()
+        .filter_map(|&j| v.minutes(j, i).map(|d| (d, j)))
+        .min_by(|p, q| p.0.total_cmp(&q.0))
+}
+
+/// A capacity service's settlement with demand (or seat lines): every seat line checked
+/// against the seating rule, loads and per-unit cost added; the main seat serves.
+#[allow(clippy::too_many_arguments)]
+fn seat(
+    v: &View,
+    i: usize,
+    w: f64,
+    flows: &[&Feature],
+    reported_site: Option<&str>,
+    t: &mut Tally,
+    seats: &mut Vec<(usize, f64)>,
+    log: &mut Log,
+) -> Serving {
+    let (s, sites, standard) = (v.s, &v.cat.sites, v.s.standard_minutes);
+    let (n, sid) = (&s.name, &v.world.ds.settlements[i].id);
+    let mut share_sum = 0.0;
+    let mut covered = 0.0;
+    let mut err = 0.0;
+    for g in flows {
+        let fid = prop_str(g, "facility").unwrap_or_default();
+        let share = prop_f64(g, "share").unwrap_or(f64::NAN);
+        let Some(j) = v.open_site(fid) else {
+            log.finding(
+                ASG,
+                sid,
+                "facility",
+                format!("`{fid}`"),
+                format!("an open {n} site"),
+            );
+            continue;
+        };
+        share_sum += share;
+        err += SHARE_EPS;
+        let d = v.minutes(j, i).unwrap_or(f64::INFINITY);
+        if d > s.assign_limit() + tol(d) {
+            log.finding(
+                ASG,
+                sid,
+                "facility",
+                format!("`{fid}` ({} min)", fmt_num(d)),
+                format!("a site within assign_minutes = {}", s.assign_limit()),
+            );
+        } else if d > standard + tol(d) && !boards_at(v.world, v.tiers, i, sites[j].island) {
+            log.finding(
+                ASG,
+                sid,
+                "facility",
+                format!("`{fid}` ({} min, boarding)", fmt_num(d)),
+                format!("a site within {standard} min or on the community centre's island"),
+            );
+        }
+        if d <= standard + tol(d) {
+            covered += share;
+        }
+        t.load[j] += w * share;
+        t.load_err[j] += w * SHARE_EPS;
+        t.per_unit += w * share * sites[j].cost_per_unit;
+        log.num(
+            ASG,
+            sid,
+            "demand",
+            prop_f64(g, "demand"),
+            Some(w * share),
+            0.051 + w * 5e-5,
+        );
+        seats.push((j, share));
+    }
+    if w > 0.0 {
+        log.num(ASG, sid, "share", Some(share_sum), Some(1.0), 1e-3);
+    }
+    let biggest = seats.iter().map(|p| p.1).fold(0.0, f64::max);
+    let main = reported_site
+        .and_then(|x| {
+            seats
+                .iter()
+                .find(|p| sites[p.0].id == x && p.1 >= biggest - 1e-4)
+        })
+        .or_else(|| seats.iter().find(|p| p.1 >= biggest - 1e-4))
+        .map(|p| p.0);
+    (
+        main,
+        main.and_then(|j| v.minutes(j, i)),
+        covered.min(1.0),
+        err,
+    )
+}
+
+/// A capacity service's settlement without demand to seat: the folder names an open site for
+/// information (the planner looks only among the sites its seating rule considers), or none
+/// when no open site is within the standard.
+fn unseated(v: &View, i: usize, reported_site: Option<&str>) -> Serving {
+    let standard = v.s.standard_minutes;
+    let nearest = nearest_open(v, i);
+    match reported_site {
+        Some(x) => match v.open_site(x) {
+            Some(j) => {
+                let d = v.minutes(j, i);
+                let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
+                let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
+                (Some(j), d, covered, if boundary { 1.0 } else { 0.0 })
+            }
+            None => (nearest.map(|p| p.1), nearest.map(|p| p.0), 0.0, 1.0),
+        },
+        None => match nearest.filter(|&(d, _)| d <= standard + tol(d)) {
+            Some((d, j)) => (Some(j), Some(d), 1.0, 0.0),
+            None => (None, None, 0.0, 0.0),
+        },
+    }
+}
+
+/// The nearest open site serves (a reported site at the same minutes is as near); a covered
+/// settlement's demand loads it at the cheapest per-unit cost within the standard.
+fn nearest_serves(
+    v: &View,
+    i: usize,
+    w: f64,
+    reported_site: Option<&str>,
+    t: &mut Tally,
+    seats: &mut Vec<(usize, f64)>,
+) -> Serving {
+    let (sites, standard) = (&v.cat.sites, v.s.standard_minutes);
+    let nearest = nearest_open(v, i);
+    let chosen = nearest
+        .filter(|&(d, _)| d <= v.reach_limit + tol(d))
+        .map(|(d, j)| {
+            reported_site
+                .and_then(|x| v.open_site(x))
+                .filter(|&r| v.minutes(r, i).is_some_and(|dr| dr <= d + tol(d)))
+                .unwrap_or(j)
+        });
+    let d = chosen.and_then(|j| v.minutes(j, i));
+    let covered = f64::from(u8::from(d.is_some_and(|d| d <= standard)));
+    let boundary = d.is_some_and(|d| (d - standard).abs() <= tol(d));
+    if let Some(j) = chosen
+        && covered > 0.0
+        && w > 0.0
+    {
+        t.load[j] += w;
+        let unit = v
+            .open_sites
+            .iter()
+            .filter(|&&k| v.minutes(k, i).is_some_and(|dk| dk <= standard))
+            .map(|&k| sites[k].cost_per_unit)
+            .fold(f64::INFINITY, f64::min);
+        t.per_unit += w * unit;
+        seats.push((j, 1.0));
+    }
+    (chosen, d, covered, if boundary { 1.0 } else { 0.0 })
+}
+
+/// Sites: load, capacity (with expansion), cost, referral; the cost lines but per-unit and
+/// roving.
+fn check_sites(v: &View, decided: &Decisions, tally: &Tally, log: &mut Log) -> Costs {
+    let (world, tiers, sites) = (v.world, v.tiers, &v.cat.sites);
+    let (open, listed) = (&decided.open, &decided.listed);
+    let (load, load_err) = (&tally.load, &tally.load_err);
+    let capacity_mode = v.capacity_mode;
     let mut costs = Costs::default();
-    let refer = referrals(world, tiers, sites, &open);
+    let refer = referrals(world, tiers, sites, open);
     for (j, site) in sites.iter().enumerate() {
         let Some(f) = listed[j] else { continue };
         let id = &site.id;
@@ -576,28 +785,22 @@ pub(crate) fn audit(
             costs.closing += site.close_cost;
         }
     }
-    costs.per_unit = per_unit;
-    costs.mobile = mobile_cost;
-    // Money to the fen: each line rounded by the audit's own rule, the total their sum.
-    for line in [
-        &mut costs.running,
-        &mut costs.opening,
-        &mut costs.closing,
-        &mut costs.expansion,
-        &mut costs.per_unit,
-        &mut costs.mobile,
-    ] {
-        *line = (*line * 100.0).round() / 100.0;
-    }
-    let total = costs.running
-        + costs.opening
-        + costs.closing
-        + costs.expansion
-        + costs.per_unit
-        + costs.mobile;
+    costs
+}
 
-    rules(world, tiers, s, sites, &open, &covered_of, log);
-
+/// The service's row of summary.json against the re-derived costs, counts, coverage and mean
+/// minutes; the per-unit cost's tolerance from rounded seat shares.
+fn check_summary(
+    v: &View,
+    folder: &PlanFolder,
+    decided: &Decisions,
+    tally: &Tally,
+    costs: &Costs,
+    log: &mut Log,
+) -> f64 {
+    let (n, sites) = (&v.s.name, &v.cat.sites);
+    let (listed, roving) = (&decided.listed, &decided.roving);
+    let total = costs.total();
     // The summary row of the service.
     let row = folder.service_summary(n);
     if row.is_none() {
@@ -613,7 +816,8 @@ pub(crate) fn audit(
         row.and_then(|r| r.pointer(path))
             .and_then(JsonValue::as_f64)
     };
-    let per_unit_err: f64 = load_err
+    let per_unit_err: f64 = tally
+        .load_err
         .iter()
         .zip(sites)
         .map(|(e, x)| e * x.cost_per_unit)
@@ -662,13 +866,13 @@ pub(crate) fn audit(
         Some(roving.len() as f64),
         0.0,
     );
-    let coverage = if dem_total > 0.0 {
-        dem_covered / dem_total
+    let coverage = if tally.dem_total > 0.0 {
+        tally.dem_covered / tally.dem_total
     } else {
         1.0
     };
     log.num(SUM, n, "coverage", get("/coverage"), Some(coverage), 1e-4);
-    let mean = (w_with > 0.0).then(|| wm / w_with);
+    let mean = (tally.w_with > 0.0).then(|| tally.wm / tally.w_with);
     log.num(
         SUM,
         n,
@@ -678,14 +882,66 @@ pub(crate) fn audit(
         0.011 + tol(mean.unwrap_or(0.0)),
     );
 
-    let targets = targets
-        .iter()
-        .map(|t| target(world, folder, s, sites, &open, &roving, &served, t, log))
-        .collect();
-    Outcome {
-        cost: total,
-        cost_err: per_unit_err,
-        targets,
+    per_unit_err
+}
+
+/// A settlement target's achieved share with boundary ties counted out (lo) and in (hi),
+/// and the tolerance from rounded seat shares.
+fn settlement_share(
+    world: &World,
+    s: &Service,
+    sites: &[Site],
+    open: &[bool],
+    served: &[Served],
+    measure: Measure,
+    m: f64,
+) -> (f64, f64, f64) {
+    let net = &world.times.net;
+    let (mut total, mut lo, mut hi, mut err) = (0.0, 0.0, 0.0, 0.0);
+    for (a, &i) in world.planned.iter().enumerate() {
+        let p = world.ds.settlements[i].population;
+        let v = match measure {
+            Measure::Villages => f64::from(u8::from(p > 0)),
+            Measure::Population => p as f64,
+            _ => demand(world, s.demand, i),
+        };
+        if v <= 0.0 {
+            continue;
+        }
+        total += v;
+        let d = |j: usize| {
+            world
+                .times
+                .minutes(sites[j].node, net.settlement_nodes[i])
+                .unwrap_or(f64::INFINITY)
+        };
+        let (l, h) = if s.assign == Assign::Capacity && demand(world, s.demand, i) > 0.0 {
+            err += v * 5e-5 * served[a].seats.len() as f64;
+            let within = |slack: f64| {
+                served[a]
+                    .seats
+                    .iter()
+                    .filter(|&&(j, _)| d(j) <= m + slack)
+                    .map(|p| p.1)
+                    .sum::<f64>()
+                    .min(1.0)
+            };
+            (within(-tol(m)), within(tol(m)))
+        } else {
+            let any = |slack: f64| {
+                f64::from(u8::from(
+                    (0..sites.len()).any(|j| open[j] && d(j) <= m + slack),
+                ))
+            };
+            (any(-tol(m)), any(tol(m)))
+        };
+        lo += v * l;
+        hi += v * h;
+    }
+    if total > 0.0 {
+        (lo / total, hi / total, err / total)
+    } else {
+        (1.0, 1.0, 0.0)
     }
 }
 
@@ -697,6 +953,27 @@ struct Costs {
     expansion: f64,
     per_unit: f64,
     mobile: f64,
+}
+
+impl Costs {
+    /// Money to the fen: each line rounded by the audit's own rule.
+    fn round_to_fen(&mut self) {
+        for line in [
+            &mut self.running,
+            &mut self.opening,
+            &mut self.closing,
+            &mut self.expansion,
+            &mut self.per_unit,
+            &mut self.mobile,
+        ] {
+            *line = (*line * 100.0).round() / 100.0;
+        }
+    }
+
+    /// The total: the sum of the rounded lines.
+    fn total(&self) -> f64 {
+        self.running + self.opening + self.closing + self.expansion + self.per_unit + self.mobile
+    }
 }
 
 fn status_of(site: &Site, open: bool) -> &'static str {
@@ -901,7 +1178,6 @@ fn target(
 ) -> TargetCheck {
     log.checked.targets += 1;
     let m = t.minutes.unwrap_or(s.standard_minutes);
-    let net = &world.times.net;
     // Achieved share with boundary ties counted out (lo) and in (hi).
     let (lo, hi, err) = if t.measure == Measure::Islands {
         let on: BTreeSet<usize> = (0..sites.len())
@@ -920,52 +1196,7 @@ fn target(
         };
         (share, share, 0.0)
     } else {
-        let (mut total, mut lo, mut hi, mut err) = (0.0, 0.0, 0.0, 0.0);
-        for (a, &i) in world.planned.iter().enumerate() {
-            let p = world.ds.settlements[i].population;
-            let v = match t.measure {
-                Measure::Villages => f64::from(u8::from(p > 0)),
-                Measure::Population => p as f64,
-                _ => demand(world, s.demand, i),
-            };
-            if v <= 0.0 {
-                continue;
-            }
-            total += v;
-            let d = |j: usize| {
-                world
-                    .times
-                    .minutes(sites[j].node, net.settlement_nodes[i])
-                    .unwrap_or(f64::INFINITY)
-            };
-            let (l, h) = if s.assign == Assign::Capacity && demand(world, s.demand, i) > 0.0 {
-                err += v * 5e-5 * served[a].seats.len() as f64;
-                let within = |slack: f64| {
-                    served[a]
-                        .seats
-                        .iter()
-                        .filter(|&&(j, _)| d(j) <= m + slack)
-                        .map(|p| p.1)
-                        .sum::<f64>()
-                        .min(1.0)
-                };
-                (within(-tol(m)), within(tol(m)))
-            } else {
-                let any = |slack: f64| {
-                    f64::from(u8::from(
-                        (0..sites.len()).any(|j| open[j] && d(j) <= m + slack),
-                    ))
-                };
-                (any(-tol(m)), any(tol(m)))
-            };
-            lo += v * l;
-            hi += v * h;
-        }
-        if total > 0.0 {
-            (lo / total, hi / total, err / total)
-        } else {
-            (1.0, 1.0, 0.0)
-        }
+        settlement_share(world, s, sites, open, served, t.measure, m)
     };
     let row = folder
         .summary

@@ -32,122 +32,21 @@ pub(super) fn validate(dir: &Path) -> Validation {
         v.diagnostics = diags;
         return v;
     }
-    let raw_islands = read_layer(dir, ISLANDS_FILE, true, &mut diags).unwrap_or_default();
-    let raw_settlements = read_layer(dir, SETTLEMENTS_FILE, true, &mut diags).unwrap_or_default();
-    let raw_routes = read_layer(dir, FERRIES_FILE, true, &mut diags).unwrap_or_default();
-    let raw_ports = read_layer(dir, PORTS_FILE, false, &mut diags).unwrap_or_default();
-    let raw_facilities = read_layer(dir, FACILITIES_FILE, false, &mut diags).unwrap_or_default();
-    for (file, raw) in [
-        (ISLANDS_FILE, &raw_islands),
-        (SETTLEMENTS_FILE, &raw_settlements),
-        (FERRIES_FILE, &raw_routes),
-        (PORTS_FILE, &raw_ports),
-        (FACILITIES_FILE, &raw_facilities),
-    ] {
-        check_unique_ids(file, raw, &mut diags);
-    }
-    for (file, raw) in [
-        (ISLANDS_FILE, &raw_islands),
-        (SETTLEMENTS_FILE, &raw_settlements),
-    ] {
-        if raw.is_empty() && dir.join(file).is_file() && !diags.has_errors() {
-            diags.error(
-                "empty-layer",
-                &Location::file(file),
-                Some("features"),
-                "the layer has no features",
-            );
-        }
-    }
-
+    let raw = read_layers(dir, &mut diags);
     // Islands first: everything else is placed on them.
-    let mut islands = Vec::new();
-    let mut island_rows = Vec::new();
-    let mut island_ids: HashMap<String, usize> = HashMap::new();
-    for (row, island) in island::parse(&raw_islands, &mut diags) {
-        if island_ids.contains_key(&island.id) {
-            continue; // reported as a duplicate id
-        }
-        island_ids.insert(island.id.clone(), islands.len());
-        island_rows.push(row);
-        islands.push(island);
-    }
+    let (islands, island_rows, island_ids) = parse_islands(&raw.islands, &mut diags);
     let index = IslandIndex::new(&islands);
     let mut placer = Placer {
         index: &index,
         islands: &islands,
         island_ids: &island_ids,
     };
-
-    let mut settlements = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for mut s in settlement::parse(&raw_settlements, &mut diags) {
-        if !seen.insert(s.settlement.id.clone()) {
-            continue;
-        }
-        let at = Location::feature(SETTLEMENTS_FILE, s.index, Some(&s.settlement.id));
-        if let Some(i) = placer.place(
-            s.settlement.location,
-            s.declared_island.as_deref(),
-            &at,
-            &mut diags,
-        ) {
-            if islands[i].external {
-                diags.warning(
-                    "settlement-on-external-island",
-                    &at,
-                    Some("island"),
-                    format!(
-                        "settlement is on external island `{}`: it is not planned or counted",
-                        islands[i].id
-                    ),
-                );
-            }
-            s.settlement.island = i;
-            settlements.push(s.settlement);
-        }
-    }
-
-    let mut ports = Vec::new();
-    let mut port_ids: HashMap<String, usize> = HashMap::new();
-    for mut p in port::parse(&raw_ports, &mut diags) {
-        if port_ids.contains_key(&p.port.id) {
-            continue;
-        }
-        let at = Location::feature(PORTS_FILE, p.index, Some(&p.port.id));
-        if let Some(i) = placer.place(
-            p.port.location,
-            p.declared_island.as_deref(),
-            &at,
-            &mut diags,
-        ) {
-            p.port.island = i;
-            port_ids.insert(p.port.id.clone(), ports.len());
-            ports.push(p.port);
-        }
-    }
-
-    let mut facilities = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for mut f in facility::parse(&raw_facilities, &mut diags) {
-        if !seen.insert(f.facility.id.clone()) {
-            continue;
-        }
-        let at = Location::feature(FACILITIES_FILE, f.index, Some(&f.facility.id));
-        if let Some(i) = placer.place(
-            f.facility.location,
-            f.declared_island.as_deref(),
-            &at,
-            &mut diags,
-        ) {
-            f.facility.island = i;
-            facilities.push(f.facility);
-        }
-    }
-
+    let settlements = place_settlements(&raw.settlements, &mut placer, &mut diags);
+    let (ports, port_ids) = place_ports(&raw.ports, &mut placer, &mut diags);
+    let facilities = place_facilities(&raw.facilities, &mut placer, &mut diags);
     let mut routes = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for r in route::parse(&raw_routes, &mut diags) {
+    for r in route::parse(&raw.routes, &mut diags) {
         if !seen.insert(r.id.clone()) {
             continue;
         }
@@ -198,6 +97,163 @@ pub(super) fn validate(dir: &Path) -> Validation {
     }
     v.diagnostics = diags;
     v
+}
+
+/// The five layers' features as read (a missing optional layer is empty), ids checked
+/// unique per layer, the two required layers non-empty.
+struct RawLayers {
+    islands: Vec<RawFeature>,
+    settlements: Vec<RawFeature>,
+    routes: Vec<RawFeature>,
+    ports: Vec<RawFeature>,
+    facilities: Vec<RawFeature>,
+}
+
+fn read_layers(dir: &Path, diags: &mut Diagnostics) -> RawLayers {
+    let raw_islands = read_layer(dir, ISLANDS_FILE, true, diags).unwrap_or_default();
+    let raw_settlements = read_layer(dir, SETTLEMENTS_FILE, true, diags).unwrap_or_default();
+    let raw_routes = read_layer(dir, FERRIES_FILE, true, diags).unwrap_or_default();
+    let raw_ports = read_layer(dir, PORTS_FILE, false, diags).unwrap_or_default();
+    let raw_facilities = read_layer(dir, FACILITIES_FILE, false, diags).unwrap_or_default();
+    for (file, raw) in [
+        (ISLANDS_FILE, &raw_islands),
+        (SETTLEMENTS_FILE, &raw_settlements),
+        (FERRIES_FILE, &raw_routes),
+        (PORTS_FILE, &raw_ports),
+        (FACILITIES_FILE, &raw_facilities),
+    ] {
+        check_unique_ids(file, raw, diags);
+    }
+    for (file, raw) in [
+        (ISLANDS_FILE, &raw_islands),
+        (SETTLEMENTS_FILE, &raw_settlements),
+    ] {
+        if raw.is_empty() && dir.join(file).is_file() && !diags.has_errors() {
+            diags.error(
+                "empty-layer",
+                &Location::file(file),
+                Some("features"),
+                "the layer has no features",
+            );
+        }
+    }
+
+    RawLayers {
+        islands: raw_islands,
+        settlements: raw_settlements,
+        routes: raw_routes,
+        ports: raw_ports,
+        facilities: raw_facilities,
+    }
+}
+
+/// Islands with their row in the layer and an index by id (a repeated id is reported, the
+/// first kept).
+fn parse_islands(
+    raw: &[RawFeature],
+    diags: &mut Diagnostics,
+) -> (Vec<Island>, Vec<usize>, HashMap<String, usize>) {
+    let mut islands = Vec::new();
+    let mut island_rows = Vec::new();
+    let mut island_ids: HashMap<String, usize> = HashMap::new();
+    for (row, island) in island::parse(raw, diags) {
+        if island_ids.contains_key(&island.id) {
+            continue; // reported as a duplicate id
+        }
+        island_ids.insert(island.id.clone(), islands.len());
+        island_rows.push(row);
+        islands.push(island);
+    }
+    (islands, island_rows, island_ids)
+}
+
+/// Settlements placed on their islands (a settlement on an external island is a warning).
+fn place_settlements(
+    raw: &[RawFeature],
+    placer: &mut Placer,
+    diags: &mut Diagnostics,
+) -> Vec<Settlement> {
+    let islands = placer.islands;
+    let mut settlements = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for mut s in settlement::parse(raw, diags) {
+        if !seen.insert(s.settlement.id.clone()) {
+            continue;
+        }
+        let at = Location::feature(SETTLEMENTS_FILE, s.index, Some(&s.settlement.id));
+        if let Some(i) = placer.place(
+            s.settlement.location,
+            s.declared_island.as_deref(),
+            &at,
+            diags,
+        ) {
+            if islands[i].external {
+                diags.warning(
+                    "settlement-on-external-island",
+                    &at,
+                    Some("island"),
+                    format!(
+                        "settlement is on external island `{}`: it is not planned or counted",
+                        islands[i].id
+                    ),
+                );
+            }
+            s.settlement.island = i;
+            settlements.push(s.settlement);
+        }
+    }
+
+    settlements
+}
+
+/// Ports placed on their islands, with an index by id.
+fn place_ports(
+    raw: &[RawFeature],
+    placer: &mut Placer,
+    diags: &mut Diagnostics,
+) -> (Vec<Port>, HashMap<String, usize>) {
+    let mut ports = Vec::new();
+    let mut port_ids: HashMap<String, usize> = HashMap::new();
+    for mut p in port::parse(raw, diags) {
+        if port_ids.contains_key(&p.port.id) {
+            continue;
+        }
+        let at = Location::feature(PORTS_FILE, p.index, Some(&p.port.id));
+        if let Some(i) = placer.place(p.port.location, p.declared_island.as_deref(), &at, diags) {
+            p.port.island = i;
+            port_ids.insert(p.port.id.clone(), ports.len());
+            ports.push(p.port);
+        }
+    }
+
+    (ports, port_ids)
+}
+
+/// Existing facilities placed on their islands.
+fn place_facilities(
+    raw: &[RawFeature],
+    placer: &mut Placer,
+    diags: &mut Diagnostics,
+) -> Vec<Facility> {
+    let mut facilities = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for mut f in facility::parse(raw, diags) {
+        if !seen.insert(f.facility.id.clone()) {
+            continue;
+        }
+        let at = Location::feature(FACILITIES_FILE, f.index, Some(&f.facility.id));
+        if let Some(i) = placer.place(
+            f.facility.location,
+            f.declared_island.as_deref(),
+            &at,
+            diags,
+        ) {
+            f.facility.island = i;
+            facilities.push(f.facility);
+        }
+    }
+
+    facilities
 }
 
 fn check_unique_ids(file: &str, raw: &[RawFeature], diags: &mut Diagnostics) {

@@ -157,38 +157,45 @@ pub(super) fn validate(problem: &Problem) -> Result<()> {
         Model::Mclp(_) | Model::CapCoverage(_) => {}
     }
     if let Model::CapPMedian(c) = model {
-        let total: f64 = inst.weights.iter().filter(|w| **w > 0.0).sum();
-        let mut caps: Vec<f64> = inst
-            .sites
-            .iter()
-            .map(|s| s.capacity.unwrap_or(f64::INFINITY))
-            .collect();
-        caps.sort_by(|a, b| b.total_cmp(a));
-        let best: f64 = caps.iter().take(c.p).sum();
-        if best + slack(total) < total {
-            return Err(Error::Infeasible(format!(
-                "capacities: the {} largest sites hold {best} in total, less than the demand \
-                 weight {total}",
-                c.p
-            )));
+        check_capacities(inst, c.p)?;
+    }
+    Ok(())
+}
+
+/// Capacitated p-median: the `p` largest sites hold the demand, and every demand point fits
+/// in some site it reaches.
+fn check_capacities(inst: &Instance, p: usize) -> Result<()> {
+    let total: f64 = inst.weights.iter().filter(|w| **w > 0.0).sum();
+    let mut caps: Vec<f64> = inst
+        .sites
+        .iter()
+        .map(|s| s.capacity.unwrap_or(f64::INFINITY))
+        .collect();
+    caps.sort_by(|a, b| b.total_cmp(a));
+    let best: f64 = caps.iter().take(p).sum();
+    if best + slack(total) < total {
+        return Err(Error::Infeasible(format!(
+            "capacities: the {} largest sites hold {best} in total, less than the demand \
+             weight {total}",
+            p
+        )));
+    }
+    for i in 0..inst.demands() {
+        let w = inst.weights[i];
+        if w <= 0.0 {
+            continue;
         }
-        for i in 0..inst.demands() {
-            let w = inst.weights[i];
-            if w <= 0.0 {
-                continue;
-            }
-            let (cols, _) = inst.times.row(i);
-            let fits = cols.iter().any(|&j| {
-                inst.sites[j as usize]
-                    .capacity
-                    .is_none_or(|cap| w <= cap + slack(cap))
-            });
-            if !fits {
-                return Err(Error::Infeasible(format!(
-                    "capacities: demand point {i} (weight {w}) exceeds the capacity of every \
-                     site it can reach"
-                )));
-            }
+        let (cols, _) = inst.times.row(i);
+        let fits = cols.iter().any(|&j| {
+            inst.sites[j as usize]
+                .capacity
+                .is_none_or(|cap| w <= cap + slack(cap))
+        });
+        if !fits {
+            return Err(Error::Infeasible(format!(
+                "capacities: demand point {i} (weight {w}) exceeds the capacity of every \
+                 site it can reach"
+            )));
         }
     }
     Ok(())

@@ -18,6 +18,7 @@ use super::milp::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_tot
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
 use crate::scenario::Assign;
+use crate::solve::{Backend, Deadline};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -225,12 +226,14 @@ fn solve_whole(
     hier: &HierarchyPlan,
     data: &ServiceData,
     travel_weight: f64,
-    time_limit: Option<f64>,
+    deadline: Deadline,
+    backend: Backend,
 ) -> Result<Option<Whole>> {
     let scope = whole_scope(ctx, hier, data);
     let limits = Limits {
-        time_limit,
+        deadline,
         mip_gap: 0.0,
+        backend,
     };
     let solved = solve_scope(
         ctx,
@@ -259,6 +262,11 @@ fn solve_whole(
 }
 
 /// Solves the service; `Ok(None)` when infeasible.
+///
+/// Small services are one MILP. Larger ones split into independent components whose shared
+/// targets are priced (Lagrangian relaxation): the price of each short target is raised until
+/// the components' plans together meet it, then bisected; every round gives a lower bound,
+/// every plan that meets the targets an upper bound.
 pub fn solve_service(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -266,30 +274,15 @@ pub fn solve_service(
     travel_weight: f64,
     options: &super::PlanOptions,
 ) -> Result<Option<Whole>> {
-    let time_limit = options.time_limit;
-    let started = Instant::now();
-    let remaining = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
+    let deadline = Deadline::after(options.time_limit);
     let binaries = data.sites.len() + data.mobile_options.len();
     let scopes = components(ctx, hier, data);
     let small = binaries <= options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS;
     if small || scopes.len() <= 1 {
-        return solve_whole(ctx, hier, data, travel_weight, time_limit);
+        return solve_whole(ctx, hier, data, travel_weight, deadline, options.solver);
     }
-
-    if log::log_enabled!(log::Level::Debug) {
-        let mut sizes: Vec<(usize, usize)> = scopes
-            .iter()
-            .map(|s| (s.sites.len() + s.mobiles.len(), s.settlements.len()))
-            .collect();
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        log::debug!(
-            "[plan] service {}: {} components, largest (binaries, settlements): {:?}",
-            data.service.name,
-            scopes.len(),
-            &sizes[..sizes.len().min(5)]
-        );
-    }
+    log_components(data, &scopes);
     let n_targets = data.targets.len();
     let need: Vec<f64> = (0..n_targets)
         .map(|t| data.targets[t].share * target_total(ctx, data, t))
@@ -297,161 +290,29 @@ pub fn solve_service(
     let priced: Vec<usize> = (0..n_targets)
         .filter(|&t| data.targets[t].share < 1.0 && need[t] > 0.0)
         .collect();
-
-    // Solves every component at these prices; `None` if any is infeasible (prices do not
-    // change feasibility, so then the service is infeasible).
-    // Each round of component solves may use a share of the time limit, so bisection gets
-    // several rounds even when some components are hard.
-    let evaluate = |price: &[f64]| -> Result<Option<Vec<ScopeSolution>>> {
-        let t0 = Instant::now();
-        let round = remaining().map(|r| r.min(time_limit.unwrap_or(r) / 10.0).max(0.5));
-        let parts: Vec<Option<ScopeSolution>> = scopes
-            .par_iter()
-            .map(|s| {
-                // Each component may use the round's budget; the rounds stop at the limit.
-                let limit = round;
-                solve_scope(
-                    ctx,
-                    hier,
-                    data,
-                    s,
-                    Targets::Price(price),
-                    travel_weight,
-                    Limits {
-                        time_limit: limit,
-                        mip_gap: COMPONENT_GAP,
-                    },
-                )
-            })
-            .collect::<Result<_>>()?;
-        let parts: Option<Vec<ScopeSolution>> = parts.into_iter().collect();
-        if log::log_enabled!(log::Level::Debug) {
-            let (lb, cost, cov) = parts.as_ref().map_or((0.0, 0.0, vec![]), |p| {
-                (
-                    p.iter().map(|x| x.bound).sum::<f64>(),
-                    p.iter()
-                        .map(|x| objective_of(data, x, travel_weight))
-                        .sum::<f64>(),
-                    (0..n_targets)
-                        .map(|t| p.iter().map(|x| x.covered[t]).sum::<f64>())
-                        .collect(),
-                )
-            });
-            log::debug!(
-                "[plan] service {}: priced round {:?} in {:.2} s: sum of bounds {lb:.0}, objective {cost:.0}, cover {cov:?} need {need:?}",
-                data.service.name,
-                price,
-                t0.elapsed().as_secs_f64()
-            );
-        }
-        Ok(parts)
+    let mut p = Pricing {
+        ctx,
+        hier,
+        data,
+        scopes: &scopes,
+        travel_weight,
+        backend: options.solver,
+        deadline,
+        need,
+        priced,
+        best_lb: f64::NEG_INFINITY,
+        best_ub: None,
+        evaluations: 0,
     };
-    let lagrangian = |parts: &[ScopeSolution], price: &[f64]| -> f64 {
-        parts.iter().map(|p| p.bound).sum::<f64>()
-            + priced.iter().map(|&t| price[t] * need[t]).sum::<f64>()
-    };
-    let covered =
-        |parts: &[ScopeSolution], t: usize| parts.iter().map(|p| p.covered[t]).sum::<f64>();
-    let meets = |parts: &[ScopeSolution]| {
-        priced
-            .iter()
-            .all(|&t| covered(parts, t) + 1e-9 * need[t].max(1.0) >= need[t])
-    };
-
-    let mut price = vec![0.0; n_targets];
-    let Some(at_zero) = evaluate(&price)? else {
+    if !p.search()? {
         return Ok(None);
-    };
-    let mut best_lb = lagrangian(&at_zero, &price);
-    let mut best_ub: Option<(f64, Vec<ScopeSolution>)> = None;
-    let consider = |parts: Vec<ScopeSolution>, best_ub: &mut Option<(f64, Vec<ScopeSolution>)>| {
-        let refs: Vec<&ScopeSolution> = parts.iter().collect();
-        let m = merge(&refs, n_targets);
-        let obj = objective_of(data, &m, travel_weight);
-        if best_ub.as_ref().is_none_or(|(b, _)| obj < *b) {
-            *best_ub = Some((obj, parts));
-        }
-    };
-    let mut evaluations = 1;
-    if meets(&at_zero) {
-        consider(at_zero, &mut best_ub);
-    } else {
-        let mut low_side = at_zero;
-        for round in 0..3 {
-            for &t in &priced {
-                // Raise target t's price until its cover is met, then bisect.
-                let mut lo = if round == 0 { 0.0 } else { price[t] * 0.5 };
-                let mut hi = if price[t] > 0.0 {
-                    price[t]
-                } else {
-                    starting_price(ctx, data, t)
-                };
-                let mut hi_parts: Option<Vec<ScopeSolution>> = None;
-                for _ in 0..64 {
-                    price[t] = hi;
-                    let Some(parts) = evaluate(&price)? else {
-                        return Ok(None);
-                    };
-                    evaluations += 1;
-                    best_lb = best_lb.max(lagrangian(&parts, &price));
-                    if covered(&parts, t) + 1e-9 * need[t].max(1.0) >= need[t] {
-                        hi_parts = Some(parts);
-                        break;
-                    }
-                    lo = hi;
-                    low_side = parts;
-                    hi *= 2.0;
-                }
-                let Some(mut hi_parts) = hi_parts else {
-                    // Even a huge price cannot reach the target: infeasible.
-                    return Ok(None);
-                };
-                for _ in 0..BISECTION_STEPS {
-                    let closed = best_ub
-                        .as_ref()
-                        .is_some_and(|(ub, _)| relative_gap(*ub, best_lb) <= STOP_GAP);
-                    if closed
-                        || time_limit.is_some_and(|tl| started.elapsed().as_secs_f64() >= tl)
-                        || hi - lo <= 1e-6 * hi
-                    {
-                        break;
-                    }
-                    price[t] = 0.5 * (lo + hi);
-                    let Some(parts) = evaluate(&price)? else {
-                        return Ok(None);
-                    };
-                    evaluations += 1;
-                    best_lb = best_lb.max(lagrangian(&parts, &price));
-                    if covered(&parts, t) + 1e-9 * need[t].max(1.0) >= need[t] {
-                        hi = price[t];
-                        if meets(&parts) {
-                            consider(parts.clone(), &mut best_ub);
-                        }
-                        hi_parts = parts;
-                    } else {
-                        lo = price[t];
-                        low_side = parts;
-                    }
-                }
-                price[t] = hi;
-                if meets(&hi_parts) {
-                    consider(
-                        mix(&low_side, &hi_parts, &priced, &need, data, travel_weight),
-                        &mut best_ub,
-                    );
-                    consider(hi_parts, &mut best_ub);
-                }
-            }
-            if priced.len() == 1 {
-                break;
-            }
-        }
     }
-    let Some((ub, parts)) = best_ub else {
+    let Some((ub, parts)) = p.best_ub.take() else {
         return Ok(None);
     };
     let refs: Vec<&ScopeSolution> = parts.iter().collect();
     let solution = merge(&refs, n_targets);
+    let mut best_lb = p.best_lb;
     // Round costs (multiples of a granule) lift the bound to the next attainable cost.
     if let Some((g, constant)) = cost_granule(data) {
         best_lb = ((best_lb - constant) / g - 1e-9).ceil() * g + constant;
@@ -463,16 +324,24 @@ pub fn solve_service(
         Status::TimeLimit
     };
     let method = format!(
-        "{} components, targets priced by Lagrangian bisection ({evaluations} rounds)",
-        scopes.len()
+        "{} components, targets priced by Lagrangian bisection ({} rounds)",
+        scopes.len(),
+        p.evaluations
     );
     // Without a time limit the user asked for a proof: a model the decomposition left with a
     // gap and small enough to solve whole (a few times the whole-model size) is solved whole.
     if status != Status::Optimal
-        && time_limit.is_none()
+        && !deadline.is_limited()
         && binaries <= CLOSE_WHOLE_FACTOR * options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS
-        && let Some(whole) = solve_whole(ctx, hier, data, travel_weight, None)?
+        && let Some(whole) = solve_whole(
+            ctx,
+            hier,
+            data,
+            travel_weight,
+            Deadline::none(),
+            options.solver,
+        )?
         && whole.status == Status::Optimal
         && whole.objective <= ub + 1e-9 * ub.abs()
     {
@@ -488,6 +357,238 @@ pub fn solve_service(
         method,
         solution,
     }))
+}
+
+fn log_components(data: &ServiceData, scopes: &[Scope]) {
+    if log::log_enabled!(log::Level::Debug) {
+        let mut sizes: Vec<(usize, usize)> = scopes
+            .iter()
+            .map(|s| (s.sites.len() + s.mobiles.len(), s.settlements.len()))
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        log::debug!(
+            "[plan] service {}: {} components, largest (binaries, settlements): {:?}",
+            data.service.name,
+            scopes.len(),
+            &sizes[..sizes.len().min(5)]
+        );
+    }
+}
+
+/// The Lagrangian pricing of a decomposed service's shared targets.
+struct Pricing<'p> {
+    ctx: &'p Context<'p>,
+    hier: &'p HierarchyPlan,
+    data: &'p ServiceData<'p>,
+    scopes: &'p [Scope],
+    travel_weight: f64,
+    backend: Backend,
+    deadline: Deadline,
+    /// Cover each target needs; the targets priced (share below 1, something to cover).
+    need: Vec<f64>,
+    priced: Vec<usize>,
+    /// Best Lagrangian bound, best plan meeting every target (objective, parts), rounds.
+    best_lb: f64,
+    best_ub: Option<(f64, Vec<ScopeSolution>)>,
+    evaluations: usize,
+}
+
+impl Pricing<'_> {
+    /// Prices the targets (up to three passes over them); `Ok(false)` when the service is
+    /// infeasible.
+    fn search(&mut self) -> Result<bool> {
+        let mut price = vec![0.0; self.data.targets.len()];
+        let Some(at_zero) = self.evaluate(&price)? else {
+            return Ok(false);
+        };
+        self.evaluations = 1;
+        self.best_lb = self.lagrangian(&at_zero, &price);
+        if self.meets(&at_zero) {
+            self.consider(at_zero);
+            return Ok(true);
+        }
+        let mut low_side = at_zero;
+        let priced = self.priced.clone();
+        for round in 0..3 {
+            for &t in &priced {
+                if !self.price_target(&mut price, t, round, &mut low_side)? {
+                    return Ok(false);
+                }
+            }
+            if priced.len() == 1 {
+                break;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Raises target t's price until its cover is met, then bisects; `Ok(false)` when the
+    /// service is infeasible.
+    fn price_target(
+        &mut self,
+        price: &mut [f64],
+        t: usize,
+        round: usize,
+        low_side: &mut Vec<ScopeSolution>,
+    ) -> Result<bool> {
+        let mut lo = if round == 0 { 0.0 } else { price[t] * 0.5 };
+        let mut hi = if price[t] > 0.0 {
+            price[t]
+        } else {
+            starting_price(self.ctx, self.data, t)
+        };
+        let mut hi_parts: Option<Vec<ScopeSolution>> = None;
+        for _ in 0..64 {
+            price[t] = hi;
+            let Some(parts) = self.evaluate(price)? else {
+                return Ok(false);
+            };
+            self.evaluations += 1;
+            self.best_lb = self.best_lb.max(self.lagrangian(&parts, price));
+            if self.reaches(&parts, t) {
+                hi_parts = Some(parts);
+                break;
+            }
+            lo = hi;
+            *low_side = parts;
+            hi *= 2.0;
+        }
+        let Some(mut hi_parts) = hi_parts else {
+            // Even a huge price cannot reach the target: infeasible.
+            return Ok(false);
+        };
+        for _ in 0..BISECTION_STEPS {
+            let closed = self
+                .best_ub
+                .as_ref()
+                .is_some_and(|(ub, _)| relative_gap(*ub, self.best_lb) <= STOP_GAP);
+            if closed || self.out_of_time() || hi - lo <= 1e-6 * hi {
+                break;
+            }
+            price[t] = 0.5 * (lo + hi);
+            let Some(parts) = self.evaluate(price)? else {
+                return Ok(false);
+            };
+            self.evaluations += 1;
+            self.best_lb = self.best_lb.max(self.lagrangian(&parts, price));
+            if self.reaches(&parts, t) {
+                hi = price[t];
+                if self.meets(&parts) {
+                    self.consider(parts.clone());
+                }
+                hi_parts = parts;
+            } else {
+                lo = price[t];
+                *low_side = parts;
+            }
+        }
+        price[t] = hi;
+        if self.meets(&hi_parts) {
+            let mixed = mix(
+                low_side,
+                &hi_parts,
+                &self.priced,
+                &self.need,
+                self.data,
+                self.travel_weight,
+            );
+            self.consider(mixed);
+            self.consider(hi_parts);
+        }
+        Ok(true)
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.deadline.expired()
+    }
+
+    /// Solves every component at these prices; `None` if any is infeasible (prices do not
+    /// change feasibility, so then the service is infeasible). Each round of component solves
+    /// may use a share of the time limit, so bisection gets several rounds even when some
+    /// components are hard.
+    fn evaluate(&self, price: &[f64]) -> Result<Option<Vec<ScopeSolution>>> {
+        let t0 = Instant::now();
+        let remaining = self.deadline.remaining().map(|t| t.max(0.05));
+        let span = self.deadline.span();
+        let round = remaining.map(|r| r.min(span.unwrap_or(r) / 10.0).max(0.5));
+        let parts: Vec<Option<ScopeSolution>> = self
+            .scopes
+            .par_iter()
+            .map(|s| {
+                // Each component may use the round's budget; the rounds stop at the limit.
+                solve_scope(
+                    self.ctx,
+                    self.hier,
+                    self.data,
+                    s,
+                    Targets::Price(price),
+                    self.travel_weight,
+                    Limits {
+                        deadline: Deadline::after(round),
+                        mip_gap: COMPONENT_GAP,
+                        backend: self.backend,
+                    },
+                )
+            })
+            .collect::<Result<_>>()?;
+        let parts: Option<Vec<ScopeSolution>> = parts.into_iter().collect();
+        if log::log_enabled!(log::Level::Debug) {
+            self.log_round(parts.as_deref(), price, t0);
+        }
+        Ok(parts)
+    }
+
+    fn log_round(&self, parts: Option<&[ScopeSolution]>, price: &[f64], t0: Instant) {
+        let n_targets = self.data.targets.len();
+        let (lb, cost, cov) = parts.map_or((0.0, 0.0, vec![]), |p| {
+            (
+                p.iter().map(|x| x.bound).sum::<f64>(),
+                p.iter()
+                    .map(|x| objective_of(self.data, x, self.travel_weight))
+                    .sum::<f64>(),
+                (0..n_targets)
+                    .map(|t| p.iter().map(|x| x.covered[t]).sum::<f64>())
+                    .collect::<Vec<f64>>(),
+            )
+        });
+        log::debug!(
+            "[plan] service {}: priced round {:?} in {:.2} s: sum of bounds {lb:.0}, objective {cost:.0}, cover {cov:?} need {:?}",
+            self.data.service.name,
+            price,
+            t0.elapsed().as_secs_f64(),
+            self.need
+        );
+    }
+
+    /// The Lagrangian bound of a round: the components' bounds plus the prices of the need.
+    fn lagrangian(&self, parts: &[ScopeSolution], price: &[f64]) -> f64 {
+        parts.iter().map(|p| p.bound).sum::<f64>()
+            + self
+                .priced
+                .iter()
+                .map(|&t| price[t] * self.need[t])
+                .sum::<f64>()
+    }
+
+    /// Whether the parts together meet target t.
+    fn reaches(&self, parts: &[ScopeSolution], t: usize) -> bool {
+        let covered = parts.iter().map(|p| p.covered[t]).sum::<f64>();
+        covered + 1e-9 * self.need[t].max(1.0) >= self.need[t]
+    }
+
+    fn meets(&self, parts: &[ScopeSolution]) -> bool {
+        self.priced.iter().all(|&t| self.reaches(parts, t))
+    }
+
+    /// Keeps the parts when they are the best plan meeting every target so far.
+    fn consider(&mut self, parts: Vec<ScopeSolution>) {
+        let refs: Vec<&ScopeSolution> = parts.iter().collect();
+        let m = merge(&refs, self.data.targets.len());
+        let obj = objective_of(self.data, &m, self.travel_weight);
+        if self.best_ub.as_ref().is_none_or(|(b, _)| obj < *b) {
+            self.best_ub = Some((obj, parts));
+        }
+    }
 }
 
 /// Starts from the cheap side (cover short) and switches components to their well-covering

@@ -54,14 +54,86 @@ fn binomial(n: usize, k: usize) -> Option<u128> {
 }
 
 pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
+    let h = &ctx.scenario.hierarchy;
+    let n = ctx.ds.islands.len();
+    let last = h.tiers.len() - 1;
+    let fixed = fixed_tiers(ctx)?;
+    let mut seats = free_seats_per_tier(ctx, &fixed)?;
+    let free = free_islands(ctx, &fixed)?;
+    let shortfall = fit_seats(ctx, &mut seats, &free)?;
+    let free_seats: usize = seats.iter().sum();
+
+    let fixed_leaders: Vec<usize> = (0..n)
+        .filter(|&k| fixed[k].is_some_and(|t| t < last))
+        .collect();
+    let limit = h.leader_minutes;
+    let time = |k: usize, l: usize| ctx.minutes_to_leader(k, l).filter(|&t| t <= limit);
+    let inhabited = &ctx.inhabited_islands;
+
+    // Cost of a leader set: residents of islands no leader reaches in time (must be 0), then
+    // population-weighted minutes to the nearest leader.
+    let cost_of = |leaders: &[usize]| -> Access {
+        let mut a = Access {
+            unreached: 0,
+            minutes: 0.0,
+        };
+        for &k in inhabited {
+            let best = leaders
+                .iter()
+                .filter_map(|&l| time(k, l))
+                .fold(f64::INFINITY, f64::min);
+            if best.is_infinite() {
+                a.unreached += ctx.island_population[k];
+            } else {
+                a.minutes += ctx.island_population[k] as f64 * best;
+            }
+        }
+        a
+    };
+
+    let (chosen, method) = if let Some(combos) = binomial(free.len(), free_seats) {
+        (
+            exhaustive(&free, free_seats, &fixed_leaders, &cost_of),
+            format!(
+                "exact: all {combos} combination(s) of {} eligible island(s)",
+                free.len()
+            ),
+        )
+    } else {
+        (
+            greedy_swap(&free, free_seats, &fixed_leaders, &cost_of),
+            format!(
+                "heuristic: greedy + swaps over {} eligible islands (over {EXACT_LIMIT} combinations)",
+                free.len()
+            ),
+        )
+    };
+    let Some(chosen) = chosen else {
+        return Err(Error::Infeasible(explain_unreachable(
+            ctx,
+            &fixed_leaders,
+            &free,
+        )));
+    };
+    let method = if shortfall > 0 {
+        format!("{method}; {shortfall} leader seat(s) left empty: too few eligible islands")
+    } else {
+        method
+    };
+    let tier = assign_tiers(ctx, &fixed, &seats, &chosen);
+    let mut leaders: Vec<usize> = (0..n).filter(|&k| tier[k] < last).collect();
+    leaders.sort_by_key(|&k| (tier[k], k));
+    Ok(communities(ctx, tier, leaders, method, &time))
+}
+
+/// Fixed tiers: the data's island `tier`, then the scenario's `fixed` (which wins); the hub
+/// is the hub tier.
+fn fixed_tiers(ctx: &Context) -> Result<Vec<Option<usize>>> {
     let ds = ctx.ds;
-    let sc = ctx.scenario;
-    let h = &sc.hierarchy;
+    let h = &ctx.scenario.hierarchy;
     let n = ds.islands.len();
     let last = h.tiers.len() - 1;
     let tier_index = |name: &str| h.tiers.iter().position(|t| t.name == name);
-
-    // Fixed tiers: the data's island `tier`, then the scenario's `fixed` (which wins).
     let hub = ctx.hub;
     let mut fixed: Vec<Option<usize>> = vec![None; n];
     for (k, island) in ds.islands.iter().enumerate() {
@@ -91,9 +163,14 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         )));
     }
     fixed[hub] = Some(0);
+    Ok(fixed)
+}
 
+/// Free leader seats per tier (the tier's count less its fixed islands).
+fn free_seats_per_tier(ctx: &Context, fixed: &[Option<usize>]) -> Result<Vec<usize>> {
+    let (ds, h) = (ctx.ds, &ctx.scenario.hierarchy);
+    let (n, last) = (ds.islands.len(), h.tiers.len() - 1);
     let inhabited = &ctx.inhabited_islands;
-    // Fixed leaders per leader tier, and the free seats left.
     let mut seats = vec![0usize; h.tiers.len()];
     for (t, spec) in h.tiers.iter().enumerate().take(last).skip(1) {
         let count = spec.count.unwrap_or(0);
@@ -115,9 +192,13 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         }
         seats[t] = count - fixed_here.len();
     }
-    let free_seats: usize = seats.iter().sum();
+    Ok(seats)
+}
 
-    // Islands that may take a free seat.
+/// Islands that may take a free seat: eligible, inhabited and not fixed; ascending.
+fn free_islands(ctx: &Context, fixed: &[Option<usize>]) -> Result<Vec<usize>> {
+    let h = &ctx.scenario.hierarchy;
+    let inhabited = &ctx.inhabited_islands;
     let eligible: Vec<usize> = match &h.eligible {
         Some(list) => {
             let mut v = Vec::new();
@@ -143,7 +224,15 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         .collect();
     free.sort_unstable();
     free.dedup();
-    let mut free_seats = free_seats;
+    Ok(free)
+}
+
+/// With too few free islands, leaves seats empty from the lowest leader tiers up when the
+/// scenario allows it (the count left empty), else explains why no hierarchy exists.
+fn fit_seats(ctx: &Context, seats: &mut [usize], free: &[usize]) -> Result<usize> {
+    let (ds, h) = (ctx.ds, &ctx.scenario.hierarchy);
+    let last = h.tiers.len() - 1;
+    let mut free_seats: usize = seats.iter().sum();
     let mut shortfall = 0;
     if free.len() < free_seats && h.allow_fewer_leaders {
         shortfall = free_seats - free.len();
@@ -170,116 +259,92 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
             h.min_leader_population
         )));
     }
+    Ok(shortfall)
+}
 
-    let fixed_leaders: Vec<usize> = (0..n)
-        .filter(|&k| fixed[k].is_some_and(|t| t < last))
-        .collect();
-    let limit = h.leader_minutes;
-    let time = |k: usize, l: usize| ctx.minutes_to_leader(k, l).filter(|&t| t <= limit);
-
-    // Cost of a leader set: residents of islands no leader reaches in time (must be 0), then
-    // population-weighted minutes to the nearest leader.
-    let cost_of = |leaders: &[usize]| -> Access {
-        let mut a = Access {
-            unreached: 0,
-            minutes: 0.0,
-        };
-        for &k in inhabited {
-            let best = leaders
-                .iter()
-                .filter_map(|&l| time(k, l))
-                .fold(f64::INFINITY, f64::min);
-            if best.is_infinite() {
-                a.unreached += ctx.island_population[k];
-            } else {
-                a.minutes += ctx.island_population[k] as f64 * best;
-            }
+/// The best leader set over every combination of `seats` free islands (`None`: none reaches
+/// every inhabited island in time).
+fn exhaustive(
+    free: &[usize],
+    free_seats: usize,
+    fixed_leaders: &[usize],
+    cost_of: &dyn Fn(&[usize]) -> Access,
+) -> Option<Vec<usize>> {
+    let mut best: Option<(Access, Vec<usize>)> = None;
+    let mut pick: Vec<usize> = (0..free_seats).collect();
+    loop {
+        let mut leaders = fixed_leaders.to_vec();
+        leaders.extend(pick.iter().map(|&i| free[i]));
+        let c = cost_of(&leaders);
+        if c.unreached == 0 && best.as_ref().is_none_or(|(b, _)| c.better_than(b)) {
+            best = Some((c, pick.iter().map(|&i| free[i]).collect()));
         }
-        a
-    };
-
-    let (chosen, method) = if let Some(combos) = binomial(free.len(), free_seats) {
-        let mut best: Option<(Access, Vec<usize>)> = None;
-        let mut pick: Vec<usize> = (0..free_seats).collect();
+        // next combination in lexicographic order
+        let mut i = free_seats;
         loop {
-            let mut leaders = fixed_leaders.clone();
-            leaders.extend(pick.iter().map(|&i| free[i]));
-            let c = cost_of(&leaders);
-            if c.unreached == 0 && best.as_ref().is_none_or(|(b, _)| c.better_than(b)) {
-                best = Some((c, pick.iter().map(|&i| free[i]).collect()));
+            if i == 0 {
+                break;
             }
-            // next combination in lexicographic order
-            let mut i = free_seats;
-            loop {
-                if i == 0 {
-                    break;
+            i -= 1;
+            if pick[i] < free.len() - free_seats + i {
+                pick[i] += 1;
+                for j in i + 1..free_seats {
+                    pick[j] = pick[j - 1] + 1;
                 }
-                i -= 1;
-                if pick[i] < free.len() - free_seats + i {
-                    pick[i] += 1;
-                    for j in i + 1..free_seats {
-                        pick[j] = pick[j - 1] + 1;
-                    }
-                    i = usize::MAX;
-                    break;
-                }
-            }
-            if i != usize::MAX {
+                i = usize::MAX;
                 break;
             }
         }
-        (
-            best.map(|(_, s)| s),
-            format!(
-                "exact: all {combos} combination(s) of {} eligible island(s)",
-                free.len()
-            ),
-        )
-    } else {
-        (
-            greedy_swap(&free, free_seats, &fixed_leaders, &cost_of),
-            format!(
-                "heuristic: greedy + swaps over {} eligible islands (over {EXACT_LIMIT} combinations)",
-                free.len()
-            ),
-        )
-    };
-    let Some(chosen) = chosen else {
-        return Err(Error::Infeasible(explain_unreachable(
-            ctx,
-            &fixed_leaders,
-            &free,
-        )));
-    };
-    let method = if shortfall > 0 {
-        format!("{method}; {shortfall} leader seat(s) left empty: too few eligible islands")
-    } else {
-        method
-    };
+        if i != usize::MAX {
+            break;
+        }
+    }
+    best.map(|(_, s)| s)
+}
 
-    // Tiers: fixed ones stay; chosen islands fill free seats, larger populations first.
+/// Tiers: fixed ones stay; chosen islands fill free seats, larger populations first.
+fn assign_tiers(
+    ctx: &Context,
+    fixed: &[Option<usize>],
+    seats: &[usize],
+    chosen: &[usize],
+) -> Vec<usize> {
+    let n = ctx.ds.islands.len();
+    let last = ctx.scenario.hierarchy.tiers.len() - 1;
     let mut tier = vec![last; n];
     for k in 0..n {
         if let Some(t) = fixed[k] {
             tier[k] = t;
         }
     }
-    let mut by_pop = chosen.clone();
+    let mut by_pop = chosen.to_vec();
     by_pop.sort_by(|&a, &b| {
         ctx.island_population[b]
             .cmp(&ctx.island_population[a])
             .then(a.cmp(&b))
     });
-    let mut seats_left = seats.clone();
+    let mut seats_left = seats.to_vec();
     for k in by_pop {
         if let Some(t) = (1..last).find(|&t| seats_left[t] > 0) {
             seats_left[t] -= 1;
             tier[k] = t;
         }
     }
-    let mut leaders: Vec<usize> = (0..n).filter(|&k| tier[k] < last).collect();
-    leaders.sort_by_key(|&k| (tier[k], k));
 
+    tier
+}
+
+/// Each inhabited island's community (nearest leader in time), each leader's parent (nearest
+/// higher-tier leader) and the population-weighted mean minutes to the leader.
+fn communities(
+    ctx: &Context,
+    tier: Vec<usize>,
+    leaders: Vec<usize>,
+    method: String,
+    time: &dyn Fn(usize, usize) -> Option<f64>,
+) -> HierarchyPlan {
+    let n = ctx.ds.islands.len();
+    let inhabited = &ctx.inhabited_islands;
     let mut leader = vec![None; n];
     let mut minutes_to_leader = vec![None; n];
     let mut weighted = 0.0;
@@ -311,7 +376,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
             .map(|(_, u)| u);
     }
-    Ok(HierarchyPlan {
+    HierarchyPlan {
         tier,
         leader,
         minutes_to_leader,
@@ -319,7 +384,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         leaders,
         method,
         mean_minutes_to_leader: if people > 0.0 { weighted / people } else { 0.0 },
-    })
+    }
 }
 
 /// Residents left without a leader in time, and population-weighted minutes of the rest.

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::model::Status;
 use crate::scenario::{Assign, Measure};
 use crate::solve::mip::{Milp, MilpResult, Solved};
+use crate::solve::{Backend, Deadline};
 use good_lp::{Expression, Variable, variable};
 use std::collections::{BTreeSet, HashMap};
 
@@ -79,8 +80,11 @@ pub fn target_total(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
 /// How long a solve may run, and the relative gap at which it may stop early.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    pub time_limit: Option<f64>,
+    /// When the solve must stop (the fallback below may overrun it by a share of its span).
+    pub deadline: Deadline,
     pub mip_gap: f64,
+    /// The MILP backend (see [`crate::solve::Backend`]).
+    pub backend: Backend,
 }
 
 /// Which version of the model to build.
@@ -110,18 +114,23 @@ pub fn solve_scope(
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
     let Limits {
-        time_limit,
+        deadline,
         mip_gap,
+        backend,
     } = limits;
     let started = std::time::Instant::now();
     let build_as = |mode| build(ctx, hier, data, scope, &targets, travel_weight, mode);
     let built = build_as(Mode::Integer);
     let variables = built.milp.variable_count();
     let constraints = built.milp.constraint_count();
-    let mut outcome = built.milp.solve_within(time_limit, mip_gap)?;
-    if let Solved::Numerical(_) = outcome {
+    let mut outcome = built
+        .milp
+        .solve_by(backend, deadline.remaining(), mip_gap)?;
+    if let Solved::Numerical(_) = outcome
+        && backend != Backend::Highs
+    {
         // A numerical failure of the scaled model: the same model, unscaled, once more.
-        let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(0.05));
+        let left = deadline.remaining().map(|t| t.max(0.05));
         outcome = build_as(Mode::Integer).milp.solve_unscaled(left, mip_gap)?;
     }
     if log::log_enabled!(log::Level::Debug) && started.elapsed().as_secs_f64() > 1.0 {
@@ -154,16 +163,16 @@ pub fn solve_scope(
         fallback @ (Solved::NoIncumbent | Solved::Numerical(_)) => {
             // The fallback matters more than the limit: a plan with an honest gap beats no
             // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
-            let floor = time_limit.map_or(0.0, |t| (t / 4.0).max(2.0));
-            let left = || time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(floor));
+            let floor = deadline.span().map_or(0.0, |t| (t / 4.0).max(2.0));
+            let left = || deadline.remaining().map(|t| t.max(floor));
             let all = build_as(Mode::OpenAll);
-            let mut sol = match all.milp.solve_within(left(), 0.0)? {
+            let mut sol = match all.milp.solve_by(backend, left(), 0.0)? {
                 Solved::Plan(res) => read(ctx, data, scope, &all.handles, &res, variables),
                 Solved::Infeasible => return Ok(None),
                 Solved::NoIncumbent => {
                     return Err(crate::Error::Infeasible(
                         "the time limit ended the solve before any feasible plan was found; \
-                         allow more time (--time-limit)"
+                         allow more time (a longer time limit)"
                             .to_string(),
                     ));
                 }
@@ -174,7 +183,7 @@ pub fn solve_scope(
                 }
             };
             let relaxed = build_as(Mode::Relaxed);
-            let bound = match relaxed.milp.solve_within(left(), 0.0)? {
+            let bound = match relaxed.milp.solve_by(backend, left(), 0.0)? {
                 Solved::Plan(r) => r.objective,
                 _ => f64::NEG_INFINITY,
             };
@@ -434,6 +443,31 @@ fn covered_by(ctx: &Context, data: &ServiceData, scope: &Scope, sol: &ScopeSolut
         .collect()
 }
 
+/// The scope's model under construction: one method per family of variables and rows, called
+/// in a fixed order (variable and row order decide the solver's path, so the same inputs give
+/// the same plan).
+struct Builder<'b> {
+    ctx: &'b Context<'b>,
+    hier: &'b HierarchyPlan,
+    data: &'b ServiceData<'b>,
+    scope: &'b Scope,
+    mode: Mode,
+    capacity_mode: bool,
+    milp: Milp,
+    money: Expression,
+    travel: Expression,
+    closing_constant: f64,
+    /// Site open, added capacity, roving team, seat shares, cover per standard, load per site,
+    /// island cover.
+    y: HashMap<usize, Variable>,
+    e: HashMap<usize, Variable>,
+    mobile: HashMap<usize, Variable>,
+    x: HashMap<usize, Vec<(usize, f64, Variable)>>,
+    z: Vec<HashMap<usize, Variable>>,
+    load: HashMap<usize, Expression>,
+    u: HashMap<usize, Variable>,
+}
+
 fn build(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -443,270 +477,348 @@ fn build(
     travel_weight: f64,
     mode: Mode,
 ) -> Built {
-    let binary = || match mode {
-        Mode::Relaxed => variable().min(0).max(1),
-        _ => variable().binary(),
+    let mut b = Builder {
+        ctx,
+        hier,
+        data,
+        scope,
+        mode,
+        capacity_mode: data.service.assign == Assign::Capacity,
+        milp: Milp::new(),
+        money: Expression::default(),
+        travel: Expression::default(),
+        closing_constant: 0.0,
+        y: HashMap::with_capacity(scope.sites.len()),
+        e: HashMap::new(),
+        mobile: HashMap::new(),
+        x: HashMap::new(),
+        z: vec![HashMap::new(); data.standards.len()],
+        load: HashMap::new(),
+        u: HashMap::new(),
     };
-    let service = data.service;
-    let sites = &data.sites;
-    let capacity_mode = service.assign == Assign::Capacity;
-    let standard = service.standard_minutes;
-    let mut milp = Milp::new();
-    let mut money = Expression::default();
-    let mut travel = Expression::default();
-    let mut closing_constant = 0.0;
+    b.sites();
+    b.expansions();
+    b.roving_teams();
+    b.assignment_and_cover();
+    b.open_before_close();
+    b.capacities();
+    b.island_cover();
+    let cover = b.targets(targets);
+    b.per_leader();
+    b.supply();
+    b.objective(targets, &cover, travel_weight);
+    Built {
+        milp: b.milp,
+        handles: Handles {
+            y: b.y,
+            e: b.e,
+            mobile: b.mobile,
+            x: b.x,
+            money: b.money,
+            travel: b.travel,
+            closing_constant: b.closing_constant,
+        },
+    }
+}
 
-    let mut y: HashMap<usize, Variable> = HashMap::with_capacity(scope.sites.len());
-    for &j in &scope.sites {
-        let s = &sites[j];
-        let v = milp.add(match (s.fixed, mode) {
-            (Some(true), _) | (None, Mode::OpenAll) => binary().min(1),
-            (Some(false), _) => binary().max(0),
-            (None, _) => binary(),
-        });
-        let saved = if s.is_existing() { s.close_cost } else { 0.0 };
-        closing_constant += saved;
-        money.add_mul(s.annual_cost + s.open_cost - saved, v);
-        y.insert(j, v);
-    }
-    let mut e: HashMap<usize, Variable> = HashMap::new();
-    for &j in &scope.sites {
-        let s = &sites[j];
-        if capacity_mode
-            && s.expand_max > 0.0
-            && s.capacity.is_some()
-            && !matches!(s.origin, SiteOrigin::New(_))
-        {
-            let v = milp.add(variable().min(0).max(s.expand_max));
-            milp.constrain((Expression::from(v) - s.expand_max * y[&j]).leq(0));
-            money.add_mul(s.expand_cost_per_unit, v);
-            e.insert(j, v);
-        }
-    }
-    let mut mobile: HashMap<usize, Variable> = HashMap::new();
-    for &mi in &scope.mobiles {
-        let v = milp.add(if mode == Mode::OpenAll {
-            binary().min(1)
-        } else {
-            binary()
-        });
-        money.add_mul(data.mobile_options[mi].annual_cost, v);
-        mobile.insert(mi, v);
-    }
-
-    // Assignment and coverage.
-    let want_assignment =
-        capacity_mode || scope.sites.iter().any(|&j| sites[j].cost_per_unit > 0.0);
-    let mut x: HashMap<usize, Vec<(usize, f64, Variable)>> = HashMap::new();
-    let mut z: Vec<HashMap<usize, Variable>> = vec![HashMap::new(); data.standards.len()];
-    let mut load: HashMap<usize, Expression> = HashMap::new();
-    for &a in &scope.settlements {
-        let w = data.demand[a];
-        let counted = (0..data.targets.len()).any(|t| target_weight(ctx, data, t, a) > 0.0);
-        if w <= 0.0 && !counted {
-            continue;
-        }
-        let mut xa = Vec::new();
-        if want_assignment && w > 0.0 {
-            for &(j, d) in &data.reach[a] {
-                if !capacity_mode && d > standard {
-                    continue;
-                }
-                let Some(&yj) = y.get(&j) else { continue };
-                let v = milp.add(variable().min(0).max(1));
-                milp.constrain((Expression::from(v) - yj).leq(0));
-                money.add_mul(w * sites[j].cost_per_unit, v);
-                travel.add_mul(w * d, v);
-                load.entry(j).or_default().add_mul(w, v);
-                xa.push((j, d, v));
-            }
-        }
-        for (si, &m) in data.standards.iter().enumerate() {
-            let zv = milp.add(variable().min(0).max(1));
-            let mut rhs = Expression::default();
-            if capacity_mode && w > 0.0 {
-                for &(_, d, v) in &xa {
-                    if d <= m {
-                        rhs.add_mul(1.0, v);
-                    }
-                }
-            } else {
-                for &(j, d) in &data.reach[a] {
-                    if d <= m
-                        && let Some(&yj) = y.get(&j)
-                    {
-                        rhs.add_mul(1.0, yj);
-                    }
-                }
-            }
-            milp.constrain((Expression::from(zv) - rhs).leq(0));
-            z[si].insert(a, zv);
-        }
-        let z_std = z[0][&a];
-        if capacity_mode && w > 0.0 {
-            let seated: Expression = xa.iter().map(|&(_, _, v)| v).sum();
-            milp.constrain(seated.eq(1));
-        } else if want_assignment && w > 0.0 {
-            let assigned: Expression = xa.iter().map(|&(_, _, v)| v).sum();
-            milp.constrain((assigned - z_std).eq(0));
-        }
-        x.insert(a, xa);
-    }
-
-    if service.open_before_close {
-        for (a, j) in catchments(data) {
-            if let (Some(&zv), Some(&yj)) = (z[0].get(&a), y.get(&j)) {
-                milp.constrain((Expression::from(zv) + yj).geq(1));
-            }
+impl Builder<'_> {
+    /// A binary, or its relaxation in [0, 1].
+    fn binary(&self) -> good_lp::VariableDefinition {
+        match self.mode {
+            Mode::Relaxed => variable().min(0).max(1),
+            _ => variable().binary(),
         }
     }
 
-    if capacity_mode {
+    /// `y_j`: each site open (fixed sites fixed; every free site under `OpenAll`); running,
+    /// opening and (saved) closing costs.
+    fn sites(&mut self) {
+        let (scope, sites, mode) = (self.scope, &self.data.sites, self.mode);
         for &j in &scope.sites {
-            if let (Some(cap), Some(l)) = (sites[j].capacity, load.get(&j)) {
-                let mut limit = cap * y[&j];
-                if let Some(&ev) = e.get(&j) {
-                    limit += ev;
-                }
-                milp.constrain((l.clone() - limit).leq(0));
+            let s = &sites[j];
+            let v = self.milp.add(match (s.fixed, mode) {
+                (Some(true), _) | (None, Mode::OpenAll) => self.binary().min(1),
+                (Some(false), _) => self.binary().max(0),
+                (None, _) => self.binary(),
+            });
+            let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+            self.closing_constant += saved;
+            self.money.add_mul(s.annual_cost + s.open_cost - saved, v);
+            self.y.insert(j, v);
+        }
+    }
+
+    /// `e_j`: capacity added to an existing capacitated site, only where it is open.
+    fn expansions(&mut self) {
+        let (scope, sites, capacity_mode) = (self.scope, &self.data.sites, self.capacity_mode);
+        for &j in &scope.sites {
+            let s = &sites[j];
+            if capacity_mode
+                && s.expand_max > 0.0
+                && s.capacity.is_some()
+                && !matches!(s.origin, SiteOrigin::New(_))
+            {
+                let v = self.milp.add(variable().min(0).max(s.expand_max));
+                self.milp
+                    .constrain((Expression::from(v) - s.expand_max * self.y[&j]).leq(0));
+                self.money.add_mul(s.expand_cost_per_unit, v);
+                self.e.insert(j, v);
             }
         }
     }
 
-    // Island cover: a site on the island or a roving team.
-    let mut u: HashMap<usize, Variable> = HashMap::new();
-    if data.targets.iter().any(|t| t.measure == Measure::Islands) {
-        for &k in &scope.islands {
-            let v = milp.add(variable().min(0).max(1));
-            let mut rhs: Expression = scope
-                .sites
-                .iter()
-                .filter(|&&j| sites[j].island == k)
-                .map(|j| y[j])
-                .sum();
-            for (&mi, &mv) in &mobile {
-                if data.mobile_options[mi].island == k {
-                    rhs.add_mul(1.0, mv);
-                }
-            }
-            milp.constrain((Expression::from(v) - rhs).leq(0));
-            u.insert(k, v);
+    /// `m_k`: a roving team for island k.
+    fn roving_teams(&mut self) {
+        let (scope, data) = (self.scope, self.data);
+        for &mi in &scope.mobiles {
+            let v = self.milp.add(if self.mode == Mode::OpenAll {
+                self.binary().min(1)
+            } else {
+                self.binary()
+            });
+            self.money.add_mul(data.mobile_options[mi].annual_cost, v);
+            self.mobile.insert(mi, v);
         }
     }
 
-    // Targets.
-    let mut cover_exprs: Vec<Expression> = Vec::with_capacity(data.targets.len());
-    for (ti, t) in data.targets.iter().enumerate() {
-        let mut got = Expression::default();
-        if t.measure == Measure::Islands {
-            for &k in &scope.islands {
-                got.add_mul(1.0, u[&k]);
-            }
-        } else {
-            let si = data.standard_index(t);
-            for &a in &scope.settlements {
-                if let Some(&zv) = z[si].get(&a) {
-                    got.add_mul(target_weight(ctx, data, ti, a), zv);
-                }
-            }
-        }
-        match targets {
-            Targets::Enforce => {
-                let total = target_total(ctx, data, ti);
-                milp.constrain(got.clone().geq(t.share * total - 1e-9 * total.max(1.0)));
-            }
-            Targets::Price(_) if t.share >= 1.0 => {
-                if t.measure == Measure::Islands {
-                    for &k in &scope.islands {
-                        milp.constrain(Expression::from(u[&k]).geq(1));
-                    }
-                } else {
-                    let si = data.standard_index(t);
-                    for &a in &scope.settlements {
-                        if target_weight(ctx, data, ti, a) > 0.0
-                            && let Some(&zv) = z[si].get(&a)
-                        {
-                            milp.constrain(Expression::from(zv).geq(1));
-                        }
-                    }
-                }
-            }
-            Targets::Price(_) => {}
-        }
-        cover_exprs.push(got);
-    }
-
-    // One site of each `per_leader` level on every leader island in scope.
-    for level in service.levels.iter().filter(|l| l.per_leader) {
-        for &l in &scope.leaders {
-            if !tier_allows(ctx, hier, Some(level), l) {
+    /// `x_aj` seat shares (capacity services, or per-unit costs) and `z_a` cover per
+    /// standard; full seating where demand is seated.
+    fn assignment_and_cover(&mut self) {
+        let (ctx, data, scope) = (self.ctx, self.data, self.scope);
+        let (sites, capacity_mode) = (&data.sites, self.capacity_mode);
+        let standard = data.service.standard_minutes;
+        let want_assignment =
+            capacity_mode || scope.sites.iter().any(|&j| sites[j].cost_per_unit > 0.0);
+        for &a in &scope.settlements {
+            let w = data.demand[a];
+            let counted = (0..data.targets.len()).any(|t| target_weight(ctx, data, t, a) > 0.0);
+            if w <= 0.0 && !counted {
                 continue;
             }
-            let here: Expression = scope
-                .sites
-                .iter()
-                .filter(|&&j| sites[j].island == l && sites[j].level == level.level)
-                .map(|j| y[j])
-                .sum();
-            milp.constrain(here.geq(1));
-        }
-    }
-
-    // Hub and spoke supply.
-    for &j in &scope.sites {
-        if let Some(from) = data.suppliers.get(&j) {
-            let rhs: Expression = from.iter().filter_map(|c| y.get(c)).copied().sum();
-            milp.constrain((Expression::from(y[&j]) - rhs).leq(0));
-        }
-    }
-    // Supplied cover: a settlement covered through a supplied site also needs that site's
-    // supplier open. Implied by the rows above for integer plans, but it closes most of the
-    // LP gap that fractional suppliers leave (the Daishan meal service: 0.6 s instead of 6).
-    if !capacity_mode && !data.suppliers.is_empty() {
-        for (si, &m) in data.standards.iter().enumerate() {
-            for &a in &scope.settlements {
-                let Some(&zv) = z[si].get(&a) else { continue };
-                let mut via: BTreeSet<usize> = BTreeSet::new();
+            let mut xa = Vec::new();
+            if want_assignment && w > 0.0 {
                 for &(j, d) in &data.reach[a] {
-                    if d > m || !y.contains_key(&j) {
+                    if !capacity_mode && d > standard {
                         continue;
                     }
-                    match data.suppliers.get(&j) {
-                        Some(from) => {
-                            via.extend(from.iter().copied().filter(|c| y.contains_key(c)))
+                    let Some(&yj) = self.y.get(&j) else { continue };
+                    let v = self.milp.add(variable().min(0).max(1));
+                    self.milp.constrain((Expression::from(v) - yj).leq(0));
+                    self.money.add_mul(w * sites[j].cost_per_unit, v);
+                    self.travel.add_mul(w * d, v);
+                    self.load.entry(j).or_default().add_mul(w, v);
+                    xa.push((j, d, v));
+                }
+            }
+            for (si, &m) in data.standards.iter().enumerate() {
+                let zv = self.milp.add(variable().min(0).max(1));
+                let mut rhs = Expression::default();
+                if capacity_mode && w > 0.0 {
+                    for &(_, d, v) in &xa {
+                        if d <= m {
+                            rhs.add_mul(1.0, v);
                         }
-                        None => {
-                            via.insert(j);
+                    }
+                } else {
+                    for &(j, d) in &data.reach[a] {
+                        if d <= m
+                            && let Some(&yj) = self.y.get(&j)
+                        {
+                            rhs.add_mul(1.0, yj);
                         }
                     }
                 }
-                let rhs: Expression = via.iter().map(|c| y[c]).sum();
-                milp.constrain((Expression::from(zv) - rhs).leq(0));
+                self.milp.constrain((Expression::from(zv) - rhs).leq(0));
+                self.z[si].insert(a, zv);
+            }
+            let z_std = self.z[0][&a];
+            if capacity_mode && w > 0.0 {
+                let seated: Expression = xa.iter().map(|&(_, _, v)| v).sum();
+                self.milp.constrain(seated.eq(1));
+            } else if want_assignment && w > 0.0 {
+                let assigned: Expression = xa.iter().map(|&(_, _, v)| v).sum();
+                self.milp.constrain((assigned - z_std).eq(0));
+            }
+            self.x.insert(a, xa);
+        }
+    }
+
+    /// A settlement in an existing site's catchment stays covered or the site stays open.
+    fn open_before_close(&mut self) {
+        let data = self.data;
+        if data.service.open_before_close {
+            for (a, j) in catchments(data) {
+                if let (Some(&zv), Some(&yj)) = (self.z[0].get(&a), self.y.get(&j)) {
+                    self.milp.constrain((Expression::from(zv) + yj).geq(1));
+                }
             }
         }
     }
 
-    let travel_weight = if capacity_mode { travel_weight } else { 0.0 };
-    let mut objective = money.clone() + travel_weight * travel.clone() + closing_constant;
-    if let Targets::Price(price) = *targets {
-        for (ti, t) in data.targets.iter().enumerate() {
-            if t.share < 1.0 && price[ti] != 0.0 {
-                objective -= price[ti] * cover_exprs[ti].clone();
+    /// Load within capacity (plus expansion) where demand is seated.
+    fn capacities(&mut self) {
+        let (scope, sites) = (self.scope, &self.data.sites);
+        if self.capacity_mode {
+            for &j in &scope.sites {
+                if let (Some(cap), Some(l)) = (sites[j].capacity, self.load.get(&j)) {
+                    let mut limit = cap * self.y[&j];
+                    if let Some(&ev) = self.e.get(&j) {
+                        limit += ev;
+                    }
+                    self.milp.constrain((l.clone() - limit).leq(0));
+                }
             }
         }
     }
-    milp.objective = objective;
-    Built {
-        milp,
-        handles: Handles {
-            y,
-            e,
-            mobile,
-            x,
-            money,
-            travel,
-            closing_constant,
-        },
+
+    /// `u_k`: island cover by a site on the island or a roving team (island targets only).
+    fn island_cover(&mut self) {
+        let (data, scope, sites) = (self.data, self.scope, &self.data.sites);
+        if data.targets.iter().any(|t| t.measure == Measure::Islands) {
+            for &k in &scope.islands {
+                let v = self.milp.add(variable().min(0).max(1));
+                let mut rhs: Expression = scope
+                    .sites
+                    .iter()
+                    .filter(|&&j| sites[j].island == k)
+                    .map(|j| self.y[j])
+                    .sum();
+                for (&mi, &mv) in &self.mobile {
+                    if data.mobile_options[mi].island == k {
+                        rhs.add_mul(1.0, mv);
+                    }
+                }
+                self.milp.constrain((Expression::from(v) - rhs).leq(0));
+                self.u.insert(k, v);
+            }
+        }
+    }
+
+    /// Each target's covered measure; enforced as a row, or element by element when priced
+    /// with share 1.
+    fn targets(&mut self, targets: &Targets) -> Vec<Expression> {
+        let (ctx, data, scope) = (self.ctx, self.data, self.scope);
+        let mut cover_exprs: Vec<Expression> = Vec::with_capacity(data.targets.len());
+        for (ti, t) in data.targets.iter().enumerate() {
+            let mut got = Expression::default();
+            if t.measure == Measure::Islands {
+                for &k in &scope.islands {
+                    got.add_mul(1.0, self.u[&k]);
+                }
+            } else {
+                let si = data.standard_index(t);
+                for &a in &scope.settlements {
+                    if let Some(&zv) = self.z[si].get(&a) {
+                        got.add_mul(target_weight(ctx, data, ti, a), zv);
+                    }
+                }
+            }
+            match targets {
+                Targets::Enforce => {
+                    let total = target_total(ctx, data, ti);
+                    self.milp
+                        .constrain(got.clone().geq(t.share * total - 1e-9 * total.max(1.0)));
+                }
+                Targets::Price(_) if t.share >= 1.0 => {
+                    if t.measure == Measure::Islands {
+                        for &k in &scope.islands {
+                            self.milp.constrain(Expression::from(self.u[&k]).geq(1));
+                        }
+                    } else {
+                        let si = data.standard_index(t);
+                        for &a in &scope.settlements {
+                            if target_weight(ctx, data, ti, a) > 0.0
+                                && let Some(&zv) = self.z[si].get(&a)
+                            {
+                                self.milp.constrain(Expression::from(zv).geq(1));
+                            }
+                        }
+                    }
+                }
+                Targets::Price(_) => {}
+            }
+            cover_exprs.push(got);
+        }
+        cover_exprs
+    }
+
+    /// One site of each `per_leader` level on every leader island in scope.
+    fn per_leader(&mut self) {
+        let (ctx, hier, scope, sites) = (self.ctx, self.hier, self.scope, &self.data.sites);
+        for level in self.data.service.levels.iter().filter(|l| l.per_leader) {
+            for &l in &scope.leaders {
+                if !tier_allows(ctx, hier, Some(level), l) {
+                    continue;
+                }
+                let here: Expression = scope
+                    .sites
+                    .iter()
+                    .filter(|&&j| sites[j].island == l && sites[j].level == level.level)
+                    .map(|j| self.y[j])
+                    .sum();
+                self.milp.constrain(here.geq(1));
+            }
+        }
+    }
+
+    /// Hub-and-spoke supply, and supplied cover (see below).
+    fn supply(&mut self) {
+        let (data, scope, capacity_mode) = (self.data, self.scope, self.capacity_mode);
+        for &j in &scope.sites {
+            if let Some(from) = data.suppliers.get(&j) {
+                let rhs: Expression = from.iter().filter_map(|c| self.y.get(c)).copied().sum();
+                self.milp
+                    .constrain((Expression::from(self.y[&j]) - rhs).leq(0));
+            }
+        }
+        // Supplied cover: a settlement covered through a supplied site also needs that site's
+        // supplier open. Implied by the rows above for integer plans, but it closes most of the
+        // LP gap that fractional suppliers leave (the Daishan meal service: 0.6 s instead of 6).
+        if !capacity_mode && !data.suppliers.is_empty() {
+            for (si, &m) in data.standards.iter().enumerate() {
+                for &a in &scope.settlements {
+                    let Some(&zv) = self.z[si].get(&a) else {
+                        continue;
+                    };
+                    let mut via: BTreeSet<usize> = BTreeSet::new();
+                    for &(j, d) in &data.reach[a] {
+                        if d > m || !self.y.contains_key(&j) {
+                            continue;
+                        }
+                        match data.suppliers.get(&j) {
+                            Some(from) => {
+                                via.extend(from.iter().copied().filter(|c| self.y.contains_key(c)))
+                            }
+                            None => {
+                                via.insert(j);
+                            }
+                        }
+                    }
+                    let rhs: Expression = via.iter().map(|c| self.y[c]).sum();
+                    self.milp.constrain((Expression::from(zv) - rhs).leq(0));
+                }
+            }
+        }
+    }
+
+    /// Cost, plus the travel tie-break (capacity services), minus the priced cover.
+    fn objective(&mut self, targets: &Targets, cover_exprs: &[Expression], travel_weight: f64) {
+        let data = self.data;
+        let travel_weight = if self.capacity_mode {
+            travel_weight
+        } else {
+            0.0
+        };
+        let mut objective =
+            self.money.clone() + travel_weight * self.travel.clone() + self.closing_constant;
+        if let Targets::Price(price) = *targets {
+            for (ti, t) in data.targets.iter().enumerate() {
+                if t.share < 1.0 && price[ti] != 0.0 {
+                    objective -= price[ti] * cover_exprs[ti].clone();
+                }
+            }
+        }
+        self.milp.objective = objective;
     }
 }
 
@@ -754,8 +866,9 @@ mod tests {
                 for targets in [Targets::Enforce, Targets::Price(&prices)] {
                     let floor = floor_bound(&ctx, &data, &scope, &targets, 0.01);
                     let limits = Limits {
-                        time_limit: None,
+                        deadline: Deadline::none(),
                         mip_gap: 0.0,
+                        backend: crate::solve::Backend::Microlp,
                     };
                     let Some(sol) = solve_scope(&ctx, &hier, &data, &scope, targets, 0.01, limits)
                         .expect("solves")

@@ -25,6 +25,7 @@ pub use service::{ServicePlan, SiteOrigin, TargetResult};
 use crate::error::{Error, Result};
 use crate::layers::DataSet;
 use crate::scenario::Scenario;
+use crate::solve::Backend;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -40,6 +41,8 @@ pub struct PlanOptions {
     pub whole_max_binaries: usize,
     /// Told of each service as it is planned.
     pub on_service_done: Option<ServiceDone>,
+    /// The MILP backend every service is solved with (`Auto`: microlp).
+    pub solver: Backend,
 }
 
 impl Default for PlanOptions {
@@ -48,6 +51,7 @@ impl Default for PlanOptions {
             time_limit: None,
             whole_max_binaries: decompose::WHOLE_MAX_BINARIES,
             on_service_done: None,
+            solver: Backend::Auto,
         }
     }
 }
@@ -58,6 +62,7 @@ impl std::fmt::Debug for PlanOptions {
             .field("time_limit", &self.time_limit)
             .field("whole_max_binaries", &self.whole_max_binaries)
             .field("on_service_done", &self.on_service_done.is_some())
+            .field("solver", &self.solver)
             .finish()
     }
 }
@@ -77,6 +82,8 @@ pub struct Plan {
     pub bound: f64,
     pub gap: f64,
     pub status: Status,
+    /// The MILP backend that solved the services (`microlp` or `highs`).
+    pub solver: String,
     pub seconds: f64,
 }
 
@@ -179,6 +186,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         bound,
         gap: relative_gap(objective, bound),
         status,
+        solver: crate::solve::mip::Milp::backend_name(options.solver).to_string(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -212,6 +212,30 @@ pub fn prepare<'c>(
         .map(|&i| demand_of(ctx, service.demand, i))
         .collect();
 
+    let suppliers = suppliers(ctx, service, &sites)?;
+
+    let (sites, reach, suppliers) = reduce(sites, reach, suppliers);
+
+    let mobile_options = mobile_options(ctx, hier, service);
+    Ok(ServiceData {
+        service,
+        targets,
+        sites,
+        demand,
+        reach,
+        suppliers,
+        mobile_options,
+        standards,
+    })
+}
+
+/// Hub-and-spoke supply: for each site of the supplied level, the sites of the supplying
+/// level within the supply minutes.
+fn suppliers(
+    ctx: &Context,
+    service: &Service,
+    sites: &[PlanSite],
+) -> crate::Result<HashMap<usize, Vec<usize>>> {
     let mut suppliers = HashMap::new();
     if let Some(sup) = &service.supply {
         let to: Vec<usize> = (0..sites.len())
@@ -230,8 +254,12 @@ pub fn prepare<'c>(
         }
     }
 
-    let (sites, reach, suppliers) = reduce(sites, reach, suppliers);
+    Ok(suppliers)
+}
 
+/// The roving-team options: small islands of the last tier, not leaders, not too populous,
+/// whose leader is a day trip away.
+fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<MobileVisit> {
     let mut mobile_options = Vec::new();
     if let Some(m) = &service.mobile {
         let last = ctx.scenario.hierarchy.tiers.len() - 1;
@@ -254,16 +282,7 @@ pub fn prepare<'c>(
             });
         }
     }
-    Ok(ServiceData {
-        service,
-        targets,
-        sites,
-        demand,
-        reach,
-        suppliers,
-        mobile_options,
-        standards,
-    })
+    mobile_options
 }
 
 /// Drops dominated sites (see [`super::dominance`]) and renumbers what refers to sites.
@@ -389,6 +408,64 @@ fn extract(
         .map(|(m, _)| m.clone())
         .collect();
     let mobile_islands: BTreeSet<usize> = mobile_used.iter().map(|m| m.island).collect();
+    let standard = service.standard_minutes;
+    let served = serve(ctx, data, sol, &open, &mobile_islands);
+    let Serving {
+        load,
+        flows,
+        settlements,
+        per_unit,
+    } = served;
+    let mobile_cost = mobile_used.iter().map(|m| m.annual_cost).sum();
+    let costs = cost_lines(sites, &open, &expansion, per_unit, mobile_cost);
+    let targets = data
+        .targets
+        .iter()
+        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &flows))
+        .collect();
+    ServicePlan {
+        service: service.name.clone(),
+        label: service.label().to_string(),
+        standard_minutes: standard,
+        sites: sites.clone(),
+        open,
+        expansion,
+        load,
+        refers_to: Vec::new(),
+        mobile: mobile_used,
+        settlements,
+        flows,
+        costs,
+        objective: 0.0,
+        bound: 0.0,
+        status: Status::Optimal,
+        method: String::new(),
+        seconds: 0.0,
+        variables: 0,
+        targets,
+    }
+}
+
+/// The settlements' side of a solved service: loads, flows, per-settlement service, per-unit
+/// cost.
+struct Serving {
+    load: Vec<f64>,
+    flows: Vec<(usize, usize, f64)>,
+    settlements: Vec<SettlementService>,
+    per_unit: f64,
+}
+
+/// Who is served where: capacity services by their seat shares (largest first), the others by
+/// the nearest open site within the standard.
+fn serve(
+    ctx: &Context,
+    data: &ServiceData,
+    sol: &ScopeSolution,
+    open: &[bool],
+    mobile_islands: &BTreeSet<usize>,
+) -> Serving {
+    let service = data.service;
+    let sites = &data.sites;
     let capacity_mode = service.assign == Assign::Capacity;
     let standard = service.standard_minutes;
     let minutes_of = |a: usize, j: usize| {
@@ -468,6 +545,22 @@ fn extract(
         });
     }
 
+    Serving {
+        load,
+        flows,
+        settlements,
+        per_unit,
+    }
+}
+
+/// The service's cost lines and their total.
+fn cost_lines(
+    sites: &[PlanSite],
+    open: &[bool],
+    expansion: &[f64],
+    per_unit: f64,
+    mobile: f64,
+) -> Costs {
     let mut costs = Costs::default();
     for (j, s) in sites.iter().enumerate() {
         if open[j] {
@@ -479,40 +572,14 @@ fn extract(
         }
     }
     costs.per_unit = per_unit;
-    costs.mobile = mobile_used.iter().map(|m| m.annual_cost).sum();
+    costs.mobile = mobile;
     costs.total = costs.running
         + costs.opening
         + costs.closing
         + costs.expansion
         + costs.per_unit
         + costs.mobile;
-
-    let targets = data
-        .targets
-        .iter()
-        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &flows))
-        .collect();
-    ServicePlan {
-        service: service.name.clone(),
-        label: service.label().to_string(),
-        standard_minutes: standard,
-        sites: sites.clone(),
-        open,
-        expansion,
-        load,
-        refers_to: Vec::new(),
-        mobile: mobile_used,
-        settlements,
-        flows,
-        costs,
-        objective: 0.0,
-        bound: 0.0,
-        status: Status::Optimal,
-        method: String::new(),
-        seconds: 0.0,
-        variables: 0,
-        targets,
-    }
+    costs
 }
 
 /// The referral of every open site: the nearest open site of the next higher level on its
@@ -595,13 +662,47 @@ fn evaluate_target(
 pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> String {
     let service = data.service;
     let sites = &data.sites;
-    let usable = |j: usize| sites[j].fixed != Some(false);
-    let mut reasons = Vec::new();
-    let name_of = |a: usize| {
-        let s = &ctx.ds.settlements[ctx.settlements[a]];
-        format!("`{}` {}", s.id, s.name)
-    };
+    let mut reasons = target_reasons(ctx, data);
+    reasons.extend(capacity_reasons(ctx, hier, data));
+    for level in service.levels.iter().filter(|l| l.per_leader) {
+        for &l in &hier.leaders {
+            if !tier_allows(ctx, hier, Some(level), l) {
+                continue;
+            }
+            if !(0..sites.len())
+                .any(|j| sites[j].island == l && sites[j].level == level.level && sites[j].allowed)
+            {
+                reasons.push(format!(
+                    "leader island `{}` must host a {} but has none and new ones are not allowed",
+                    ctx.ds.islands[l].id,
+                    level.display_name()
+                ));
+            }
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push(format!(
+            "the {} targets, capacities, open-before-close rule and supply links cannot all hold \
+             together; each holds on its own — relax a target or allow new sites",
+            service.name
+        ));
+    }
+    format!("service `{}`: {}", service.name, reasons.join("; "))
+}
 
+/// `` `id` name `` of a settlement position.
+fn settlement_name(ctx: &Context, a: usize) -> String {
+    let s = &ctx.ds.settlements[ctx.settlements[a]];
+    format!("`{}` {}", s.id, s.name)
+}
+
+/// Targets beyond reach even with every allowed site open.
+fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
+    let service = data.service;
+    let sites = &data.sites;
+    let usable = |j: usize| sites[j].fixed != Some(false);
+    let name_of = |a: usize| settlement_name(ctx, a);
+    let mut reasons = Vec::new();
     for t in &data.targets {
         let m = t.minutes.unwrap_or(service.standard_minutes);
         if t.measure == Measure::Islands {
@@ -674,6 +775,17 @@ pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceDat
         }
     }
 
+    reasons
+}
+
+/// Capacity services: demand with no site within the assignment limit, communities whose
+/// possible seats fall short of their demand.
+fn capacity_reasons(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Vec<String> {
+    let service = data.service;
+    let sites = &data.sites;
+    let usable = |j: usize| sites[j].fixed != Some(false);
+    let name_of = |a: usize| settlement_name(ctx, a);
+    let mut reasons = Vec::new();
     if service.assign == Assign::Capacity {
         let limit = service.assign_limit();
         let stranded: Vec<String> = (0..ctx.settlements.len())
@@ -719,28 +831,5 @@ pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceDat
         }
     }
 
-    for level in service.levels.iter().filter(|l| l.per_leader) {
-        for &l in &hier.leaders {
-            if !tier_allows(ctx, hier, Some(level), l) {
-                continue;
-            }
-            if !(0..sites.len())
-                .any(|j| sites[j].island == l && sites[j].level == level.level && sites[j].allowed)
-            {
-                reasons.push(format!(
-                    "leader island `{}` must host a {} but has none and new ones are not allowed",
-                    ctx.ds.islands[l].id,
-                    level.display_name()
-                ));
-            }
-        }
-    }
-    if reasons.is_empty() {
-        reasons.push(format!(
-            "the {} targets, capacities, open-before-close rule and supply links cannot all hold \
-             together; each holds on its own — relax a target or allow new sites",
-            service.name
-        ));
-    }
-    format!("service `{}`: {}", service.name, reasons.join("; "))
+    reasons
 }

@@ -2,6 +2,7 @@
 //! Content-Security-Policy forbids them): the map inline with hover details, the targets, a
 //! table per service and the tiers; for a sweep, the comparison table and the Pareto chart.
 
+use super::plan_out::PlanSummary;
 use super::render::{is_sweep, picture};
 use super::results::{Row, columns, read_results};
 use crate::error::Result;
@@ -168,6 +169,18 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         "<div class=\"mapbox\">{svg}<div id=\"details\">Hover over an island, route, village or facility.</div></div>"
     );
 
+    targets_section(&mut b, &summary);
+    services_section(&mut b, &summary, &facilities);
+    tiers_section(&mut b, &summary);
+    Ok(Page {
+        html: page(scenario, &b),
+        facilities: info.facilities.unwrap_or(0),
+        rows: summary.targets.len(),
+    })
+}
+
+/// The targets table: required, achieved, met.
+fn targets_section(b: &mut String, summary: &PlanSummary) {
     let _ = writeln!(
         b,
         "<h2>Targets</h2>\n<table id=\"targets\"><tr><th>target</th><th>service</th><th>measure</th>\
@@ -193,7 +206,14 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         );
     }
     let _ = writeln!(b, "</table>");
+}
 
+/// Per service: its summary row and the table of its sites.
+fn services_section(
+    b: &mut String,
+    summary: &PlanSummary,
+    facilities: &geojson::FeatureCollection,
+) {
     let _ = writeln!(b, "<h2>Services</h2>");
     for s in &summary.services {
         let name = s.service.as_str();
@@ -248,7 +268,10 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         }
         let _ = writeln!(b, "</table>");
     }
+}
 
+/// The leaders: tier, parent, members.
+fn tiers_section(b: &mut String, summary: &PlanSummary) {
     let _ = writeln!(
         b,
         "<h2>Tiers and communities</h2>\n<table><tr><th>leader</th><th>tier</th><th>refers to</th><th>members</th></tr>"
@@ -265,11 +288,6 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
         );
     }
     let _ = writeln!(b, "</table>");
-    Ok(Page {
-        html: page(scenario, &b),
-        facilities: info.facilities.unwrap_or(0),
-        rows: summary.targets.len(),
-    })
 }
 
 fn sweep_report(dir: &Path) -> Result<Page> {

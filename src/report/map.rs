@@ -164,35 +164,14 @@ fn marker(status: &str, x: f64, y: f64, r: f64, fill: &str) -> SvgPath {
         .set("stroke-width", width)
 }
 
+/// What a plan map colours its settlements by: (service, label, standard minutes).
+type Shown = (String, String, f64);
+
 /// Draws the map of a plan folder (or of a sweep scenario folder).
 pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
     let dir = plan_dir(dir)?;
     let summary = super::plan_out::PlanSummary::read(&dir)?;
-    let services: Vec<(String, String, f64)> = summary
-        .services
-        .iter()
-        .map(|s| (s.service.clone(), s.label.clone(), s.standard_minutes))
-        .collect();
-    let (service, service_label, standard) = match &opts.service {
-        Some(name) => services
-            .iter()
-            .find(|s| &s.0 == name)
-            .cloned()
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--service `{name}` is not in this plan (services: {})",
-                    services
-                        .iter()
-                        .map(|s| s.0.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?,
-        None => services
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::Usage(format!("{}: the plan has no service", dir.display())))?,
-    };
+    let shown = pick_service(&dir, &summary, opts)?;
     let islands = read_fc(&dir.join("islands.geojson"))?;
     let settlements = read_fc(&dir.join("settlements.geojson"))?;
     let facilities = read_fc(&dir.join("facilities.geojson"))?;
@@ -200,9 +179,93 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         p if p.is_file() => read_fc(&p)?.features,
         _ => Vec::new(),
     };
+    let (proj, map_h) = frame(&dir, &islands, &settlements, &facilities)?;
+    let width = MAP_W + LEGEND_W;
+    let height = map_h.max(560.0);
+    let (island_layer, tier_order) = islands_layer(&islands, &proj);
+    let (facility_layer, service_colours, drawn) = facilities_layer(&facilities, &proj);
+    let (north, scale) = north_and_scale(&proj, height);
+    let doc = Document::new()
+        .set("xmlns", "http://www.w3.org/2000/svg")
+        .set("viewBox", (0, 0, width as i64, height as i64))
+        .set("width", width as i64)
+        .set("height", height as i64)
+        .add(
+            svg::node::element::Definitions::new().add(
+                svg::node::element::ClipPath::new()
+                    .set("id", "map-area")
+                    .add(Rectangle::new().set("width", MAP_W).set("height", height)),
+            ),
+        )
+        .add(
+            Rectangle::new()
+                .set("width", MAP_W)
+                .set("height", height)
+                .set("fill", SEA),
+        )
+        .add(island_layer)
+        .add(routes_layer(&routes, &proj))
+        .add(settlements_layer(&settlements, &proj, &shown))
+        .add(facility_layer)
+        .add(north)
+        .add(scale)
+        .add(legend(
+            &summary.scenario,
+            &shown,
+            &tier_order,
+            &service_colours,
+            height,
+        ));
+    Ok(Map {
+        svg: doc.to_string(),
+        width: width as u32,
+        height: height as u32,
+        facilities: drawn,
+        service: shown.0,
+    })
+}
 
-    // Frame: the planned islands (external ones are drawn but may be cut at the edge), in a
-    // local equirectangular projection.
+/// The service `--service` names, else the plan's first.
+fn pick_service(
+    dir: &Path,
+    summary: &super::plan_out::PlanSummary,
+    opts: &MapOptions,
+) -> Result<Shown> {
+    let services: Vec<(String, String, f64)> = summary
+        .services
+        .iter()
+        .map(|s| (s.service.clone(), s.label.clone(), s.standard_minutes))
+        .collect();
+    match &opts.service {
+        Some(name) => services
+            .iter()
+            .find(|s| &s.0 == name)
+            .cloned()
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "service `{name}` is not in this plan (services: {})",
+                    services
+                        .iter()
+                        .map(|s| s.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }),
+        None => services
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("{}: the plan has no service", dir.display()))),
+    }
+}
+
+/// The frame: the planned islands (external ones are drawn but may be cut at the edge), every
+/// settlement and facility, in a local equirectangular projection; with the map's height.
+fn frame(
+    dir: &Path,
+    islands: &geojson::FeatureCollection,
+    settlements: &geojson::FeatureCollection,
+    facilities: &geojson::FeatureCollection,
+) -> Result<(Projection, f64)> {
     let mut lons = Vec::new();
     let mut lats = Vec::new();
     let planned: Vec<&geojson::Feature> = islands
@@ -252,29 +315,11 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         scale,
     };
     let map_h = (span_y * scale + 2.0 * MARGIN).clamp(420.0, 1600.0);
-    let width = MAP_W + LEGEND_W;
-    let height = map_h.max(560.0);
+    Ok((proj, map_h))
+}
 
-    let mut doc = Document::new()
-        .set("xmlns", "http://www.w3.org/2000/svg")
-        .set("viewBox", (0, 0, width as i64, height as i64))
-        .set("width", width as i64)
-        .set("height", height as i64)
-        .add(
-            svg::node::element::Definitions::new().add(
-                svg::node::element::ClipPath::new()
-                    .set("id", "map-area")
-                    .add(Rectangle::new().set("width", MAP_W).set("height", height)),
-            ),
-        )
-        .add(
-            Rectangle::new()
-                .set("width", MAP_W)
-                .set("height", height)
-                .set("fill", SEA),
-        );
-
-    // Islands: fill by tier, outline by community.
+/// Islands: fill by tier, outline by community; with the tiers in legend order.
+fn islands_layer(islands: &geojson::FeatureCollection, proj: &Projection) -> (Group, Vec<String>) {
     let mut communities: BTreeMap<String, usize> = BTreeMap::new();
     let mut tiers: Vec<String> = Vec::new();
     for f in &islands.features {
@@ -344,13 +389,15 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
                 .add(Title::new(info)),
         );
     }
-    doc = doc.add(g);
+    (g, tier_order)
+}
 
-    // Routes.
+/// Ferries, fast ferries and bridges as lines.
+fn routes_layer(routes: &[geojson::Feature], proj: &Projection) -> Group {
     let mut g = Group::new()
         .set("id", "routes")
         .set("clip-path", "url(#map-area)");
-    for f in &routes {
+    for f in routes {
         let mode = text(f, "mode");
         let pts: Vec<(f64, f64)> = line(f).into_iter().map(|(x, y)| proj.xy(x, y)).collect();
         if pts.len() < 2 {
@@ -384,9 +431,16 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
                 .add(Title::new(info)),
         );
     }
-    doc = doc.add(g);
+    g
+}
 
-    // Settlements: area by population, colour by minutes to the serving site.
+/// Settlements: area by population, colour by minutes to the serving site.
+fn settlements_layer(
+    settlements: &geojson::FeatureCollection,
+    proj: &Projection,
+    shown: &Shown,
+) -> Group {
+    let (service, service_label, standard) = (&shown.0, &shown.1, shown.2);
     let max_pop = settlements
         .features
         .iter()
@@ -439,9 +493,15 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
                 .add(Title::new(info)),
         );
     }
-    doc = doc.add(g);
+    g
+}
 
-    // Facilities: colour by service, shape by status.
+/// Facilities: colour by service, shape by status; with the services' colours in drawing
+/// order and the number drawn.
+fn facilities_layer(
+    facilities: &geojson::FeatureCollection,
+    proj: &Projection,
+) -> (Group, Vec<(String, String)>, usize) {
     let mut service_colours: Vec<(String, String)> = Vec::new();
     let mut g = Group::new().set("id", "facilities");
     let mut drawn = 0;
@@ -480,19 +540,19 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         );
         drawn += 1;
     }
-    doc = doc.add(g);
+    (g, service_colours, drawn)
+}
 
-    // North arrow and scale bar.
-    doc = doc.add(
-        Group::new()
-            .set("id", "north")
-            .add(
-                SvgPath::new()
-                    .set("d", "M40,70L50,40L60,70L50,62Z")
-                    .set("fill", "#222222"),
-            )
-            .add(label(44.0, 36.0, 14.0, "N")),
-    );
+/// North arrow and scale bar.
+fn north_and_scale(proj: &Projection, height: f64) -> (Group, Group) {
+    let north = Group::new()
+        .set("id", "north")
+        .add(
+            SvgPath::new()
+                .set("d", "M40,70L50,40L60,70L50,62Z")
+                .set("fill", "#222222"),
+        )
+        .add(label(44.0, 36.0, 14.0, "N"));
     let px_km = proj.px_per_km();
     let nice = [
         0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0,
@@ -504,31 +564,38 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         .unwrap_or(1000.0);
     let bar = km * px_km;
     let (bx, by) = (MARGIN + 10.0, height - 30.0);
-    doc = doc.add(
-        Group::new()
-            .set("id", "scale")
-            .add(
-                Rectangle::new()
-                    .set("x", bx)
-                    .set("y", by)
-                    .set("width", format!("{:.1}", bar / 2.0))
-                    .set("height", 6)
-                    .set("fill", "#222222"),
-            )
-            .add(
-                Rectangle::new()
-                    .set("x", format!("{:.1}", bx + bar / 2.0))
-                    .set("y", by)
-                    .set("width", format!("{:.1}", bar / 2.0))
-                    .set("height", 6)
-                    .set("fill", "#ffffff")
-                    .set("stroke", "#222222"),
-            )
-            .add(label(bx, by - 4.0, 11.0, "0"))
-            .add(label(bx + bar - 12.0, by - 4.0, 11.0, format!("{km} km"))),
-    );
+    let scale = Group::new()
+        .set("id", "scale")
+        .add(
+            Rectangle::new()
+                .set("x", bx)
+                .set("y", by)
+                .set("width", format!("{:.1}", bar / 2.0))
+                .set("height", 6)
+                .set("fill", "#222222"),
+        )
+        .add(
+            Rectangle::new()
+                .set("x", format!("{:.1}", bx + bar / 2.0))
+                .set("y", by)
+                .set("width", format!("{:.1}", bar / 2.0))
+                .set("height", 6)
+                .set("fill", "#ffffff")
+                .set("stroke", "#222222"),
+        )
+        .add(label(bx, by - 4.0, 11.0, "0"))
+        .add(label(bx + bar - 12.0, by - 4.0, 11.0, format!("{km} km")));
+    (north, scale)
+}
 
-    // Legend.
+/// The legend panel: title, tiers, links, minutes scale, facility shapes and services.
+fn legend(
+    title: &str,
+    shown: &Shown,
+    tier_order: &[String],
+    service_colours: &[(String, String)],
+    height: f64,
+) -> Group {
     let lx = MAP_W + 16.0;
     let mut y = 28.0;
     let mut legend = Group::new().set("id", "legend").add(
@@ -538,7 +605,7 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
             .set("height", height)
             .set("fill", "#ffffff"),
     );
-    let title = summary.scenario.clone();
+    let service_label = &shown.1;
     legend = legend.add(label(lx, y, 15.0, title));
     y += 20.0;
     legend = legend.add(label(lx, y, 11.0, format!("settlements: {service_label}")));
@@ -587,6 +654,13 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
             .add(label(lx + 28.0, y + 10.0, 11.0, name));
         y += 16.0;
     }
+    let (legend, y) = legend_minutes(legend, lx, y, shown);
+    legend_facilities(legend, lx, y, service_colours)
+}
+
+/// The legend's colour scale of minutes to the shown service's site.
+fn legend_minutes(mut legend: Group, lx: f64, mut y: f64, shown: &Shown) -> (Group, f64) {
+    let (service, standard) = (&shown.0, shown.2);
     y += 12.0;
     legend = legend.add(label(lx, y, 12.0, format!("Minutes to the {service} site")));
     y += 6.0;
@@ -626,6 +700,16 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
     ));
     y += 14.0;
     legend = legend.add(label(lx, y, 10.0, "circle area: population"));
+    (legend, y)
+}
+
+/// The legend's facility shapes (by status) and colours (by service).
+fn legend_facilities(
+    mut legend: Group,
+    lx: f64,
+    mut y: f64,
+    service_colours: &[(String, String)],
+) -> Group {
     y += 22.0;
     legend = legend.add(label(lx, y, 12.0, "Facilities"));
     y += 8.0;
@@ -644,7 +728,7 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         y += 16.0;
     }
     y += 4.0;
-    for (svc, colour) in &service_colours {
+    for (svc, colour) in service_colours {
         legend = legend
             .add(
                 Circle::new()
@@ -658,12 +742,5 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
             .add(label(lx + 22.0, y + 9.0, 11.0, svc.clone()));
         y += 16.0;
     }
-    doc = doc.add(legend);
-    Ok(Map {
-        svg: doc.to_string(),
-        width: width as u32,
-        height: height as u32,
-        facilities: drawn,
-        service,
-    })
+    legend
 }

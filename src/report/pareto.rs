@@ -32,48 +32,8 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
             "no scenario of this sweep has a plan: nothing to chart".into(),
         ));
     }
-    let (mut x0, mut x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| {
-        (a.0.min(p.0), a.1.max(p.0))
-    });
-    let (mut y0, mut y1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| {
-        (a.0.min(p.1), a.1.max(p.1))
-    });
-    let pad = |lo: &mut f64, hi: &mut f64, min_span: f64| {
-        let span = (*hi - *lo).max(min_span);
-        let mid = (*hi + *lo) / 2.0;
-        *lo = mid - span * 0.6;
-        *hi = mid + span * 0.6;
-    };
-    pad(&mut x0, &mut x1, 1.0);
-    let min_cost_span = (y1.abs() * 0.02).max(0.1);
-    pad(&mut y0, &mut y1, min_cost_span);
-    // Scenarios measured on other targets are not comparable: each group gets its own
-    // colour, and the efficient points are efficient within their group.
-    let sticks: Vec<_> = pts.iter().map(|p| yardstick(p.2)).collect();
-    let group_of: Vec<usize> = (0..pts.len())
-        .map(|k| sticks.iter().position(|s| *s == sticks[k]).unwrap_or(k))
-        .collect();
-    // Each group by its first point (in order of appearance); its legend names that scenario
-    // when there are several.
-    let mut firsts: Vec<usize> = group_of.clone();
-    firsts.sort_unstable();
-    firsts.dedup();
-    let suffix = |first: usize| {
-        if firsts.len() > 1 {
-            format!(", targets as in #{}", pts[first].2.index)
-        } else {
-            String::new()
-        }
-    };
-    let labels: Vec<(String, String)> = firsts
-        .iter()
-        .map(|&f| {
-            (
-                format!("dominated scenario{}", suffix(f)),
-                format!("Pareto-efficient (cost, coverage, travel){}", suffix(f)),
-            )
-        })
-        .collect();
+    let ((x0, x1), (y0, mut y1)) = axes(&pts);
+    let (group_of, firsts, labels) = groups(&pts);
     let longest = labels
         .iter()
         .map(|(a, b)| a.chars().count().max(b.chars().count()))
@@ -158,6 +118,61 @@ pub fn chart(rows: &[Row], title: &str) -> Result<String> {
         root.present().map_err(|e| draw(&e))?;
     }
     Ok(svg)
+}
+
+/// The axes' ranges: the points' spans, padded (at least 1 point of coverage and 2% of the
+/// cost).
+fn axes(pts: &[(f64, f64, &Row)]) -> ((f64, f64), (f64, f64)) {
+    let (mut x0, mut x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| {
+        (a.0.min(p.0), a.1.max(p.0))
+    });
+    let (mut y0, mut y1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| {
+        (a.0.min(p.1), a.1.max(p.1))
+    });
+    let pad = |lo: &mut f64, hi: &mut f64, min_span: f64| {
+        let span = (*hi - *lo).max(min_span);
+        let mid = (*hi + *lo) / 2.0;
+        *lo = mid - span * 0.6;
+        *hi = mid + span * 0.6;
+    };
+    pad(&mut x0, &mut x1, 1.0);
+    let min_cost_span = (y1.abs() * 0.02).max(0.1);
+    pad(&mut y0, &mut y1, min_cost_span);
+    ((x0, x1), (y0, y1))
+}
+
+/// Each point's group (points sharing a yardstick, by the first point's index), the groups'
+/// first points, and the two legend labels of each group.
+#[allow(clippy::type_complexity)]
+fn groups(pts: &[(f64, f64, &Row)]) -> (Vec<usize>, Vec<usize>, Vec<(String, String)>) {
+    // Scenarios measured on other targets are not comparable: each group gets its own
+    // colour, and the efficient points are efficient within their group.
+    let sticks: Vec<_> = pts.iter().map(|p| yardstick(p.2)).collect();
+    let group_of: Vec<usize> = (0..pts.len())
+        .map(|k| sticks.iter().position(|s| *s == sticks[k]).unwrap_or(k))
+        .collect();
+    // Each group by its first point (in order of appearance); its legend names that scenario
+    // when there are several.
+    let mut firsts: Vec<usize> = group_of.clone();
+    firsts.sort_unstable();
+    firsts.dedup();
+    let suffix = |first: usize| {
+        if firsts.len() > 1 {
+            format!(", targets as in #{}", pts[first].2.index)
+        } else {
+            String::new()
+        }
+    };
+    let labels: Vec<(String, String)> = firsts
+        .iter()
+        .map(|&f| {
+            (
+                format!("dominated scenario{}", suffix(f)),
+                format!("Pareto-efficient (cost, coverage, travel){}", suffix(f)),
+            )
+        })
+        .collect();
+    (group_of, firsts, labels)
 }
 
 /// Chart layout in pixels, shared by the drawing and the legend placement.

@@ -115,6 +115,10 @@ pub struct PlanSummary {
     pub bound: f64,
     pub gap: f64,
     pub status: Status,
+    /// The MILP backend that solved the services (`microlp` or `highs`); absent from plans
+    /// written before it was recorded.
+    #[serde(default)]
+    pub solver: String,
     pub targets: Vec<TargetRow>,
     pub services: Vec<ServiceSummary>,
     pub hierarchy: HierarchySummary,
@@ -232,6 +236,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         bound: round(plan.bound, 2),
         gap: plan.gap,
         status: plan.status,
+        solver: plan.solver.clone(),
         targets: plan
             .targets
             .iter()

@@ -361,7 +361,7 @@ impl Default for Scenario {
 
 /// Where a TOML error is, as `line L, column C`, without the text of the file.
 pub(crate) fn toml_position(text: &str, e: &toml::de::Error) -> String {
-    let hint = "(give it directly with --scenario for the details)";
+    let hint = "(plan with that scenario file directly for the details)";
     match e.span() {
         Some(span) => {
             let mut k = span.start.min(text.len());
@@ -442,49 +442,25 @@ impl Scenario {
 
     /// Semantic checks; the message names the offending path.
     fn check(&self) -> std::result::Result<(), String> {
-        let positive = |what: String, x: f64| {
-            if x.is_finite() && x > 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{what} = {x}: must be a positive number"))
+        self.check_totals()?;
+        let names = self.check_hierarchy()?;
+        let mut service_names = HashSet::new();
+        for (si, s) in self.services.iter().enumerate() {
+            let at = format!("service[{si}] (`{}`)", s.name);
+            if s.name.trim().is_empty() {
+                return Err(format!("service[{si}].name must not be empty"));
             }
-        };
-        let non_negative = |what: String, x: f64| {
-            if x.is_finite() && x >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{what} = {x}: must be a number >= 0"))
+            if !service_names.insert(s.name.as_str()) {
+                return Err(format!("{at}: service name repeats"));
             }
-        };
-        // Bounded above too: a cost of 1e308 overflows every sum it enters (the plan's cost
-        // becomes infinite and its gap NaN), and minutes beyond a week make the travel-time
-        // matrix hold every pair there is.
-        let max_money = crate::limits::MAX_MONEY;
-        let money = |what: String, x: f64| {
-            non_negative(what.clone(), x)?;
-            if x > max_money {
-                return Err(format!("{what} = {x}: more than {max_money:e} CNY"));
-            }
-            Ok(())
-        };
-        let max_minutes = crate::limits::MAX_MINUTES;
-        let minutes = |what: String, x: f64| {
-            positive(what.clone(), x)?;
-            if x > max_minutes {
-                return Err(format!(
-                    "{what} = {x}: more than {max_minutes} minutes (one week)"
-                ));
-            }
-            Ok(())
-        };
-        let max_capacity = crate::limits::MAX_CAPACITY;
-        let amount = |what: String, x: f64| {
-            non_negative(what.clone(), x)?;
-            if x > max_capacity {
-                return Err(format!("{what} = {x}: more than {max_capacity:e}"));
-            }
-            Ok(())
-        };
+            self.check_service(&at, s, &names)?;
+        }
+        self.check_decisions()?;
+        self.check_targets()
+    }
+
+    /// Budget, closing years, travel weight.
+    fn check_totals(&self) -> std::result::Result<(), String> {
         if let Some(b) = self.budget {
             positive("budget".into(), b)?;
             money("budget".into(), b)?;
@@ -501,6 +477,11 @@ impl Scenario {
             self.objective.travel_weight,
         )?;
 
+        Ok(())
+    }
+
+    /// Tiers and fixed islands; the tier names.
+    fn check_hierarchy(&self) -> std::result::Result<HashSet<&str>, String> {
         let h = &self.hierarchy;
         minutes("hierarchy.leader_minutes".into(), h.leader_minutes)?;
         if h.tiers.len() < 2 {
@@ -549,90 +530,96 @@ impl Scenario {
             }
         }
 
-        let mut service_names = HashSet::new();
-        for (si, s) in self.services.iter().enumerate() {
-            let at = format!("service[{si}] (`{}`)", s.name);
-            if s.name.trim().is_empty() {
-                return Err(format!("service[{si}].name must not be empty"));
-            }
-            if !service_names.insert(s.name.as_str()) {
-                return Err(format!("{at}: service name repeats"));
-            }
-            minutes(format!("{at}.standard_minutes"), s.standard_minutes)?;
-            if let Some(a) = s.assign_minutes {
-                minutes(format!("{at}.assign_minutes"), a)?;
-                if a < s.standard_minutes {
-                    return Err(format!(
-                        "{at}.assign_minutes = {a} is shorter than standard_minutes = {}",
-                        s.standard_minutes
-                    ));
-                }
-            }
-            if s.levels.is_empty() {
-                return Err(format!("{at}: needs at least one [[service.level]]"));
-            }
-            if s.nearest_sites == 0 {
-                return Err(format!("{at}.nearest_sites must be at least 1"));
-            }
-            let mut levels = HashSet::new();
-            for (li, l) in s.levels.iter().enumerate() {
-                let at = format!("{at}.level[{li}]");
-                if l.level == 0 || l.level > 9 {
-                    return Err(format!("{at}.level = {}: levels run from 1 to 9", l.level));
-                }
-                if !levels.insert(l.level) {
-                    return Err(format!("{at}: level {} repeats", l.level));
-                }
-                for t in l.tiers.iter().flatten() {
-                    if !names.contains(t.as_str()) {
-                        return Err(format!(
-                            "{at}.tiers: unknown tier `{t}` (tiers: {})",
-                            self.tier_names().join(", ")
-                        ));
-                    }
-                }
-                for (what, x) in [
-                    ("annual_cost", l.annual_cost.unwrap_or(0.0)),
-                    ("open_cost", l.open_cost),
-                    ("close_cost", l.close_cost),
-                    ("cost_per_unit", l.cost_per_unit),
-                    ("expand_cost_per_unit", l.expand_cost_per_unit),
-                ] {
-                    money(format!("{at}.{what}"), x)?;
-                }
-                amount(format!("{at}.expand_max"), l.expand_max)?;
-                if let Some(c) = l.capacity {
-                    amount(format!("{at}.capacity"), c)?;
-                }
-            }
-            if let Some(m) = &s.mobile {
-                let at = format!("{at}.mobile");
-                positive(format!("{at}.visits_per_year"), m.visits_per_year)?;
-                amount(format!("{at}.visits_per_year"), m.visits_per_year)?;
-                money(format!("{at}.cost_per_visit"), m.cost_per_visit)?;
-                money(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
-                minutes(format!("{at}.day_minutes"), m.day_minutes)?;
-                non_negative(format!("{at}.onsite_minutes"), m.onsite_minutes)?;
-                if m.onsite_minutes > max_minutes {
-                    return Err(format!(
-                        "{at}.onsite_minutes = {}: more than {max_minutes} minutes (one week)",
-                        m.onsite_minutes
-                    ));
-                }
-            }
-            if let Some(sup) = &s.supply {
-                let at = format!("{at}.supply");
-                minutes(format!("{at}.minutes"), sup.minutes)?;
-                for (what, l) in [("from_level", sup.from_level), ("to_level", sup.to_level)] {
-                    if s.level(l).is_none() {
-                        return Err(format!("{at}.{what} = {l}: the service has no such level"));
-                    }
-                }
-                if sup.from_level == sup.to_level {
-                    return Err(format!("{at}: from_level and to_level must differ"));
-                }
+        Ok(names)
+    }
+
+    /// One service: minutes, levels, roving teams, supply.
+    fn check_service(
+        &self,
+        at: &str,
+        s: &Service,
+        names: &HashSet<&str>,
+    ) -> std::result::Result<(), String> {
+        minutes(format!("{at}.standard_minutes"), s.standard_minutes)?;
+        if let Some(a) = s.assign_minutes {
+            minutes(format!("{at}.assign_minutes"), a)?;
+            if a < s.standard_minutes {
+                return Err(format!(
+                    "{at}.assign_minutes = {a} is shorter than standard_minutes = {}",
+                    s.standard_minutes
+                ));
             }
         }
+        if s.levels.is_empty() {
+            return Err(format!("{at}: needs at least one [[service.level]]"));
+        }
+        if s.nearest_sites == 0 {
+            return Err(format!("{at}.nearest_sites must be at least 1"));
+        }
+        let mut levels = HashSet::new();
+        for (li, l) in s.levels.iter().enumerate() {
+            let at = format!("{at}.level[{li}]");
+            if l.level == 0 || l.level > 9 {
+                return Err(format!("{at}.level = {}: levels run from 1 to 9", l.level));
+            }
+            if !levels.insert(l.level) {
+                return Err(format!("{at}: level {} repeats", l.level));
+            }
+            for t in l.tiers.iter().flatten() {
+                if !names.contains(t.as_str()) {
+                    return Err(format!(
+                        "{at}.tiers: unknown tier `{t}` (tiers: {})",
+                        self.tier_names().join(", ")
+                    ));
+                }
+            }
+            for (what, x) in [
+                ("annual_cost", l.annual_cost.unwrap_or(0.0)),
+                ("open_cost", l.open_cost),
+                ("close_cost", l.close_cost),
+                ("cost_per_unit", l.cost_per_unit),
+                ("expand_cost_per_unit", l.expand_cost_per_unit),
+            ] {
+                money(format!("{at}.{what}"), x)?;
+            }
+            amount(format!("{at}.expand_max"), l.expand_max)?;
+            if let Some(c) = l.capacity {
+                amount(format!("{at}.capacity"), c)?;
+            }
+        }
+        if let Some(m) = &s.mobile {
+            let at = format!("{at}.mobile");
+            positive(format!("{at}.visits_per_year"), m.visits_per_year)?;
+            amount(format!("{at}.visits_per_year"), m.visits_per_year)?;
+            money(format!("{at}.cost_per_visit"), m.cost_per_visit)?;
+            money(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
+            minutes(format!("{at}.day_minutes"), m.day_minutes)?;
+            non_negative(format!("{at}.onsite_minutes"), m.onsite_minutes)?;
+            let max_minutes = crate::limits::MAX_MINUTES;
+            if m.onsite_minutes > max_minutes {
+                return Err(format!(
+                    "{at}.onsite_minutes = {}: more than {max_minutes} minutes (one week)",
+                    m.onsite_minutes
+                ));
+            }
+        }
+        if let Some(sup) = &s.supply {
+            let at = format!("{at}.supply");
+            minutes(format!("{at}.minutes"), sup.minutes)?;
+            for (what, l) in [("from_level", sup.from_level), ("to_level", sup.to_level)] {
+                if s.level(l).is_none() {
+                    return Err(format!("{at}.{what} = {l}: the service has no such level"));
+                }
+            }
+            if sup.from_level == sup.to_level {
+                return Err(format!("{at}: from_level and to_level must differ"));
+            }
+        }
+        Ok(())
+    }
+
+    /// No site both closed and kept, none listed twice.
+    fn check_decisions(&self) -> std::result::Result<(), String> {
         let d = &self.decisions;
         for (what, list) in [("close", &d.close), ("keep", &d.keep), ("open", &d.open)] {
             let mut seen = HashSet::new();
@@ -649,6 +636,11 @@ impl Scenario {
         {
             return Err(format!("decisions: `{id}` cannot both close and stay open"));
         }
+        Ok(())
+    }
+
+    /// Target names, services, shares, minutes.
+    fn check_targets(&self) -> std::result::Result<(), String> {
         let mut target_names = HashSet::new();
         for (ti, t) in self.targets.iter().enumerate() {
             let at = format!("target[{ti}] (`{}`)", t.name);
@@ -678,6 +670,54 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+fn positive(what: String, x: f64) -> std::result::Result<(), String> {
+    if x.is_finite() && x > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{what} = {x}: must be a positive number"))
+    }
+}
+
+fn non_negative(what: String, x: f64) -> std::result::Result<(), String> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{what} = {x}: must be a number >= 0"))
+    }
+}
+
+// Bounded above too: a cost of 1e308 overflows every sum it enters (the plan's cost becomes
+// infinite and its gap NaN), and minutes beyond a week make the travel-time matrix hold every
+// pair there is.
+fn money(what: String, x: f64) -> std::result::Result<(), String> {
+    let max_money = crate::limits::MAX_MONEY;
+    non_negative(what.clone(), x)?;
+    if x > max_money {
+        return Err(format!("{what} = {x}: more than {max_money:e} CNY"));
+    }
+    Ok(())
+}
+
+fn minutes(what: String, x: f64) -> std::result::Result<(), String> {
+    let max_minutes = crate::limits::MAX_MINUTES;
+    positive(what.clone(), x)?;
+    if x > max_minutes {
+        return Err(format!(
+            "{what} = {x}: more than {max_minutes} minutes (one week)"
+        ));
+    }
+    Ok(())
+}
+
+fn amount(what: String, x: f64) -> std::result::Result<(), String> {
+    let max_capacity = crate::limits::MAX_CAPACITY;
+    non_negative(what.clone(), x)?;
+    if x > max_capacity {
+        return Err(format!("{what} = {x}: more than {max_capacity:e}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

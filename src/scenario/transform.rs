@@ -180,45 +180,14 @@ impl Transform {
                 departures_per_day,
                 departures_factor,
                 service_hours,
-            } => {
-                let r = ds
-                    .routes
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| Error::Usage(format!("retime_route: no route `{id}`")))?;
-                if r.mode == RouteMode::Bridge {
-                    return Err(Error::Usage(format!(
-                        "retime_route: `{id}` is a bridge and has no timetable"
-                    )));
-                }
-                // Check every value before changing anything.
-                if let Some(m) = minutes {
-                    self::minutes("retime_route minutes", *m)?;
-                }
-                if let Some(d) = departures_per_day {
-                    departures("retime_route departures_per_day", *d)?;
-                }
-                if let Some(f) = departures_factor {
-                    positive("retime_route departures_factor", *f)?;
-                }
-                if let Some(h) = service_hours {
-                    hours("retime_route service_hours", *h)?;
-                }
-                let d = departures_per_day.unwrap_or(r.departures_per_day)
-                    * departures_factor.unwrap_or(1.0);
-                departures(
-                    &format!("retime_route `{id}`: departures a day after the factor"),
-                    d,
-                )?;
-                if let Some(m) = minutes {
-                    r.minutes = *m;
-                }
-                r.departures_per_day = d;
-                if let Some(h) = service_hours {
-                    r.service_hours = *h;
-                }
-                Ok(())
-            }
+            } => retime_route(
+                ds,
+                id,
+                *minutes,
+                *departures_per_day,
+                *departures_factor,
+                *service_hours,
+            ),
             Transform::AddRoute {
                 id,
                 from,
@@ -280,28 +249,7 @@ impl Transform {
                 sc.budget = (*value >= 0.0).then_some(*value);
                 Ok(())
             }
-            Transform::Tier { island, tier } => {
-                let k = ds
-                    .islands
-                    .iter()
-                    .position(|i| &i.id == island)
-                    .ok_or_else(|| Error::Usage(format!("tier: no island `{island}`")))?;
-                if !sc.hierarchy.tiers.iter().any(|t| &t.name == tier) {
-                    return Err(Error::Usage(format!(
-                        "tier: `{tier}` is not a tier of the scenario ({})",
-                        sc.tier_names().join(", ")
-                    )));
-                }
-                // The data's own tier would otherwise fight the scenario's.
-                ds.islands[k].tier = None;
-                if sc.hierarchy.tiers.first().is_some_and(|t| &t.name == tier) {
-                    ds.islands[k].tier = Some(Tier::Hub);
-                    sc.hierarchy.hub = Some(island.clone());
-                } else {
-                    sc.hierarchy.fixed.insert(island.clone(), tier.clone());
-                }
-                Ok(())
-            }
+            Transform::Tier { island, tier } => fix_tier(ds, sc, island, tier),
             Transform::UseScenario { path } => {
                 let p = base_dir.join(path);
                 *sc = Scenario::load_indirect(&p)?;
@@ -309,6 +257,80 @@ impl Transform {
             }
         }
     }
+}
+
+/// `retime_route`: new sailing minutes, departures (or a factor on them), service hours;
+/// every value checked before anything changes.
+fn retime_route(
+    ds: &mut DataSet,
+    id: &str,
+    minutes: Option<f64>,
+    departures_per_day: Option<f64>,
+    departures_factor: Option<f64>,
+    service_hours: Option<f64>,
+) -> Result<()> {
+    let r = ds
+        .routes
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| Error::Usage(format!("retime_route: no route `{id}`")))?;
+    if r.mode == RouteMode::Bridge {
+        return Err(Error::Usage(format!(
+            "retime_route: `{id}` is a bridge and has no timetable"
+        )));
+    }
+    // Check every value before changing anything.
+    if let Some(m) = minutes {
+        self::minutes("retime_route minutes", m)?;
+    }
+    if let Some(d) = departures_per_day {
+        departures("retime_route departures_per_day", d)?;
+    }
+    if let Some(f) = departures_factor {
+        positive("retime_route departures_factor", f)?;
+    }
+    if let Some(h) = service_hours {
+        hours("retime_route service_hours", h)?;
+    }
+    let d = departures_per_day.unwrap_or(r.departures_per_day) * departures_factor.unwrap_or(1.0);
+    departures(
+        &format!("retime_route `{id}`: departures a day after the factor"),
+        d,
+    )?;
+    if let Some(m) = minutes {
+        r.minutes = m;
+    }
+    r.departures_per_day = d;
+    if let Some(h) = service_hours {
+        r.service_hours = h;
+    }
+    Ok(())
+}
+
+/// `tier`: fixes an island's tier (the first tier makes it the hub).
+fn fix_tier(ds: &mut DataSet, sc: &mut Scenario, island: &str, tier: &str) -> Result<()> {
+    let k = ds
+        .islands
+        .iter()
+        .position(|i| i.id == island)
+        .ok_or_else(|| Error::Usage(format!("tier: no island `{island}`")))?;
+    if !sc.hierarchy.tiers.iter().any(|t| t.name == tier) {
+        return Err(Error::Usage(format!(
+            "tier: `{tier}` is not a tier of the scenario ({})",
+            sc.tier_names().join(", ")
+        )));
+    }
+    // The data's own tier would otherwise fight the scenario's.
+    ds.islands[k].tier = None;
+    if sc.hierarchy.tiers.first().is_some_and(|t| t.name == tier) {
+        ds.islands[k].tier = Some(Tier::Hub);
+        sc.hierarchy.hub = Some(island.to_string());
+    } else {
+        sc.hierarchy
+            .fixed
+            .insert(island.to_string(), tier.to_string());
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

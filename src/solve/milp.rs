@@ -33,7 +33,6 @@ fn formulate(problem: &Problem) -> Formulation {
     let inst = &problem.instance;
     let model = &problem.model;
     let m = inst.site_count();
-    let n = inst.demands();
     let mut milp = Milp::new();
     let y: Vec<Variable> = (0..m).map(|_| milp.add(variable().binary())).collect();
     let mut cons: Vec<Constraint> = Vec::new();
@@ -56,100 +55,23 @@ fn formulate(problem: &Problem) -> Formulation {
         }
         cons.push(cost.leq(b));
     }
-    let w = &inst.weights;
-    let within = |i: usize, r: Option<f64>| -> Vec<(usize, f64)> {
-        let (cols, mins) = inst.times.row(i);
-        cols.iter()
-            .zip(mins)
-            .filter(|(_, d)| r.is_none_or(|r| **d as f64 <= r))
-            .map(|(&j, &d)| (j as usize, d as f64))
-            .collect()
-    };
     let mut x = Vec::new();
+    let rows = Rows {
+        inst,
+        y: &y,
+        milp: &mut milp,
+        cons: &mut cons,
+    };
     let objective: Expression = match model {
-        Model::PMedian(_) | Model::PCenter(_) => {
-            let dmax = matches!(model, Model::PCenter(_)).then(|| milp.add(variable().min(0.0)));
-            let mut obj = Expression::from(0.0);
-            for i in (0..n).filter(|&i| w[i] > 0.0) {
-                let mut one = Expression::from(0.0);
-                let mut dist = Expression::from(0.0);
-                for (j, d) in within(i, None) {
-                    let v = milp.add(variable().min(0.0).max(1.0));
-                    one += v;
-                    dist += d * v;
-                    obj += w[i] * d * v;
-                    cons.push((v - y[j]).leq(0.0));
-                }
-                cons.push(one.eq(1.0));
-                if let Some(dm) = dmax {
-                    cons.push((dist - dm).leq(0.0));
-                }
-            }
-            match dmax {
-                Some(dm) => dm.into(),
-                None => obj,
-            }
-        }
-        Model::Lscp(l) => {
-            let (costs, constant) = crate::model::check::lscp_costs(inst);
-            let mut covered = Expression::from(0.0);
-            for i in (0..n).filter(|&i| w[i] > 0.0) {
-                let near: Expression = within(i, Some(l.radius)).iter().map(|(j, _)| y[*j]).sum();
-                if l.alpha >= 1.0 {
-                    cons.push(near.geq(1.0));
-                } else {
-                    let z = milp.add(variable().min(0.0).max(1.0));
-                    cons.push((z - near).leq(0.0));
-                    covered += w[i] * z;
-                }
-            }
-            if l.alpha < 1.0 {
-                cons.push(covered.geq(l.alpha * inst.total_weight()));
-            }
-            let mut obj = Expression::from(constant);
-            for j in 0..m {
-                obj += costs[j] * y[j];
-            }
-            obj
-        }
-        Model::Mclp(c) => {
-            let mut obj = Expression::from(0.0);
-            for i in (0..n).filter(|&i| w[i] > 0.0) {
-                let near = within(i, Some(c.radius));
-                if near.is_empty() {
-                    continue;
-                }
-                let z = milp.add(variable().min(0.0).max(1.0));
-                let sum: Expression = near.iter().map(|(j, _)| y[*j]).sum();
-                cons.push((z - sum).leq(0.0));
-                obj += w[i] * z;
-            }
-            obj
-        }
-        Model::CapPMedian(_) | Model::CapCoverage(_) => {
-            let radius = model.radius();
-            let must = matches!(model, Model::CapPMedian(_));
-            let mut obj = Expression::from(0.0);
-            let mut load: Vec<Expression> = (0..m).map(|_| Expression::from(0.0)).collect();
-            for i in (0..n).filter(|&i| w[i] > 0.0) {
-                let mut one = Expression::from(0.0);
-                for (j, d) in within(i, radius) {
-                    let v = milp.add(variable().binary());
-                    one += v;
-                    load[j] += w[i] * v;
-                    cons.push((v - y[j]).leq(0.0));
-                    obj += if must { w[i] * d * v } else { w[i] * v };
-                    x.push((i, j, v));
-                }
-                cons.push(if must { one.eq(1.0) } else { one.leq(1.0) });
-            }
-            for (j, l) in load.into_iter().enumerate() {
-                if let Some(cap) = inst.sites[j].capacity {
-                    cons.push((l - cap * y[j]).leq(0.0));
-                }
-            }
-            obj
-        }
+        Model::PMedian(_) => rows.median(false),
+        Model::PCenter(_) => rows.median(true),
+        Model::Lscp(l) => rows.lscp(l.radius, l.alpha),
+        Model::Mclp(c) => rows.mclp(c.radius),
+        Model::CapPMedian(_) | Model::CapCoverage(_) => rows.capacitated(
+            model.radius(),
+            matches!(model, Model::CapPMedian(_)),
+            &mut x,
+        ),
     };
     Formulation {
         milp,
@@ -157,6 +79,133 @@ fn formulate(problem: &Problem) -> Formulation {
         constraints: cons,
         y,
         x,
+    }
+}
+
+/// The demand-side rows of a model over its open-site variables `y`.
+struct Rows<'r> {
+    inst: &'r crate::model::Instance,
+    y: &'r [Variable],
+    milp: &'r mut Milp,
+    cons: &'r mut Vec<Constraint>,
+}
+
+impl Rows<'_> {
+    /// p-median (weighted minutes) or, with `center`, p-center (the longest assigned trip).
+    fn median(self, center: bool) -> Expression {
+        let (inst, y, milp, cons) = (self.inst, self.y, &mut *self.milp, &mut *self.cons);
+        let (n, w) = (inst.demands(), &inst.weights);
+        let dmax = center.then(|| milp.add(variable().min(0.0)));
+        let mut obj = Expression::from(0.0);
+        for i in (0..n).filter(|&i| w[i] > 0.0) {
+            let mut one = Expression::from(0.0);
+            let mut dist = Expression::from(0.0);
+            for (j, d) in Self::row(inst, i, None) {
+                let v = milp.add(variable().min(0.0).max(1.0));
+                one += v;
+                dist += d * v;
+                obj += w[i] * d * v;
+                cons.push((v - y[j]).leq(0.0));
+            }
+            cons.push(one.eq(1.0));
+            if let Some(dm) = dmax {
+                cons.push((dist - dm).leq(0.0));
+            }
+        }
+        match dmax {
+            Some(dm) => dm.into(),
+            None => obj,
+        }
+    }
+
+    /// Set cover (every demand within the radius, or a share `alpha` of the weight) at least
+    /// cost.
+    fn lscp(self, radius: f64, alpha: f64) -> Expression {
+        let (inst, y, milp, cons) = (self.inst, self.y, &mut *self.milp, &mut *self.cons);
+        let (m, n, w) = (inst.site_count(), inst.demands(), &inst.weights);
+        let (costs, constant) = crate::model::check::lscp_costs(inst);
+        let mut covered = Expression::from(0.0);
+        for i in (0..n).filter(|&i| w[i] > 0.0) {
+            let near: Expression = Self::row(inst, i, Some(radius))
+                .iter()
+                .map(|(j, _)| y[*j])
+                .sum();
+            if alpha >= 1.0 {
+                cons.push(near.geq(1.0));
+            } else {
+                let z = milp.add(variable().min(0.0).max(1.0));
+                cons.push((z - near).leq(0.0));
+                covered += w[i] * z;
+            }
+        }
+        if alpha < 1.0 {
+            cons.push(covered.geq(alpha * inst.total_weight()));
+        }
+        let mut obj = Expression::from(constant);
+        for j in 0..m {
+            obj += costs[j] * y[j];
+        }
+        obj
+    }
+
+    /// Maximal covering: the weight within the radius of an open site.
+    fn mclp(self, radius: f64) -> Expression {
+        let (inst, y, milp, cons) = (self.inst, self.y, &mut *self.milp, &mut *self.cons);
+        let (n, w) = (inst.demands(), &inst.weights);
+        let mut obj = Expression::from(0.0);
+        for i in (0..n).filter(|&i| w[i] > 0.0) {
+            let near = Self::row(inst, i, Some(radius));
+            if near.is_empty() {
+                continue;
+            }
+            let z = milp.add(variable().min(0.0).max(1.0));
+            let sum: Expression = near.iter().map(|(j, _)| y[*j]).sum();
+            cons.push((z - sum).leq(0.0));
+            obj += w[i] * z;
+        }
+        obj
+    }
+
+    /// Capacitated models: binary assignments within the radius and site capacities; `must`
+    /// assign everyone (p-median cost) or else cover the most weight.
+    fn capacitated(
+        self,
+        radius: Option<f64>,
+        must: bool,
+        x: &mut Vec<(usize, usize, Variable)>,
+    ) -> Expression {
+        let (inst, y, milp, cons) = (self.inst, self.y, &mut *self.milp, &mut *self.cons);
+        let (m, n, w) = (inst.site_count(), inst.demands(), &inst.weights);
+        let mut obj = Expression::from(0.0);
+        let mut load: Vec<Expression> = (0..m).map(|_| Expression::from(0.0)).collect();
+        for i in (0..n).filter(|&i| w[i] > 0.0) {
+            let mut one = Expression::from(0.0);
+            for (j, d) in Self::row(inst, i, radius) {
+                let v = milp.add(variable().binary());
+                one += v;
+                load[j] += w[i] * v;
+                cons.push((v - y[j]).leq(0.0));
+                obj += if must { w[i] * d * v } else { w[i] * v };
+                x.push((i, j, v));
+            }
+            cons.push(if must { one.eq(1.0) } else { one.leq(1.0) });
+        }
+        for (j, l) in load.into_iter().enumerate() {
+            if let Some(cap) = inst.sites[j].capacity {
+                cons.push((l - cap * y[j]).leq(0.0));
+            }
+        }
+        obj
+    }
+
+    /// Sites within `r` minutes of demand `i` (all it reaches when `None`).
+    fn row(inst: &crate::model::Instance, i: usize, r: Option<f64>) -> Vec<(usize, f64)> {
+        let (cols, mins) = inst.times.row(i);
+        cols.iter()
+            .zip(mins)
+            .filter(|(_, d)| r.is_none_or(|r| **d as f64 <= r))
+            .map(|(&j, &d)| (j as usize, d as f64))
+            .collect()
     }
 }
 
@@ -179,7 +228,7 @@ fn run(f: Formulation, backend: Backend, sense: Sense, deadline: &Deadline) -> R
     milp.objective = objective * sign;
     let limit = deadline.remaining();
     let solved = match backend {
-        Backend::Highs => milp.solve_highs(limit)?,
+        Backend::Highs => milp.solve_highs(limit, 0.0)?,
         Backend::Microlp | Backend::Auto => milp.solve_within(limit, 0.0)?,
     };
     match solved {

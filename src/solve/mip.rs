@@ -10,6 +10,7 @@
 //! an enumeration of symmetric covers. microlp prunes at `incumbent - prune_epsilon` once the
 //! objective is scaled into [-1, 1]; the granule becomes that epsilon.
 
+use super::Backend;
 use crate::error::{Error, Result};
 use crate::model::Status;
 use good_lp::solvers::microlp::microlp;
@@ -135,63 +136,136 @@ impl Milp {
             Solved::Infeasible => Ok(None),
             Solved::NoIncumbent => Err(Error::Infeasible(
                 "the time limit ended the solve before any feasible plan was found; allow more \
-                 time (--time-limit)"
+                 time (a longer time limit)"
                     .to_string(),
             )),
             Solved::Numerical(m) => Err(Error::Internal(format!("MILP solver failed: {m}"))),
         }
     }
 
-    /// Solves with HiGHS (cargo feature `highs`). good_lp does not expose HiGHS's bound, so
-    /// a run stopped by the time limit reports no bound (`-inf`).
+    /// Solves with the chosen backend (`Auto` is microlp: the planner's models have no fast
+    /// path), telling apart infeasibility and a time limit hit before any feasible plan.
+    ///
+    /// `mip_gap` > 0 stops the search once the incumbent is proven within that relative gap.
+    pub fn solve_by(
+        self,
+        backend: Backend,
+        time_limit: Option<f64>,
+        mip_gap: f64,
+    ) -> Result<Solved> {
+        match backend {
+            Backend::Highs => self.solve_highs(time_limit, mip_gap),
+            Backend::Auto | Backend::Microlp => self.solve_within(time_limit, mip_gap),
+        }
+    }
+
+    /// The name of the backend `solve_by` runs.
+    pub fn backend_name(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Highs => "highs",
+            Backend::Auto | Backend::Microlp => "microlp",
+        }
+    }
+
+    /// Solves with HiGHS (cargo feature `highs`), single-threaded, with HiGHS's own dual bound
+    /// and, for whole-number costs, an absolute gap just under their granule (the same proof
+    /// as microlp's pruning: no plan beats the incumbent by less than a granule).
     #[cfg(feature = "highs")]
-    pub fn solve_highs(self, time_limit: Option<f64>) -> Result<Solved> {
-        use good_lp::{ResolutionError, Solution, SolutionStatus, WithTimeLimit};
+    pub fn solve_highs(self, time_limit: Option<f64>, mip_gap: f64) -> Result<Solved> {
+        use highs::{HighsModelStatus as H, HighsSolutionStatus};
         let Milp {
             vars,
             objective,
             constraints,
             order,
-            ..
+            integer,
         } = self;
-        let handles: Vec<Variable> = vars.iter_variables_with_def().map(|(v, _)| v).collect();
-        let mut model = vars
-            .minimise(objective.clone())
-            .using(good_lp::highs)
-            .set_threads(1);
-        if let Some(t) = time_limit {
-            model = model.with_time_limit(t.max(0.01));
-        }
+        let granule = granule(&objective, &order, &integer);
+        let mut problem = vars.minimise(objective.clone()).using(good_lp::highs);
         for c in constraints {
-            model.add_constraint(c);
+            problem.add_constraint(c);
         }
-        let sol = match model.solve() {
-            Ok(s) => s,
-            Err(ResolutionError::Infeasible) => return Ok(Solved::Infeasible),
-            Err(ResolutionError::Other(m)) if m.contains("Time limit") => {
-                return Ok(Solved::NoIncumbent);
-            }
-            Err(e) => return Err(Error::Internal(format!("HiGHS failed: {e}"))),
+        let mut model = problem
+            .try_into_inner()
+            .map_err(|e| Error::Internal(format!("HiGHS could not load the model: {e}")))?;
+        model.make_quiet();
+        let mut option = |key: &str, value: f64| {
+            let r = if key == "threads" || key == "random_seed" {
+                model.try_set_option(key, value as i32)
+            } else {
+                model.try_set_option(key, value)
+            };
+            r.map_err(|e| Error::Internal(format!("HiGHS refused option {key}: {e:?}")))
         };
-        let values: Vec<f64> = handles.iter().map(|&v| sol.value(v)).collect();
-        let value = objective.eval_with(&sol);
-        let proven = matches!(sol.status(), SolutionStatus::Optimal);
-        Ok(Solved::Plan(MilpResult {
+        option("threads", 1.0)?;
+        option("random_seed", 0.0)?;
+        option("mip_rel_gap", mip_gap.max(0.0))?;
+        if let Some(g) = granule {
+            option("mip_abs_gap", 0.999 * g)?;
+        }
+        if let Some(t) = time_limit {
+            option("time_limit", t.max(0.01))?;
+        }
+        let solved = model
+            .try_solve()
+            .map_err(|e| Error::Internal(format!("HiGHS failed: {e:?}")))?;
+        let status = solved.status();
+        let stopped = match status {
+            H::Infeasible | H::UnboundedOrInfeasible => return Ok(Solved::Infeasible),
+            H::Optimal | H::ObjectiveBound | H::ObjectiveTarget => false,
+            H::ReachedTimeLimit
+            | H::ReachedIterationLimit
+            | H::ReachedSolutionLimit
+            | H::ReachedInterrupt
+            | H::ReachedMemoryLimit => true,
+            other => return Ok(Solved::Numerical(format!("HiGHS status {other:?}"))),
+        };
+        if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
+            return Ok(if stopped {
+                Solved::NoIncumbent
+            } else {
+                Solved::Numerical(format!("HiGHS status {status:?} without a feasible plan"))
+            });
+        }
+        let values: Vec<f64> = solved.get_solution().columns().to_vec();
+        let objective_value = objective
+            .clone()
+            .linear_coefficients()
+            .map(|(v, c)| c * order.get(&v).map_or(0.0, |&i| values[i]))
+            .sum::<f64>()
+            + objective.constant();
+        // HiGHS's dual bound, moved by whatever offset separates its objective from ours.
+        let shift = objective_value - solved.objective_value();
+        let dual = if integer.iter().any(|&i| i) {
+            solved
+                .double_info_value(c"mip_dual_bound")
+                .ok()
+                .filter(|b| b.is_finite())
+                .map_or(f64::NEG_INFINITY, |b| b + shift)
+        } else if stopped {
+            f64::NEG_INFINITY
+        } else {
+            objective_value
+        };
+        Ok(Solved::Plan(finish(
             values,
             order,
-            objective: value,
-            bound: if proven { value } else { f64::NEG_INFINITY },
-            status: if proven {
-                Status::Optimal
-            } else {
+            objective.constant(),
+            objective_value,
+            dual,
+            !stopped && mip_gap <= 0.0,
+            granule,
+            if stopped {
                 Status::TimeLimit
+            } else {
+                Status::Stalled
             },
-        }))
+        )))
     }
 
     /// Without the `highs` feature there is no HiGHS to call.
     #[cfg(not(feature = "highs"))]
-    pub fn solve_highs(self, _time_limit: Option<f64>) -> Result<Solved> {
+    pub fn solve_highs(self, _time_limit: Option<f64>, _mip_gap: f64) -> Result<Solved> {
         Err(Error::Usage(
             "solver `highs` is not compiled in: rebuild with `--features highs` (needs cmake \
              and libclang-dev)"
@@ -260,41 +334,66 @@ impl Milp {
         let values: Vec<f64> = solution.iter().map(|(_, x)| x).collect();
         let objective_value = solution.objective() * scale;
         let proven = matches!(reason, microlp::TerminationReason::ProvenOptimal);
-        let mut bound = if proven {
-            objective_value
-        } else {
-            solution
-                .stats()
-                .best_bound
-                .map_or(f64::NEG_INFINITY, |b| b * scale)
-                .min(objective_value)
+        let bound = solution
+            .stats()
+            .best_bound
+            .map_or(f64::NEG_INFINITY, |b| b * scale);
+        let otherwise = match reason {
+            microlp::TerminationReason::TimeLimit => Status::TimeLimit,
+            microlp::TerminationReason::NodeLimit => Status::NodeLimit,
+            _ => Status::Stalled,
         };
-        if let Some(g) = granule {
-            // Every plan's objective is the constant plus a multiple of g.
-            let c = objective.constant();
-            bound = (((bound - c) / g) - 1e-9).ceil() * g + c;
-            bound = bound.min(objective_value);
-        }
-        let status = if proven || bound >= objective_value - 1e-9 * objective_value.abs().max(1.0) {
-            Status::Optimal
-        } else {
-            match reason {
-                microlp::TerminationReason::TimeLimit => Status::TimeLimit,
-                microlp::TerminationReason::NodeLimit => Status::NodeLimit,
-                _ => Status::Stalled,
-            }
-        };
-        Ok(Solved::Plan(MilpResult {
+        Ok(Solved::Plan(finish(
             values,
             order,
-            objective: objective_value,
-            bound: if status == Status::Optimal {
-                objective_value
-            } else {
-                bound
-            },
-            status,
-        }))
+            objective.constant(),
+            objective_value,
+            bound,
+            proven,
+            granule,
+            otherwise,
+        )))
+    }
+}
+
+/// The result of a backend's run: the bound rounded up to the granule's lattice (every plan's
+/// objective is the constant plus a multiple of it), optimal when proven or when the bound
+/// meets the incumbent, else `otherwise`.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    values: Vec<f64>,
+    order: HashMap<Variable, usize>,
+    constant: f64,
+    objective: f64,
+    bound: f64,
+    proven: bool,
+    granule: Option<f64>,
+    otherwise: Status,
+) -> MilpResult {
+    let mut bound = if proven {
+        objective
+    } else {
+        bound.min(objective)
+    };
+    if let Some(g) = granule {
+        bound = (((bound - constant) / g) - 1e-9).ceil() * g + constant;
+        bound = bound.min(objective);
+    }
+    let status = if proven || bound >= objective - 1e-9 * objective.abs().max(1.0) {
+        Status::Optimal
+    } else {
+        otherwise
+    };
+    MilpResult {
+        values,
+        order,
+        objective,
+        bound: if status == Status::Optimal {
+            objective
+        } else {
+            bound
+        },
+        status,
     }
 }
 

@@ -62,10 +62,14 @@ pub struct SolveOptions {
     pub root_iterations: Option<usize>,
 }
 
-/// A point in time after which searches stop and report what they have.
+/// A point in time after which searches stop and report what they have: the one carrier of
+/// a user's time limit through the solvers and the plan (a search holds no clock budget of its
+/// own, so without a limit the same inputs give the same result on any machine).
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline {
     end: Option<Instant>,
+    /// The span it was set with (seconds).
+    span: Option<f64>,
 }
 
 impl Deadline {
@@ -74,11 +78,27 @@ impl Deadline {
         let end = seconds
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
             .and_then(|d| Instant::now().checked_add(d));
-        Deadline { end }
+        Deadline {
+            end,
+            span: seconds.filter(|_| end.is_some()),
+        }
     }
 
     pub fn none() -> Self {
-        Deadline { end: None }
+        Deadline {
+            end: None,
+            span: None,
+        }
+    }
+
+    /// The span the deadline was set with (None: unlimited).
+    pub fn span(&self) -> Option<f64> {
+        self.span
+    }
+
+    /// Whether there is a limit at all.
+    pub fn is_limited(&self) -> bool {
+        self.end.is_some()
     }
 
     pub fn expired(&self) -> bool {
@@ -99,7 +119,7 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
         && !(0.0..=crate::limits::MAX_TIME_LIMIT_SECONDS).contains(&t)
     {
         return Err(Error::Usage(format!(
-            "--time-limit = {t}: must be a number of seconds from 0 to {:e}",
+            "time limit = {t}: must be a number of seconds from 0 to {:e}",
             crate::limits::MAX_TIME_LIMIT_SECONDS
         )));
     }

@@ -393,6 +393,30 @@ impl Relaxation for PMedianData {
     }
 }
 
+/// No site (in [`fast_interchange`]'s nearest-site arrays).
+const NONE: u32 = u32::MAX;
+
+/// Demand `i`'s nearest and second-nearest open sites: (minutes to the nearest, to the
+/// second, the nearest site or [`NONE`]).
+fn nearest_two(d: &PMedianData, i: usize, is_open: &[bool], out: (&mut f64, &mut f64, &mut u32)) {
+    let (d1, d2, c1) = out;
+    *d1 = f64::INFINITY;
+    *d2 = f64::INFINITY;
+    *c1 = NONE;
+    for k in d.start[i]..d.start[i + 1] {
+        let j = d.site[k] as usize;
+        if is_open[j] {
+            if *c1 == NONE {
+                *d1 = d.cost[k];
+                *c1 = j as u32;
+            } else {
+                *d2 = d.cost[k];
+                return;
+            }
+        }
+    }
+}
+
 /// Best-improvement swap local search with Whitaker's O(n) evaluation of all removals per
 /// inserted site. Fixed-open sites never leave; fixed-closed sites never enter.
 fn fast_interchange(
@@ -406,27 +430,12 @@ fn fast_interchange(
     for &j in &open {
         is_open[j] = true;
     }
-    const NONE: u32 = u32::MAX;
     let mut d1 = vec![f64::INFINITY; n];
     let mut d2 = vec![f64::INFINITY; n];
     let mut c1 = vec![NONE; n];
     let nearest_two =
         |i: usize, is_open: &[bool], d1: &mut [f64], d2: &mut [f64], c1: &mut [u32]| {
-            d1[i] = f64::INFINITY;
-            d2[i] = f64::INFINITY;
-            c1[i] = NONE;
-            for k in d.start[i]..d.start[i + 1] {
-                let j = d.site[k] as usize;
-                if is_open[j] {
-                    if c1[i] == NONE {
-                        d1[i] = d.cost[k];
-                        c1[i] = j as u32;
-                    } else {
-                        d2[i] = d.cost[k];
-                        return;
-                    }
-                }
-            }
+            nearest_two(d, i, is_open, (&mut d1[i], &mut d2[i], &mut c1[i]))
         };
     for i in 0..n {
         nearest_two(i, &is_open, &mut d1, &mut d2, &mut c1);

@@ -154,7 +154,7 @@ fn check_target(into: &Path) -> Result<()> {
     };
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
-            "{} is not a folder (or is a link); choose another --out",
+            "{} is not a folder (or is a link); choose another output folder",
             into.display()
         )));
     }
@@ -164,13 +164,13 @@ fn check_target(into: &Path) -> Result<()> {
     }
     if !names.iter().any(|n| n == MANIFEST_FILE) {
         return Err(Error::Usage(format!(
-            "{} exists and is not a sweep folder; choose another --out",
+            "{} exists and is not a sweep folder; choose another output folder",
             into.display()
         )));
     }
     if let Some(foreign) = names.iter().find(|n| !SWEEP_ENTRIES.contains(&n.as_str())) {
         return Err(Error::Usage(format!(
-            "{} holds `{}`, which archiplan did not write; move it out or choose another --out",
+            "{} holds `{}`, which archiplan did not write; move it out or choose another output folder",
             into.display(),
             foreign.escape_debug()
         )));

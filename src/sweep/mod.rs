@@ -10,10 +10,12 @@
 use crate::error::{Error, Result};
 use crate::layers::DataSet;
 use crate::plan::{Context, Plan, PlanOptions};
+use crate::planner::Planner;
 use crate::report::csv_text;
-use crate::report::plan_out::{PlanSummary, summarize, write_plan_verified};
+use crate::report::plan_out::PlanSummary;
 use crate::scenario::Scenario;
 use crate::scenario::transform::Transform;
+use crate::solve::Backend;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -471,9 +473,8 @@ pub fn run_one(
     crate::io::replace_dir(folder, crate::io::owned::SWEEP_SCENARIO, |tmp| {
         let row = match applied {
             Err(e) => failed_row(spec, "invalid", e.to_string()),
-            Ok(()) => match Context::new(&ds, &sc).and_then(|ctx| {
-                let plan = crate::plan::plan_in(&ctx, options)?;
-                let summary = summarize(&ctx, &plan);
+            Ok(()) => match Planner::new(&ds, &sc).and_then(|planner| {
+                let output = planner.plan(options)?;
                 let verify = |dir: &Path| {
                     if check {
                         crate::audit::verify(&ds, &sc, dir)
@@ -482,8 +483,13 @@ pub fn run_one(
                         Ok(())
                     }
                 };
-                write_plan_verified(&ctx, &plan, &summary, &tmp.join("plan"), &verify)?;
-                Ok(row_of(spec, &ctx, &plan, &summary))
+                output.write_verified(&tmp.join("plan"), &verify)?;
+                Ok(row_of(
+                    spec,
+                    planner.context(),
+                    &output.plan,
+                    &output.summary,
+                ))
             }) {
                 Ok(row) => row,
                 Err(Error::Infeasible(msg)) => failed_row(spec, "infeasible", msg),
@@ -648,15 +654,49 @@ fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
 }
 
 /// Options of a sweep run.
-#[derive(Debug, Clone)]
+#[derive(Clone, Default)]
 pub struct SweepOptions {
     pub threads: Option<usize>,
     pub shard: Option<Shard>,
     pub resume: bool,
-    pub quiet: bool,
     /// Audit each plan independently before its folder is moved into place.
     pub check: bool,
+    /// Seconds each service's solve may take, in place of the sweep file's `time_limit`.
+    pub time_limit: Option<f64>,
+    /// The MILP backend every scenario's services are solved with.
+    pub solver: Backend,
+    /// Told when the scenarios to solve are known and as each one is written.
+    pub progress: Option<SweepProgress>,
 }
+
+impl std::fmt::Debug for SweepOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SweepOptions")
+            .field("threads", &self.threads)
+            .field("shard", &self.shard)
+            .field("resume", &self.resume)
+            .field("check", &self.check)
+            .field("time_limit", &self.time_limit)
+            .field("solver", &self.solver)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What a sweep tells its caller while it runs (called from worker threads).
+pub enum SweepEvent<'a> {
+    /// The scenarios of this run that will be solved (the rest are done or another shard's).
+    Todo(usize),
+    /// A scenario's folder is in place.
+    Finished {
+        id: &'a str,
+        status: &'a str,
+        seconds: f64,
+    },
+}
+
+/// A progress display or log fed by [`SweepEvent`]s.
+pub type SweepProgress = std::sync::Arc<dyn Fn(SweepEvent) + Send + Sync>;
 
 /// What a sweep run did.
 #[derive(Debug, Clone, Serialize)]
@@ -678,7 +718,10 @@ pub fn run_sweep(
     if let Some(n) = opts.threads {
         check_threads(n)?;
     }
-    let file = SweepFile::load(sweep_path)?;
+    let mut file = SweepFile::load(sweep_path)?;
+    if let Some(t) = opts.time_limit {
+        file.time_limit = Some(crate::limits::time_limit("time_limit", t)?);
+    }
     let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut inputs: Vec<PathBuf> = vec![data.to_path_buf(), sweep_path.to_path_buf()];
     inputs.extend(file.scenario.iter().map(|p| base_dir.join(p)));
@@ -726,22 +769,22 @@ pub fn run_sweep(
         .copied()
         .filter(|s| !(opts.resume && scen_dir.join(&s.id).join(ROW_FILE).is_file()))
         .collect();
-    let bar = progress_bar(todo.len() as u64, opts.quiet);
+    let tell = |e: SweepEvent| {
+        if let Some(progress) = &opts.progress {
+            progress(e);
+        }
+    };
+    tell(SweepEvent::Todo(todo.len()));
     let options = PlanOptions {
         time_limit: file.time_limit,
+        solver: opts.solver,
         ..Default::default()
     };
-    // Where stderr is a log (a batch job's output file), one line per finished scenario
-    // replaces the bar: shard, scenario, status, seconds.
-    let log_lines = !std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let shard_label = opts
-        .shard
-        .map_or("all".to_string(), |s| format!("{}/{}", s.index, s.count));
     let solve = || -> Result<()> {
         todo.par_iter()
             .map(|spec| {
                 let started = std::time::Instant::now();
-                let r = run_one(
+                let row = run_one(
                     &ds,
                     &base_scenario,
                     &base_dir,
@@ -749,23 +792,18 @@ pub fn run_sweep(
                     options.clone(),
                     opts.check,
                     &scen_dir.join(&spec.id),
-                );
-                bar.inc(1);
-                if log_lines && let Ok(row) = &r {
-                    crate::note!(
-                        "shard {shard_label} scenario {} {} {:.2} s",
-                        spec.id,
-                        row.status,
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                r.map(|_| ())
+                )?;
+                tell(SweepEvent::Finished {
+                    id: &spec.id,
+                    status: &row.status,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+                Ok(())
             })
             .collect::<Result<Vec<()>>>()
             .map(|_| ())
     };
     crate::limits::in_pool(opts.threads, solve)?;
-    bar.finish_and_clear();
     let rows = write_results(out)?;
     Ok(SweepReport {
         scenarios: specs.len(),
@@ -778,7 +816,7 @@ pub fn run_sweep(
 
 /// `--threads` by the one thread rule ([`crate::limits::threads`]).
 pub fn check_threads(n: usize) -> Result<()> {
-    crate::limits::threads("--threads", n).map(|_| ())
+    crate::limits::threads("threads", n).map(|_| ())
 }
 
 /// Creates the output folder with its manifest, or checks an existing one belongs to the same
@@ -809,7 +847,7 @@ fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
             let done = read_rows(out)?.len();
             if done > 0 {
                 return Err(Error::Usage(format!(
-                    "{} already holds {done} finished scenario(s); add --resume to continue, \
+                    "{} already holds {done} finished scenario(s); resume the sweep to continue, \
                      or choose another output folder",
                     out.display()
                 )));
@@ -831,20 +869,6 @@ fn prepare_out(out: &Path, manifest: &Manifest, resume: bool) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
     crate::io::write_atomic(&path, &bytes)
-}
-
-fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} scenarios {pos}/{len} [{bar:30}] elapsed {elapsed_precise}, ETA {eta_precise}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 pub mod merge;

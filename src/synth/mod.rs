@@ -107,13 +107,16 @@ fn feature(geometry: GeometryValue, properties: JsonObject) -> Feature {
     }
 }
 
+/// Turns plane coordinates (km) into rounded lon/lat.
+type ToLonLat<'a> = &'a dyn Fn(Coord<f64>) -> Vec<f64>;
+
 /// Generates an archipelago. `islands` >= 1, `settlements` >= 1.
 pub fn generate(params: SynthParams) -> Result<SynthLayers> {
     let n_islands = params.islands;
     let n_settlements = params.settlements;
     if n_islands == 0 || n_settlements == 0 {
         return Err(crate::Error::Usage(
-            "--islands and --settlements must both be at least 1".into(),
+            "the islands and settlements to generate must both be at least 1".into(),
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
@@ -122,20 +125,41 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         let ll = proj.to_lonlat(c);
         vec![round6(ll.x), round6(ll.y)]
     };
-
-    // 1. Island areas: Pareto tail (alpha 1.1), largest first, scaled to the land needed.
     let land_km2 = (n_settlements as f64 * KM2_PER_SETTLEMENT).max(n_islands as f64 * 0.5);
+    let areas = island_areas(&mut rng, n_islands, land_km2);
+    let counts = villages_per_island(&areas, n_islands, n_settlements);
+    let sea_side = (land_km2 / LAND_FRACTION).sqrt();
+    let mut plans = place_islands(&mut rng, &areas, &counts, sea_side);
+    let (settlement_features, settlement_sites) =
+        place_settlements(&mut rng, &mut plans, n_settlements, &to_lonlat);
+    let port_features = place_ports(&mut rng, &mut plans, &to_lonlat);
+    let (route_features, by_pop) = link_islands(&mut rng, &plans, sea_side, &to_lonlat);
+    let facility_features = existing_facilities(&plans, &settlement_sites, by_pop[0], &to_lonlat);
+    let island_features = island_features(&plans, by_pop[0], &to_lonlat);
+    Ok(SynthLayers {
+        islands: FeatureCollection::new(island_features),
+        settlements: FeatureCollection::new(settlement_features),
+        ports: FeatureCollection::new(port_features),
+        ferries: FeatureCollection::new(route_features),
+        facilities: FeatureCollection::new(facility_features),
+    })
+}
+
+/// Step 1, island areas: Pareto tail (alpha 1.1), largest first, scaled to the land needed.
+fn island_areas(rng: &mut ChaCha8Rng, n_islands: usize, land_km2: f64) -> Vec<f64> {
     let mut weights: Vec<f64> = (0..n_islands)
         .map(|_| rng.random_range(0.0f64..1.0).max(1e-9).powf(-1.0 / 1.1))
         .collect();
     weights.sort_by(|a, b| b.total_cmp(a));
     let total: f64 = weights.iter().sum();
-    let areas: Vec<f64> = weights
+    weights
         .iter()
         .map(|w| (w / total * land_km2).max(0.2))
-        .collect();
+        .collect()
+}
 
-    // 2. Inhabited islands and villages per island (largest remainder on area^0.9).
+/// Step 2, inhabited islands and villages per island (largest remainder on area^0.9).
+fn villages_per_island(areas: &[f64], n_islands: usize, n_settlements: usize) -> Vec<usize> {
     let inhabited = n_islands.min(n_settlements).max(1);
     let inhabited = ((inhabited as f64) * 0.85).ceil().max(1.0) as usize;
     let share: Vec<f64> = areas[..inhabited].iter().map(|a| a.powf(0.9)).collect();
@@ -161,8 +185,17 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         left -= *c;
     }
 
-    // 3. Place islands, largest first near the centre, without overlap.
-    let sea_side = (land_km2 / LAND_FRACTION).sqrt();
+    counts
+}
+
+/// Step 3, place islands, largest first near the centre, without overlap.
+fn place_islands(
+    rng: &mut ChaCha8Rng,
+    areas: &[f64],
+    counts: &[usize],
+    sea_side: f64,
+) -> Vec<IslandPlan> {
+    let n_islands = areas.len();
     let mut hash = SpatialHash::new((sea_side / 60.0).max(1.0));
     let mut plans: Vec<IslandPlan> = Vec::with_capacity(n_islands);
     for (i, &area) in areas.iter().enumerate() {
@@ -184,7 +217,7 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
             }
         };
         hash.insert(centre, radius * 1.3, i);
-        let outline = island_outline(&mut rng, centre, radius);
+        let outline = island_outline(rng, centre, radius);
         plans.push(IslandPlan {
             centre,
             radius_km: radius,
@@ -195,16 +228,29 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         });
     }
 
-    // 4. Settlements: clustered inside their island; lognormal sizes.
+    plans
+}
+
+/// A settlement as the facility step sees it: id, position (km), population.
+type Site = (String, Coord<f64>, u64);
+
+/// Step 4, settlements: clustered inside their island; lognormal sizes.
+fn place_settlements(
+    rng: &mut ChaCha8Rng,
+    plans: &mut [IslandPlan],
+    n_settlements: usize,
+    to_lonlat: ToLonLat,
+) -> (Vec<Feature>, Vec<Vec<Site>>) {
+    let n_islands = plans.len();
     let mut settlement_features = Vec::with_capacity(n_settlements);
-    let mut settlement_sites: Vec<Vec<(String, Coord<f64>, u64)>> = vec![Vec::new(); n_islands];
+    let mut settlement_sites: Vec<Vec<Site>> = vec![Vec::new(); n_islands];
     for (i, plan) in plans.iter_mut().enumerate() {
         let n = plan.settlements;
         if n == 0 {
             continue;
         }
         let clusters: Vec<Coord<f64>> = (0..1 + n / 15)
-            .map(|_| random_inside(&mut rng, &plan.outline, plan.centre, plan.radius_km))
+            .map(|_| random_inside(rng, &plan.outline, plan.centre, plan.radius_km))
             .collect();
         let small = plan.radius_km < 2.0;
         for k in 0..n {
@@ -212,8 +258,8 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
             let mut c = plan.centre;
             for _ in 0..30 {
                 let cand = Coord {
-                    x: centre.x + normal(&mut rng) * plan.radius_km * 0.3,
-                    y: centre.y + normal(&mut rng) * plan.radius_km * 0.3,
+                    x: centre.x + normal(rng) * plan.radius_km * 0.3,
+                    y: centre.y + normal(rng) * plan.radius_km * 0.3,
                 };
                 if plan.outline.contains(&Point::from(cand)) {
                     c = cand;
@@ -222,7 +268,7 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
             }
             let size_factor = if small { 0.4 } else { 1.0 };
             let population =
-                ((1200.0 * size_factor * (0.8 * normal(&mut rng)).exp()).round() as u64).max(20);
+                ((1200.0 * size_factor * (0.8 * normal(rng)).exp()).round() as u64).max(20);
             let child_share = rng.random_range(0.05..0.10);
             let elder_share = if small {
                 rng.random_range(0.30..0.45)
@@ -249,7 +295,15 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         }
     }
 
-    // 5. Ports: on inhabited islands, near the coast; more on bigger islands.
+    (settlement_features, settlement_sites)
+}
+
+/// Step 5, ports: on inhabited islands, near the coast; more on bigger islands.
+fn place_ports(
+    rng: &mut ChaCha8Rng,
+    plans: &mut [IslandPlan],
+    to_lonlat: ToLonLat,
+) -> Vec<Feature> {
     let mut port_features = Vec::new();
     for (i, plan) in plans.iter_mut().enumerate() {
         if plan.settlements == 0 {
@@ -279,7 +333,18 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         }
     }
 
-    // 6. Routes: each inhabited island to its nearest more populous island; local links.
+    port_features
+}
+
+/// Step 6, routes: each inhabited island to its nearest more populous island; local links.
+/// Also gives the inhabited islands by population, largest first.
+fn link_islands(
+    rng: &mut ChaCha8Rng,
+    plans: &[IslandPlan],
+    sea_side: f64,
+    to_lonlat: ToLonLat,
+) -> (Vec<Feature>, Vec<usize>) {
+    let n_islands = plans.len();
     let mut route_features = Vec::new();
     let inhabited_ids: Vec<usize> = (0..n_islands)
         .filter(|&i| plans[i].settlements > 0)
@@ -300,10 +365,10 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
     }
     for &i in &by_pop[1..] {
         let bigger = |j: usize| rank[&j] < rank[&i];
-        let parent = nearest_island(&plans, &link_hash, i, bigger);
+        let parent = nearest_island(plans, &link_hash, i, bigger);
         add_link(
-            &mut rng,
-            &plans,
+            rng,
+            plans,
             i,
             parent,
             &mut linked,
@@ -312,12 +377,12 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         );
         if rng.random_bool(0.5) {
             let any = |j: usize| j != parent;
-            let neighbour = nearest_island(&plans, &link_hash, i, any);
-            let gap = gap_km(&plans, i, neighbour);
+            let neighbour = nearest_island(plans, &link_hash, i, any);
+            let gap = gap_km(plans, i, neighbour);
             if gap < 15.0 {
                 add_link(
-                    &mut rng,
-                    &plans,
+                    rng,
+                    plans,
                     i,
                     neighbour,
                     &mut linked,
@@ -328,7 +393,16 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         }
     }
 
-    // 7. Existing facilities: schools, clinics, elder care, meal canteens.
+    (route_features, by_pop)
+}
+
+/// Step 7, existing facilities: schools, clinics, elder care, meal canteens.
+fn existing_facilities(
+    plans: &[IslandPlan],
+    settlement_sites: &[Vec<Site>],
+    hub: usize,
+    to_lonlat: ToLonLat,
+) -> Vec<Feature> {
     let mut facility_features = Vec::new();
     for (i, sites) in settlement_sites.iter().enumerate() {
         if sites.is_empty() {
@@ -368,10 +442,10 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
             let seats = (pop as f64 * 0.08 / schools as f64 * 1.2).max(30.0);
             add("school", 1, k, seats, seats * 1500.0);
         }
-        if i == by_pop[0] {
+        if i == hub {
             add("clinic", 3, 0, 300.0, 60_000_000.0);
         }
-        if pop > 5000 || i == by_pop[0] {
+        if pop > 5000 || i == hub {
             add("clinic", 2, 1, (pop as f64 / 100.0).max(20.0), 3_000_000.0);
         }
         if pop > 8000 {
@@ -386,7 +460,12 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
         }
     }
 
-    let island_features = plans
+    facility_features
+}
+
+/// The islands as polygons; the hub carries its tier and main port.
+fn island_features(plans: &[IslandPlan], hub: usize, to_lonlat: ToLonLat) -> Vec<Feature> {
+    plans
         .iter()
         .enumerate()
         .map(|(i, plan)| {
@@ -400,21 +479,13 @@ pub fn generate(params: SynthParams) -> Result<SynthLayers> {
                 ("id", JsonValue::from(format!("I{i:05}"))),
                 ("name", format!("Island {i}").into()),
             ];
-            if i == by_pop[0] {
+            if i == hub {
                 props.push(("tier", "hub".into()));
                 props.push(("main_port", plan.ports[0].0.clone().into()));
             }
             feature(GeometryValue::new_polygon(vec![ring]), obj(props))
         })
-        .collect::<Vec<_>>();
-
-    Ok(SynthLayers {
-        islands: FeatureCollection::new(island_features),
-        settlements: FeatureCollection::new(settlement_features),
-        ports: FeatureCollection::new(port_features),
-        ferries: FeatureCollection::new(route_features),
-        facilities: FeatureCollection::new(facility_features),
-    })
+        .collect::<Vec<_>>()
 }
 
 /// Straight-line gap between two islands' outer bounds (km).

@@ -1,0 +1,431 @@
+//! The command line's grammar: every command, argument and its help text (clap derive).
+
+use archiplan::orlib::OrlibModel;
+use archiplan::solve::{Backend, SolveOptions};
+use archiplan::{Error, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "archiplan",
+    version,
+    about = "Plan where an archipelago puts its public services: schools, clinics, elder meals, couriers.",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More detail on stderr: -v the solver's progress per component and priced round (also
+    /// RUST_LOG=debug, or the older ARCHIPLAN_DEBUG=1), -vv everything.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check a data-set folder and list every problem (exit 0 valid, 2 invalid).
+    Validate(ValidateArgs),
+    /// Build the ferry-route network and report reachability and travel times to the hub.
+    Network(NetworkArgs),
+    /// Plan schools, clinics, elder meals and couriers under the "1+4+N" scheme.
+    Plan(PlanArgs),
+    /// Audit a plan folder (or a sweep, or one sweep scenario) independently: every minute,
+    /// site, load, cost and target re-derived from the data; exit 0 when all agree, 2 if not.
+    Check(CheckArgs),
+    /// Scenario files: `scenario init` writes the commented template.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+    /// Plan many scenarios (relocations, timetables, targets...) in parallel; one row each.
+    Sweep(SweepArgs),
+    /// Join the output folders of sweep shards (into the first, or into --out).
+    Merge(MergeArgs),
+    /// Compare two plans (plan folders or sweep scenario folders): sites, coverage, cost.
+    Compare(CompareArgs),
+    /// Cancel each ferry route in turn and report who loses cover within each standard.
+    Resilience(ResilienceArgs),
+    /// Draw a plan as a map, or a sweep as its Pareto chart (SVG or PNG by the file name).
+    Render(RenderArgs),
+    /// Write one self-contained HTML report (works offline) of a plan or a sweep.
+    Report(ReportArgs),
+    /// Generate a synthetic archipelago data set (same seed, same bytes).
+    Generate(GenerateArgs),
+    /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines).
+    Orlib(OrlibArgs),
+    /// Run benchmarks and print a table.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Print a shell completion script (e.g. `archiplan completions bash > ~/.local/share/bash-completion/completions/archiplan`).
+    Completions(CompletionsArgs),
+    /// Print the manual page in roff (`archiplan man > archiplan.1; man ./archiplan.1`).
+    Man,
+}
+
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct NetworkArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the network (routes and nodes) as GeoJSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub geojson: Option<PathBuf>,
+    /// Travel-time cutoff (minutes) of the sparse matrix statistics.
+    #[arg(long, default_value_t = 60.0)]
+    pub cutoff: f64,
+    /// Replace an existing file that archiplan did not write (never an input, a layer, or
+    /// a file inside a plan or sweep folder).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Output folder: facilities/settlements/assignments/islands GeoJSON, summary JSON/CSV.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Audit the plan (as `archiplan check` does) before it is moved into place; a
+    /// disagreement writes nothing and exits 1.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Plan folder, sweep output folder, or sweep scenario folder.
+    pub out: PathBuf,
+    /// Scenario the plan was made with (a sweep's: its base scenario); default: the
+    /// sweep file's, or the built-in template.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also re-derive every service's optimum with the audit's own MILP and test the
+    /// plan's objective, bound and status against it (`proofs` in --json).
+    #[arg(long)]
+    pub prove: bool,
+    /// Seconds each service's re-solve may take under --prove (default 600); a re-solve
+    /// cut short is reported as unfinished, neither a pass nor a failure.
+    #[arg(long, value_name = "S", requires = "prove")]
+    pub time_limit: Option<f64>,
+}
+
+#[derive(clap::Args)]
+pub struct SweepArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Sweep file (TOML): named runs and/or a grid of parameters.
+    #[arg(long)]
+    pub sweep: PathBuf,
+    /// Output folder: scenarios/<id>/, results.csv, results.json.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Run only shard I of N (1-based), e.g. `--shard 2/4`; join shards with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<archiplan::sweep::Shard>,
+    /// Continue an interrupted sweep: solve only the scenarios not finished yet.
+    #[arg(long)]
+    pub resume: bool,
+    /// Audit every scenario's plan (as `archiplan check` does) before its folder is
+    /// moved into place; a disagreement stops the sweep with exit 1.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// Sweep output folders of the shards to join (each made with `--shard I/N`).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder of the merged sweep (default: the first folder, replaced whole).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// First plan folder (or sweep scenario folder).
+    pub a: PathBuf,
+    /// Second plan folder (or sweep scenario folder).
+    pub b: PathBuf,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ResilienceArgs {
+    /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
+    pub data: PathBuf,
+    /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Also write resilience.csv and resilience.json into this folder.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// A plan output folder, a sweep scenario folder, or a sweep output folder.
+    pub out: PathBuf,
+    /// The picture to write: a file name ending in .svg or .png.
+    #[arg(short = 'o', long = "out")]
+    pub picture: PathBuf,
+    /// Service whose travel times colour the settlements (default: the plan's first).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Replace an existing file that archiplan did not write (never an input, a layer, or
+    /// a file inside a plan or sweep folder).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// A plan output folder, a sweep scenario folder, or a sweep output folder.
+    pub out: PathBuf,
+    /// The HTML file to write.
+    #[arg(short = 'o', long = "out")]
+    pub html: PathBuf,
+    /// Service whose travel times colour the map (default: the plan's first).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Replace an existing file that archiplan did not write (never an input, a layer, or
+    /// a file inside a plan or sweep folder).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(clap::Args)]
+pub struct GenerateArgs {
+    /// Number of islands.
+    #[arg(long)]
+    pub islands: usize,
+    /// Number of settlements (villages), spread over the islands.
+    #[arg(long)]
+    pub settlements: usize,
+    /// Random seed (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder (must not exist or be empty).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct OrlibArgs {
+    /// OR-Library instance file (`n edges p`, then `i j cost` lines).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Override the file's p.
+    #[arg(long)]
+    pub p: Option<usize>,
+    /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
+    #[arg(long)]
+    pub radius: Option<f64>,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Solve every OR-Library file of a folder (known optima from pmedopt.txt beside them).
+    Orlib(BenchOrlibArgs),
+    /// Solve one random planar instance (uniform points, Euclidean times, weights 1..=100).
+    Random(BenchRandomArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BenchOrlibArgs {
+    /// Folder of OR-Library instance files (`pmedopt.txt` with the known optima beside them).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Coverage radius for `--model mclp` (inclusive: d <= R covers).
+    #[arg(long)]
+    pub radius: Option<f64>,
+    /// Print JSON rows instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct BenchRandomArgs {
+    /// Number of demand points.
+    #[arg(long, default_value_t = 2000)]
+    pub demand: usize,
+    /// Number of candidate sites.
+    #[arg(long, default_value_t = 2000)]
+    pub sites: usize,
+    /// Number of facilities to open.
+    #[arg(long, default_value_t = 20)]
+    pub p: usize,
+    /// Coverage radius (mclp, lscp); also the matrix cutoff for them.
+    #[arg(long)]
+    pub radius: Option<f64>,
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A facility-location model by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    #[value(name = "p-median")]
+    PMedian,
+    #[value(name = "p-center")]
+    PCenter,
+    Mclp,
+    /// bench random only
+    Lscp,
+}
+
+/// A solver backend by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SolverArg {
+    /// the purpose-built fast path where the model has one, else microlp
+    Auto,
+    Microlp,
+    /// only when built with --features highs
+    Highs,
+}
+
+impl SolverArg {
+    /// The library's backend; HiGHS is refused, saying how to build it in, when it is not.
+    pub fn backend(self) -> Result<Backend> {
+        Backend::parse(match self {
+            SolverArg::Auto => "auto",
+            SolverArg::Microlp => "microlp",
+            SolverArg::Highs => "highs",
+        })
+    }
+}
+
+impl std::fmt::Display for ModelArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        let v = self.to_possible_value().ok_or(std::fmt::Error)?;
+        f.write_str(v.get_name())
+    }
+}
+
+/// What every command that plans takes alike (`plan`, `sweep`, `resilience`).
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Seconds each service's solve may take (a sweep: in place of its file's time_limit); the
+    /// best plan found and its proven gap are reported. Default: solve to proven optima.
+    #[arg(long, value_name = "S")]
+    pub time_limit: Option<f64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The MILP backend of the services' models (auto: microlp).
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    pub solver: SolverArg,
+    /// No progress display on stderr (it shows only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SolveArgs {
+    /// The model (orlib: p-median, p-center or mclp; bench random also lscp).
+    #[arg(long, value_enum, default_value_t = ModelArg::PMedian)]
+    pub model: ModelArg,
+    /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
+    #[arg(long, value_name = "S")]
+    pub time_limit: Option<f64>,
+    /// The solver backend.
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    pub solver: SolverArg,
+    /// Random seed (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl SolveArgs {
+    pub fn options(&self) -> Result<SolveOptions> {
+        Ok(SolveOptions {
+            backend: self.solver.backend()?,
+            time_limit: self
+                .time_limit
+                .map(|t| archiplan::limits::time_limit("--time-limit", t))
+                .transpose()?,
+            seed: self.seed,
+            root_iterations: None,
+        })
+    }
+
+    pub fn model(&self, radius: Option<f64>) -> Result<OrlibModel> {
+        match self.model {
+            ModelArg::PMedian => Ok(OrlibModel::PMedian),
+            ModelArg::PCenter => Ok(OrlibModel::PCenter),
+            ModelArg::Mclp => {
+                let radius = radius.ok_or_else(|| {
+                    Error::Usage("--model mclp needs --radius R (covering distance)".into())
+                })?;
+                Ok(OrlibModel::Mclp { radius })
+            }
+            ModelArg::Lscp => Err(Error::Usage(
+                "orlib runs p-median, p-center or mclp (lscp: bench random)".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ScenarioCommand {
+    /// Write the commented scenario template (every field, its default and its basis).
+    Init(ScenarioInitArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ScenarioInitArgs {
+    /// Write to this file instead of stdout (refuses to overwrite an existing file).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing file (never an input layer or a file of an output folder).
+    #[arg(long)]
+    pub force: bool,
+}

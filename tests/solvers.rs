@@ -1,0 +1,164 @@
+//! One solver layer: `--solver auto|microlp|highs` reaches the plan, the sweep and the
+//! resilience run alike, the plan says which backend ran, and (with `--features highs`) HiGHS
+//! and microlp reach the same proven optimum on the Daishan plans, each audited and proven by
+//! `archiplan check --prove` (its own model, its own solver).
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))
+        .expect("summary.json is JSON")
+}
+
+/// Plans Daishan `year` with `solver` (audited before it is written) and proves it.
+fn plan_with(year: u32, solver: &str, dir: &Path) -> Value {
+    let data = Path::new(ROOT).join("data/daishan");
+    let scenario = data.join(format!("scenario-{year}.toml"));
+    let out = dir.join(format!("{solver}-{year}"));
+    plan_checked(&data, &scenario, &out, &["--solver", solver]);
+    let proved = run(&[
+        "check",
+        data.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+        "--scenario",
+        scenario.to_str().expect("utf-8"),
+        "--prove",
+        "--json",
+    ]);
+    let report = json_of(&ok(proved));
+    for p in report["proofs"].as_array().expect("proofs") {
+        assert_eq!(p["verdict"], "agrees", "{solver} {year}: {p}");
+    }
+    summary(&out)
+}
+
+#[test]
+fn the_plan_reports_its_backend_and_auto_is_microlp() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let auto = plan_with(2024, "auto", dir.path());
+    let microlp = plan_with(2024, "microlp", dir.path());
+    assert_eq!(auto["solver"], "microlp");
+    assert_eq!(microlp["solver"], "microlp");
+    assert_eq!(auto, microlp, "auto is microlp for the plan's models");
+}
+
+#[test]
+fn resilience_and_sweep_take_the_same_solver_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = run(&[
+        "resilience",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "--solver",
+        "microlp",
+        "--time-limit",
+        "600",
+        "--threads",
+        "2",
+        "--quiet",
+        "--json",
+    ]);
+    assert!(json_of(&ok(r)).as_array().is_some_and(|a| !a.is_empty()));
+    let sweep = small_sweep(dir.path());
+    let out = dir.path().join("sweep");
+    let s = run(&[
+        "sweep",
+        "data/daishan",
+        "--sweep",
+        sweep.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--solver",
+        "microlp",
+        "--time-limit",
+        "600",
+        "--threads",
+        "2",
+        "--quiet",
+        "--check",
+    ]);
+    ok(s);
+    let first = std::fs::read_dir(out.join("scenarios"))
+        .expect("scenarios")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("plan"))
+        .find(|p| p.join("summary.json").is_file())
+        .expect("a scenario with a plan");
+    assert_eq!(summary(&first)["solver"], "microlp");
+}
+
+/// Without the feature, HiGHS is refused before anything runs, saying how to build it in.
+#[cfg(not(feature = "highs"))]
+#[test]
+fn highs_without_the_feature_is_a_usage_error_naming_the_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let o = run(&[
+        "plan",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--solver",
+        "highs",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--features highs"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// The same Daishan plans through HiGHS and microlp: the same proven optimum per service (to
+/// the fen), the same statuses, counts of new, kept and closed sites, coverage and targets.
+/// Where several plans tie on cost (courier points a village apart), the backends may pick
+/// different ones of them; each is audited and proven optimal by the independent prover.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_and_microlp_give_the_same_daishan_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for year in [2024, 2025] {
+        let m = plan_with(year, "microlp", dir.path());
+        let h = plan_with(year, "highs", dir.path());
+        assert_eq!(h["solver"], "highs");
+        assert_eq!(m["status"], "optimal");
+        assert_eq!(h["status"], "optimal");
+        assert_eq!(m["cost"], h["cost"], "{year}: plan cost");
+        assert_eq!(m["costs"], h["costs"], "{year}: cost lines");
+        assert_eq!(m["targets"], h["targets"], "{year}: targets");
+        assert_eq!(m["hierarchy"], h["hierarchy"], "{year}: tiers");
+        let (ms, hs) = (
+            m["services"].as_array().expect("rows"),
+            h["services"].as_array().expect("rows"),
+        );
+        assert_eq!(ms.len(), hs.len());
+        for (a, b) in ms.iter().zip(hs) {
+            let name = &a["service"];
+            for key in [
+                "cost", "costs", "new", "kept", "closed", "expanded", "mobile", "status",
+            ] {
+                assert_eq!(a[key], b[key], "{year} {name}: {key}");
+            }
+            let (ca, cb) = (
+                a["coverage"].as_f64().expect("f64"),
+                b["coverage"].as_f64().expect("f64"),
+            );
+            assert!(
+                (ca - cb).abs() < 1e-9,
+                "{year} {name}: coverage {ca} vs {cb}"
+            );
+            let (oa, ob) = (
+                a["objective"].as_f64().expect("f64"),
+                b["objective"].as_f64().expect("f64"),
+            );
+            assert!(
+                (oa - ob).abs() <= 1e-6 * oa.abs().max(1.0),
+                "{year} {name}: objective {oa} vs {ob}"
+            );
+        }
+    }
+}
