@@ -182,7 +182,8 @@ fn graph(depth: Option<usize>) -> Graph {
     let src = Path::new(ROOT).join("src");
     let mut list = Vec::new();
     files(&src, &mut list);
-    list.retain(|f| !f.ends_with("main.rs"));
+    // The binary (main.rs and its private cli/ modules) is a crate of its own.
+    list.retain(|f| !f.ends_with("main.rs") && !f.components().any(|c| c.as_os_str() == "cli"));
     let modules: BTreeSet<Vec<String>> = list.iter().map(|f| module_of(&src, f)).collect();
     let cut = |m: &[String]| -> Vec<String> {
         match depth {
@@ -279,6 +280,135 @@ fn no_file_imports_a_file_that_imports_it_back() {
     let g = graph(None);
     let c = circles(&g);
     assert!(c.is_empty(), "{}", explain(&g, &c));
+}
+
+/// Comments and string literals blanked, line breaks kept (so line numbers stay true).
+fn blank(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"r#\"") {
+            // A raw string: to its `"#`, line breaks kept.
+            i += 3;
+            while i < b.len() && !b[i..].starts_with(b"\"#") {
+                if b[i] == b'\n' {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+            i += 2;
+            out.push_str("\"\"");
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b'\n') {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if b[i] == b'\'' && b.get(i + 2) == Some(&b'\'') {
+            // A char literal such as '{' (lifetimes have no closing quote two bytes on).
+            i += 3;
+            out.push_str("' '");
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Functions (and their first lines) longer than `max` lines, body braces included.
+fn long_functions(text: &str, max: usize) -> Vec<(String, usize, usize)> {
+    let code = blank(text);
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(k) = t.find("fn ") else { continue };
+        let head = &t[..k];
+        if !(head.is_empty()
+            || head.ends_with(' ')
+                && head.split_whitespace().all(|w| {
+                    w.starts_with("pub") || ["const", "async", "unsafe", "extern"].contains(&w)
+                }))
+        {
+            continue;
+        }
+        let name: String = t[k + 3..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let mut depth = 0i64;
+        let mut opened = false;
+        let mut end = None;
+        'scan: for (j, l) in lines.iter().enumerate().skip(start) {
+            for ch in l.chars() {
+                match ch {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    ';' if !opened && depth == 0 => break 'scan,
+                    _ => {}
+                }
+                if opened && depth == 0 {
+                    end = Some(j);
+                    break 'scan;
+                }
+            }
+        }
+        if let Some(end) = end
+            && end - start + 1 > max
+        {
+            out.push((name, start + 1, end - start + 1));
+        }
+    }
+    out
+}
+
+/// Long functions are split along their own seams (issue "One engine"): none over 120 lines,
+/// the binary's included.
+#[test]
+fn no_function_in_src_runs_over_120_lines() {
+    let src = Path::new(ROOT).join("src");
+    let mut list = Vec::new();
+    files(&src, &mut list);
+    let mut long = Vec::new();
+    for f in &list {
+        let text = std::fs::read_to_string(f).expect("read");
+        for (name, line, n) in long_functions(&text, 120) {
+            long.push(format!("{}:{line} {name}: {n} lines", f.display()));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over 120 lines:\n{}",
+        long.join("\n")
+    );
+    // The counter itself counts: a 130-line function is found, a 100-line one is not.
+    let body = |n: usize| format!("fn f() {{\n{}}}\n", "    let x = \"{{\";\n".repeat(n - 2));
+    assert_eq!(long_functions(&body(130), 120).len(), 1);
+    assert!(long_functions(&body(100), 120).is_empty());
+}
+
+/// `main.rs` is dispatch only: under 250 lines.
+#[test]
+fn main_rs_is_thin() {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("src/main.rs")).expect("main.rs");
+    let n = text.lines().count();
+    assert!(n < 250, "src/main.rs has {n} lines");
 }
 
 /// The checker itself: it sees this crate's known one-way imports, so a circle could not
