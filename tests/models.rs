@@ -243,6 +243,7 @@ fn check_with(
         time_limit: None,
         seed: 1,
         root_iterations,
+        start: None,
     };
     match (solve(&problem, &opts), expected) {
         (Ok(sol), Some(opt)) => {

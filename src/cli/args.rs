@@ -350,8 +350,9 @@ impl std::fmt::Display for ModelArg {
 /// What every command that plans takes alike (`plan`, `sweep`, `resilience`).
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Seconds each service's solve may take (a sweep: in place of its file's time_limit); the
-    /// best plan found and its proven gap are reported. Default: solve to proven optima.
+    /// Seconds the whole plan may take (a sweep: each scenario's plan, in place of its file's
+    /// time_limit); the best plan found and its proven gap are reported. Default: solve to
+    /// proven optima.
     #[arg(long, value_name = "S")]
     pub time_limit: Option<f64>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -394,6 +395,7 @@ impl SolveArgs {
                 .transpose()?,
             seed: self.seed,
             root_iterations: None,
+            start: None,
         })
     }
 

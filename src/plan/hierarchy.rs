@@ -54,12 +54,19 @@ fn binomial(n: usize, k: usize) -> Option<u128> {
 }
 
 pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
+    choose_within(ctx, None)
+}
+
+/// [`choose`] within `time_limit` seconds for the search over many islands (the exhaustive
+/// search of few combinations takes no limit).
+pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<HierarchyPlan> {
     let h = &ctx.scenario.hierarchy;
     let n = ctx.ds.islands.len();
     let last = h.tiers.len() - 1;
     let fixed = fixed_tiers(ctx)?;
-    let mut seats = free_seats_per_tier(ctx, &fixed)?;
     let free = free_islands(ctx, &fixed)?;
+    let (counts, auto_note) = tier_counts(ctx, &fixed, &free)?;
+    let mut seats = free_seats_per_tier(ctx, &fixed, &counts)?;
     let shortfall = fit_seats(ctx, &mut seats, &free)?;
     let free_seats: usize = seats.iter().sum();
 
@@ -100,13 +107,7 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
             ),
         )
     } else {
-        (
-            greedy_swap(&free, free_seats, &fixed_leaders, &cost_of),
-            format!(
-                "heuristic: greedy + swaps over {} eligible islands (over {EXACT_LIMIT} combinations)",
-                free.len()
-            ),
-        )
+        leaders_by_pmedian(ctx, &free, free_seats, &fixed_leaders, time_limit)?
     };
     let Some(chosen) = chosen else {
         return Err(Error::Infeasible(explain_unreachable(
@@ -119,6 +120,10 @@ pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
         format!("{method}; {shortfall} leader seat(s) left empty: too few eligible islands")
     } else {
         method
+    };
+    let method = match auto_note {
+        Some(note) => format!("{note}; {method}"),
+        None => method,
     };
     let tier = assign_tiers(ctx, &fixed, &seats, &chosen);
     let mut leaders: Vec<usize> = (0..n).filter(|&k| tier[k] < last).collect();
@@ -167,13 +172,17 @@ fn fixed_tiers(ctx: &Context) -> Result<Vec<Option<usize>>> {
 }
 
 /// Free leader seats per tier (the tier's count less its fixed islands).
-fn free_seats_per_tier(ctx: &Context, fixed: &[Option<usize>]) -> Result<Vec<usize>> {
+fn free_seats_per_tier(
+    ctx: &Context,
+    fixed: &[Option<usize>],
+    counts: &[usize],
+) -> Result<Vec<usize>> {
     let (ds, h) = (ctx.ds, &ctx.scenario.hierarchy);
     let (n, last) = (ds.islands.len(), h.tiers.len() - 1);
     let inhabited = &ctx.inhabited_islands;
     let mut seats = vec![0usize; h.tiers.len()];
     for (t, spec) in h.tiers.iter().enumerate().take(last).skip(1) {
-        let count = spec.count.unwrap_or(0);
+        let count = counts[t];
         let fixed_here: Vec<usize> = (0..n).filter(|&k| fixed[k] == Some(t)).collect();
         if fixed_here.len() > count {
             return Err(Error::Usage(format!(
@@ -387,6 +396,206 @@ fn communities(
     }
 }
 
+/// Each tier's island count, a `count = "auto"` tier resolved: the fewest leaders that put
+/// every inhabited island within the leader minutes (a set cover over the fixed leaders,
+/// required, and the free eligible islands, solved to proven optimality), less the other
+/// tiers' leaders. With the note saying how the auto count was found.
+fn tier_counts(
+    ctx: &Context,
+    fixed: &[Option<usize>],
+    free: &[usize],
+) -> Result<(Vec<usize>, Option<String>)> {
+    use crate::scenario::TierCount;
+    let h = &ctx.scenario.hierarchy;
+    let last = h.tiers.len() - 1;
+    let mut counts: Vec<usize> = h
+        .tiers
+        .iter()
+        .map(|t| match t.count {
+            Some(TierCount::Fixed(n)) => n,
+            _ => 0,
+        })
+        .collect();
+    let Some(auto) = h
+        .tiers
+        .iter()
+        .position(|t| t.count == Some(TierCount::Auto))
+    else {
+        return Ok((counts, None));
+    };
+    let n = ctx.ds.islands.len();
+    let fixed_leaders: Vec<usize> = (0..n)
+        .filter(|&k| fixed[k].is_some_and(|t| t < last))
+        .collect();
+    let needed = fewest_leaders(ctx, &fixed_leaders, free)?.len();
+    let others: usize = (1..last).filter(|&t| t != auto).map(|t| counts[t]).sum();
+    let fixed_here = (0..n).filter(|&k| fixed[k] == Some(auto)).count();
+    // The hub is one of the leaders the cover counts.
+    counts[auto] = needed.saturating_sub(1 + others).max(fixed_here);
+    let note = format!(
+        "{} = {} (the fewest leaders within {} min of every inhabited island: {needed}, a \
+         proven set cover)",
+        h.tiers[auto].name, counts[auto], h.leader_minutes
+    );
+    Ok((counts, Some(note)))
+}
+
+/// The fewest leaders (fixed ones included) that put every inhabited island within the leader
+/// minutes of one, by the set-cover solver of [`crate::solve`] run to a proof: one such set,
+/// as columns of [`leader_matrix`].
+fn fewest_leaders(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -> Result<Vec<usize>> {
+    use crate::model::{Instance, Lscp, Model, Problem, Site, SiteStatus};
+    let (candidates, times) = leader_matrix(ctx, fixed_leaders, free);
+    let sites: Vec<Site> = candidates
+        .iter()
+        .map(|&k| Site {
+            status: if fixed_leaders.contains(&k) {
+                SiteStatus::Required
+            } else {
+                SiteStatus::Candidate
+            },
+            open_cost: 1.0,
+            close_cost: 0.0,
+            capacity: None,
+        })
+        .collect();
+    let weights = vec![1.0; ctx.inhabited_islands.len()];
+    let limit = ctx.scenario.hierarchy.leader_minutes;
+    let problem = Problem::new(
+        Instance::new(weights, sites, times)?,
+        Model::Lscp(Lscp::new(limit)),
+    );
+    match crate::solve::solve(&problem, &crate::solve::SolveOptions::default()) {
+        Ok(sol) => Ok(sol.open),
+        Err(crate::Error::Infeasible(_)) => Err(crate::Error::Infeasible(explain_unreachable(
+            ctx,
+            fixed_leaders,
+            free,
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// The leader candidates (fixed leaders first, then the free islands) and the minutes from
+/// every inhabited island to those within the leader minutes, as a sparse matrix.
+fn leader_matrix(
+    ctx: &Context,
+    fixed_leaders: &[usize],
+    free: &[usize],
+) -> (Vec<usize>, crate::network::TravelTimes) {
+    let limit = ctx.scenario.hierarchy.leader_minutes;
+    let candidates: Vec<usize> = fixed_leaders.iter().chain(free).copied().collect();
+    let col: std::collections::HashMap<usize, u32> = candidates
+        .iter()
+        .enumerate()
+        .map(|(c, &k)| (k, c as u32))
+        .collect();
+    let rows: Vec<Vec<(u32, f32)>> = ctx
+        .inhabited_islands
+        .iter()
+        .map(|&k| {
+            let mut row: Vec<(u32, f32)> = candidates
+                .iter()
+                .filter_map(|&l| {
+                    let t = ctx.minutes_to_leader(k, l).filter(|&t| t <= limit)?;
+                    Some((col[&l], t as f32))
+                })
+                .collect();
+            row.sort_by_key(|p| p.0);
+            row
+        })
+        .collect();
+    let n = candidates.len();
+    (
+        candidates,
+        crate::network::TravelTimes::from_rows(rows, n, limit),
+    )
+}
+
+/// The leader choice over many islands as the p-median it is: inhabited islands (weighted by
+/// residents) to the fixed and free leader islands within the leader minutes, the fixed ones
+/// required, solved by the Lagrangian branch-and-bound of [`crate::solve`] (bound, proof or
+/// gap, and the time limit honoured). `None` when it proves that no choice reaches every
+/// inhabited island in time; a time limit hit before any choice is found is said so.
+fn leaders_by_pmedian(
+    ctx: &Context,
+    free: &[usize],
+    free_seats: usize,
+    fixed_leaders: &[usize],
+    time_limit: Option<f64>,
+) -> Result<(Option<Vec<usize>>, String)> {
+    use crate::model::{Instance, Model, PMedian, Problem, Site, SiteStatus};
+    let limit = ctx.scenario.hierarchy.leader_minutes;
+    let (candidates, times) = leader_matrix(ctx, fixed_leaders, free);
+    let inhabited = &ctx.inhabited_islands;
+    let sites: Vec<Site> = candidates
+        .iter()
+        .map(|&k| Site {
+            status: if fixed_leaders.contains(&k) {
+                SiteStatus::Required
+            } else {
+                SiteStatus::Candidate
+            },
+            open_cost: 0.0,
+            close_cost: 0.0,
+            capacity: None,
+        })
+        .collect();
+    let weights: Vec<f64> = inhabited
+        .iter()
+        .map(|&k| ctx.island_population[k] as f64)
+        .collect();
+    let p = fixed_leaders.len() + free_seats;
+    let what = format!(
+        "p-median over {} eligible islands (over {EXACT_LIMIT} combinations)",
+        free.len()
+    );
+    // The fewest leaders that reach every island (a proven set cover): more than p proves that
+    // no choice works; otherwise it is a feasible start the p-median search may not find alone.
+    let cover = match fewest_leaders(ctx, fixed_leaders, free) {
+        Ok(cover) => cover,
+        Err(crate::Error::Infeasible(_)) => return Ok((None, what)),
+        Err(e) => return Err(e),
+    };
+    if cover.len() > p {
+        return Ok((None, what));
+    }
+    let problem = Problem::new(
+        Instance::new(weights, sites, times)?,
+        Model::PMedian(PMedian::new(p)),
+    );
+    let opts = crate::solve::SolveOptions {
+        time_limit,
+        start: Some(cover),
+        ..Default::default()
+    };
+    match crate::solve::solve(&problem, &opts) {
+        Ok(sol) => {
+            let chosen: Vec<usize> = sol
+                .open
+                .iter()
+                .map(|&c| candidates[c])
+                .filter(|k| !fixed_leaders.contains(k))
+                .collect();
+            let how = match sol.status {
+                crate::model::Status::Optimal => "proven optimal".to_string(),
+                s => format!("{}, gap {:.2}%", s.as_str(), 100.0 * sol.gap),
+            };
+            Ok((Some(chosen), format!("{what}: {how} ({})", sol.solver)))
+        }
+        // Proven: no choice of leaders reaches every inhabited island in time.
+        Err(crate::Error::Infeasible(_)) => Ok((None, what)),
+        Err(crate::Error::Internal(m)) if m.contains("time limit") => {
+            Err(crate::Error::Infeasible(format!(
+                "the time limit ended the choice of leader islands before any choice that puts \
+                 every inhabited island within {limit} minutes of a leader was found (not proven \
+                 impossible); allow more time"
+            )))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Residents left without a leader in time, and population-weighted minutes of the rest.
 #[derive(Debug, Clone, Copy)]
 struct Access {
@@ -398,56 +607,6 @@ impl Access {
     fn better_than(&self, other: &Access) -> bool {
         (self.unreached, self.minutes) < (other.unreached, other.minutes)
     }
-}
-
-/// Greedy additions, then first-improvement swaps until none helps.
-fn greedy_swap(
-    free: &[usize],
-    seats: usize,
-    fixed_leaders: &[usize],
-    cost_of: &dyn Fn(&[usize]) -> Access,
-) -> Option<Vec<usize>> {
-    let mut chosen: Vec<usize> = Vec::new();
-    let with = |chosen: &[usize], extra: Option<usize>| {
-        let mut l = fixed_leaders.to_vec();
-        l.extend_from_slice(chosen);
-        l.extend(extra);
-        l
-    };
-    for _ in 0..seats {
-        let mut best: Option<(Access, usize)> = None;
-        for &k in free.iter().filter(|k| !chosen.contains(k)) {
-            let c = cost_of(&with(&chosen, Some(k)));
-            if best.as_ref().is_none_or(|(b, _)| c.better_than(b)) {
-                best = Some((c, k));
-            }
-        }
-        chosen.push(best?.1);
-    }
-    let mut current = cost_of(&with(&chosen, None));
-    loop {
-        let mut improved = false;
-        'outer: for i in 0..chosen.len() {
-            for &k in free {
-                if chosen.contains(&k) {
-                    continue;
-                }
-                let mut trial = chosen.clone();
-                trial[i] = k;
-                let c = cost_of(&with(&trial, None));
-                if c.better_than(&current) {
-                    chosen = trial;
-                    current = c;
-                    improved = true;
-                    break 'outer;
-                }
-            }
-        }
-        if !improved {
-            break;
-        }
-    }
-    (current.unreached == 0).then_some(chosen)
 }
 
 /// Why no leader set works: the inhabited islands no possible leader reaches in time.

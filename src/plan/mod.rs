@@ -34,7 +34,10 @@ pub type ServiceDone = std::sync::Arc<dyn Fn(&ServicePlan) + Send + Sync>;
 
 #[derive(Clone)]
 pub struct PlanOptions {
-    /// Seconds each service's solve may take; the incumbent and its gap are reported after.
+    /// Seconds the whole plan may take (the choice of leaders at most a third of it, then the
+    /// services, in parallel, each until the same deadline); the best plan found and its
+    /// proven gap are reported after. The fallbacks that keep a plan when a solve finds none
+    /// may overrun it by a few seconds.
     pub time_limit: Option<f64>,
     /// Services with more binary variables than this are split into priced components
     /// (see [`decompose`]); smaller ones are one exact MILP.
@@ -100,7 +103,10 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         crate::limits::time_limit("time_limit", t)?;
     }
     let scenario = ctx.scenario;
-    let hier = hierarchy::choose(ctx)?;
+    // One deadline for the whole run: the leaders may use a third of it, each service what is
+    // left when it starts.
+    let deadline = crate::solve::Deadline::after(options.time_limit);
+    let hier = hierarchy::choose_within(ctx, deadline.remaining().map(|r| r / 3.0))?;
     let solve_all = |travel_weight: f64| -> Result<Vec<ServicePlan>> {
         scenario
             .services
@@ -112,9 +118,12 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                     .filter(|t| t.service == s.name)
                     .collect();
                 let data = service::prepare(ctx, &hier, s, targets)?;
-                match service::solve(ctx, &hier, &data, travel_weight, &options)? {
+                let mut mine = options.clone();
+                mine.time_limit = deadline.remaining().map(|r| r.max(0.05));
+                match service::solve(ctx, &hier, &data, travel_weight, &mine)? {
                     Some(mut p) => {
-                        p.status = p.status.honest(options.time_limit, p.seconds);
+                        // Judged against the time the service was given.
+                        p.status = p.status.honest(mine.time_limit, p.seconds);
                         if let Some(done) = &options.on_service_done {
                             done(&p);
                         }

@@ -117,11 +117,11 @@ fn default_tiers() -> Vec<TierSpec> {
     vec![
         TierSpec {
             name: "hub".into(),
-            count: Some(1),
+            count: Some(TierCount::Fixed(1)),
         },
         TierSpec {
             name: "subcenter".into(),
-            count: Some(4),
+            count: Some(TierCount::Fixed(4)),
         },
         TierSpec {
             name: "small".into(),
@@ -150,7 +150,57 @@ impl Default for Hierarchy {
 pub struct TierSpec {
     pub name: String,
     #[serde(default)]
-    pub count: Option<usize>,
+    pub count: Option<TierCount>,
+}
+
+/// How many islands a leader tier holds: a number, or `"auto"`: the fewest that (with the
+/// other leaders) put every inhabited island within `leader_minutes` of a leader, found as a
+/// set cover over the eligible islands and proven minimal. At most one tier is `"auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierCount {
+    Fixed(usize),
+    Auto,
+}
+
+impl Serialize for TierCount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            TierCount::Fixed(n) => s.serialize_u64(*n as u64),
+            TierCount::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TierCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TierCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number of islands or \"auto\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<TierCount, E> {
+                usize::try_from(v)
+                    .map(TierCount::Fixed)
+                    .map_err(|_| E::custom(format!("count {v} is too large")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<TierCount, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom(format!("count {v} is negative")))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TierCount, E> {
+                if v == "auto" {
+                    Ok(TierCount::Auto)
+                } else {
+                    Err(E::custom(format!(
+                        "count \"{v}\": expected a whole number of islands or \"auto\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// What a site of a service serves, and so what its capacity counts.
@@ -499,7 +549,7 @@ impl Scenario {
             }
             let last = k + 1 == h.tiers.len();
             match (k, last, t.count) {
-                (0, _, Some(1)) => {}
+                (0, _, Some(TierCount::Fixed(1))) => {}
                 (0, _, _) => {
                     return Err(format!(
                         "hierarchy.tiers[0] (`{}`): the first tier is the hub: count = 1",
@@ -520,6 +570,18 @@ impl Scenario {
                 }
                 _ => {}
             }
+        }
+        if h.tiers
+            .iter()
+            .filter(|t| t.count == Some(TierCount::Auto))
+            .count()
+            > 1
+        {
+            return Err(
+                "hierarchy.tiers: at most one tier may have count = \"auto\" (the fewest leaders \
+                 that reach every island decide one number)"
+                    .into(),
+            );
         }
         for (island, tier) in &h.fixed {
             if !names.contains(tier.as_str()) {

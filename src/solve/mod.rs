@@ -60,6 +60,9 @@ pub struct SolveOptions {
     /// Caps the root subgradient iterations of the fast paths (`None`: the default). A
     /// tuning and testing knob: a short root forces the branch-and-bound to do the work.
     pub root_iterations: Option<usize>,
+    /// A plan to start from (open sites; the p-median fast path completes it to p sites and
+    /// improves it): where the caller knows a feasible plan the search may not find alone.
+    pub start: Option<Vec<usize>>,
 }
 
 /// A point in time after which searches stop and report what they have: the one carrier of
@@ -134,7 +137,7 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
     let mut sol = match opts.backend {
         Backend::Auto => match model {
             Model::PMedian(m) if m.budget.is_none() => {
-                pmedian::solve(problem, m.p, params, d, started)
+                pmedian::solve(problem, m.p, params, d, started, opts.start.as_deref())
             }
             Model::Mclp(m) if m.budget.is_none() => cover::solve_mclp(problem, params, d, started),
             Model::Lscp(l) if l.alpha >= 1.0 => cover::solve_lscp(problem, params, d, started),

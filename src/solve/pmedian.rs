@@ -533,6 +533,7 @@ pub(crate) fn solve(
     params: super::lagrange::Params,
     deadline: &super::Deadline,
     started: std::time::Instant,
+    warm: Option<&[usize]>,
 ) -> crate::Result<crate::model::Solution> {
     use super::lagrange::Engine;
     let inst = &problem.instance;
@@ -550,6 +551,14 @@ pub(crate) fn solve(
     let state = super::root_state(problem);
     let mut data = PMedianData::new(rows, inst.site_count(), p);
     let start = data.greedy(&state);
+    // A caller's plan, completed and improved the same way; the better of the two starts.
+    let warm = warm
+        .filter(|s| s.len() <= p && s.iter().all(|&j| j < inst.site_count()))
+        .and_then(|s| data.greedy_from(s.to_vec(), &state));
+    let start = match (start, warm) {
+        (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+        (a, b) => a.or(b),
+    };
     let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
     let engine = Engine::new(&mut data, params, deadline, start, ub, f64::NEG_INFINITY);
     let out = engine.run(state);

@@ -70,9 +70,28 @@ impl SynthLayers {
                 let path = tmp.join(file);
                 std::fs::write(&path, geojson_bytes(fc)).map_err(|e| crate::Error::io(&path, e))?;
             }
+            let path = tmp.join(SCENARIO_FILE);
+            std::fs::write(&path, scenario_text()).map_err(|e| crate::Error::io(&path, e))?;
             Ok(())
         })
     }
+}
+
+/// The scenario written beside the generated layers.
+pub const SCENARIO_FILE: &str = "scenario.toml";
+
+/// The default scenario with as many sub-centres as the archipelago needs: `count = "auto"`
+/// (the fewest that put every inhabited island within the leader minutes of a leader), so that
+/// `generate` then `plan --scenario DIR/scenario.toml` works at any size.
+pub fn scenario_text() -> String {
+    let template = crate::scenario::TEMPLATE;
+    let fixed = "name = \"subcenter\"\ncount = 4\n";
+    let auto = "name = \"subcenter\"\ncount = \"auto\"                    # generated data: the fewest sub-centres that reach every island\n";
+    format!(
+        "# Written by `archiplan generate` beside its layers: the default scenario (see\n\
+         # `archiplan scenario init`) with `count = \"auto\"` sub-centres.\n\n{}",
+        template.replacen(fixed, auto, 1)
+    )
 }
 
 struct IslandPlan {
