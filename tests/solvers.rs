@@ -47,12 +47,8 @@ fn the_plan_reports_its_backend_and_auto_is_microlp() {
 
 #[test]
 fn resilience_and_sweep_take_the_same_solver_flags() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = run(&[
-        "resilience",
-        "data/daishan",
-        "--scenario",
-        "data/daishan/scenario-2024.toml",
+    // The flags every command that plans takes alike.
+    const RUN: [&str; 7] = [
         "--solver",
         "microlp",
         "--time-limit",
@@ -60,27 +56,31 @@ fn resilience_and_sweep_take_the_same_solver_flags() {
         "--threads",
         "2",
         "--quiet",
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec![
+        "resilience",
+        "data/daishan",
+        "--scenario",
+        "data/daishan/scenario-2024.toml",
         "--json",
-    ]);
+    ];
+    args.extend(RUN);
+    let r = run(&args);
     assert!(json_of(&ok(r)).as_array().is_some_and(|a| !a.is_empty()));
     let sweep = small_sweep(dir.path());
     let out = dir.path().join("sweep");
-    let s = run(&[
+    let mut args = vec![
         "sweep",
         "data/daishan",
         "--sweep",
         sweep.to_str().expect("utf-8"),
         "-o",
         out.to_str().expect("utf-8"),
-        "--solver",
-        "microlp",
-        "--time-limit",
-        "600",
-        "--threads",
-        "2",
-        "--quiet",
         "--check",
-    ]);
+    ];
+    args.extend(RUN);
+    let s = run(&args);
     ok(s);
     let first = std::fs::read_dir(out.join("scenarios"))
         .expect("scenarios")

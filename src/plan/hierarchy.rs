@@ -444,21 +444,8 @@ fn tier_counts(
 /// minutes of one, by the set-cover solver of [`crate::solve`] run to a proof: one such set,
 /// as columns of [`leader_matrix`].
 fn fewest_leaders(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -> Result<Vec<usize>> {
-    use crate::model::{Instance, Lscp, Model, Problem, Site, SiteStatus};
-    let (candidates, times) = leader_matrix(ctx, fixed_leaders, free);
-    let sites: Vec<Site> = candidates
-        .iter()
-        .map(|&k| Site {
-            status: if fixed_leaders.contains(&k) {
-                SiteStatus::Required
-            } else {
-                SiteStatus::Candidate
-            },
-            open_cost: 1.0,
-            close_cost: 0.0,
-            capacity: None,
-        })
-        .collect();
+    use crate::model::{Instance, Lscp, Model, Problem};
+    let (_, sites, times) = leader_matrix(ctx, fixed_leaders, free, 1.0);
     let weights = vec![1.0; ctx.inhabited_islands.len()];
     let limit = ctx.scenario.hierarchy.leader_minutes;
     let problem = Problem::new(
@@ -476,13 +463,20 @@ fn fewest_leaders(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -> Res
     }
 }
 
-/// The leader candidates (fixed leaders first, then the free islands) and the minutes from
-/// every inhabited island to those within the leader minutes, as a sparse matrix.
+/// The leader candidates (fixed leaders first, then the free islands), as sites (the fixed
+/// ones required, each costing `open_cost`), and the minutes from every inhabited island to
+/// those within the leader minutes, as a sparse matrix.
 fn leader_matrix(
     ctx: &Context,
     fixed_leaders: &[usize],
     free: &[usize],
-) -> (Vec<usize>, crate::network::TravelTimes) {
+    open_cost: f64,
+) -> (
+    Vec<usize>,
+    Vec<crate::model::Site>,
+    crate::network::TravelTimes,
+) {
+    use crate::model::{Site, SiteStatus};
     let limit = ctx.scenario.hierarchy.leader_minutes;
     let candidates: Vec<usize> = fixed_leaders.iter().chain(free).copied().collect();
     let col: std::collections::HashMap<usize, u32> = candidates
@@ -506,8 +500,22 @@ fn leader_matrix(
         })
         .collect();
     let n = candidates.len();
+    let sites = candidates
+        .iter()
+        .map(|&k| Site {
+            status: if fixed_leaders.contains(&k) {
+                SiteStatus::Required
+            } else {
+                SiteStatus::Candidate
+            },
+            open_cost,
+            close_cost: 0.0,
+            capacity: None,
+        })
+        .collect();
     (
         candidates,
+        sites,
         crate::network::TravelTimes::from_rows(rows, n, limit),
     )
 }
@@ -524,23 +532,10 @@ fn leaders_by_pmedian(
     fixed_leaders: &[usize],
     time_limit: Option<f64>,
 ) -> Result<(Option<Vec<usize>>, String)> {
-    use crate::model::{Instance, Model, PMedian, Problem, Site, SiteStatus};
+    use crate::model::{Instance, Model, PMedian, Problem};
     let limit = ctx.scenario.hierarchy.leader_minutes;
-    let (candidates, times) = leader_matrix(ctx, fixed_leaders, free);
+    let (candidates, sites, times) = leader_matrix(ctx, fixed_leaders, free, 0.0);
     let inhabited = &ctx.inhabited_islands;
-    let sites: Vec<Site> = candidates
-        .iter()
-        .map(|&k| Site {
-            status: if fixed_leaders.contains(&k) {
-                SiteStatus::Required
-            } else {
-                SiteStatus::Candidate
-            },
-            open_cost: 0.0,
-            close_cost: 0.0,
-            capacity: None,
-        })
-        .collect();
     let weights: Vec<f64> = inhabited
         .iter()
         .map(|&k| ctx.island_population[k] as f64)
