@@ -15,6 +15,7 @@ macro_rules! note {
 }
 
 pub mod audit;
+pub mod bench;
 pub mod check;
 pub mod diagnostics;
 pub mod error;

@@ -207,3 +207,30 @@ fn tier_counts_are_numbers_or_auto() {
         Some(archiplan::scenario::TierCount::Auto)
     );
 }
+
+/// `bench plan` generates and plans each size with the generated scenario and reports it; a
+/// size of 0 is a usage error.
+#[test]
+fn bench_plan_measures_each_size() {
+    let o = ok(run(&[
+        "bench",
+        "plan",
+        "--sizes",
+        "120,240",
+        "--time-limit",
+        "10",
+        "--json",
+    ]));
+    let rows = json_of(&o);
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    for (r, n) in rows.iter().zip([120, 240]) {
+        assert_eq!(r["settlements"], n);
+        assert_eq!(r["targets_met"], r["targets"], "{r}");
+        assert!(r["seconds"].as_f64().is_some_and(|s| s > 0.0), "{r}");
+        assert!(r["peak_mb"].as_f64().is_some_and(|m| m > 0.0), "{r}");
+        assert!(r["leaders"].as_u64().is_some_and(|l| l >= 1), "{r}");
+    }
+    let bad = run(&["bench", "plan", "--sizes", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

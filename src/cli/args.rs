@@ -265,10 +265,29 @@ pub struct CompletionsArgs {
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Generate archipelagos of the given sizes and plan each with the scenario `generate`
+    /// writes: seconds, peak memory, model size, gap, status, targets met.
+    Plan(BenchPlanArgs),
     /// Solve every OR-Library file of a folder (known optima from pmedopt.txt beside them).
     Orlib(BenchOrlibArgs),
     /// Solve one random planar instance (uniform points, Euclidean times, weights 1..=100).
     Random(BenchRandomArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BenchPlanArgs {
+    /// Settlement counts, comma-separated (islands are a tenth of them), e.g. 1500,5000,20000.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub sizes: Vec<usize>,
+    /// Random seed of the generated archipelagos (same seed, same data).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Seconds each plan may take (the whole plan's budget).
+    #[arg(long, value_name = "S")]
+    pub time_limit: Option<f64>,
+    /// Print JSON rows instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]

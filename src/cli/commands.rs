@@ -288,9 +288,28 @@ pub fn orlib(a: OrlibArgs) -> Result<i32> {
 
 pub fn bench(c: BenchCommand) -> Result<i32> {
     match c {
+        BenchCommand::Plan(a) => bench_plan(a),
         BenchCommand::Orlib(a) => bench_orlib(a),
         BenchCommand::Random(a) => bench_random(a),
     }
+}
+
+fn bench_plan(a: BenchPlanArgs) -> Result<i32> {
+    let time_limit = a
+        .time_limit
+        .map(|t| archiplan::limits::time_limit("--time-limit", t))
+        .transpose()?;
+    let rows = archiplan::bench::plan_sizes(&a.sizes, a.seed, time_limit, &|r| {
+        archiplan::note!(
+            "{} settlements: {} in {:.1} s, gap {:.2}%, {:.0} MB peak",
+            r.settlements,
+            r.status,
+            r.seconds,
+            100.0 * r.gap,
+            r.peak_mb
+        )
+    })?;
+    respond(a.json, &rows, |rows| archiplan::bench::table(rows))
 }
 
 fn bench_orlib(a: BenchOrlibArgs) -> Result<i32> {

@@ -1,0 +1,137 @@
+//! `archiplan bench plan`: generated archipelagos of given sizes, each planned with the
+//! scenario `generate` writes (`count = "auto"` sub-centres), measured: seconds, peak memory,
+//! model size, gap, status, targets met. The researcher's table of how the plan scales.
+
+use crate::error::{Error, Result};
+use crate::plan::PlanOptions;
+use crate::planner::Planner;
+use crate::synth::{SynthParams, generate, scenario_text};
+use serde::Serialize;
+
+/// One size's measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanBenchRow {
+    pub settlements: usize,
+    pub islands: usize,
+    pub leaders: usize,
+    /// Candidate sites over all services (existing and new), after dominance.
+    pub sites: usize,
+    /// MILP variables built over all services (summed over decomposed parts).
+    pub variables: usize,
+    /// Generating, writing and loading the data set (not planning).
+    pub setup_seconds: f64,
+    /// The plan itself (network, leaders, services).
+    pub seconds: f64,
+    /// The process's peak resident memory so far (sizes run in the order given).
+    pub peak_mb: f64,
+    pub cost: f64,
+    pub gap: f64,
+    pub status: String,
+    pub targets_met: usize,
+    pub targets: usize,
+}
+
+/// Generates and plans each size (settlements; islands are a tenth of them) with `seed`.
+pub fn plan_sizes(
+    sizes: &[usize],
+    seed: u64,
+    time_limit: Option<f64>,
+    on_row: &dyn Fn(&PlanBenchRow),
+) -> Result<Vec<PlanBenchRow>> {
+    if sizes.is_empty() || sizes.contains(&0) {
+        return Err(Error::Usage(
+            "sizes: give one or more settlement counts, each at least 1".into(),
+        ));
+    }
+    let scenario = crate::scenario::Scenario::parse(&scenario_text(), "generated scenario")?;
+    let mut rows = Vec::new();
+    for &n in sizes {
+        let islands = (n / 10).max(1);
+        let started = std::time::Instant::now();
+        let dir =
+            std::env::temp_dir().join(format!("archiplan-bench-{}-{n}-{seed}", std::process::id()));
+        generate(SynthParams {
+            islands,
+            settlements: n,
+            seed,
+        })?
+        .write(&dir)?;
+        let loaded = crate::layers::DataSet::load(&dir);
+        // The folder is this run's own: removed whatever the load says.
+        let _ = std::fs::remove_dir_all(&dir);
+        let (ds, _) = loaded?;
+        let setup_seconds = started.elapsed().as_secs_f64();
+        let t0 = std::time::Instant::now();
+        let planner = Planner::new(&ds, &scenario)?;
+        let output = planner.plan(PlanOptions {
+            time_limit,
+            ..Default::default()
+        })?;
+        let plan = &output.plan;
+        let row = PlanBenchRow {
+            settlements: n,
+            islands,
+            leaders: plan.hierarchy.leaders.len(),
+            sites: plan.services.iter().map(|s| s.sites.len()).sum(),
+            variables: plan.services.iter().map(|s| s.variables).sum(),
+            setup_seconds,
+            seconds: t0.elapsed().as_secs_f64(),
+            peak_mb: peak_mb(),
+            cost: output.summary.cost,
+            gap: plan.gap,
+            status: plan.status.as_str().to_string(),
+            targets_met: plan.targets.iter().filter(|t| t.met).count(),
+            targets: plan.targets.len(),
+        };
+        on_row(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Peak resident memory of this process in MB (0 where the system does not say).
+fn peak_mb() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0;
+    if ok {
+        usage.ru_maxrss as f64 / 1024.0
+    } else {
+        0.0
+    }
+}
+
+/// The rows as a text table.
+pub fn table(rows: &[PlanBenchRow]) -> String {
+    let mut out = format!(
+        "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>8} {:>8} {:>11} {:>8}\n",
+        "settlements",
+        "islands",
+        "leaders",
+        "sites",
+        "variables",
+        "setup s",
+        "plan s",
+        "peak MB",
+        "gap",
+        "status",
+        "targets"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9.1} {:>9.1} {:>8.0} {:>7.2}% {:>11} {:>8}\n",
+            r.settlements,
+            r.islands,
+            r.leaders,
+            r.sites,
+            r.variables,
+            r.setup_seconds,
+            r.seconds,
+            r.peak_mb,
+            100.0 * r.gap,
+            r.status,
+            format!("{}/{}", r.targets_met, r.targets)
+        ));
+    }
+    out
+}
