@@ -37,40 +37,10 @@ fn module_of(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-/// Source text without comments, string literals (so doc text never counts as an import) and
-/// the unit-test module at the end of a file (tests may use anything).
+/// Source text without comments and string literals (so doc text never counts as an import)
+/// and without the unit-test module at the end of a file (tests may use anything).
 fn code_only(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or(text);
-    let mut out = String::with_capacity(text.len());
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
-            }
-            i += 2;
-        } else if b[i] == b'"' {
-            i += 1;
-            while i < b.len() && b[i] != b'"' {
-                if b[i] == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-            out.push_str("\"\"");
-        } else {
-            out.push(b[i] as char);
-            i += 1;
-        }
-    }
-    out
+    blank(text.split("#[cfg(test)]").next().unwrap_or(text))
 }
 
 /// Every path the code names from `crate` or `super`, as absolute segment lists. `use` items
@@ -292,6 +262,15 @@ fn blank(text: &str) -> String {
             while i < b.len() && b[i] != b'\n' {
                 i += 1;
             }
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                if b[i] == b'\n' {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+            i += 2;
         } else if b[i..].starts_with(b"r#\"") {
             // A raw string: to its `"#`, line breaks kept.
             i += 3;

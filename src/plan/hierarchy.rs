@@ -65,7 +65,11 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
     let last = h.tiers.len() - 1;
     let fixed = fixed_tiers(ctx)?;
     let free = free_islands(ctx, &fixed)?;
-    let (counts, auto_note) = tier_counts(ctx, &fixed, &free)?;
+    let TierCounts {
+        counts,
+        note: auto_note,
+        cover,
+    } = tier_counts(ctx, &fixed, &free)?;
     let mut seats = free_seats_per_tier(ctx, &fixed, &counts)?;
     let shortfall = fit_seats(ctx, &mut seats, &free)?;
     let free_seats: usize = seats.iter().sum();
@@ -107,7 +111,7 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
             ),
         )
     } else {
-        leaders_by_pmedian(ctx, &free, free_seats, &fixed_leaders, time_limit)?
+        leaders_by_pmedian(ctx, &free, free_seats, &fixed_leaders, cover, time_limit)?
     };
     let Some(chosen) = chosen else {
         return Err(Error::Infeasible(explain_unreachable(
@@ -399,12 +403,8 @@ fn communities(
 /// Each tier's island count, a `count = "auto"` tier resolved: the fewest leaders that put
 /// every inhabited island within the leader minutes (a set cover over the fixed leaders,
 /// required, and the free eligible islands, solved to proven optimality), less the other
-/// tiers' leaders. With the note saying how the auto count was found.
-fn tier_counts(
-    ctx: &Context,
-    fixed: &[Option<usize>],
-    free: &[usize],
-) -> Result<(Vec<usize>, Option<String>)> {
+/// tiers' leaders. With the note saying how the auto count was found, and the cover.
+fn tier_counts(ctx: &Context, fixed: &[Option<usize>], free: &[usize]) -> Result<TierCounts> {
     use crate::scenario::TierCount;
     let h = &ctx.scenario.hierarchy;
     let last = h.tiers.len() - 1;
@@ -421,13 +421,18 @@ fn tier_counts(
         .iter()
         .position(|t| t.count == Some(TierCount::Auto))
     else {
-        return Ok((counts, None));
+        return Ok(TierCounts {
+            counts,
+            note: None,
+            cover: None,
+        });
     };
     let n = ctx.ds.islands.len();
     let fixed_leaders: Vec<usize> = (0..n)
         .filter(|&k| fixed[k].is_some_and(|t| t < last))
         .collect();
-    let needed = fewest_leaders(ctx, &fixed_leaders, free)?.len();
+    let cover = fewest_leaders(ctx, &fixed_leaders, free)?;
+    let needed = cover.len();
     let others: usize = (1..last).filter(|&t| t != auto).map(|t| counts[t]).sum();
     let fixed_here = (0..n).filter(|&k| fixed[k] == Some(auto)).count();
     // The hub is one of the leaders the cover counts.
@@ -437,7 +442,19 @@ fn tier_counts(
          proven set cover)",
         h.tiers[auto].name, counts[auto], h.leader_minutes
     );
-    Ok((counts, Some(note)))
+    Ok(TierCounts {
+        counts,
+        note: Some(note),
+        cover: Some(cover),
+    })
+}
+
+/// Each tier's island count; with an `"auto"` tier, how it was found and the set cover found
+/// (columns of [`leader_matrix`], reused as the p-median's start).
+struct TierCounts {
+    counts: Vec<usize>,
+    note: Option<String>,
+    cover: Option<Vec<usize>>,
 }
 
 /// The fewest leaders (fixed ones included) that put every inhabited island within the leader
@@ -530,6 +547,7 @@ fn leaders_by_pmedian(
     free: &[usize],
     free_seats: usize,
     fixed_leaders: &[usize],
+    cover: Option<Vec<usize>>,
     time_limit: Option<f64>,
 ) -> Result<(Option<Vec<usize>>, String)> {
     use crate::model::{Instance, Model, PMedian, Problem};
@@ -547,7 +565,8 @@ fn leaders_by_pmedian(
     );
     // The fewest leaders that reach every island (a proven set cover): more than p proves that
     // no choice works; otherwise it is a feasible start the p-median search may not find alone.
-    let cover = match fewest_leaders(ctx, fixed_leaders, free) {
+    // (An `"auto"` tier's count already found one.)
+    let cover = match cover.map_or_else(|| fewest_leaders(ctx, fixed_leaders, free), Ok) {
         Ok(cover) => cover,
         Err(crate::Error::Infeasible(_)) => return Ok((None, what)),
         Err(e) => return Err(e),

@@ -195,7 +195,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         bound,
         gap: relative_gap(objective, bound),
         status,
-        solver: crate::solve::mip::Milp::backend_name(options.solver).to_string(),
+        solver: options.solver.milp_name().to_string(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

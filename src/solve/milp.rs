@@ -273,10 +273,7 @@ pub(crate) fn solve(
 ) -> Result<Solution> {
     let f = formulate(problem);
     let x_index: Vec<(usize, usize)> = f.x.iter().map(|(i, j, _)| (*i, *j)).collect();
-    let name = match backend {
-        Backend::Highs => "highs",
-        _ => "microlp",
-    };
+    let name = backend.milp_name();
     let values = run(f, backend, problem.model.sense(), deadline)?;
     let open: Vec<usize> = (0..values.y.len()).filter(|&j| values.y[j] > 0.5).collect();
     let bound = values.bound.unwrap_or_else(|| trivial_bound(problem));

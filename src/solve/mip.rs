@@ -159,14 +159,6 @@ impl Milp {
         }
     }
 
-    /// The name of the backend `solve_by` runs.
-    pub fn backend_name(backend: Backend) -> &'static str {
-        match backend {
-            Backend::Highs => "highs",
-            Backend::Auto | Backend::Microlp => "microlp",
-        }
-    }
-
     /// Solves with HiGHS (cargo feature `highs`), single-threaded, with HiGHS's own dual bound
     /// and, for whole-number costs, an absolute gap just under their granule (the same proof
     /// as microlp's pruning: no plan beats the incumbent by less than a granule).
@@ -189,22 +181,18 @@ impl Milp {
             .try_into_inner()
             .map_err(|e| Error::Internal(format!("HiGHS could not load the model: {e}")))?;
         model.make_quiet();
-        let mut option = |key: &str, value: f64| {
-            let r = if key == "threads" || key == "random_seed" {
-                model.try_set_option(key, value as i32)
-            } else {
-                model.try_set_option(key, value)
-            };
-            r.map_err(|e| Error::Internal(format!("HiGHS refused option {key}: {e:?}")))
-        };
-        option("threads", 1.0)?;
-        option("random_seed", 0.0)?;
-        option("mip_rel_gap", mip_gap.max(0.0))?;
+        fn option<V: highs::HighsOptionValue>(m: &mut highs::Model, key: &str, v: V) -> Result<()> {
+            m.try_set_option(key, v)
+                .map_err(|e| Error::Internal(format!("HiGHS refused option {key}: {e:?}")))
+        }
+        option(&mut model, "threads", 1i32)?;
+        option(&mut model, "random_seed", 0i32)?;
+        option(&mut model, "mip_rel_gap", mip_gap.max(0.0))?;
         if let Some(g) = granule {
-            option("mip_abs_gap", 0.999 * g)?;
+            option(&mut model, "mip_abs_gap", 0.999 * g)?;
         }
         if let Some(t) = time_limit {
-            option("time_limit", t.max(0.01))?;
+            option(&mut model, "time_limit", t.max(0.01))?;
         }
         let solved = model
             .try_solve()

@@ -32,6 +32,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The MILP backend a good_lp model runs on (`Auto` is microlp: the fast paths are not
+    /// MILPs), as solutions and summaries name it.
+    pub fn milp_name(self) -> &'static str {
+        match self {
+            Backend::Highs => "highs",
+            Backend::Auto | Backend::Microlp => "microlp",
+        }
+    }
+
     /// Parses a `--solver` value; HiGHS is refused clearly when not compiled in.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
