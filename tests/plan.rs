@@ -427,7 +427,11 @@ fn daishan_scenarios_meet_every_target() {
                 .iter()
                 .any(|n| n.contains("courier") && n.contains("95%"))
         );
-        assert!(names.iter().any(|n| n.contains("every inhabited island")));
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains("every remote inhabited island"))
+        );
         // The merged schools are closed, the Yushan emergency point is open.
         let facilities = std::fs::read_to_string(out.join("facilities.geojson")).expect("fac");
         let fc: geojson::FeatureCollection = facilities.parse().expect("geojson");

@@ -113,52 +113,43 @@ fn highs_without_the_feature_is_a_usage_error_naming_the_build() {
     assert!(!out.exists(), "nothing is written");
 }
 
-/// The same Daishan plans through HiGHS and microlp: the same proven optimum per service (to
-/// the fen), the same statuses, counts of new, kept and closed sites, coverage and targets.
-/// Where several plans tie on cost (courier points a village apart), the backends may pick
-/// different ones of them; each is audited and proven optimal by the independent prover.
+/// The same Daishan plans through HiGHS and microlp: every output file byte for byte, and the
+/// summary apart from the `solver` key. Where several plans tie on cost (courier points a
+/// village apart), the plan takes the one of least site priority (a second exact solve), and
+/// solution values are read on a 1e-9 grid, so neither the backend's pick among equal-cost
+/// plans nor its floating-point noise shows. Each plan is audited and proven optimal by the
+/// independent prover.
 #[cfg(feature = "highs")]
 #[test]
 fn highs_and_microlp_give_the_same_daishan_plans() {
     let dir = tempfile::tempdir().expect("tempdir");
     for year in [2024, 2025] {
-        let m = plan_with(year, "microlp", dir.path());
-        let h = plan_with(year, "highs", dir.path());
+        let mut m = plan_with(year, "microlp", dir.path());
+        let mut h = plan_with(year, "highs", dir.path());
         assert_eq!(h["solver"], "highs");
         assert_eq!(m["status"], "optimal");
         assert_eq!(h["status"], "optimal");
-        assert_eq!(m["cost"], h["cost"], "{year}: plan cost");
-        assert_eq!(m["costs"], h["costs"], "{year}: cost lines");
-        assert_eq!(m["targets"], h["targets"], "{year}: targets");
-        assert_eq!(m["hierarchy"], h["hierarchy"], "{year}: tiers");
-        let (ms, hs) = (
-            m["services"].as_array().expect("rows"),
-            h["services"].as_array().expect("rows"),
+        m["solver"] = Value::Null;
+        h["solver"] = Value::Null;
+        assert_eq!(
+            m, h,
+            "{year}: the summaries differ beyond the backend's name"
         );
-        assert_eq!(ms.len(), hs.len());
-        for (a, b) in ms.iter().zip(hs) {
-            let name = &a["service"];
-            for key in [
-                "cost", "costs", "new", "kept", "closed", "expanded", "mobile", "status",
-            ] {
-                assert_eq!(a[key], b[key], "{year} {name}: {key}");
-            }
-            let (ca, cb) = (
-                a["coverage"].as_f64().expect("f64"),
-                b["coverage"].as_f64().expect("f64"),
-            );
-            assert!(
-                (ca - cb).abs() < 1e-9,
-                "{year} {name}: coverage {ca} vs {cb}"
-            );
-            let (oa, ob) = (
-                a["objective"].as_f64().expect("f64"),
-                b["objective"].as_f64().expect("f64"),
-            );
-            assert!(
-                (oa - ob).abs() <= 1e-6 * oa.abs().max(1.0),
-                "{year} {name}: objective {oa} vs {ob}"
-            );
+        let (md, hd) = (
+            dir.path().join(format!("microlp-{year}")),
+            dir.path().join(format!("highs-{year}")),
+        );
+        let mut files: Vec<_> = std::fs::read_dir(&md)
+            .expect("plan folder")
+            .map(|e| e.expect("entry").file_name())
+            .filter(|n| n != "summary.json")
+            .collect();
+        files.sort();
+        assert!(files.len() >= 6, "{year}: {files:?}");
+        for name in files {
+            let a = std::fs::read(md.join(&name)).expect("microlp file");
+            let b = std::fs::read(hd.join(&name)).expect("highs file");
+            assert!(a == b, "{year}: {name:?} differs between microlp and highs");
         }
     }
 }

@@ -190,7 +190,7 @@ fn scenario_transforms_change_targets_budget_tiers_and_file() {
     .expect("target");
     assert_eq!(
         sc.targets.iter().find(|t| t.name == meal).expect("t").share,
-        0.9
+        Some(0.9)
     );
     apply(r#"{ kind = "budget", value = 5e7 }"#, &mut ds, &mut sc).expect("budget");
     assert_eq!(sc.budget, Some(5e7));

@@ -22,6 +22,7 @@ mod prove;
 mod service;
 mod sites;
 mod times;
+mod units;
 
 pub use folder::PlanFolder;
 pub use prove::{DEFAULT_TIME_LIMIT as PROVE_TIME_LIMIT, Proof, ProveOptions};
@@ -320,6 +321,8 @@ pub(crate) struct World<'a> {
     pub hub: Option<usize>,
     /// Island index by id.
     pub island_index: std::collections::HashMap<&'a str, usize>,
+    /// Per island: reached from the hub by ferry only (see [`units::remote`]).
+    pub remote: Vec<bool>,
 }
 
 impl<'a> World<'a> {
@@ -349,7 +352,7 @@ impl<'a> World<'a> {
             None => Some(ds.hub),
             Some(id) => island_index.get(id.as_str()).copied(),
         };
-        Ok(World {
+        let mut world = World {
             ds,
             scenario,
             times: times::Times::new(ds)?,
@@ -359,7 +362,10 @@ impl<'a> World<'a> {
             inhabited,
             hub,
             island_index,
-        })
+            remote: Vec::new(),
+        };
+        world.remote = units::remote(&world);
+        Ok(world)
     }
 }
 

@@ -750,6 +750,29 @@ impl Draft<'_> {
         }
     }
 
+    /// A count target: its sites open (or closed) within its bounds.
+    fn count_rows(&mut self, t: &crate::scenario::Target) {
+        let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
+        let mut got = Expression::default();
+        let mut fixed = 0.0;
+        for (j, site) in self.sites.iter().enumerate() {
+            if !super::units::counts_site(self.world, t, site, !closed) {
+                continue;
+            }
+            match self.y[j] {
+                Some(v) if closed => got += 1.0 - Expression::from(v),
+                Some(v) => got += v,
+                // No variable: the site's state is fixed (closed when it has none).
+                None => fixed += f64::from(u8::from(closed)),
+            }
+        }
+        let lo = t.exactly.or(t.at_least).map_or(0.0, f64::from);
+        self.rows.push((got.clone() + fixed).geq(lo - 1e-9));
+        if let Some(hi) = t.exactly.or(t.at_most) {
+            self.rows.push((got + fixed).leq(f64::from(hi) + 1e-9));
+        }
+    }
+
     /// Every target of the service as a constraint.
     fn targets(&mut self) {
         let world = self.world;
@@ -759,9 +782,19 @@ impl Draft<'_> {
             .iter()
             .filter(|t| t.service == self.s.name)
         {
+            if t.is_count() {
+                self.count_rows(t);
+                continue;
+            }
             if t.measure == Measure::Islands {
                 let mut got = Expression::default();
-                for &k in &world.inhabited {
+                let counted: Vec<usize> = world
+                    .inhabited
+                    .iter()
+                    .copied()
+                    .filter(|&k| super::units::counts_island(world, t, k))
+                    .collect();
+                for &k in &counted {
                     let u = self.vars.add(variable().min(0).max(1));
                     let mut here: Expression = (0..self.sites.len())
                         .filter(|&j| self.sites[j].island == k)
@@ -773,7 +806,7 @@ impl Draft<'_> {
                     self.rows.push((Expression::from(u) - here).leq(0));
                     got += u;
                 }
-                let need = t.share * world.inhabited.len() as f64;
+                let need = t.share() * counted.len() as f64;
                 self.rows.push(got.geq(need - 1e-9 * need.max(1.0)));
                 continue;
             }
@@ -787,7 +820,7 @@ impl Draft<'_> {
                     Measure::Population => p as f64,
                     _ => demand(world, self.s.demand, i),
                 };
-                if v <= 0.0 {
+                if v <= 0.0 || !super::units::counts_settlement(world, t, i) {
                     continue;
                 }
                 total += v;
@@ -795,7 +828,7 @@ impl Draft<'_> {
                     got += v * c.clone();
                 }
             }
-            let need = t.share * total;
+            let need = t.share() * total;
             self.rows.push(got.geq(need - 1e-9 * total.max(1.0)));
         }
     }

@@ -893,19 +893,19 @@ fn settlement_share(
     sites: &[Site],
     open: &[bool],
     served: &[Served],
-    measure: Measure,
+    t: &Target,
     m: f64,
 ) -> (f64, f64, f64) {
     let net = &world.times.net;
     let (mut total, mut lo, mut hi, mut err) = (0.0, 0.0, 0.0, 0.0);
     for (a, &i) in world.planned.iter().enumerate() {
         let p = world.ds.settlements[i].population;
-        let v = match measure {
+        let v = match t.measure {
             Measure::Villages => f64::from(u8::from(p > 0)),
             Measure::Population => p as f64,
             _ => demand(world, s.demand, i),
         };
-        if v <= 0.0 {
+        if v <= 0.0 || !super::units::counts_settlement(world, t, i) {
             continue;
         }
         total += v;
@@ -1179,24 +1179,34 @@ fn target(
     log.checked.targets += 1;
     let m = t.minutes.unwrap_or(s.standard_minutes);
     // Achieved share with boundary ties counted out (lo) and in (hi).
-    let (lo, hi, err) = if t.measure == Measure::Islands {
+    let (lo, hi, err) = if t.is_count() {
+        let n = (0..sites.len())
+            .filter(|&j| super::units::counts_site(world, t, &sites[j], open[j]))
+            .count() as f64;
+        (n, n, 0.0)
+    } else if t.measure == Measure::Islands {
         let on: BTreeSet<usize> = (0..sites.len())
             .filter(|&j| open[j])
             .map(|j| sites[j].island)
             .collect();
-        let got = world
+        let counted: Vec<usize> = world
             .inhabited
+            .iter()
+            .copied()
+            .filter(|&k| super::units::counts_island(world, t, k))
+            .collect();
+        let got = counted
             .iter()
             .filter(|k| on.contains(k) || roving.contains_key(k))
             .count();
-        let share = if world.inhabited.is_empty() {
+        let share = if counted.is_empty() {
             1.0
         } else {
-            got as f64 / world.inhabited.len() as f64
+            got as f64 / counted.len() as f64
         };
         (share, share, 0.0)
     } else {
-        settlement_share(world, s, sites, open, served, t.measure, m)
+        settlement_share(world, s, sites, open, served, t, m)
     };
     let row = folder
         .summary
@@ -1228,7 +1238,12 @@ fn target(
         }
     };
     log.checked.values += 1;
-    let met = achieved + 1e-9 >= t.share;
+    // The documented rule (the scenario template): met within 1e-7 of the required share.
+    let met = if t.is_count() {
+        super::units::count_met(t, achieved)
+    } else {
+        achieved + 1e-7 >= t.share()
+    };
     let reported_met = row.and_then(|r| r.get("met")).and_then(JsonValue::as_bool);
     log.text(
         SUM,

@@ -166,7 +166,8 @@ pub fn sweep(a: SweepArgs) -> Result<i32> {
         progress,
     };
     let started = std::time::Instant::now();
-    let report = archiplan::sweep::run_sweep(&a.data, &a.sweep, &a.out, &opts);
+    let report =
+        archiplan::sweep::Sweep::from_file(&a.data, &a.sweep).and_then(|s| s.run(&a.out, &opts));
     bar.finish_and_clear();
     let report = report?;
     archiplan::note!(

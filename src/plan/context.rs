@@ -17,6 +17,9 @@ pub struct Context<'a> {
     /// Planned islands with residents, ascending.
     pub inhabited_islands: Vec<usize>,
     pub island_population: Vec<u64>,
+    /// Per island: no chain of bridges joins it to the hub island (the data's `remote`
+    /// property overrides).
+    pub remote: Vec<bool>,
     /// The most populous settlement of each inhabited island: where island-to-island times
     /// are measured from and where roving teams land.
     pub centre: Vec<Option<usize>>,
@@ -32,6 +35,49 @@ pub struct Context<'a> {
     leader_reach: Vec<Vec<(u32, f64)>>,
 }
 
+/// Every island a target's unit set lists is in the data set.
+fn unit_islands_exist(scenario: &Scenario, island_ids: &HashMap<String, usize>) -> Result<()> {
+    for t in &scenario.targets {
+        let listed = t.units.as_ref().and_then(|u| u.islands.as_ref());
+        if let Some(id) = listed
+            .into_iter()
+            .flatten()
+            .find(|id| !island_ids.contains_key(id.as_str()))
+        {
+            return Err(Error::Usage(format!(
+                "scenario target `{}` units.islands: island `{id}` is not in the data set",
+                t.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Islands no chain of bridges joins to the hub island: a ferry is the only way there. An
+/// island's `remote` property (true or false) overrides.
+pub fn remote_islands(ds: &DataSet, hub: usize) -> Vec<bool> {
+    use crate::layers::{Endpoint, RouteMode};
+    let mut joined = petgraph::unionfind::UnionFind::<usize>::new(ds.islands.len());
+    let island_of = |e: &Endpoint| match *e {
+        Endpoint::Port(p) => ds.ports[p].island,
+        Endpoint::Landing { island, .. } => island,
+    };
+    for r in ds.routes.iter().filter(|r| r.mode == RouteMode::Bridge) {
+        joined.union(island_of(&r.ends[0]), island_of(&r.ends[1]));
+    }
+    ds.islands
+        .iter()
+        .enumerate()
+        .map(|(k, island)| {
+            island
+                .properties
+                .get("remote")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(!joined.equiv(k, hub))
+        })
+        .collect()
+}
+
 impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let warnings = super::inputs::check(ds, scenario)?;
@@ -42,6 +88,7 @@ impl<'a> Context<'a> {
             .enumerate()
             .map(|(k, i)| (i.id.clone(), k))
             .collect();
+        unit_islands_exist(scenario, &island_ids)?;
         let hub = match &scenario.hierarchy.hub {
             None => ds.hub,
             Some(id) => {
@@ -135,6 +182,7 @@ impl<'a> Context<'a> {
             hub,
             inhabited_islands,
             island_population,
+            remote: remote_islands(ds, hub),
             centre,
             settlements,
             island_ids,

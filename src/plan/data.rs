@@ -6,7 +6,7 @@
 use super::context::Context;
 use super::hierarchy::HierarchyPlan;
 use crate::model::Status;
-use crate::scenario::{Demand, Level, Measure, Service, Target};
+use crate::scenario::{Demand, Level, Measure, Service, SiteCount, Target};
 use geo::Point;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
@@ -87,6 +87,9 @@ pub struct TargetResult {
     pub required: f64,
     pub achieved: f64,
     pub met: bool,
+    /// Count targets: the bounds (`required` is the lower one, else the upper one).
+    pub at_least: Option<f64>,
+    pub at_most: Option<f64>,
 }
 
 /// What a settlement gets from a service.
@@ -154,7 +157,91 @@ pub(crate) fn measure_weight(ctx: &Context, service: &Service, measure: Measure,
         Measure::Villages => demand_of(ctx, Demand::Villages, i),
         Measure::Population => demand_of(ctx, Demand::Population, i),
         Measure::Demand | Measure::Islands => demand_of(ctx, service.demand, i),
+        Measure::Sites => 0.0,
     }
+}
+
+/// Whether a count target counts site `j` in this state (open or not): its level, its status
+/// (open, new, kept or closed) and its island's place in the unit set.
+pub(crate) fn site_counts(
+    ctx: &Context,
+    data: &ServiceData,
+    t: &Target,
+    j: usize,
+    open: bool,
+) -> bool {
+    let s = &data.sites[j];
+    let status = match t.sites.unwrap_or_default() {
+        SiteCount::Open => open,
+        SiteCount::New => open && !s.is_existing(),
+        SiteCount::Kept => open && s.is_existing(),
+        SiteCount::Closed => !open && s.is_existing(),
+    };
+    status
+        && t.level.is_none_or(|l| l == s.level)
+        && (t.units.is_none() || island_in_units(ctx, t, s.island))
+}
+
+/// Whether an achieved value meets the target: a count within its bounds, a share at least
+/// the required share (less [`MET_SLACK`]).
+pub fn target_met(t: &Target, achieved: f64) -> bool {
+    if t.is_count() {
+        let (lo, hi) = t.count_bounds();
+        achieved + 1e-9 >= lo && achieved <= hi + 1e-9
+    } else {
+        achieved + MET_SLACK >= t.share()
+    }
+}
+
+/// Whether settlement `i` (data set index) is in the target's unit set.
+pub(crate) fn in_units(ctx: &Context, t: &Target, i: usize) -> bool {
+    let Some(u) = &t.units else { return true };
+    let s = &ctx.ds.settlements[i];
+    let town = s.properties.get("town").and_then(serde_json::Value::as_str);
+    u.kind
+        .as_ref()
+        .is_none_or(|ks| s.kind.as_ref().is_some_and(|k| ks.contains(k)))
+        && u.towns
+            .as_ref()
+            .is_none_or(|ts| town.is_some_and(|x| ts.iter().any(|t| t == x)))
+        && u.islands
+            .as_ref()
+            .is_none_or(|is| is.contains(&ctx.ds.islands[s.island].id))
+        && u.remote.is_none_or(|r| ctx.remote[s.island] == r)
+        && u.min_population.is_none_or(|m| s.population >= m)
+        && u.max_population.is_none_or(|m| s.population <= m)
+}
+
+/// Whether inhabited island `k` counts for an island target (its unit set).
+pub(crate) fn island_in_units(ctx: &Context, t: &Target, k: usize) -> bool {
+    let Some(u) = &t.units else { return true };
+    let p = ctx.island_population[k];
+    u.islands
+        .as_ref()
+        .is_none_or(|is| is.contains(&ctx.ds.islands[k].id))
+        && u.remote.is_none_or(|r| ctx.remote[k] == r)
+        && u.min_population.is_none_or(|m| p >= m)
+        && u.max_population.is_none_or(|m| p <= m)
+}
+
+/// The measure settlement `i` carries for target `t`: 0 outside its unit set.
+pub(crate) fn target_measure(ctx: &Context, service: &Service, t: &Target, i: usize) -> f64 {
+    if in_units(ctx, t, i) {
+        measure_weight(ctx, service, t.measure, i)
+    } else {
+        0.0
+    }
+}
+
+/// The inhabited islands an island target counts.
+pub(crate) fn target_islands<'a>(
+    ctx: &'a Context,
+    t: &'a Target,
+) -> impl Iterator<Item = usize> + 'a {
+    ctx.inhabited_islands
+        .iter()
+        .copied()
+        .filter(move |&k| island_in_units(ctx, t, k))
 }
 
 pub(crate) fn tier_allows(
@@ -224,14 +311,23 @@ pub(crate) struct Served<'a> {
     pub seated: Option<&'a HashMap<usize, Vec<(usize, f64)>>>,
 }
 
+/// A target is met when its achieved share is at least the required share less this: model
+/// rows hold to the solvers' feasibility tolerance, and seat shares are read on a 1e-9 grid
+/// (several per settlement), so an exactly tight target may read a few 1e-9 short. Far below
+/// the 0.1% any report shows; `archiplan check` judges `met` by the same rule.
+pub const MET_SLACK: f64 = 1e-7;
+
 /// Total of a target's measure over the archipelago (islands: inhabited island count).
 pub fn target_total(ctx: &Context, data: &ServiceData, t: &Target) -> f64 {
-    if t.measure == Measure::Islands {
-        ctx.inhabited_islands.len() as f64
+    if t.is_count() {
+        // Counts are not shares: the achieved value is the count itself.
+        1.0
+    } else if t.measure == Measure::Islands {
+        target_islands(ctx, t).count() as f64
     } else {
         ctx.settlements
             .iter()
-            .map(|&i| measure_weight(ctx, data.service, t.measure, i))
+            .map(|&i| target_measure(ctx, data.service, t, i))
             .sum()
     }
 }
@@ -247,9 +343,15 @@ pub(crate) fn covered_measure(
     islands: &[usize],
     served: &Served,
 ) -> f64 {
+    if t.is_count() {
+        return (0..data.sites.len())
+            .filter(|&j| site_counts(ctx, data, t, j, (served.open)(j)))
+            .count() as f64;
+    }
     if t.measure == Measure::Islands {
         return islands
             .iter()
+            .filter(|&&k| island_in_units(ctx, t, k))
             .filter(|&&k| {
                 (served.roving)(k)
                     || data
@@ -264,7 +366,7 @@ pub(crate) fn covered_measure(
     settlements
         .iter()
         .map(|&a| {
-            let v = measure_weight(ctx, data.service, t.measure, ctx.settlements[a]);
+            let v = target_measure(ctx, data.service, t, ctx.settlements[a]);
             if v <= 0.0 {
                 return 0.0;
             }

@@ -14,7 +14,9 @@
 use super::context::Context;
 use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
-use super::milp::{Limits, Scope, ScopeSolution, Targets, solve_scope, target_total};
+use super::milp::{
+    Limits, Scope, ScopeSolution, Targets, canonical_scope, solve_scope, target_total,
+};
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
 use crate::scenario::Assign;
@@ -22,6 +24,12 @@ use crate::solve::{Backend, Deadline};
 use rayon::prelude::*;
 use std::time::Instant;
 
+/// Equal-cost plans are told apart exactly (see [`canonical_scope`]) when the service has at
+/// most this many free open/close choices (sites not fixed, roving teams): the second solve
+/// searches the least-cost plans without the cost to guide it, which microlp's branch and bound
+/// does in a fraction of a second on Daishan (about 150 free choices per service) but not in
+/// minutes on 300. Larger services keep the backend's pick among equal-cost plans.
+pub const CANONICAL_MAX_FREE: usize = 200;
 /// Models with at most this many binary variables are solved whole.
 pub const WHOLE_MAX_BINARIES: usize = 400;
 /// ... and at most this many assignment variables: a capacitated model with few sites but
@@ -79,7 +87,7 @@ fn starting_price(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
     let m = target.minutes.unwrap_or(data.service.standard_minutes);
     let mut cover = vec![0.0; data.sites.len()];
     for (a, row) in data.reach.iter().enumerate() {
-        let w = super::data::measure_weight(ctx, data.service, target.measure, ctx.settlements[a]);
+        let w = super::data::target_measure(ctx, data.service, target, ctx.settlements[a]);
         for &(j, d) in row {
             if d <= m {
                 cover[j] += w;
@@ -220,6 +228,11 @@ fn merge(parts: &[&ScopeSolution], n_targets: usize) -> ScopeSolution {
     out
 }
 
+/// Open/close choices the plan makes: sites no decision or rule fixes, and roving teams.
+fn free_choices(data: &ServiceData) -> usize {
+    data.sites.iter().filter(|s| s.fixed.is_none()).count() + data.mobile_options.len()
+}
+
 /// The service as one exact MILP over the whole archipelago; `Ok(None)` when infeasible.
 fn solve_whole(
     ctx: &Context,
@@ -235,7 +248,7 @@ fn solve_whole(
         mip_gap: 0.0,
         backend,
     };
-    let solved = solve_scope(
+    let mut solved = solve_scope(
         ctx,
         hier,
         data,
@@ -244,6 +257,22 @@ fn solve_whole(
         travel_weight,
         limits,
     )?;
+    // Plans within `slack` of the proven least cost cost the same: half a granule for
+    // whole-number costs, else the solvers' own tolerance.
+    let slack = cost_granule(data).map_or_else(|| 1e-6, |(g, _)| g / 2.0);
+    // Several plans may share the least cost; the backend's pick among them is its own. A
+    // second solve makes the choice the data's, whichever backend ran.
+    if let Some(sol) = &mut solved
+        && sol.status == Status::Optimal
+        && data.service.assign == Assign::Coverage
+        && (1..=CANONICAL_MAX_FREE).contains(&free_choices(data))
+        && let Some(canonical) = canonical_scope(ctx, hier, data, &scope, sol.cost, slack, limits)?
+    {
+        let (variables, bound) = (sol.variables, sol.bound);
+        *sol = canonical;
+        sol.variables = variables;
+        sol.bound = bound.min(sol.cost);
+    }
     Ok(solved.map(|sol| {
         let objective = objective_of(data, &sol, travel_weight);
         let bound = if sol.status == Status::Optimal {
@@ -279,16 +308,18 @@ pub fn solve_service(
     let scopes = components(ctx, hier, data);
     let small = binaries <= options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS;
-    if small || scopes.len() <= 1 {
+    // A count target ties every component's sites together: no pricing, one model.
+    let counts = data.targets.iter().any(|t| t.is_count());
+    if small || counts || scopes.len() <= 1 {
         return solve_whole(ctx, hier, data, travel_weight, deadline, options.solver);
     }
     log_components(data, &scopes);
     let n_targets = data.targets.len();
     let need: Vec<f64> = (0..n_targets)
-        .map(|t| data.targets[t].share * target_total(ctx, data, t))
+        .map(|t| data.targets[t].share() * target_total(ctx, data, t))
         .collect();
     let priced: Vec<usize> = (0..n_targets)
-        .filter(|&t| data.targets[t].share < 1.0 && need[t] > 0.0)
+        .filter(|&t| data.targets[t].share() < 1.0 && need[t] > 0.0)
         .collect();
     let mut p = Pricing {
         ctx,

@@ -93,10 +93,10 @@ pub fn check_coverage(
         let total = target_total(ctx, data, t);
         let covered = covered_measure(ctx, data, t, &all, &ctx.inhabited_islands, &served);
         let achieved = if total > 0.0 { covered / total } else { 1.0 };
-        if achieved + 1e-9 < t.share {
+        if !super::data::target_met(t, achieved) {
             return Err(format!(
-                "target \"{}\" reaches {:.4}, below {:.4}",
-                t.name, achieved, t.share
+                "target \"{}\" reaches {:.4}, short of its requirement",
+                t.name, achieved
             ));
         }
     }

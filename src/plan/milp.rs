@@ -10,7 +10,8 @@
 
 use super::context::Context;
 use super::data::{
-    Served, ServiceData, SiteOrigin, catchments, covered_measure, measure_weight, tier_allows,
+    Served, ServiceData, SiteOrigin, catchments, covered_measure, island_in_units, target_measure,
+    tier_allows,
 };
 use super::hierarchy::HierarchyPlan;
 use crate::error::Result;
@@ -69,7 +70,7 @@ pub struct ScopeSolution {
 /// Measure of target `t` carried by settlement position `a` (0 for island targets).
 fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
     let target = data.targets[t];
-    measure_weight(ctx, data.service, target.measure, ctx.settlements[a])
+    target_measure(ctx, data.service, target, ctx.settlements[a])
 }
 
 /// Total of target `t`'s measure over the archipelago (islands: inhabited island count).
@@ -86,6 +87,9 @@ pub struct Limits {
     /// The MILP backend (see [`crate::solve::Backend`]).
     pub backend: Backend,
 }
+
+/// Values of a solved model are read on this grid (see [`MilpResult::snapped`]).
+const SNAP: f64 = 1e-9;
 
 /// Which version of the model to build.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -200,6 +204,135 @@ pub fn solve_scope(
     }
 }
 
+/// Among the scope's plans of the proven least cost `cost` (within `slack`: half a cost
+/// granule, or a rounding tolerance), the canonical one: the least total site priority (see
+/// [`priority`]), found by a second exact MILP with the cost fixed. Every backend then returns
+/// the same plan where several cost the same (the first solve's pick among them is the
+/// backend's own), and the local travel tie-break starts from it. `Ok(None)` when the solve
+/// does not finish within the limits; the caller keeps its plan.
+pub fn canonical_scope(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    cost: f64,
+    slack: f64,
+    limits: Limits,
+) -> Result<Option<ScopeSolution>> {
+    let slack = slack.max(1e-7 * cost.abs());
+    let mut built = build(
+        ctx,
+        hier,
+        data,
+        scope,
+        &Targets::Enforce,
+        0.0,
+        Mode::Integer,
+    );
+    let h = &built.handles;
+    let money = h.money.clone() + h.closing_constant;
+    built.milp.constrain(money.leq(cost + slack));
+    built.milp.objective = priority(ctx, data, scope, &built.handles);
+    let variables = built.milp.variable_count();
+    let left = limits.deadline.remaining();
+    match built.milp.solve_by(limits.backend, left, 0.0)? {
+        Solved::Plan(res) if res.status == Status::Optimal => {
+            let mut sol = read(ctx, data, scope, &built.handles, &res, variables);
+            log::debug!(
+                "[plan]   {}: canonical plan among cost {cost:.2} ({} free sites): priority {:.0}, sites {:?}",
+                data.service.name,
+                scope
+                    .sites
+                    .iter()
+                    .filter(|&&j| data.sites[j].fixed.is_none())
+                    .count(),
+                res.objective,
+                sol.open
+            );
+            if sol.cost > cost + slack {
+                return Ok(None);
+            }
+            sol.objective = sol.cost;
+            sol.bound = sol.cost;
+            Ok(Some(sol))
+        }
+        _ => {
+            log::debug!(
+                "[plan]   {}: no canonical plan within the limits",
+                data.service.name
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Each open site's (and roving team's) priority, a whole number below 2^22: sites that
+/// bring their settlements closer come first (the high bits: 1,023 less the site's share of
+/// the best site's demand-weighted minutes saved against an uncovered trip of twice the
+/// standard), then a hash of the id (the low 12 bits), so the order depends on the sites,
+/// not on their position in the input.
+fn priority(ctx: &Context, data: &ServiceData, scope: &Scope, h: &Handles) -> Expression {
+    let (sites, mobiles) = priorities(ctx, data, scope);
+    let mut priority = Expression::default();
+    for (&j, w) in scope.sites.iter().zip(sites) {
+        priority.add_mul(w, h.y[&j]);
+    }
+    for (&m, w) in scope.mobiles.iter().zip(mobiles) {
+        priority.add_mul(w, h.mobile[&m]);
+    }
+    priority
+}
+
+/// The priorities of the scope's sites and roving teams, in scope order.
+fn priorities(ctx: &Context, data: &ServiceData, scope: &Scope) -> (Vec<f64>, Vec<f64>) {
+    let standard = data.service.standard_minutes;
+    let mut saved: HashMap<usize, f64> = HashMap::new();
+    for &a in &scope.settlements {
+        for &(j, d) in &data.reach[a] {
+            if d <= standard {
+                *saved.entry(j).or_default() += data.demand[a].max(0.0) * (2.0 * standard - d);
+            }
+        }
+    }
+    let best = saved.values().copied().fold(0.0, f64::max);
+    let rank = |j: usize| {
+        let share = if best > 0.0 {
+            saved.get(&j).copied().unwrap_or(0.0) / best
+        } else {
+            0.0
+        };
+        1023.0 - (share * 1023.0).round()
+    };
+    let sites = scope
+        .sites
+        .iter()
+        .map(|&j| rank(j) * 4096.0 + id_hash(&data.sites[j].id))
+        .collect();
+    let mobiles = scope
+        .mobiles
+        .iter()
+        .map(|&m| {
+            let island = &ctx.ds.islands[data.mobile_options[m].island].id;
+            1023.0 * 4096.0 + id_hash(&format!("roving:{island}"))
+        })
+        .collect();
+    (sites, mobiles)
+}
+
+/// A whole number in 1..=4096 from an id (FNV-1a, then the SplitMix64 finaliser, so ids
+/// that differ in their last character land far apart).
+fn id_hash(id: &str) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    ((h >> 52) + 1) as f64
+}
+
 /// A lower bound on the scope's model that needs no solve: every site costs at least the
 /// cheaper of open and closed (its fixed state when fixed), every seated demand unit at least
 /// its cheapest seat (per-unit cost plus the travel tie-break), and priced cover earns at most
@@ -271,11 +404,15 @@ fn floor_bound(
     }
     if let Targets::Price(price) = *targets {
         for (ti, t) in data.targets.iter().enumerate() {
-            if t.share >= 1.0 || price[ti] == 0.0 {
+            if t.share() >= 1.0 || price[ti] == 0.0 {
                 continue;
             }
             let most = if t.measure == Measure::Islands {
-                scope.islands.len() as f64
+                scope
+                    .islands
+                    .iter()
+                    .filter(|&&k| island_in_units(ctx, t, k))
+                    .count() as f64
             } else {
                 scope
                     .settlements
@@ -382,6 +519,7 @@ fn read(
     res: &MilpResult,
     variables: usize,
 ) -> ScopeSolution {
+    let res = &res.snapped(SNAP);
     let mut sol = ScopeSolution {
         objective: res.objective,
         bound: res.bound,
@@ -701,9 +839,21 @@ impl Builder<'_> {
         let mut cover_exprs: Vec<Expression> = Vec::with_capacity(data.targets.len());
         for (ti, t) in data.targets.iter().enumerate() {
             let mut got = Expression::default();
+            if t.is_count() {
+                let got = self.count(t);
+                let (lo, hi) = t.count_bounds();
+                self.milp.constrain(got.clone().geq(lo - 1e-9));
+                if hi.is_finite() {
+                    self.milp.constrain(got.clone().leq(hi + 1e-9));
+                }
+                cover_exprs.push(got);
+                continue;
+            }
             if t.measure == Measure::Islands {
                 for &k in &scope.islands {
-                    got.add_mul(1.0, self.u[&k]);
+                    if island_in_units(ctx, t, k) {
+                        got.add_mul(1.0, self.u[&k]);
+                    }
                 }
             } else {
                 let si = data.standard_index(t);
@@ -717,12 +867,14 @@ impl Builder<'_> {
                 Targets::Enforce => {
                     let total = target_total(ctx, data, ti);
                     self.milp
-                        .constrain(got.clone().geq(t.share * total - 1e-9 * total.max(1.0)));
+                        .constrain(got.clone().geq(t.share() * total - 1e-9 * total.max(1.0)));
                 }
-                Targets::Price(_) if t.share >= 1.0 => {
+                Targets::Price(_) if t.share() >= 1.0 => {
                     if t.measure == Measure::Islands {
                         for &k in &scope.islands {
-                            self.milp.constrain(Expression::from(self.u[&k]).geq(1));
+                            if island_in_units(ctx, t, k) {
+                                self.milp.constrain(Expression::from(self.u[&k]).geq(1));
+                            }
                         }
                     } else {
                         let si = data.standard_index(t);
@@ -740,6 +892,24 @@ impl Builder<'_> {
             cover_exprs.push(got);
         }
         cover_exprs
+    }
+
+    /// A count target's count: `y_j` of the sites it counts open, `1 - y_j` of the existing
+    /// sites it counts closed (enforced on the whole archipelago: the scope is whole).
+    fn count(&self, t: &crate::scenario::Target) -> Expression {
+        let (ctx, data) = (self.ctx, self.data);
+        let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
+        let mut got = Expression::default();
+        for &j in &self.scope.sites {
+            if super::data::site_counts(ctx, data, t, j, !closed) {
+                if closed {
+                    got += 1.0 - Expression::from(self.y[&j]);
+                } else {
+                    got.add_mul(1.0, self.y[&j]);
+                }
+            }
+        }
+        got
     }
 
     /// One site of each `per_leader` level on every leader island in scope.
@@ -813,7 +983,7 @@ impl Builder<'_> {
             self.money.clone() + travel_weight * self.travel.clone() + self.closing_constant;
         if let Targets::Price(price) = *targets {
             for (ti, t) in data.targets.iter().enumerate() {
-                if t.share < 1.0 && price[ti] != 0.0 {
+                if t.share() < 1.0 && price[ti] != 0.0 {
                     objective -= price[ti] * cover_exprs[ti].clone();
                 }
             }
@@ -888,5 +1058,129 @@ mod tests {
             }
         }
         assert!(checked >= 16, "only {checked} optima to compare with");
+    }
+
+    /// The canonical plan is the least-priority plan among those of least cost: checked by
+    /// brute force over every open/closed choice of the free sites and roving teams, each
+    /// judged by the plan's independent evaluator (`evaluate::check_coverage`, not the MILP),
+    /// on tiny generated archipelagos.
+    #[test]
+    fn the_canonical_plan_is_the_least_priority_among_the_cheapest() {
+        let mut checked = 0;
+        for seed in [3, 5, 8, 13] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("ds");
+            crate::synth::generate(crate::synth::SynthParams {
+                islands: 3,
+                settlements: 9,
+                seed,
+            })
+            .expect("generate")
+            .write(&out)
+            .expect("write");
+            let (ds, _) = crate::layers::DataSet::load(&out).expect("load");
+            let scenario =
+                Scenario::parse(&crate::synth::scenario_text(), "generated").expect("scenario");
+            let ctx = Context::new(&ds, &scenario).expect("context");
+            let hier = super::super::hierarchy::choose(&ctx).expect("hierarchy");
+            for s in scenario
+                .services
+                .iter()
+                .filter(|s| s.assign == Assign::Coverage)
+            {
+                let targets = scenario
+                    .targets
+                    .iter()
+                    .filter(|t| t.service == s.name)
+                    .collect();
+                let data = super::super::service::prepare(&ctx, &hier, s, targets).expect("data");
+                let free: Vec<usize> = (0..data.sites.len())
+                    .filter(|&j| data.sites[j].fixed.is_none())
+                    .collect();
+                let teams = data.mobile_options.len();
+                if free.len() + teams > 16 {
+                    continue;
+                }
+                let scope = Scope {
+                    settlements: (0..ctx.settlements.len()).collect(),
+                    sites: (0..data.sites.len()).collect(),
+                    mobiles: (0..teams).collect(),
+                    islands: ctx.inhabited_islands.clone(),
+                    leaders: hier.leaders.clone(),
+                };
+                let limits = Limits {
+                    deadline: Deadline::after(None),
+                    mip_gap: 0.0,
+                    backend: Backend::Microlp,
+                };
+                let first = solve_scope(&ctx, &hier, &data, &scope, Targets::Enforce, 0.0, limits)
+                    .expect("solve");
+                // Brute force: every choice, judged by the independent evaluator.
+                let (site_w, team_w) = priorities(&ctx, &data, &scope);
+                let mut plans: Vec<(f64, f64, Vec<usize>, Vec<usize>)> = Vec::new();
+                for mask in 0u32..(1 << (free.len() + teams)) {
+                    let mut open: Vec<bool> =
+                        data.sites.iter().map(|s| s.fixed == Some(true)).collect();
+                    for (b, &j) in free.iter().enumerate() {
+                        open[j] = mask >> b & 1 == 1;
+                    }
+                    let mobile: Vec<bool> = (0..teams)
+                        .map(|m| mask >> (free.len() + m) & 1 == 1)
+                        .collect();
+                    if let Ok(v) =
+                        super::super::evaluate::check_coverage(&ctx, &hier, &data, &open, &mobile)
+                    {
+                        let o: Vec<usize> = (0..open.len()).filter(|&j| open[j]).collect();
+                        let m: Vec<usize> = (0..teams).filter(|&m| mobile[m]).collect();
+                        let p = o.iter().map(|&j| site_w[j]).sum::<f64>()
+                            + m.iter().map(|&k| team_w[k]).sum::<f64>();
+                        plans.push((v.cost, p, o, m));
+                    }
+                }
+                let Some(first) = first else {
+                    assert!(plans.is_empty(), "{}: the MILP missed a plan", s.name);
+                    continue;
+                };
+                let least = plans.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+                assert!(
+                    (first.cost - least).abs() <= 1e-6 * least.max(1.0),
+                    "{}: MILP {} vs brute force {least}",
+                    s.name,
+                    first.cost
+                );
+                let slack = 1e-7 * least.abs() + 1e-6;
+                let cheapest: Vec<_> = plans.iter().filter(|p| p.0 <= least + slack).collect();
+                let best = cheapest.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+                let winners: Vec<_> = cheapest.iter().filter(|p| p.1 == best).collect();
+                assert_eq!(winners.len(), 1, "{}: priorities tie", s.name);
+                let mut backends = vec![Backend::Microlp];
+                if cfg!(feature = "highs") {
+                    backends.push(Backend::Highs);
+                }
+                for backend in backends {
+                    let limits = Limits { backend, ..limits };
+                    let canon =
+                        canonical_scope(&ctx, &hier, &data, &scope, first.cost, 0.0, limits)
+                            .expect("canonical")
+                            .expect("a canonical plan without a time limit");
+                    let name = &s.name;
+                    assert_eq!(
+                        canon.open, winners[0].2,
+                        "{name} seed {seed} {backend:?}: sites"
+                    );
+                    assert_eq!(
+                        canon.mobile, winners[0].3,
+                        "{name} seed {seed} {backend:?}: teams"
+                    );
+                }
+                if cheapest.len() > 1 {
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked >= 2,
+            "only {checked} services had equal-cost plans to choose among"
+        );
     }
 }

@@ -12,7 +12,7 @@ pub use super::data::{
     Costs, MobileVisit, PlanSite, ServiceData, ServicePlan, SettlementService, SiteOrigin,
     TargetResult, demand_of, target_total,
 };
-pub(crate) use super::data::{Served, covered_measure, measure_weight, tier_allows};
+pub(crate) use super::data::{Served, covered_measure, tier_allows};
 use super::hierarchy::HierarchyPlan;
 use super::milp::ScopeSolution;
 use crate::error::Result;
@@ -650,9 +650,19 @@ fn evaluate_target(
         service: t.service.clone(),
         measure: t.measure,
         minutes: t.minutes.unwrap_or(data.service.standard_minutes),
-        required: t.share,
+        required: if t.is_count() {
+            let (lo, hi) = t.count_bounds();
+            if lo > 0.0 || hi.is_infinite() { lo } else { hi }
+        } else {
+            t.share()
+        },
         achieved,
-        met: achieved + 1e-9 >= t.share,
+        met: super::data::target_met(t, achieved),
+        at_least: t.is_count().then(|| t.count_bounds().0),
+        at_most: t
+            .is_count()
+            .then(|| t.count_bounds().1)
+            .filter(|h| h.is_finite()),
     }
 }
 
@@ -696,6 +706,35 @@ fn settlement_name(ctx: &Context, a: usize) -> String {
     format!("`{}` {}", s.id, s.name)
 }
 
+/// A count target no plan can meet: fewer sites may be counted than it needs, or decisions fix
+/// more than it allows.
+fn count_reason(ctx: &Context, data: &ServiceData, t: &Target) -> Option<String> {
+    let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
+    let counts = |j: usize| super::data::site_counts(ctx, data, t, j, !closed);
+    let most = (0..data.sites.len())
+        .filter(|&j| counts(j) && data.sites[j].fixed != Some(closed))
+        .count() as f64;
+    let least = (0..data.sites.len())
+        .filter(|&j| counts(j) && data.sites[j].fixed == Some(!closed))
+        .count() as f64;
+    let (lo, hi) = t.count_bounds();
+    if most < lo {
+        Some(format!(
+            "target \"{}\" needs at least {lo} sites but only {most} can count (of the level, \
+             status and islands it counts, not fixed otherwise by decisions or tiers); allow new \
+             sites or lower the count",
+            t.name
+        ))
+    } else if least > hi {
+        Some(format!(
+            "target \"{}\" allows at most {hi} sites but decisions and rules fix {least} of them",
+            t.name
+        ))
+    } else {
+        None
+    }
+}
+
 /// Targets beyond reach even with every allowed site open.
 fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
     let service = data.service;
@@ -705,10 +744,14 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
     let mut reasons = Vec::new();
     for t in &data.targets {
         let m = t.minutes.unwrap_or(service.standard_minutes);
+        if t.is_count() {
+            reasons.extend(count_reason(ctx, data, t));
+            continue;
+        }
         if t.measure == Measure::Islands {
             let mobile: BTreeSet<usize> = data.mobile_options.iter().map(|m| m.island).collect();
-            let bare: Vec<String> = ctx
-                .inhabited_islands
+            let counted: Vec<usize> = super::data::target_islands(ctx, t).collect();
+            let bare: Vec<String> = counted
                 .iter()
                 .filter(|&&k| {
                     !mobile.contains(&k)
@@ -716,14 +759,14 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
                 })
                 .map(|&k| format!("`{}`", ctx.ds.islands[k].id))
                 .collect();
-            let best = 1.0 - bare.len() as f64 / ctx.inhabited_islands.len().max(1) as f64;
-            if best + 1e-9 < t.share {
+            let best = 1.0 - bare.len() as f64 / counted.len().max(1) as f64;
+            if best + 1e-9 < t.share() {
                 reasons.push(format!(
                     "target \"{}\" needs {:.0}% of inhabited islands covered but at most {:.0}% can be: \
                      no site may open and no roving team can reach {} (allow new sites on small islands, \
                      or a longer mobile day)",
                     t.name,
-                    t.share * 100.0,
+                    t.share() * 100.0,
                     best * 100.0,
                     bare.join(", ")
                 ));
@@ -734,7 +777,7 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
         let mut total = 0.0;
         let mut out = Vec::new();
         for (a, &i) in ctx.settlements.iter().enumerate() {
-            let v = measure_weight(ctx, service, t.measure, i);
+            let v = super::data::target_measure(ctx, service, t, i);
             if v <= 0.0 {
                 continue;
             }
@@ -751,7 +794,7 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
             }
         }
         let best = if total > 0.0 { got / total } else { 1.0 };
-        if best + 1e-9 < t.share {
+        if best + 1e-9 < t.share() {
             let list: Vec<String> = out
                 .iter()
                 .take(12)
@@ -767,7 +810,7 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
                 "target \"{}\" needs {:.1}% but at most {:.1}% is reachable within {m} min with every \
                  allowed site open; out of reach: {}{}",
                 t.name,
-                t.share * 100.0,
+                t.share() * 100.0,
                 best * 100.0,
                 list.join(", "),
                 if out.len() > 12 { format!(" and {} more", out.len() - 12) } else { String::new() }

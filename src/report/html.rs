@@ -198,9 +198,13 @@ fn targets_section(b: &mut String, summary: &PlanSummary) {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()),
-            t.minutes,
-            pct(t.required),
-            pct(t.achieved),
+            if t.is_count() {
+                String::new()
+            } else {
+                t.minutes.to_string()
+            },
+            t.required_text(),
+            t.achieved_text(),
             if met { "met" } else { "unmet" },
             if met { "met" } else { "not met" }
         );

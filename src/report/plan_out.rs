@@ -133,6 +133,40 @@ pub struct TargetRow {
     pub required: f64,
     pub achieved: f64,
     pub met: bool,
+    /// Count targets (`measure = "sites"`): the bounds on the count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+}
+
+impl TargetRow {
+    /// A count target (its `required` and `achieved` are counts, not shares).
+    pub fn is_count(&self) -> bool {
+        self.measure == crate::scenario::Measure::Sites
+    }
+
+    /// What the target requires, for people: "90.0%", "at least 2", "2 to 4", "exactly 3".
+    pub fn required_text(&self) -> String {
+        if !self.is_count() {
+            return format!("{:.1}%", self.required * 100.0);
+        }
+        match (self.at_least, self.at_most) {
+            (Some(lo), Some(hi)) if lo == hi => format!("exactly {lo}"),
+            (Some(lo), Some(hi)) if lo > 0.0 => format!("{lo} to {hi}"),
+            (_, Some(hi)) => format!("at most {hi}"),
+            (lo, None) => format!("at least {}", lo.unwrap_or(self.required)),
+        }
+    }
+
+    /// What the plan achieves, for people: a share in percent, or the count.
+    pub fn achieved_text(&self) -> String {
+        if self.is_count() {
+            format!("{}", self.achieved)
+        } else {
+            format!("{:.1}%", self.achieved * 100.0)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -248,6 +282,8 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
                 required: t.required,
                 achieved: round(t.achieved, 6),
                 met: t.met,
+                at_least: t.at_least,
+                at_most: t.at_most,
             })
             .collect(),
         services,
@@ -672,9 +708,21 @@ fn targets_csv(summary: &PlanSummary) -> Result<Vec<u8>> {
             csv_text(&t.name),
             csv_text(&t.service),
             format!("{:?}", t.measure).to_lowercase(),
-            format!("{}", t.minutes),
-            format!("{:.4}", t.required),
-            format!("{:.4}", t.achieved),
+            if t.is_count() {
+                String::new()
+            } else {
+                format!("{}", t.minutes)
+            },
+            if t.is_count() {
+                format!("{}", t.required)
+            } else {
+                format!("{:.4}", t.required)
+            },
+            if t.is_count() {
+                format!("{}", t.achieved)
+            } else {
+                format!("{:.4}", t.achieved)
+            },
             t.met.to_string(),
         ])
         .map_err(to_err)?;

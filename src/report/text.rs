@@ -200,8 +200,8 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
             "  [{}] {} — required {}, achieved {}",
             if t.met { "met" } else { "NOT MET" },
             t.name,
-            pct(t.required),
-            pct(t.achieved)
+            t.required_text(),
+            t.achieved_text()
         );
     }
     out

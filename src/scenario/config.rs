@@ -388,6 +388,24 @@ pub enum Measure {
     Population,
     /// Share of inhabited islands with cover (a fixed site on the island or a mobile service).
     Islands,
+    /// A count target: the service's sites (of a level, in a status, on the islands of a unit
+    /// set) counted against `at_least`, `at_most` or `exactly`.
+    Sites,
+}
+
+/// Which sites a count target counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteCount {
+    /// Open in the plan (kept, new or candidate).
+    #[default]
+    Open,
+    /// Opened by the plan (new sites and candidates).
+    New,
+    /// Existing sites the plan keeps open.
+    Kept,
+    /// Existing sites the plan closes.
+    Closed,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -396,10 +414,78 @@ pub struct Target {
     pub name: String,
     pub service: String,
     pub measure: Measure,
-    pub share: f64,
+    /// Share to reach (every measure but `sites`); see [`Target::share`].
+    #[serde(default)]
+    pub share: Option<f64>,
     /// Travel-time standard of the target; default: the service's.
     #[serde(default)]
     pub minutes: Option<f64>,
+    /// The settlements (or islands) the target counts; default: all of them.
+    #[serde(default)]
+    pub units: Option<Units>,
+    /// Count targets: the level counted (default: every level).
+    #[serde(default)]
+    pub level: Option<u32>,
+    /// Count targets: which sites count (default: open ones).
+    #[serde(default)]
+    pub sites: Option<SiteCount>,
+    /// Count targets: bounds on the count (`exactly` sets both).
+    #[serde(default)]
+    pub at_least: Option<u32>,
+    #[serde(default)]
+    pub at_most: Option<u32>,
+    #[serde(default)]
+    pub exactly: Option<u32>,
+}
+
+impl Target {
+    /// The share to reach (0 for a count target).
+    pub fn share(&self) -> f64 {
+        self.share.unwrap_or(0.0)
+    }
+
+    /// A count target (`measure = "sites"`).
+    pub fn is_count(&self) -> bool {
+        self.measure == Measure::Sites
+    }
+
+    /// The count's lower and upper bounds (`exactly` is both; none: 0 and unbounded).
+    pub fn count_bounds(&self) -> (f64, f64) {
+        match self.exactly {
+            Some(n) => (f64::from(n), f64::from(n)),
+            None => (
+                self.at_least.map_or(0.0, f64::from),
+                self.at_most.map_or(f64::INFINITY, f64::from),
+            ),
+        }
+    }
+}
+
+/// A unit set: which settlements (or, for an island target, which inhabited islands) a target
+/// counts. Every field given must hold; a field left out does not restrict.
+///
+/// Settlements: `kind` (the data's `kind`, e.g. `village` for administrative villages, 村, vs
+/// `community`, 社区), `towns` (the data's `town` property), `islands` (island ids), `remote`
+/// (on a remote island, see below), `min_population` / `max_population` (the settlement's).
+/// Islands: `islands`, `remote`, `min_population` / `max_population` (the island's residents).
+///
+/// An island is remote when no chain of bridges joins it to the hub island (a ferry is the only
+/// way there); an island's `remote` property (true or false) in the data overrides that.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Units {
+    #[serde(default)]
+    pub kind: Option<Vec<String>>,
+    #[serde(default)]
+    pub towns: Option<Vec<String>>,
+    #[serde(default)]
+    pub islands: Option<Vec<String>>,
+    #[serde(default)]
+    pub remote: Option<bool>,
+    #[serde(default)]
+    pub min_population: Option<u64>,
+    #[serde(default)]
+    pub max_population: Option<u64>,
 }
 
 impl Default for Scenario {
@@ -720,18 +806,119 @@ impl Scenario {
                         .join(", ")
                 ));
             }
-            if !(0.0..=1.0).contains(&t.share) {
-                return Err(format!(
-                    "{at}.share = {}: a share is between 0 and 1",
-                    t.share
-                ));
+            if t.is_count() {
+                self.check_count(&at, t)?;
+            } else {
+                let Some(share) = t.share else {
+                    return Err(format!(
+                        "{at}.share: missing (the share of the measure to reach, 0 to 1)"
+                    ));
+                };
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(format!("{at}.share = {share}: a share is between 0 and 1"));
+                }
+                let given = [
+                    ("level", t.level.is_some()),
+                    ("sites", t.sites.is_some()),
+                    ("at_least", t.at_least.is_some()),
+                    ("at_most", t.at_most.is_some()),
+                    ("exactly", t.exactly.is_some()),
+                ];
+                if let Some((field, _)) = given.iter().find(|g| g.1) {
+                    return Err(format!(
+                        "{at}.{field}: only a count target (measure = \"sites\") takes `{field}`"
+                    ));
+                }
             }
             if let Some(m) = t.minutes {
                 minutes(format!("{at}.minutes"), m)?;
             }
+            if let Some(u) = &t.units {
+                check_units(&at, t.measure, u)?;
+            }
         }
         Ok(())
     }
+}
+
+impl Scenario {
+    /// A count target: bounds given and in order, no share or minutes, a level the service
+    /// has, island fields only in its unit set.
+    fn check_count(&self, at: &str, t: &Target) -> std::result::Result<(), String> {
+        if t.share.is_some() || t.minutes.is_some() {
+            return Err(format!(
+                "{at}: a count target (measure = \"sites\") counts sites; give at_least, at_most \
+                 or exactly instead of share and minutes"
+            ));
+        }
+        if t.exactly.is_some() && (t.at_least.is_some() || t.at_most.is_some()) {
+            return Err(format!(
+                "{at}.exactly: give exactly alone, or at_least and/or at_most"
+            ));
+        }
+        if t.exactly.is_none() && t.at_least.is_none() && t.at_most.is_none() {
+            return Err(format!(
+                "{at}: a count target needs at_least, at_most or exactly"
+            ));
+        }
+        let (lo, hi) = t.count_bounds();
+        if lo > hi {
+            return Err(format!("{at}: at_least = {lo} is above at_most = {hi}"));
+        }
+        if let (Some(level), Some(service)) = (t.level, self.service(&t.service))
+            && !service.levels.iter().any(|l| l.level == level)
+        {
+            return Err(format!(
+                "{at}.level = {level}: service `{}` has no level {level}",
+                t.service
+            ));
+        }
+        if let Some(u) = &t.units {
+            for (field, given) in [("kind", u.kind.is_some()), ("towns", u.towns.is_some())] {
+                if given {
+                    return Err(format!(
+                        "{at}.units.{field}: a count target counts sites by island (islands, \
+                         remote, min_population, max_population); `{field}` selects settlements"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A unit set's fields fit its target: lists not empty, population band in order, no
+/// settlement fields on an island target.
+fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(), String> {
+    for (field, list) in [
+        ("kind", &u.kind),
+        ("towns", &u.towns),
+        ("islands", &u.islands),
+    ] {
+        if list.as_ref().is_some_and(Vec::is_empty) {
+            return Err(format!(
+                "{at}.units.{field}: an empty list selects nothing; leave the field out to count every unit"
+            ));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (u.min_population, u.max_population)
+        && lo > hi
+    {
+        return Err(format!(
+            "{at}.units: min_population = {lo} is above max_population = {hi}"
+        ));
+    }
+    if measure == Measure::Islands || measure == Measure::Sites {
+        for (field, given) in [("kind", u.kind.is_some()), ("towns", u.towns.is_some())] {
+            if given {
+                return Err(format!(
+                    "{at}.units.{field}: `{field}` selects settlements, and an island target counts \
+                     islands (use islands, remote, min_population, max_population)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn positive(what: String, x: f64) -> std::result::Result<(), String> {

@@ -6,5 +6,5 @@ pub mod transform;
 
 pub use config::{
     Assign, Decisions, Demand, Hierarchy, Level, Measure, Mobile, Objective, Scenario, Service,
-    Supply, TEMPLATE, Target, TierCount, TierSpec,
+    SiteCount, Supply, TEMPLATE, Target, TierCount, TierSpec, Units,
 };

@@ -236,7 +236,12 @@ impl Transform {
                     .iter_mut()
                     .find(|t| &t.name == name)
                     .ok_or_else(|| Error::Usage(format!("target: no target named \"{name}\"")))?;
-                t.share = *share;
+                if t.is_count() {
+                    return Err(Error::Usage(format!(
+                        "target: \"{name}\" is a count target (measure = \"sites\"), not a share"
+                    )));
+                }
+                t.share = Some(*share);
                 Ok(())
             }
             Transform::Budget { value } => {

@@ -56,6 +56,23 @@ impl MilpResult {
         self.order.get(&v).map_or(0.0, |&i| self.values[i])
     }
 
+    /// The solution with every value rounded to a multiple of `grid`: what is left of the
+    /// backend's floating-point noise (a share of 0.99999999999999 for 1) then no longer
+    /// depends on the backend.
+    pub fn snapped(&self, grid: f64) -> MilpResult {
+        MilpResult {
+            values: self
+                .values
+                .iter()
+                .map(|v| (v / grid).round() * grid)
+                .collect(),
+            order: self.order.clone(),
+            objective: self.objective,
+            bound: self.bound,
+            status: self.status,
+        }
+    }
+
     /// Value of an expression at the solution.
     pub fn eval(&self, e: &Expression) -> f64 {
         e.clone()

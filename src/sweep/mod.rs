@@ -404,9 +404,11 @@ fn row_of(spec: &ScenarioSpec, ctx: &Context, plan: &Plan, summary: &PlanSummary
             .iter()
             .map(|s| (s.service.clone(), s.mobile))
             .collect(),
+        // Cover per share target (count targets are not cover; they count in `targets_met`).
         coverage: summary
             .targets
             .iter()
+            .filter(|t| !t.is_count())
             .map(|t| (t.name.clone(), t.achieved))
             .collect(),
         targets_met: Some(summary.targets.iter().all(|t| t.met)),
@@ -708,110 +710,156 @@ pub struct SweepReport {
     pub rows: usize,
 }
 
+/// Runs the sweep in `sweep_path` over the data set in `data` into `out`
+/// (`Sweep::from_file(data, sweep_path)?.run(out, opts)`).
 pub fn run_sweep(
     data: &Path,
     sweep_path: &Path,
     out: &Path,
     opts: &SweepOptions,
 ) -> Result<SweepReport> {
-    use rayon::prelude::*;
-    if let Some(n) = opts.threads {
-        check_threads(n)?;
+    Sweep::from_file(data, sweep_path)?.run(out, opts)
+}
+
+/// A sweep ready to run: its data folder and its file, read and expanded into scenarios.
+///
+/// ```no_run
+/// use archiplan::sweep::{Sweep, SweepOptions};
+/// use std::path::Path;
+/// let sweep = Sweep::from_file(Path::new("data/daishan"), Path::new("data/daishan/sweep-relocation.toml"))?;
+/// println!("{} scenarios", sweep.scenarios().len());
+/// let report = sweep.run(Path::new("out/relocation"), &SweepOptions::default())?;
+/// println!("{} solved", report.solved);
+/// # Ok::<(), archiplan::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    data: PathBuf,
+    path: PathBuf,
+    file: SweepFile,
+    scenarios: Vec<ScenarioSpec>,
+}
+
+impl Sweep {
+    /// Reads the sweep file and expands its named scenarios and grids; errors name the file.
+    pub fn from_file(data: &Path, sweep_path: &Path) -> Result<Sweep> {
+        let file = SweepFile::load(sweep_path)?;
+        let scenarios = file.expand(&sweep_path.display().to_string())?;
+        Ok(Sweep {
+            data: data.to_path_buf(),
+            path: sweep_path.to_path_buf(),
+            file,
+            scenarios,
+        })
     }
-    let mut file = SweepFile::load(sweep_path)?;
-    if let Some(t) = opts.time_limit {
-        file.time_limit = Some(crate::limits::time_limit("time_limit", t)?);
+
+    /// The scenarios, in the order their rows and folders take.
+    pub fn scenarios(&self) -> &[ScenarioSpec] {
+        &self.scenarios
     }
-    let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let mut inputs: Vec<PathBuf> = vec![data.to_path_buf(), sweep_path.to_path_buf()];
-    inputs.extend(file.scenario.iter().map(|p| base_dir.join(p)));
-    crate::io::refuse_dir_over_inputs(
-        out,
-        &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
-    )?;
-    let specs = file.expand(&sweep_path.display().to_string())?;
-    let base_scenario = match &file.scenario {
-        Some(p) => Scenario::load_indirect(&base_dir.join(p))?,
-        None => Scenario::default(),
-    };
-    let (ds, _) = DataSet::load(data)?;
-    // Check every scenario's transforms apply before solving anything.
-    for spec in &specs {
-        let (mut d, mut s) = (ds.clone(), base_scenario.clone());
-        for t in &spec.transforms {
-            t.apply(&mut d, &mut s, &base_dir)
-                .map_err(|e| Error::Usage(format!("scenario `{}`: {}", spec.name, e)))?;
+
+    /// Plans every scenario of this run (its shard, less those done when resuming) into `out`.
+    pub fn run(&self, out: &Path, opts: &SweepOptions) -> Result<SweepReport> {
+        use rayon::prelude::*;
+        let (data, sweep_path) = (self.data.as_path(), self.path.as_path());
+        if let Some(n) = opts.threads {
+            check_threads(n)?;
         }
-    }
-    let manifest = Manifest {
-        data: data.display().to_string(),
-        sweep: sweep_path.display().to_string(),
-        scenarios: specs.clone(),
-        shard: opts.shard,
-        inputs: input_digests(data, sweep_path, &file, &specs)?,
-    };
-    let scen_dir = out.join(SCENARIOS_DIR);
-    prepare_out(out, &manifest, opts.resume)?;
-    std::fs::create_dir_all(&scen_dir).map_err(|e| Error::io(&scen_dir, e))?;
-    // Leftovers of a killed run are never results: the temporary siblings of each scenario
-    // folder whose process is gone are removed (and only those).
-    for spec in &specs {
-        for note in crate::io::swap::recover(&scen_dir.join(&spec.id)) {
-            crate::note!("archiplan: {note}");
+        let mut file = self.file.clone();
+        if let Some(t) = opts.time_limit {
+            file.time_limit = Some(crate::limits::time_limit("time_limit", t)?);
         }
-    }
-    let mine: Vec<&ScenarioSpec> = specs
-        .iter()
-        .filter(|s| opts.shard.is_none_or(|sh| sh.takes(s.index)))
-        .collect();
-    let todo: Vec<&ScenarioSpec> = mine
-        .iter()
-        .copied()
-        .filter(|s| !(opts.resume && scen_dir.join(&s.id).join(ROW_FILE).is_file()))
-        .collect();
-    let tell = |e: SweepEvent| {
-        if let Some(progress) = &opts.progress {
-            progress(e);
+        let base_dir = sweep_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let mut inputs: Vec<PathBuf> = vec![data.to_path_buf(), sweep_path.to_path_buf()];
+        inputs.extend(file.scenario.iter().map(|p| base_dir.join(p)));
+        crate::io::refuse_dir_over_inputs(
+            out,
+            &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        )?;
+        let specs = self.scenarios.clone();
+        let base_scenario = match &file.scenario {
+            Some(p) => Scenario::load_indirect(&base_dir.join(p))?,
+            None => Scenario::default(),
+        };
+        let (ds, _) = DataSet::load(data)?;
+        // Check every scenario's transforms apply before solving anything.
+        for spec in &specs {
+            let (mut d, mut s) = (ds.clone(), base_scenario.clone());
+            for t in &spec.transforms {
+                t.apply(&mut d, &mut s, &base_dir)
+                    .map_err(|e| Error::Usage(format!("scenario `{}`: {}", spec.name, e)))?;
+            }
         }
-    };
-    tell(SweepEvent::Todo(todo.len()));
-    let options = PlanOptions {
-        time_limit: file.time_limit,
-        solver: opts.solver,
-        ..Default::default()
-    };
-    let solve = || -> Result<()> {
-        todo.par_iter()
-            .map(|spec| {
-                let started = std::time::Instant::now();
-                let row = run_one(
-                    &ds,
-                    &base_scenario,
-                    &base_dir,
-                    spec,
-                    options.clone(),
-                    opts.check,
-                    &scen_dir.join(&spec.id),
-                )?;
-                tell(SweepEvent::Finished {
-                    id: &spec.id,
-                    status: &row.status,
-                    seconds: started.elapsed().as_secs_f64(),
-                });
-                Ok(())
-            })
-            .collect::<Result<Vec<()>>>()
-            .map(|_| ())
-    };
-    crate::limits::in_pool(opts.threads, solve)?;
-    let rows = write_results(out)?;
-    Ok(SweepReport {
-        scenarios: specs.len(),
-        in_shard: mine.len(),
-        solved: todo.len(),
-        skipped: mine.len() - todo.len(),
-        rows: rows.len(),
-    })
+        let manifest = Manifest {
+            data: data.display().to_string(),
+            sweep: sweep_path.display().to_string(),
+            scenarios: specs.clone(),
+            shard: opts.shard,
+            inputs: input_digests(data, sweep_path, &file, &specs)?,
+        };
+        let scen_dir = out.join(SCENARIOS_DIR);
+        prepare_out(out, &manifest, opts.resume)?;
+        std::fs::create_dir_all(&scen_dir).map_err(|e| Error::io(&scen_dir, e))?;
+        // Leftovers of a killed run are never results: the temporary siblings of each scenario
+        // folder whose process is gone are removed (and only those).
+        for spec in &specs {
+            for note in crate::io::swap::recover(&scen_dir.join(&spec.id)) {
+                crate::note!("archiplan: {note}");
+            }
+        }
+        let mine: Vec<&ScenarioSpec> = specs
+            .iter()
+            .filter(|s| opts.shard.is_none_or(|sh| sh.takes(s.index)))
+            .collect();
+        let todo: Vec<&ScenarioSpec> = mine
+            .iter()
+            .copied()
+            .filter(|s| !(opts.resume && scen_dir.join(&s.id).join(ROW_FILE).is_file()))
+            .collect();
+        let tell = |e: SweepEvent| {
+            if let Some(progress) = &opts.progress {
+                progress(e);
+            }
+        };
+        tell(SweepEvent::Todo(todo.len()));
+        let options = PlanOptions {
+            time_limit: file.time_limit,
+            solver: opts.solver,
+            ..Default::default()
+        };
+        let solve = || -> Result<()> {
+            todo.par_iter()
+                .map(|spec| {
+                    let started = std::time::Instant::now();
+                    let row = run_one(
+                        &ds,
+                        &base_scenario,
+                        &base_dir,
+                        spec,
+                        options.clone(),
+                        opts.check,
+                        &scen_dir.join(&spec.id),
+                    )?;
+                    tell(SweepEvent::Finished {
+                        id: &spec.id,
+                        status: &row.status,
+                        seconds: started.elapsed().as_secs_f64(),
+                    });
+                    Ok(())
+                })
+                .collect::<Result<Vec<()>>>()
+                .map(|_| ())
+        };
+        crate::limits::in_pool(opts.threads, solve)?;
+        let rows = write_results(out)?;
+        Ok(SweepReport {
+            scenarios: specs.len(),
+            in_shard: mine.len(),
+            solved: todo.len(),
+            skipped: mine.len() - todo.len(),
+            rows: rows.len(),
+        })
+    }
 }
 
 /// `--threads` by the one thread rule ([`crate::limits::threads`]).

@@ -1,0 +1,117 @@
+//! Which settlements and islands a target counts (its `units`), derived by the audit on its
+//! own from the data set: the data's `kind`, `town` and populations, the island ids, and
+//! remoteness found by walking the bridges out from the hub island (the plan joins them with a
+//! union-find; the audit spreads reachability until nothing changes).
+
+use super::World;
+use crate::layers::{Endpoint, RouteMode};
+use crate::scenario::Target;
+
+/// Per island: true when no chain of bridges reaches it from the hub island, unless the
+/// island's `remote` property says otherwise.
+pub(crate) fn remote(world: &World) -> Vec<bool> {
+    let ds = world.ds;
+    let mut reached = vec![false; ds.islands.len()];
+    if let Some(h) = world.hub {
+        reached[h] = true;
+    }
+    let ends = |e: &Endpoint| match e {
+        Endpoint::Port(p) => ds.ports[*p].island,
+        Endpoint::Landing { island, .. } => *island,
+    };
+    let bridges: Vec<(usize, usize)> = ds
+        .routes
+        .iter()
+        .filter(|r| r.mode == RouteMode::Bridge)
+        .map(|r| (ends(&r.ends[0]), ends(&r.ends[1])))
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(a, b) in &bridges {
+            if reached[a] != reached[b] {
+                reached[a] = true;
+                reached[b] = true;
+                changed = true;
+            }
+        }
+    }
+    ds.islands
+        .iter()
+        .zip(reached)
+        .map(|(island, r)| match island.properties.get("remote") {
+            Some(serde_json::Value::Bool(b)) => *b,
+            _ => !r,
+        })
+        .collect()
+}
+
+/// Whether the target counts settlement `i` (data set index).
+pub(crate) fn counts_settlement(world: &World, t: &Target, i: usize) -> bool {
+    let Some(u) = &t.units else { return true };
+    let s = &world.ds.settlements[i];
+    if let Some(kinds) = &u.kind {
+        match &s.kind {
+            Some(k) if kinds.iter().any(|x| x == k) => {}
+            _ => return false,
+        }
+    }
+    if let Some(towns) = &u.towns {
+        match s.properties.get("town") {
+            Some(serde_json::Value::String(town)) if towns.iter().any(|x| x == town) => {}
+            _ => return false,
+        }
+    }
+    counts_place(world, u, s.island, s.population)
+}
+
+/// Whether an island target counts inhabited island `k`.
+pub(crate) fn counts_island(world: &World, t: &Target, k: usize) -> bool {
+    match &t.units {
+        None => true,
+        Some(u) => counts_place(world, u, k, world.island_population[k]),
+    }
+}
+
+fn counts_place(world: &World, u: &crate::scenario::Units, island: usize, population: u64) -> bool {
+    if let Some(ids) = &u.islands
+        && !ids.iter().any(|id| *id == world.ds.islands[island].id)
+    {
+        return false;
+    }
+    if u.remote.is_some_and(|r| world.remote[island] != r) {
+        return false;
+    }
+    !(u.min_population.is_some_and(|m| population < m)
+        || u.max_population.is_some_and(|m| population > m))
+}
+
+/// Whether a count target counts this site in this state: its level, its status (open, new,
+/// kept or closed, from the audit's own catalogue) and its island's place in the unit set.
+pub(crate) fn counts_site(
+    world: &World,
+    t: &Target,
+    site: &super::sites::Site,
+    open: bool,
+) -> bool {
+    use crate::scenario::SiteCount;
+    let status = match t.sites.unwrap_or_default() {
+        SiteCount::Open => open,
+        SiteCount::New => open && !site.existing,
+        SiteCount::Kept => open && site.existing,
+        SiteCount::Closed => !open && site.existing,
+    };
+    let level = t.level.is_none_or(|l| l == site.level);
+    let place = match &t.units {
+        None => true,
+        Some(u) => counts_place(world, u, site.island, world.island_population[site.island]),
+    };
+    status && level && place
+}
+
+/// Whether a count is within a count target's bounds (`exactly`, `at_least`, `at_most`).
+pub(crate) fn count_met(t: &Target, count: f64) -> bool {
+    let lo = t.exactly.or(t.at_least).map_or(0.0, f64::from);
+    let hi = t.exactly.or(t.at_most).map_or(f64::INFINITY, f64::from);
+    count >= lo && count <= hi
+}

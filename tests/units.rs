@@ -1,0 +1,423 @@
+//! Unit sets (`[target.units]`): a target counts only the settlements or islands its unit set
+//! selects (kind, towns, islands, remote, population band). Each case runs on the hand-built
+//! micro archipelago of tests/plan.rs (tests/fixtures/plan-micro), whose answer is worked out in
+//! the doc comment, is compared with a brute force over every open/closed choice of the clinic
+//! sites and roving teams, and the plan is audited by `archiplan check`'s own unit sets.
+//!
+//! The micro archipelago: hub H (hospital, must stay, 10,000,000 a year), sub-centre S (health
+//! centre, one per leader, 3,000,000), small island M (200 people, village `m1`). No bridges:
+//! S and M are remote. M can have a village clinic (250,000 + 60,000 = 310,000 a year) or a
+//! roving team from S (104 x (1,500 + 10 x one-way minutes), about 206,000). Village m1 is more
+//! than 30 minutes from S's health centre (a 10-minute crossing after a 30-minute expected
+//! wait), so only a clinic on M puts it within 30 minutes.
+
+mod common;
+use common::*;
+
+use archiplan::layers::DataSet;
+use archiplan::plan::evaluate::check_coverage;
+use archiplan::plan::{Context, PlanOptions, hierarchy, plan_in, service};
+use archiplan::scenario::Scenario;
+use std::path::Path;
+
+const HOSPITAL_AND_CENTRE: f64 = 13_000_000.0;
+const VILLAGE_CLINIC: f64 = 310_000.0;
+
+fn micro_data() -> DataSet {
+    let dir = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    DataSet::load(&dir).expect("micro plan data").0
+}
+
+/// The micro scenario with its clinic target replaced by `targets` (TOML).
+fn micro_scenario(targets: &str) -> archiplan::Result<Scenario> {
+    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
+    let text = std::fs::read_to_string(path).expect("scenario");
+    let cut = text
+        .find("[[target]]\nname = \"medical cover")
+        .expect("the clinic target");
+    Scenario::parse(&format!("{}{targets}", &text[..cut]), "micro-units")
+}
+
+/// Plans the micro archipelago, audits the plan, and checks the clinic cost against the brute
+/// force; returns (clinic cost, roving teams, new clinics).
+fn clinic_plan(ds: &DataSet, targets: &str) -> (f64, usize, usize) {
+    let sc = micro_scenario(targets).expect("scenario parses");
+    let ctx = Context::new(ds, &sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+    let clinic = plan
+        .services
+        .iter()
+        .find(|s| s.service == "clinic")
+        .expect("clinic");
+    let hier = hierarchy::choose(&ctx).expect("hierarchy");
+    let svc = sc.service("clinic").expect("clinic");
+    let targets = sc
+        .targets
+        .iter()
+        .filter(|t| t.service == "clinic")
+        .collect();
+    let data = service::prepare(&ctx, &hier, svc, targets).expect("prepare");
+    let (n, m) = (data.sites.len(), data.mobile_options.len());
+    assert!(n + m <= 18, "brute force over {} choices", n + m);
+    let mut best = f64::INFINITY;
+    for mask in 0u32..(1 << (n + m)) {
+        let open: Vec<bool> = (0..n).map(|j| mask >> j & 1 == 1).collect();
+        let mobile: Vec<bool> = (0..m).map(|k| mask >> (n + k) & 1 == 1).collect();
+        if let Ok(v) = check_coverage(&ctx, &hier, &data, &open, &mobile) {
+            best = best.min(v.cost);
+        }
+    }
+    assert!(
+        (clinic.costs.total - best).abs() < 1e-6,
+        "MILP {} vs brute force {best}",
+        clinic.costs.total
+    );
+    let new = clinic
+        .sites
+        .iter()
+        .zip(&clinic.open)
+        .filter(|(s, o)| **o && matches!(s.origin, service::SiteOrigin::New(_)))
+        .count();
+    (clinic.costs.total, clinic.mobile.len(), new)
+}
+
+fn island_target(units: &str) -> String {
+    format!(
+        "[[target]]\nname = \"medical cover\"\nservice = \"clinic\"\nmeasure = \"islands\"\nshare = 1.0\n{units}"
+    )
+}
+
+/// Every island counted (no unit set): M needs cover and the roving team (~206,000) is cheaper
+/// than a clinic (310,000). Counting only H and S (`islands = ["H", "S"]`), M needs nothing:
+/// the plan is the hospital and the health centre alone, 13,000,000.
+#[test]
+fn an_island_target_counts_only_the_islands_listed() {
+    let ds = micro_data();
+    let (all, roving, new) = clinic_plan(&ds, &island_target(""));
+    assert_eq!((roving, new), (1, 0));
+    assert!(all > HOSPITAL_AND_CENTRE && all < HOSPITAL_AND_CENTRE + VILLAGE_CLINIC);
+    let listed = island_target("[target.units]\nislands = [\"H\", \"S\"]\n");
+    let (cost, roving, new) = clinic_plan(&ds, &listed);
+    assert_eq!((roving, new), (0, 0));
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+}
+
+/// No bridges in the micro archipelago: S and M are remote, H (the hub) is not. `remote = true`
+/// counts S and M, so M gets its roving team as with every island; `remote = false` counts H
+/// alone: 13,000,000. An island's `remote` property overrides: M marked not remote drops out of
+/// `remote = true`.
+#[test]
+fn remote_islands_are_those_no_bridge_joins_to_the_hub() {
+    let mut ds = micro_data();
+    let sc = micro_scenario(&island_target("")).expect("scenario");
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let id = |k: usize| ds.islands[k].id.as_str();
+    let remote: Vec<&str> = (0..ds.islands.len())
+        .filter(|&k| ctx.remote[k])
+        .map(id)
+        .collect();
+    assert_eq!(remote, vec!["S", "M"]);
+    let (_, roving, _) = clinic_plan(&ds, &island_target("[target.units]\nremote = true\n"));
+    assert_eq!(roving, 1);
+    let (cost, roving, _) = clinic_plan(&ds, &island_target("[target.units]\nremote = false\n"));
+    assert_eq!(roving, 0);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    let m = ds.islands.iter().position(|i| i.id == "M").expect("M");
+    ds.islands[m]
+        .properties
+        .insert("remote".into(), serde_json::Value::Bool(false));
+    let (cost, roving, _) = clinic_plan(&ds, &island_target("[target.units]\nremote = true\n"));
+    assert_eq!(roving, 0, "M is not remote by its property");
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+}
+
+fn village_target(units: &str) -> String {
+    format!(
+        "[[target]]\nname = \"a clinic within 30 minutes of every village counted\"\nservice = \"clinic\"\n\
+         measure = \"villages\"\nshare = 1.0\nminutes = 30\n[target.units]\n{units}"
+    )
+}
+
+/// A settlement target over M's village alone (`islands = ["M"]`) needs a fixed clinic within
+/// 30 minutes of m1, which only a clinic on M gives (a roving team is no site): 13,310,000. The
+/// same target over H and S is met by the hospital and the health centre: 13,000,000. By kind:
+/// with m1 the only `village` (the others `community`), `kind = ["village"]` is the M case; by
+/// population, `max_population = 300` selects m1 (200 people) alone too.
+#[test]
+fn a_settlement_target_counts_only_its_unit_set() {
+    let mut ds = micro_data();
+    let (cost, roving, new) = clinic_plan(&ds, &village_target("islands = [\"M\"]\n"));
+    assert_eq!((roving, new), (0, 1));
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    let (cost, _, new) = clinic_plan(&ds, &village_target("islands = [\"H\", \"S\"]\n"));
+    assert_eq!(new, 0);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    let (cost, _, new) = clinic_plan(&ds, &village_target("max_population = 300\n"));
+    assert_eq!(new, 1);
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    for s in &mut ds.settlements {
+        s.kind = Some(if s.id == "m1" { "village" } else { "community" }.to_string());
+    }
+    let (cost, _, new) = clinic_plan(&ds, &village_target("kind = [\"village\"]\n"));
+    assert_eq!(new, 1);
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    let (cost, _, new) = clinic_plan(&ds, &village_target("kind = [\"community\"]\n"));
+    assert_eq!(new, 0);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+}
+
+/// Unit sets that cannot mean anything are refused with the target and field named.
+#[test]
+fn unit_sets_that_select_nothing_or_the_wrong_thing_are_refused() {
+    let empty =
+        micro_scenario(&island_target("[target.units]\nislands = []\n")).expect_err("empty list");
+    assert!(empty.to_string().contains("units.islands"), "{empty}");
+    let kind = micro_scenario(&island_target("[target.units]\nkind = [\"village\"]\n"))
+        .expect_err("kind on islands");
+    assert!(kind.to_string().contains("selects settlements"), "{kind}");
+    let band = micro_scenario(&village_target("min_population = 9\nmax_population = 3\n"))
+        .expect_err("band");
+    assert!(band.to_string().contains("min_population"), "{band}");
+    let typo = micro_scenario(&village_target("kinds = [\"village\"]\n")).expect_err("unknown");
+    assert!(typo.to_string().contains("kinds"), "{typo}");
+    let ds = micro_data();
+    let sc = micro_scenario(&village_target("islands = [\"Q\"]\n")).expect("parses");
+    let e = Context::new(&ds, &sc).err().expect("unknown island");
+    assert!(e.to_string().contains("island `Q`"), "{e}");
+}
+
+/// Remote islands on Daishan and on generated archipelagos (bridges over narrow straits) equal
+/// an independent walk: petgraph's breadth-first search over the bridges alone, from the hub.
+#[test]
+fn remote_flags_match_a_bridge_only_search_on_a_generated_archipelago() {
+    use archiplan::layers::{Endpoint, RouteMode};
+    use petgraph::graph::UnGraph;
+    use petgraph::visit::Bfs;
+    let (mut bridges, mut bridged) = (0, 0);
+    let daishan = DataSet::load(Path::new(ROOT).join("data/daishan"))
+        .expect("Daishan")
+        .0;
+    for seed in [0, 1, 2, 3] {
+        let (_dir, generated_ds) = generated(60, 300, seed.max(1));
+        let ds = if seed == 0 { &daishan } else { &generated_ds };
+        let hub = ds.hub;
+        let mut g = UnGraph::<(), ()>::new_undirected();
+        let nodes: Vec<_> = (0..ds.islands.len()).map(|_| g.add_node(())).collect();
+        let island_of = |e: &Endpoint| match e {
+            Endpoint::Port(p) => ds.ports[*p].island,
+            Endpoint::Landing { island, .. } => *island,
+        };
+        for r in ds.routes.iter().filter(|r| r.mode == RouteMode::Bridge) {
+            g.add_edge(
+                nodes[island_of(&r.ends[0])],
+                nodes[island_of(&r.ends[1])],
+                (),
+            );
+            bridges += 1;
+        }
+        let mut reached = vec![false; ds.islands.len()];
+        let mut bfs = Bfs::new(&g, nodes[hub]);
+        while let Some(n) = bfs.next(&g) {
+            reached[n.index()] = true;
+        }
+        let remote = archiplan::plan::context::remote_islands(ds, hub);
+        for k in 0..ds.islands.len() {
+            assert_eq!(
+                remote[k], !reached[k],
+                "seed {seed}, island {}",
+                ds.islands[k].id
+            );
+        }
+        bridged += reached.iter().filter(|&&r| r).count() - 1;
+    }
+    assert!(
+        bridges > 0 && bridged > 0,
+        "{bridges} bridges, {bridged} islands bridged to a hub: the case is not exercised"
+    );
+}
+
+fn count_target(service: &str, body: &str) -> String {
+    format!("[[target]]\nname = \"count\"\nservice = \"{service}\"\nmeasure = \"sites\"\n{body}\n")
+}
+
+/// Count targets on the clinics, with every island still to be covered (the micro's own
+/// island target). One new village clinic at least (`level = 1, sites = "new", at_least = 1`):
+/// any new clinic costs 310,000, and on M it also covers the island, so the roving team goes:
+/// 13,310,000. Two at least: 13,620,000 (one on M). Exactly none: the roving team, as with no
+/// count. Counting only on islands listed: one new clinic on H (`units.islands = ["H"]`) leaves
+/// M to its roving team: 13,310,000 + the team.
+#[test]
+fn count_targets_fix_how_many_sites_open() {
+    let ds = micro_data();
+    let every_island = island_target("");
+    let (base, roving, _) = clinic_plan(&ds, &every_island);
+    assert_eq!(roving, 1);
+    let team = base - HOSPITAL_AND_CENTRE;
+    for (n, want) in [(1, 1.0), (2, 2.0)] {
+        let t = count_target(
+            "clinic",
+            &format!("level = 1\nsites = \"new\"\nat_least = {n}"),
+        );
+        let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{t}"));
+        assert_eq!((roving, new), (0, n), "at least {n}");
+        assert!(
+            (cost - HOSPITAL_AND_CENTRE - want * VILLAGE_CLINIC).abs() < 1e-6,
+            "at least {n}: {cost}"
+        );
+    }
+    let none = count_target("clinic", "level = 1\nsites = \"new\"\nexactly = 0");
+    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{none}"));
+    assert_eq!((roving, new), (1, 0));
+    assert!((cost - base).abs() < 1e-6, "{cost}");
+    let on_h = count_target(
+        "clinic",
+        "level = 1\nsites = \"new\"\nat_least = 1\n[target.units]\nislands = [\"H\"]",
+    );
+    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{on_h}"));
+    assert_eq!((roving, new), (1, 1));
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC - team).abs() < 1e-6,
+        "{cost}"
+    );
+}
+
+/// Count targets on the schools (capacity service): the plan closes school B (1,295,000; see
+/// tests/plan.rs). `sites = "closed", at_most = 0` keeps all three: 500,000 + 400,000 +
+/// 300,000 + 1,500 x 330 pupils = 1,695,000. `sites = "kept", exactly = 2` is the plan itself. The
+/// targets file reports the counts; a count no plan can meet (`sites = "kept", at_least = 4`
+/// of three schools) is a proven infeasibility naming the target.
+#[test]
+fn count_targets_on_closures_and_their_report() {
+    let ds = micro_data();
+    let seated =
+        "[[target]]\nname = \"seated\"\nservice = \"clinic\"\nmeasure = \"islands\"\nshare = 1.0\n";
+    let school = |body: &str| -> (f64, archiplan::plan::Plan) {
+        let sc =
+            micro_scenario(&format!("{seated}{}", count_target("school", body))).expect("scenario");
+        let ctx = Context::new(&ds, &sc).expect("context");
+        let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+        assert_audited(&ctx, &plan);
+        assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+        let s = plan
+            .services
+            .iter()
+            .find(|s| s.service == "school")
+            .expect("school");
+        (s.costs.total, plan)
+    };
+    let (cost, plan) = school("sites = \"closed\"\nat_most = 0");
+    assert!((cost - 1_695_000.0).abs() < 0.01, "{cost}");
+    let row = plan
+        .targets
+        .iter()
+        .find(|t| t.name == "count")
+        .expect("row");
+    assert_eq!((row.achieved, row.at_most, row.met), (0.0, Some(0.0), true));
+    let (cost, plan) = school("sites = \"kept\"\nexactly = 2");
+    assert!((cost - 1_295_000.0).abs() < 0.01, "{cost}");
+    let row = plan
+        .targets
+        .iter()
+        .find(|t| t.name == "count")
+        .expect("row");
+    assert_eq!(
+        (row.achieved, row.at_least, row.at_most),
+        (2.0, Some(2.0), Some(2.0))
+    );
+    let sc = micro_scenario(&format!(
+        "{seated}{}",
+        count_target("school", "sites = \"kept\"\nat_least = 4")
+    ))
+    .expect("scenario");
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let e = plan_in(&ctx, PlanOptions::default()).expect_err("infeasible");
+    assert!(matches!(e, archiplan::Error::Infeasible(_)), "{e}");
+    assert!(e.to_string().contains("\"count\""), "{e}");
+}
+
+/// Count targets that cannot mean anything are refused, naming the target and the field.
+#[test]
+fn count_targets_are_checked_when_read() {
+    for (body, says) in [
+        ("share = 0.5\nat_least = 1", "count target"),
+        ("exactly = 1\nat_least = 1", "exactly alone"),
+        ("level = 9\nat_least = 1", "no level 9"),
+        ("", "needs at_least"),
+        ("at_least = 3\nat_most = 2", "above at_most"),
+        (
+            "at_least = 1\n[target.units]\nkind = [\"village\"]",
+            "counts sites by island",
+        ),
+    ] {
+        let e = micro_scenario(&count_target("clinic", body)).expect_err(body);
+        assert!(e.to_string().contains(says), "{body}: {e}");
+    }
+    let share_target_with_a_count = micro_scenario(
+        "[[target]]\nname = \"x\"\nservice = \"clinic\"\nmeasure = \"islands\"\nshare = 1.0\nat_least = 2\n",
+    )
+    .expect_err("at_least on a share target");
+    assert!(
+        share_target_with_a_count
+            .to_string()
+            .contains("only a count target"),
+        "{share_target_with_a_count}"
+    );
+}
+
+/// The independent prover (`check --prove`, its own model) agrees with plans under unit sets
+/// and count targets: each re-solved optimum equals the reported one.
+#[test]
+fn the_prover_agrees_under_unit_sets_and_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
+    let text = std::fs::read_to_string(path).expect("scenario");
+    let cut = text
+        .find("[[target]]\nname = \"medical cover")
+        .expect("the clinic target");
+    let cases = [
+        island_target("[target.units]\nremote = true\n"),
+        village_target("islands = [\"M\"]\n"),
+        format!(
+            "{}{}",
+            island_target(""),
+            count_target("clinic", "level = 1\nsites = \"new\"\nat_least = 2")
+        ),
+        count_target("school", "sites = \"closed\"\nat_most = 0"),
+    ];
+    for (i, targets) in cases.iter().enumerate() {
+        let scenario = dir.path().join(format!("s{i}.toml"));
+        std::fs::write(&scenario, format!("{}{targets}", &text[..cut])).expect("write");
+        let out = dir.path().join(format!("p{i}"));
+        plan_checked(&data, &scenario, &out, &[]);
+        let proved = ok(run(&[
+            "check",
+            data.to_str().expect("utf-8"),
+            out.to_str().expect("utf-8"),
+            "--scenario",
+            scenario.to_str().expect("utf-8"),
+            "--prove",
+            "--json",
+        ]));
+        let v = json_of(&proved);
+        for p in v["proofs"].as_array().expect("proofs") {
+            assert_eq!(p["verdict"], "agrees", "case {i}: {p}");
+        }
+        let targets = std::fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+        assert!(
+            targets.lines().skip(1).all(|l| l.ends_with(",true")),
+            "{targets}"
+        );
+    }
+}
