@@ -421,3 +421,108 @@ fn the_prover_agrees_under_unit_sets_and_counts() {
         );
     }
 }
+
+/// The micro archipelago with townships: Haven (the hub's villages), Sands (S's), Mull (M's).
+fn micro_with_towns() -> DataSet {
+    let mut ds = micro_data();
+    for s in &mut ds.settlements {
+        let town = match s.id.chars().next() {
+            Some('h') => "Haven",
+            Some('s') => "Sands",
+            _ => "Mull",
+        };
+        s.properties.insert("town".into(), town.into());
+    }
+    ds
+}
+
+fn town_target(units: &str) -> String {
+    format!(
+        "[[target]]\nname = \"a clinic in every township\"\nservice = \"clinic\"\nmeasure = \"towns\"\nshare = 1.0\n{units}"
+    )
+}
+
+/// "One per township" (`measure = "towns"`, share 1): Haven has the hospital and Sands the
+/// health centre (each the township of the nearest settlement on its island); Mull needs a
+/// site of its own, and a roving team is no site: a village clinic on M, 13,310,000. Over
+/// Haven and Sands only (`towns = ["Haven", "Sands"]`): nothing to add, 13,000,000; the same
+/// when Mull has no residents left.
+#[test]
+fn a_township_target_needs_a_site_in_each_township() {
+    let ds = micro_with_towns();
+    let (cost, roving, new) = clinic_plan(&ds, &town_target(""));
+    assert_eq!((roving, new), (0, 1));
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    let (cost, _, new) = clinic_plan(
+        &ds,
+        &town_target("[target.units]\ntowns = [\"Haven\", \"Sands\"]\n"),
+    );
+    assert_eq!(new, 0);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    // A township emptied by relocation (Mull's only village moved away) needs no site.
+    let mut emptied = micro_with_towns();
+    for s in emptied.settlements.iter_mut().filter(|s| s.id == "m1") {
+        (s.population, s.children, s.elderly) = (0, 0, 0);
+    }
+    let (cost, _, new) = clinic_plan(&emptied, &town_target(""));
+    assert_eq!(new, 0);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    let e = micro_scenario(&town_target("[target.units]\nremote = true\n")).expect_err("remote");
+    assert!(e.to_string().contains("by `towns` only"), "{e}");
+}
+
+/// The township target through the CLI on a copy of the micro data with `town` properties:
+/// the plan meets it, and the independent prover re-solves to the same optimum.
+#[test]
+fn the_prover_agrees_on_a_township_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    for f in ["islands", "settlements", "facilities", "ferries", "ports"] {
+        let name = format!("{f}.geojson");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(src.join(&name)).expect("read")).expect("json");
+        if f == "settlements" {
+            for feat in v["features"].as_array_mut().expect("features") {
+                let id = feat["properties"]["id"].as_str().unwrap_or("").to_string();
+                let town = match id.chars().next() {
+                    Some('h') => "Haven",
+                    Some('s') => "Sands",
+                    _ => "Mull",
+                };
+                feat["properties"]["town"] = town.into();
+            }
+        }
+        std::fs::write(data.join(&name), v.to_string()).expect("write");
+    }
+    let text = std::fs::read_to_string(src.join("scenario.toml")).expect("scenario");
+    let cut = text
+        .find("[[target]]\nname = \"medical cover")
+        .expect("the clinic target");
+    let scenario = dir.path().join("towns.toml");
+    std::fs::write(&scenario, format!("{}{}", &text[..cut], town_target(""))).expect("write");
+    let out = dir.path().join("plan");
+    plan_checked(&data, &scenario, &out, &[]);
+    let v = json_of(&ok(run(&[
+        "check",
+        data.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+        "--scenario",
+        scenario.to_str().expect("utf-8"),
+        "--prove",
+        "--json",
+    ])));
+    for p in v["proofs"].as_array().expect("proofs") {
+        assert_eq!(p["verdict"], "agrees", "{p}");
+    }
+    let targets = std::fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    assert!(targets.contains("towns"), "{targets}");
+    assert!(
+        targets.lines().skip(1).all(|l| l.ends_with(",true")),
+        "{targets}"
+    );
+}

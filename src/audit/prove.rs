@@ -750,6 +750,25 @@ impl Draft<'_> {
         }
     }
 
+    /// A township target: `w_t <= sum of y_j` over the sites in each township, and the share
+    /// of townships with a site.
+    fn town_rows(&mut self, t: &crate::scenario::Target) {
+        let site_town = super::units::site_towns(self.world, self.sites);
+        let towns = super::units::towns(self.world, t);
+        let mut got = Expression::default();
+        for town in &towns {
+            let w = self.vars.add(variable().min(0).max(1));
+            let here: Expression = (0..self.sites.len())
+                .filter(|&j| site_town[j].as_ref() == Some(town))
+                .filter_map(|j| self.y[j])
+                .sum();
+            self.rows.push((Expression::from(w) - here).leq(0));
+            got += w;
+        }
+        let need = t.share() * towns.len() as f64;
+        self.rows.push(got.geq(need - 1e-9 * need.max(1.0)));
+    }
+
     /// A count target: its sites open (or closed) within its bounds.
     fn count_rows(&mut self, t: &crate::scenario::Target) {
         let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
@@ -784,6 +803,10 @@ impl Draft<'_> {
         {
             if t.is_count() {
                 self.count_rows(t);
+                continue;
+            }
+            if t.measure == Measure::Towns {
+                self.town_rows(t);
                 continue;
             }
             if t.measure == Measure::Islands {

@@ -1179,7 +1179,22 @@ fn target(
     log.checked.targets += 1;
     let m = t.minutes.unwrap_or(s.standard_minutes);
     // Achieved share with boundary ties counted out (lo) and in (hi).
-    let (lo, hi, err) = if t.is_count() {
+    let (lo, hi, err) = if t.measure == Measure::Towns {
+        let site_town = super::units::site_towns(world, sites);
+        let towns = super::units::towns(world, t);
+        let got = towns
+            .iter()
+            .filter(|town| {
+                (0..sites.len()).any(|j| open[j] && site_town[j].as_ref() == Some(*town))
+            })
+            .count();
+        let share = if towns.is_empty() {
+            1.0
+        } else {
+            got as f64 / towns.len() as f64
+        };
+        (share, share, 0.0)
+    } else if t.is_count() {
         let n = (0..sites.len())
             .filter(|&j| super::units::counts_site(world, t, &sites[j], open[j]))
             .count() as f64;

@@ -115,3 +115,66 @@ pub(crate) fn count_met(t: &Target, count: f64) -> bool {
     let hi = t.exactly.or(t.at_most).map_or(f64::INFINITY, f64::from);
     count >= lo && count <= hi
 }
+
+/// The township of each site, by the audit's own rule: the facility's `town` property, else
+/// the `town` of the nearest settlement on the site's island (a new site stands on its own
+/// settlement).
+pub(crate) fn site_towns(world: &World, sites: &[super::sites::Site]) -> Vec<Option<String>> {
+    let ds = world.ds;
+    let town_of = |i: usize| {
+        ds.settlements[i]
+            .properties
+            .get("town")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    sites
+        .iter()
+        .map(|site| {
+            if !site.new_site
+                && let Some(f) = ds.facilities.iter().find(|f| f.id == site.id)
+                && let Some(t) = f.properties.get("town").and_then(|v| v.as_str())
+            {
+                return Some(t.to_string());
+            }
+            let mut best: Option<(f64, usize)> = None;
+            for &i in &world.planned {
+                let s = &ds.settlements[i];
+                if s.island != site.island {
+                    continue;
+                }
+                let (dx, dy) = (
+                    s.location.x() - site.location.x(),
+                    s.location.y() - site.location.y(),
+                );
+                let d = dx * dx + dy * dy;
+                if best.is_none_or(|(b, _)| d < b) {
+                    best = Some((d, i));
+                }
+            }
+            best.and_then(|(_, i)| town_of(i))
+        })
+        .collect()
+}
+
+/// The townships a township target counts, ascending: the `town` of every planned settlement
+/// with residents, within the target's `towns` list when it has one.
+pub(crate) fn towns(world: &World, t: &Target) -> Vec<String> {
+    let list = t.units.as_ref().and_then(|u| u.towns.as_ref());
+    let mut out: Vec<String> = world
+        .planned
+        .iter()
+        .filter(|&&i| world.ds.settlements[i].population > 0)
+        .filter_map(|&i| {
+            world.ds.settlements[i]
+                .properties
+                .get("town")
+                .and_then(|v| v.as_str())
+        })
+        .filter(|town| list.is_none_or(|l| l.iter().any(|x| x == town)))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

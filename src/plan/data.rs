@@ -157,7 +157,7 @@ pub(crate) fn measure_weight(ctx: &Context, service: &Service, measure: Measure,
         Measure::Villages => demand_of(ctx, Demand::Villages, i),
         Measure::Population => demand_of(ctx, Demand::Population, i),
         Measure::Demand | Measure::Islands => demand_of(ctx, service.demand, i),
-        Measure::Sites => 0.0,
+        Measure::Sites | Measure::Towns => 0.0,
     }
 }
 
@@ -180,6 +180,59 @@ pub(crate) fn site_counts(
     status
         && t.level.is_none_or(|l| l == s.level)
         && (t.units.is_none() || island_in_units(ctx, t, s.island))
+}
+
+/// A settlement's township (its `town` property).
+pub(crate) fn settlement_town<'a>(ctx: &Context<'a>, i: usize) -> Option<&'a str> {
+    ctx.ds.settlements[i]
+        .properties
+        .get("town")
+        .and_then(serde_json::Value::as_str)
+}
+
+/// The township a site is in: its settlement's (a new site), else the facility's own `town`
+/// property, else that of the nearest settlement on its island.
+pub(crate) fn site_town(ctx: &Context, site: &PlanSite) -> Option<String> {
+    use geo::{Distance, Euclidean};
+    let own = match site.origin {
+        SiteOrigin::New(i) => return settlement_town(ctx, i).map(str::to_string),
+        SiteOrigin::Existing(f) | SiteOrigin::Candidate(f) => ctx.ds.facilities[f]
+            .properties
+            .get("town")
+            .and_then(serde_json::Value::as_str),
+    };
+    if let Some(t) = own {
+        return Some(t.to_string());
+    }
+    ctx.settlements
+        .iter()
+        .filter(|&&i| ctx.ds.settlements[i].island == site.island)
+        .min_by(|&&a, &&b| {
+            let d = |i: usize| Euclidean.distance(ctx.ds.settlements[i].location, site.location);
+            d(a).total_cmp(&d(b)).then(a.cmp(&b))
+        })
+        .and_then(|&i| settlement_town(ctx, i).map(str::to_string))
+}
+
+/// The townships a township target counts: those of the planned settlements with residents
+/// (a township emptied by relocation needs nothing), less those its unit set leaves out,
+/// ascending.
+pub(crate) fn target_towns<'a>(ctx: &Context<'a>, t: &Target) -> Vec<&'a str> {
+    let mut towns: Vec<&str> = ctx
+        .settlements
+        .iter()
+        .filter(|&&i| ctx.ds.settlements[i].population > 0)
+        .filter_map(|&i| settlement_town(ctx, i))
+        .filter(|town| {
+            t.units
+                .as_ref()
+                .and_then(|u| u.towns.as_ref())
+                .is_none_or(|list| list.iter().any(|x| x == town))
+        })
+        .collect();
+    towns.sort_unstable();
+    towns.dedup();
+    towns
 }
 
 /// Whether an achieved value meets the target: a count within its bounds, a share at least
@@ -271,6 +324,8 @@ pub struct ServiceData<'c> {
     pub suppliers: HashMap<usize, Vec<usize>>,
     pub mobile_options: Vec<MobileVisit>,
     pub standards: Vec<f64>,
+    /// The township each site is in (see [`site_town`]).
+    pub site_town: Vec<Option<String>>,
 }
 
 impl ServiceData<'_> {
@@ -324,6 +379,8 @@ pub fn target_total(ctx: &Context, data: &ServiceData, t: &Target) -> f64 {
         1.0
     } else if t.measure == Measure::Islands {
         target_islands(ctx, t).count() as f64
+    } else if t.measure == Measure::Towns {
+        target_towns(ctx, t).len() as f64
     } else {
         ctx.settlements
             .iter()
@@ -346,6 +403,15 @@ pub(crate) fn covered_measure(
     if t.is_count() {
         return (0..data.sites.len())
             .filter(|&j| site_counts(ctx, data, t, j, (served.open)(j)))
+            .count() as f64;
+    }
+    if t.measure == Measure::Towns {
+        return target_towns(ctx, t)
+            .iter()
+            .filter(|&&town| {
+                (0..data.sites.len())
+                    .any(|j| (served.open)(j) && data.site_town[j].as_deref() == Some(town))
+            })
             .count() as f64;
     }
     if t.measure == Measure::Islands {

@@ -308,8 +308,11 @@ pub fn solve_service(
     let scopes = components(ctx, hier, data);
     let small = binaries <= options.whole_max_binaries
         && assignment_variables(data) <= WHOLE_MAX_ASSIGNMENTS;
-    // A count target ties every component's sites together: no pricing, one model.
-    let counts = data.targets.iter().any(|t| t.is_count());
+    // A count or township target ties components' sites together: no pricing, one model.
+    let counts = data
+        .targets
+        .iter()
+        .any(|t| t.is_count() || t.measure == crate::scenario::Measure::Towns);
     if small || counts || scopes.len() <= 1 {
         return solve_whole(ctx, hier, data, travel_weight, deadline, options.solver);
     }

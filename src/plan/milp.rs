@@ -849,7 +849,9 @@ impl Builder<'_> {
                 cover_exprs.push(got);
                 continue;
             }
-            if t.measure == Measure::Islands {
+            if t.measure == Measure::Towns {
+                got = self.towns(t);
+            } else if t.measure == Measure::Islands {
                 for &k in &scope.islands {
                     if island_in_units(ctx, t, k) {
                         got.add_mul(1.0, self.u[&k]);
@@ -892,6 +894,25 @@ impl Builder<'_> {
             cover_exprs.push(got);
         }
         cover_exprs
+    }
+
+    /// A township target's townships with a site: `w_t <= sum of y_j` over the sites in town t
+    /// (the scope is whole: township targets are not priced).
+    fn towns(&mut self, t: &crate::scenario::Target) -> Expression {
+        let (ctx, data) = (self.ctx, self.data);
+        let mut got = Expression::default();
+        for town in super::data::target_towns(ctx, t) {
+            let w = self.milp.add(variable().min(0).max(1));
+            let mut here = Expression::default();
+            for &j in &self.scope.sites {
+                if data.site_town[j].as_deref() == Some(town) {
+                    here.add_mul(1.0, self.y[&j]);
+                }
+            }
+            self.milp.constrain((Expression::from(w) - here).leq(0));
+            got.add_mul(1.0, w);
+        }
+        got
     }
 
     /// A count target's count: `y_j` of the sites it counts open, `1 - y_j` of the existing

@@ -214,7 +214,20 @@ pub fn prepare<'c>(
 
     let suppliers = suppliers(ctx, service, &sites)?;
 
-    let (sites, reach, suppliers) = reduce(sites, reach, suppliers);
+    // Dominated sites are dropped only where cost and cover are all that matter: a count or
+    // a township target may need the very site another dominates.
+    let exact = targets
+        .iter()
+        .any(|t| t.is_count() || t.measure == Measure::Towns);
+    let (sites, reach, suppliers) = if exact {
+        (sites, reach, suppliers)
+    } else {
+        reduce(sites, reach, suppliers)
+    };
+    let site_town = sites
+        .iter()
+        .map(|s| super::data::site_town(ctx, s))
+        .collect();
 
     let mobile_options = mobile_options(ctx, hier, service);
     Ok(ServiceData {
@@ -226,6 +239,7 @@ pub fn prepare<'c>(
         suppliers,
         mobile_options,
         standards,
+        site_town,
     })
 }
 
@@ -746,6 +760,25 @@ fn target_reasons(ctx: &Context, data: &ServiceData) -> Vec<String> {
         let m = t.minutes.unwrap_or(service.standard_minutes);
         if t.is_count() {
             reasons.extend(count_reason(ctx, data, t));
+            continue;
+        }
+        if t.measure == Measure::Towns {
+            let bare: Vec<&str> = super::data::target_towns(ctx, t)
+                .into_iter()
+                .filter(|&town| {
+                    !(0..sites.len())
+                        .any(|j| usable(j) && data.site_town[j].as_deref() == Some(town))
+                })
+                .collect();
+            let total = super::data::target_towns(ctx, t).len().max(1) as f64;
+            if 1.0 - bare.len() as f64 / total + 1e-9 < t.share() {
+                reasons.push(format!(
+                    "target \"{}\" needs {:.0}% of townships with a site, but no site may open in {}",
+                    t.name,
+                    t.share() * 100.0,
+                    bare.join(", ")
+                ));
+            }
             continue;
         }
         if t.measure == Measure::Islands {

@@ -420,14 +420,20 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             ("children".into(), s.children.into()),
             ("elderly".into(), s.elderly.into()),
         ];
-        // Green when every service the plan has targets for covers the village: a service
-        // without targets (Daishan's single emergency point) would otherwise paint nearly
-        // every village red.
+        // Green when every service the plan has cover targets for covers the village: a
+        // service without them (Daishan's single emergency point, a service with only a count
+        // or township target) would otherwise paint nearly every village red.
         let mut uncovered: Vec<&str> = Vec::new();
         for sp in &plan.services {
             let x = &sp.settlements[a];
             let n = &sp.service;
-            if !sp.targets.is_empty() && x.demand > 0.0 && x.covered < 1.0 - 1e-9 {
+            let cover_target = sp.targets.iter().any(|t| {
+                !matches!(
+                    t.measure,
+                    crate::scenario::Measure::Sites | crate::scenario::Measure::Towns
+                )
+            });
+            if cover_target && x.demand > 0.0 && x.covered < 1.0 - 1e-9 {
                 uncovered.push(n);
             }
             props.push((format!("{n}_covered"), round(x.covered, 4).into()));

@@ -391,6 +391,9 @@ pub enum Measure {
     /// A count target: the service's sites (of a level, in a status, on the islands of a unit
     /// set) counted against `at_least`, `at_most` or `exactly`.
     Sites,
+    /// Share of townships (the settlements' `town`; those with residents) with an open site of
+    /// the service in them: "one per township" is `share = 1.0`.
+    Towns,
 }
 
 /// Which sites a count target counts.
@@ -907,6 +910,20 @@ fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(),
         return Err(format!(
             "{at}.units: min_population = {lo} is above max_population = {hi}"
         ));
+    }
+    if measure == Measure::Towns {
+        let others = [
+            ("kind", u.kind.is_some()),
+            ("islands", u.islands.is_some()),
+            ("remote", u.remote.is_some()),
+            ("min_population", u.min_population.is_some()),
+            ("max_population", u.max_population.is_some()),
+        ];
+        if let Some((field, _)) = others.iter().find(|f| f.1) {
+            return Err(format!(
+                "{at}.units.{field}: a township target selects townships by `towns` only"
+            ));
+        }
     }
     if measure == Measure::Islands || measure == Measure::Sites {
         for (field, given) in [("kind", u.kind.is_some()), ("towns", u.towns.is_some())] {
