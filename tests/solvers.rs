@@ -19,19 +19,7 @@ fn plan_with(year: u32, solver: &str, dir: &Path) -> Value {
     let scenario = data.join(format!("scenario-{year}.toml"));
     let out = dir.join(format!("{solver}-{year}"));
     plan_checked(&data, &scenario, &out, &["--solver", solver]);
-    let proved = run(&[
-        "check",
-        data.to_str().expect("utf-8"),
-        out.to_str().expect("utf-8"),
-        "--scenario",
-        scenario.to_str().expect("utf-8"),
-        "--prove",
-        "--json",
-    ]);
-    let report = json_of(&ok(proved));
-    for p in report["proofs"].as_array().expect("proofs") {
-        assert_eq!(p["verdict"], "agrees", "{solver} {year}: {p}");
-    }
+    assert_proven(&data, &out, &scenario);
     summary(&out)
 }
 

@@ -400,26 +400,22 @@ fn the_prover_agrees_under_unit_sets_and_counts() {
         let scenario = dir.path().join(format!("s{i}.toml"));
         std::fs::write(&scenario, format!("{}{targets}", &text[..cut])).expect("write");
         let out = dir.path().join(format!("p{i}"));
-        plan_checked(&data, &scenario, &out, &[]);
-        let proved = ok(run(&[
-            "check",
-            data.to_str().expect("utf-8"),
-            out.to_str().expect("utf-8"),
-            "--scenario",
-            scenario.to_str().expect("utf-8"),
-            "--prove",
-            "--json",
-        ]));
-        let v = json_of(&proved);
-        for p in v["proofs"].as_array().expect("proofs") {
-            assert_eq!(p["verdict"], "agrees", "case {i}: {p}");
-        }
-        let targets = std::fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
-        assert!(
-            targets.lines().skip(1).all(|l| l.ends_with(",true")),
-            "{targets}"
-        );
+        plan_and_prove(&data, &scenario, &out);
     }
+}
+
+/// Plans through the CLI (audited by `--check`), has `check --prove` re-solve every service
+/// by its own model, and asserts every proof agrees and every target is met; returns
+/// targets.csv.
+fn plan_and_prove(data: &Path, scenario: &Path, out: &Path) -> String {
+    plan_checked(data, scenario, out, &[]);
+    assert_proven(data, out, scenario);
+    let targets = std::fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    assert!(
+        targets.lines().skip(1).all(|l| l.ends_with(",true")),
+        "{targets}"
+    );
+    targets
 }
 
 /// The micro archipelago with townships: Haven (the hub's villages), Sands (S's), Mull (M's).
@@ -506,23 +502,6 @@ fn the_prover_agrees_on_a_township_target() {
     let scenario = dir.path().join("towns.toml");
     std::fs::write(&scenario, format!("{}{}", &text[..cut], town_target(""))).expect("write");
     let out = dir.path().join("plan");
-    plan_checked(&data, &scenario, &out, &[]);
-    let v = json_of(&ok(run(&[
-        "check",
-        data.to_str().expect("utf-8"),
-        out.to_str().expect("utf-8"),
-        "--scenario",
-        scenario.to_str().expect("utf-8"),
-        "--prove",
-        "--json",
-    ])));
-    for p in v["proofs"].as_array().expect("proofs") {
-        assert_eq!(p["verdict"], "agrees", "{p}");
-    }
-    let targets = std::fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    let targets = plan_and_prove(&data, &scenario, &out);
     assert!(targets.contains("towns"), "{targets}");
-    assert!(
-        targets.lines().skip(1).all(|l| l.ends_with(",true")),
-        "{targets}"
-    );
 }

@@ -811,12 +811,7 @@ impl Draft<'_> {
             }
             if t.measure == Measure::Islands {
                 let mut got = Expression::default();
-                let counted: Vec<usize> = world
-                    .inhabited
-                    .iter()
-                    .copied()
-                    .filter(|&k| super::units::counts_island(world, t, k))
-                    .collect();
+                let counted = super::units::counted_islands(world, t);
                 for &k in &counted {
                     let u = self.vars.add(variable().min(0).max(1));
                     let mut here: Expression = (0..self.sites.len())

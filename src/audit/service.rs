@@ -1204,12 +1204,7 @@ fn target(
             .filter(|&j| open[j])
             .map(|j| sites[j].island)
             .collect();
-        let counted: Vec<usize> = world
-            .inhabited
-            .iter()
-            .copied()
-            .filter(|&k| super::units::counts_island(world, t, k))
-            .collect();
+        let counted = super::units::counted_islands(world, t);
         let got = counted
             .iter()
             .filter(|k| on.contains(k) || roving.contains_key(k))

@@ -65,6 +65,16 @@ pub(crate) fn counts_settlement(world: &World, t: &Target, i: usize) -> bool {
     counts_place(world, u, s.island, s.population)
 }
 
+/// The inhabited islands an island target counts.
+pub(crate) fn counted_islands(world: &World, t: &Target) -> Vec<usize> {
+    world
+        .inhabited
+        .iter()
+        .copied()
+        .filter(|&k| counts_island(world, t, k))
+        .collect()
+}
+
 /// Whether an island target counts inhabited island `k`.
 pub(crate) fn counts_island(world: &World, t: &Target, k: usize) -> bool {
     match &t.units {

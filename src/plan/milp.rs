@@ -1018,6 +1018,26 @@ mod tests {
     use super::*;
     use crate::scenario::Scenario;
 
+    /// A generated archipelago, written and read back as a user's would be.
+    fn generated(
+        islands: usize,
+        settlements: usize,
+        seed: u64,
+    ) -> (tempfile::TempDir, crate::layers::DataSet) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("ds");
+        crate::synth::generate(crate::synth::SynthParams {
+            islands,
+            settlements,
+            seed,
+        })
+        .expect("generate")
+        .write(&out)
+        .expect("write");
+        let (ds, _) = crate::layers::DataSet::load(&out).expect("load");
+        (dir, ds)
+    }
+
     /// The floor put under cut-short solves is a lower bound: never above the proven optimum
     /// of the same model, enforced or priced, on generated archipelagos (default scenario,
     /// travel tie-break on).
@@ -1025,17 +1045,7 @@ mod tests {
     fn the_floor_never_exceeds_the_optimum() {
         let mut checked = 0;
         for seed in [1, 2, 3, 4] {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let out = dir.path().join("ds");
-            crate::synth::generate(crate::synth::SynthParams {
-                islands: 8,
-                settlements: 60,
-                seed,
-            })
-            .expect("generate")
-            .write(&out)
-            .expect("write");
-            let (ds, _) = crate::layers::DataSet::load(&out).expect("load");
+            let (_dir, ds) = generated(8, 60, seed);
             let scenario = Scenario::default();
             let ctx = Context::new(&ds, &scenario).expect("context");
             let hier = super::super::hierarchy::choose(&ctx).expect("hierarchy");
@@ -1089,17 +1099,7 @@ mod tests {
     fn the_canonical_plan_is_the_least_priority_among_the_cheapest() {
         let mut checked = 0;
         for seed in [3, 5, 8, 13] {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let out = dir.path().join("ds");
-            crate::synth::generate(crate::synth::SynthParams {
-                islands: 3,
-                settlements: 9,
-                seed,
-            })
-            .expect("generate")
-            .write(&out)
-            .expect("write");
-            let (ds, _) = crate::layers::DataSet::load(&out).expect("load");
+            let (_dir, ds) = generated(3, 9, seed);
             let scenario =
                 Scenario::parse(&crate::synth::scenario_text(), "generated").expect("scenario");
             let ctx = Context::new(&ds, &scenario).expect("context");

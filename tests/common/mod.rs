@@ -128,3 +128,20 @@ pub fn plan_checked(
         .expect("run archiplan");
     ok(o)
 }
+
+/// `archiplan check DATA OUT --scenario S --prove --json`: asserts every service's proof
+/// agrees (the audit's own model re-solved to the reported optimum).
+pub fn assert_proven(data: &std::path::Path, out: &std::path::Path, scenario: &std::path::Path) {
+    let v = json_of(&ok(run(&[
+        "check",
+        data.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+        "--scenario",
+        scenario.to_str().expect("utf-8"),
+        "--prove",
+        "--json",
+    ])));
+    for p in v["proofs"].as_array().expect("proofs") {
+        assert_eq!(p["verdict"], "agrees", "{}: {p}", out.display());
+    }
+}
