@@ -50,7 +50,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate(GenerateArgs),
-    /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines).
+    /// Solve a facility-location instance file (p-median, p-center, MCLP, LSCP): OR-Library,
+    /// TSPLIB, CSV points or a cost matrix (CSV, Matrix Market).
+    Solve(SolveFileArgs),
+    /// Solve an OR-Library p-median instance (n, edges, p, then `i j cost` lines); the same
+    /// as `solve --format orlib`.
     Orlib(OrlibArgs),
     /// Run benchmarks and print a table.
     #[command(subcommand)]
@@ -258,6 +262,93 @@ pub struct OrlibArgs {
 }
 
 #[derive(clap::Args)]
+pub struct SolveFileArgs {
+    /// Instance file: OR-Library (`n edges p`, then `i j cost`), TSPLIB (.tsp), CSV points
+    /// (`id,x,y,weight` or `id,lon,lat,weight`), a CSV cost matrix (dense, or
+    /// `demand,site,cost` rows) or Matrix Market (.mtx).
+    pub file: PathBuf,
+    /// The file's format (default: detected from its first line and extension).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    #[command(flatten)]
+    pub solve: SolveArgs,
+    /// Number of facilities (needed unless the file gives it, as OR-Library files do; not
+    /// for lscp).
+    #[arg(short = 'p', long = "p")]
+    pub p: Option<usize>,
+    /// Coverage radius of mclp and lscp (inclusive: d <= R covers); pairs beyond it are
+    /// never computed.
+    #[arg(long)]
+    pub radius: Option<f64>,
+    /// Rounding of distances between coordinates (default: TSPLIB's own definition for
+    /// TSPLIB files, none for CSV points). The p-median literature rounds TSPLIB down.
+    #[arg(long, value_enum)]
+    pub round: Option<RoundArg>,
+    /// Keep only pairs at most D apart, found through a spatial index: for point sets whose
+    /// full matrix is too large. The result is optimal for the instance without the others.
+    #[arg(long, value_name = "D")]
+    pub max_distance: Option<f64>,
+    /// Demand weights: one number per line, in the file's demand order (default 1; CSV
+    /// points carry a `weight` column instead).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Print the result as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An instance file format by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Orlib,
+    Tsplib,
+    /// CSV points with coordinates
+    Points,
+    /// CSV cost matrix (dense or demand,site,cost rows)
+    Matrix,
+    #[value(name = "matrix-market")]
+    MatrixMarket,
+}
+
+impl FormatArg {
+    pub fn format(self) -> archiplan::instances::Format {
+        use archiplan::instances::Format;
+        match self {
+            FormatArg::Orlib => Format::Orlib,
+            FormatArg::Tsplib => Format::Tsplib,
+            FormatArg::Points => Format::Points,
+            FormatArg::Matrix => Format::Matrix,
+            FormatArg::MatrixMarket => Format::MatrixMarket,
+        }
+    }
+}
+
+/// A distance rounding by its command-line name.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoundArg {
+    /// to the nearest integer, halves up (TSPLIB EUC_2D)
+    Nearest,
+    /// down (the large-scale p-median literature on TSPLIB instances)
+    Floor,
+    /// up (TSPLIB CEIL_2D)
+    Ceil,
+    /// not rounded (single precision)
+    None,
+}
+
+impl RoundArg {
+    pub fn rounding(self) -> archiplan::instances::Rounding {
+        use archiplan::instances::Rounding;
+        match self {
+            RoundArg::Nearest => Rounding::Nearest,
+            RoundArg::Floor => Rounding::Floor,
+            RoundArg::Ceil => Rounding::Ceil,
+            RoundArg::None => Rounding::None,
+        }
+    }
+}
+
+#[derive(clap::Args)]
 pub struct CompletionsArgs {
     /// bash, zsh, fish, powershell or elvish.
     pub shell: clap_complete::Shell,
@@ -333,7 +424,6 @@ pub enum ModelArg {
     #[value(name = "p-center")]
     PCenter,
     Mclp,
-    /// bench random only
     Lscp,
 }
 
@@ -390,7 +480,7 @@ pub struct RunArgs {
 
 #[derive(clap::Args)]
 pub struct SolveArgs {
-    /// The model (orlib: p-median, p-center or mclp; bench random also lscp).
+    /// The model.
     #[arg(long, value_enum, default_value_t = ModelArg::PMedian)]
     pub model: ModelArg,
     /// Wall-clock limit in seconds; on expiry the best plan is reported with its gap.
@@ -428,9 +518,12 @@ impl SolveArgs {
                 })?;
                 Ok(OrlibModel::Mclp { radius })
             }
-            ModelArg::Lscp => Err(Error::Usage(
-                "orlib runs p-median, p-center or mclp (lscp: bench random)".into(),
-            )),
+            ModelArg::Lscp => {
+                let radius = radius.ok_or_else(|| {
+                    Error::Usage("--model lscp needs --radius R (covering distance)".into())
+                })?;
+                Ok(OrlibModel::Lscp { radius })
+            }
         }
     }
 }

@@ -261,6 +261,43 @@ pub fn generate_data(a: GenerateArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
+pub fn solve(a: SolveFileArgs) -> Result<i32> {
+    use archiplan::instances::{self, LoadOptions};
+    let opts = a.solve.options()?;
+    let model = a.solve.model(a.radius)?;
+    let load = LoadOptions {
+        format: a.format.map(FormatArg::format),
+        rounding: a.round.map(RoundArg::rounding),
+        max_distance: a.max_distance,
+        weights: a.weights.clone(),
+    };
+    let r = instances::run(&a.file, &load, model, a.p, &opts)?;
+    respond(a.json, &r, |r| {
+        let within = r
+            .max_distance
+            .map_or(String::new(), |m| format!(", pairs within {m}"));
+        format!(
+            "{} ({}) {} n={} sites={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\n\
+             distances: {}{within} ({} pairs)\nfacilities: {}\n",
+            r.instance,
+            r.format.name(),
+            r.model,
+            r.n,
+            r.sites,
+            r.p,
+            r.objective,
+            r.bound,
+            r.gap,
+            r.status,
+            r.solver,
+            r.seconds,
+            r.distance,
+            r.pairs,
+            r.facility_ids.join(" ")
+        )
+    })
+}
+
 pub fn orlib(a: OrlibArgs) -> Result<i32> {
     let opts = a.solve.options()?;
     let model = a.solve.model(a.radius)?;

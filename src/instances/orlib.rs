@@ -6,16 +6,18 @@
 //! minimum gives 5718 instead of 5819 on pmed1). Every node is a demand point of weight 1 and
 //! a candidate site; travel times are shortest-path distances over the graph.
 
+use super::{FileInstance, Format, LoadOptions, RunReport, bad};
 use crate::error::{Error, Result};
-use crate::model::{Instance, Mclp, Model, PCenter, PMedian, Problem, Solution};
+use crate::model::Problem;
 use crate::network::TravelTimes;
-use crate::solve::{SolveOptions, solve};
+use crate::solve::SolveOptions;
 use rayon::prelude::*;
-use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::path::Path;
-use std::time::Instant;
+
+/// The models an OR-Library graph is solved with: those of every instance file.
+pub use super::FileModel as OrlibModel;
 
 /// A parsed instance with its shortest-path matrix.
 #[derive(Debug, Clone)]
@@ -29,8 +31,39 @@ pub struct OrlibInstance {
     pub times: TravelTimes,
 }
 
-fn bad(path: &str, line: usize, what: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("{path}:{line}: {what}"))
+impl OrlibInstance {
+    /// The instance in the shape every file format shares, keeping pairs within `max`.
+    pub fn into_file_instance(self, max: Option<f64>) -> FileInstance {
+        let ids: Vec<String> = (1..=self.n).map(|k| k.to_string()).collect();
+        let times = match max {
+            None => self.times,
+            Some(m) => {
+                let rows = (0..self.n)
+                    .map(|i| {
+                        let (cols, mins) = self.times.row(i);
+                        cols.iter()
+                            .zip(mins)
+                            .filter(|&(_, &d)| f64::from(d) <= m)
+                            .map(|(&c, &d)| (c, d))
+                            .collect()
+                    })
+                    .collect();
+                TravelTimes::from_rows(rows, self.n, m)
+            }
+        };
+        FileInstance {
+            name: self.name,
+            format: Format::Orlib,
+            demand_ids: ids.clone(),
+            site_ids: ids,
+            weights: vec![1.0; self.n],
+            times,
+            p: Some(self.p),
+            distance: "shortest paths over the graph".into(),
+            max_distance: max,
+            component_heads: Some(self.component_heads),
+        }
+    }
 }
 
 /// Parses the text of an OR-Library p-median file (`path` only names it in errors).
@@ -250,111 +283,23 @@ pub fn read_optima(path: &Path) -> Result<BTreeMap<String, f64>> {
     Ok(out)
 }
 
-/// Which model to run on an OR-Library graph.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum OrlibModel {
-    PMedian,
-    PCenter,
-    /// Covered node count within `radius` (weight 1 per node).
-    Mclp {
-        radius: f64,
-    },
-}
-
-impl OrlibModel {
-    pub fn name(&self) -> &'static str {
-        match self {
-            OrlibModel::PMedian => "p-median",
-            OrlibModel::PCenter => "p-center",
-            OrlibModel::Mclp { .. } => "mclp",
-        }
-    }
-}
-
 /// The problem for an instance: `p` from the file unless given.
 pub fn problem(inst: &OrlibInstance, model: OrlibModel, p: Option<usize>) -> Result<Problem> {
-    let p = p.unwrap_or(inst.p);
-    // Every node must be served, and no facility serves across components: more components
-    // than facilities is infeasible whatever the choice, which the edges alone show.
-    let all_served = matches!(model, OrlibModel::PMedian | OrlibModel::PCenter);
-    if all_served && inst.component_heads.len() > p {
-        let heads = &inst.component_heads;
-        return Err(Error::Infeasible(format!(
-            "{}: the edges split the {} nodes into {} separate groups, more than p = {p} \
-             facilities can serve (node {} cannot reach node {}, nor any other group's node): \
-             whatever the choice, some node is left unreachable",
-            inst.name,
-            inst.n,
-            heads.len(),
-            heads[p] + 1,
-            heads[0] + 1
-        )));
-    }
-    let instance = Instance::uncapacitated(vec![1.0; inst.n], inst.times.clone())?;
-    let model = match model {
-        OrlibModel::PMedian => Model::PMedian(PMedian::new(p)),
-        OrlibModel::PCenter => Model::PCenter(PCenter::new(p)),
-        OrlibModel::Mclp { radius } => Model::Mclp(Mclp::with_p(radius, p)),
-    };
-    Ok(Problem::new(instance, model))
+    super::problem(&inst.clone().into_file_instance(None), model, p)
 }
 
-/// One solved instance, as `archiplan orlib --json` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    pub instance: String,
-    pub model: &'static str,
-    pub n: usize,
-    pub p: usize,
-    pub objective: f64,
-    pub bound: f64,
-    pub gap: f64,
-    pub status: &'static str,
-    /// Open sites as 1-based node ids.
-    pub facilities: Vec<usize>,
-    pub solver: String,
-    /// Wall time of the whole run: reading, shortest paths and solving.
-    pub seconds: f64,
-    /// Solver time alone.
-    pub solve_seconds: f64,
-    /// Known optimum from `pmedopt.txt` (benchmarks only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub optimum: Option<f64>,
-}
-
-impl RunReport {
-    fn new(inst: &OrlibInstance, p: usize, sol: &Solution, seconds: f64) -> Self {
-        RunReport {
-            instance: inst.name.clone(),
-            model: sol.model,
-            n: inst.n,
-            p,
-            objective: sol.objective,
-            bound: sol.bound,
-            gap: sol.gap,
-            status: sol.status.as_str(),
-            facilities: sol.open.iter().map(|j| j + 1).collect(),
-            solver: sol.solver.clone(),
-            seconds,
-            solve_seconds: sol.seconds,
-            optimum: None,
-        }
-    }
-}
-
-/// Reads, builds and solves one file.
+/// Reads, builds and solves one OR-Library file.
 pub fn run(
     path: &Path,
     model: OrlibModel,
     p: Option<usize>,
     opts: &SolveOptions,
 ) -> Result<RunReport> {
-    let t0 = Instant::now();
-    let inst = read(path)?;
-    let prob = problem(&inst, model, p)?;
-    let sol = solve(&prob, opts)?;
-    let p = prob.model.p().unwrap_or(inst.p);
-    Ok(RunReport::new(&inst, p, &sol, t0.elapsed().as_secs_f64()))
+    let load = LoadOptions {
+        format: Some(Format::Orlib),
+        ..LoadOptions::default()
+    };
+    super::run(path, &load, model, p, opts)
 }
 
 /// The instance files of a folder (`pmed*.txt` and other `.txt` except `pmedopt.txt`), in
