@@ -112,13 +112,17 @@ impl PMedianData {
             let lam = mult[i];
             constant += lam;
             let a = self.start[i];
-            let mut k = a;
             let end = a + self.len[i];
-            while k < end && self.cost[k] < lam {
-                rho[self.site[k] as usize] += self.cost[k] - lam;
-                k += 1;
+            // Slices zipped: one bounds check per row, not two per pair.
+            let mut visited = 0;
+            for (&c, &j) in self.cost[a..end].iter().zip(&self.site[a..end]) {
+                if c >= lam {
+                    break;
+                }
+                rho[j as usize] += c - lam;
+                visited += 1;
             }
-            work += k - a;
+            work += visited;
         }
         (constant, work)
     }
@@ -130,12 +134,13 @@ impl PMedianData {
             let i = first + off;
             let lam = mult[i];
             let a = self.start[i];
+            let end = a + self.len[i];
             let mut cnt = 0.0;
-            for k in a..a + self.len[i] {
-                if self.cost[k] >= lam {
+            for (&c, &j) in self.cost[a..end].iter().zip(&self.site[a..end]) {
+                if c >= lam {
                     break;
                 }
-                if open[self.site[k] as usize] {
+                if open[j as usize] {
                     cnt += 1.0;
                 }
             }
