@@ -54,6 +54,8 @@ fn open(browser: &Path, page: &Path, scratch: &Path) -> Opened {
             "--disable-extensions",
             "--enable-logging=stderr",
             "--v=0",
+            // A report must read on a 1,400 px wide screen.
+            "--window-size=1400,1000",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
@@ -172,6 +174,13 @@ fn plan_report_renders_in_chromium_offline_without_errors() {
         Some(facilities.features.len().to_string()),
         "every facility is drawn"
     );
+    let right: f64 = body_attr(&o.dom, "data-right")
+        .and_then(|r| r.parse().ok())
+        .expect("data-right");
+    assert!(
+        right > 600.0 && right <= 1400.0,
+        "the map and tables end at {right} px"
+    );
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(plan.join("summary.json")).expect("s"))
             .expect("json");
@@ -229,6 +238,14 @@ fn sweep_report_renders_in_chromium() {
     let o = open(&browser, &page, dir.path());
     assert_eq!(body_attr(&o.dom, "data-ready").as_deref(), Some("1"));
     assert_eq!(body_attr(&o.dom, "data-scenarios").as_deref(), Some("22"));
+    // Every table and picture ends within the 1,400 px window.
+    let right: f64 = body_attr(&o.dom, "data-right")
+        .and_then(|r| r.parse().ok())
+        .expect("data-right");
+    assert!(
+        right > 600.0 && right <= 1400.0,
+        "widest table ends at {right} px"
+    );
     assert!(o.console.is_empty(), "console: {:?}", o.console);
     assert!(page_requests(&o, &page).is_empty());
 }

@@ -219,10 +219,15 @@ fn render_draws_the_plan_map_as_svg_and_png() {
             .expect("f")
             .parse()
             .expect("gj");
-    assert_eq!(
-        text.matches("class=\"facility\"").count(),
-        facilities.features.len()
-    );
+    // --service draws that service's sites only.
+    let meal = facilities
+        .features
+        .iter()
+        .filter(|f| f.property("service").and_then(|v| v.as_str()) == Some("meal"))
+        .count();
+    assert!(meal > 0);
+    assert_eq!(text.matches("class=\"facility\"").count(), meal);
+    assert_eq!(text.matches("data-service=\"meal\"").count(), meal);
     let settlements = text.matches("class=\"settlement\"").count();
     assert_eq!(settlements, 87);
     for part in [
@@ -249,6 +254,21 @@ fn render_draws_the_plan_map_as_svg_and_png() {
     ]));
     let (w, h) = png_size(&std::fs::read(&png).expect("png"));
     assert!(w >= 1000 && h >= 400, "{w}x{h}");
+    // Sized by width or resolution, the height in proportion.
+    for (flag, value, width) in [("--width", "1600", 1600), ("--dpi", "192", 2 * w)] {
+        let sized = dir.path().join(format!("map{value}.png"));
+        ok(run(&[
+            "render",
+            plan.to_str().expect("utf8"),
+            "-o",
+            sized.to_str().expect("utf8"),
+            flag,
+            value,
+        ]));
+        let (sw, sh) = png_size(&std::fs::read(&sized).expect("png"));
+        assert_eq!(sw, width, "{flag}");
+        assert!((f64::from(sh) / f64::from(sw) - f64::from(h) / f64::from(w)).abs() < 0.01);
+    }
     // Clear errors.
     let o = run(&[
         "render",
@@ -287,6 +307,100 @@ fn render_draws_the_plan_map_as_svg_and_png() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("map.svg"));
+}
+
+/// Every number of an SVG path's `d` (absolute M/L commands), as (x, y) pairs.
+fn path_points(d: &str) -> Vec<(f64, f64)> {
+    d.split(['M', 'L', 'Z'])
+        .filter_map(|p| {
+            let (x, y) = p.trim().split_once(',')?;
+            Some((x.parse().ok()?, y.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The value of attribute `name` in each element of `class` in an SVG text.
+fn attrs(svg: &str, class: &str, name: &str) -> Vec<String> {
+    svg.split('<')
+        .filter(|e| e.contains(&format!("class=\"{class}\"")))
+        .filter_map(|e| {
+            let at = e.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(e[at..at + e[at..].find('"')?].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_map_names_its_islands_and_frames_every_drawn_feature() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plan_into(dir.path());
+    let svg = dir.path().join("map.svg");
+    ok(run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        svg.to_str().expect("utf8"),
+    ]));
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    // The map area is the sea rectangle: every island outline and route inside it.
+    let head = &text[text.find("fill=\"#d4e6f1\"").expect("sea")..];
+    let rect = &head[..head.find('>').expect("end")];
+    let num = |key: &str| -> f64 {
+        let at = rect.find(&format!("{key}=\"")).expect(key) + key.len() + 2;
+        rect[at..at + rect[at..].find('"').expect("quote")]
+            .parse()
+            .expect("number")
+    };
+    let (w, h) = (num("width"), num("height"));
+    let mut points = 0;
+    for class in ["island", "route"] {
+        for d in attrs(&text, class, "d") {
+            for (x, y) in path_points(&d) {
+                assert!(
+                    (0.0..=w).contains(&x) && (0.0..=h).contains(&y),
+                    "{class} at {x},{y}"
+                );
+                points += 1;
+            }
+        }
+    }
+    assert!(points > 200, "{points} vertices checked");
+    // Every island of the data is named on the map (14: 12 planned, 2 external), each once.
+    let islands: geojson::FeatureCollection =
+        std::fs::read_to_string(Path::new(ROOT).join("data/daishan/islands.geojson"))
+            .expect("islands")
+            .parse()
+            .expect("gj");
+    let labels_of = |text: &str, class: &str| -> Vec<String> {
+        text.split(&format!("class=\"{class}\""))
+            .skip(1)
+            .filter_map(|t| Some(t.split('>').nth(1)?.split('<').next()?.trim().to_string()))
+            .collect()
+    };
+    let labels = labels_of(&text, "island-label");
+    for f in &islands.features {
+        let name = f.property("name").and_then(|v| v.as_str()).expect("name");
+        assert_eq!(
+            labels.iter().filter(|l| *l == name).count(),
+            1,
+            "{name}: {labels:?}"
+        );
+    }
+    // Chinese names by --label-field; villages too when asked.
+    let zh = dir.path().join("zh.svg");
+    ok(run(&[
+        "render",
+        plan.to_str().expect("utf8"),
+        "-o",
+        zh.to_str().expect("utf8"),
+        "--label-field",
+        "name_zh",
+        "--village-labels",
+    ]));
+    let text = std::fs::read_to_string(&zh).expect("svg");
+    let zh_labels = labels_of(&text, "island-label");
+    assert!(zh_labels.iter().any(|l| l == "岱山岛") && zh_labels.iter().any(|l| l == "衢山岛"));
+    assert!(labels_of(&text, "village-label").len() >= 20);
 }
 
 /// The report is one file with no way to reach the network.
@@ -375,7 +489,12 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     assert!(text.contains("mean coverage of the targets") && text.contains("Pareto-efficient"));
     // Two target sets (2024, 2025): each its own colour and legend entries; every scenario a
     // point (4 points + 2 legend marks per set).
-    assert!(text.contains("targets as in #0") && text.contains("targets as in #2"));
+    // The legend names each target set by its scenario labels' shared part, not a number.
+    assert!(
+        text.contains("targets=scenario-2024") && text.contains("targets=scenario-2025"),
+        "legend names"
+    );
+    assert!(!text.contains("targets as in #"));
     assert_eq!(text.matches("<circle").count(), 4 + 2 * 2);
     let png = dir.path().join("pareto.png");
     ok(run(&[
@@ -385,6 +504,41 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
         png.to_str().expect("utf8"),
     ]));
     assert_eq!(png_size(&std::fs::read(&png).expect("png")), (900, 560));
+    // A scenario that moved every small-island resident: its map carries the scenario's own
+    // label, and the emptied villages are drawn as empty, not as uncovered.
+    let moved = std::fs::read_dir(out.join("scenarios"))
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with("scenario-2025_moved_1"))
+        .expect("moved=1 scenario");
+    let map = dir.path().join("moved.svg");
+    ok(run(&[
+        "render",
+        moved.to_str().expect("utf8"),
+        "-o",
+        map.to_str().expect("utf8"),
+    ]));
+    let text = std::fs::read_to_string(&map).expect("svg");
+    assert!(
+        text.contains("targets=scenario-2025,moved=1"),
+        "scenario label"
+    );
+    let empty: geojson::FeatureCollection =
+        std::fs::read_to_string(moved.join("plan/settlements.geojson"))
+            .expect("settlements")
+            .parse()
+            .expect("gj");
+    let emptied = empty
+        .features
+        .iter()
+        .filter(|f| f.property("population").and_then(|v| v.as_f64()) == Some(0.0))
+        .count();
+    assert!(emptied > 0);
+    assert_eq!(
+        text.matches("class=\"settlement emptied\"").count(),
+        emptied
+    );
+    assert!(text.contains("no residents (relocated)"));
     let html_path = dir.path().join("sweep.html");
     ok(run(&[
         "report",

@@ -203,9 +203,23 @@ pub struct RenderArgs {
     /// The picture to write: a file name ending in .svg or .png.
     #[arg(short = 'o', long = "out")]
     pub picture: PathBuf,
-    /// Service whose travel times colour the settlements (default: the plan's first).
+    /// Service whose travel times colour the settlements and whose sites alone are drawn
+    /// (default: the plan's first colours them; every service's sites are drawn).
     #[arg(long)]
     pub service: Option<String>,
+    /// Island and village property the labels show, e.g. name_zh (default: name; a
+    /// feature without it shows its name). Chinese labels need a CJK font for PNG.
+    #[arg(long, value_name = "PROPERTY")]
+    pub label_field: Option<String>,
+    /// Also label villages where room is left after the islands.
+    #[arg(long)]
+    pub village_labels: bool,
+    /// Picture width in pixels (the height follows); default: as drawn (1,170 px for a map).
+    #[arg(long, value_name = "PX", conflicts_with = "dpi")]
+    pub width: Option<u32>,
+    /// Resolution: 96 is as drawn, 300 for print.
+    #[arg(long)]
+    pub dpi: Option<f64>,
     /// Replace an existing file that archiplan did not write (never an input, a layer, or
     /// a file inside a plan or sweep folder).
     #[arg(long)]

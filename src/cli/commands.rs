@@ -222,7 +222,18 @@ pub fn resilience(a: ResilienceArgs) -> Result<i32> {
 
 pub fn render(a: RenderArgs) -> Result<i32> {
     archiplan::io::file_target(&a.picture, &[&a.out], a.force)?;
-    let info = archiplan::report::render::render(&a.out, &a.picture, a.service.as_deref())?;
+    use archiplan::report::{map::MapOptions, render::Size};
+    let opts = MapOptions {
+        service: a.service.clone(),
+        label_field: a.label_field.clone(),
+        village_labels: a.village_labels,
+    };
+    let size = match (a.width, a.dpi) {
+        (Some(w), _) => Size::Width(w),
+        (None, Some(d)) => Size::Dpi(d),
+        (None, None) => Size::AsDrawn,
+    };
+    let info = archiplan::report::render::render(&a.out, &a.picture, &opts, size)?;
     archiplan::note!(
         "drew the {} ({}x{} px) into {}",
         info.kind,

@@ -37,12 +37,13 @@ fn cny(x: f64) -> String {
 }
 
 const STYLE: &str = r#"
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; max-width: 1500px; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; max-width: 1352px; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; }
 .sub { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 th { background: #f2f2f2; } td.num { text-align: right; }
+th.wrap { max-width: 11em; white-space: normal; font-weight: normal; vertical-align: bottom; }
 .met { color: #1a7f37; font-weight: bold; } .unmet { color: #b2182b; font-weight: bold; }
 .mapbox { display: flex; gap: 16px; align-items: flex-start; }
 .mapbox svg { border: 1px solid #ccc; max-width: 100%; height: auto; }
@@ -66,6 +67,11 @@ const SCRIPT: &str = r#"
     body.setAttribute('data-facilities', document.querySelectorAll('svg .facility').length);
     body.setAttribute('data-targets', document.querySelectorAll('tr.target').length);
     body.setAttribute('data-scenarios', document.querySelectorAll('tr.scenario').length);
+    var right = 0;
+    document.querySelectorAll('table, svg').forEach(function (el) {
+      right = Math.max(right, Math.ceil(el.getBoundingClientRect().right));
+    });
+    body.setAttribute('data-right', right);
     body.setAttribute('data-errors', errors.join(' | '));
     var panel = document.getElementById('details');
     document.querySelectorAll('[data-info]').forEach(function (el) {
@@ -142,7 +148,11 @@ fn plan_report(dir: &Path, service: Option<&str>) -> Result<Page> {
     let plan = plan_dir(dir)?;
     let summary = super::plan_out::PlanSummary::read(&plan)?;
     let facilities = read_fc(&plan.join("facilities.geojson"))?;
-    let (svg, info) = picture(&plan, service)?;
+    let opts = super::map::MapOptions {
+        service: service.map(str::to_string),
+        ..Default::default()
+    };
+    let (svg, info) = picture(dir, &opts)?;
     let scenario = summary.scenario.as_str();
     let mut b = String::new();
     let _ = writeln!(b, "<h1>{}</h1>", esc(scenario));
@@ -294,6 +304,33 @@ fn tiers_section(b: &mut String, summary: &PlanSummary) {
     let _ = writeln!(b, "</table>");
 }
 
+/// One table of the sweep: a row per scenario, a column per name (its header wraps).
+fn sweep_table(
+    b: &mut String,
+    (id, heading): (&str, &str),
+    rows: &[Row],
+    names: &[String],
+    cell: impl Fn(&Row, &String) -> Option<String>,
+) {
+    let _ = write!(b, "<h2>{heading}</h2>\n<table id=\"{id}\"><tr><th>#</th>");
+    for n in names {
+        let _ = write!(b, "<th class=\"wrap\">{}</th>", esc(n));
+    }
+    let _ = writeln!(b, "</tr>");
+    for r in rows {
+        let _ = write!(b, "<tr><td class=\"num\">{}</td>", r.index);
+        for n in names {
+            let _ = write!(
+                b,
+                "<td class=\"num\">{}</td>",
+                esc(&cell(r, n).unwrap_or_else(|| "-".into()))
+            );
+        }
+        let _ = writeln!(b, "</tr>");
+    }
+    let _ = writeln!(b, "</table>");
+}
+
 fn sweep_report(dir: &Path) -> Result<Page> {
     let rows: Vec<Row> = read_results(dir)?;
     let svg = super::pareto::chart(&rows, super::pareto::TITLE)?;
@@ -311,21 +348,19 @@ fn sweep_report(dir: &Path) -> Result<Page> {
         b,
         "<h2>Pareto chart</h2>\n<div class=\"mapbox\">{svg}</div>"
     );
+    // Three narrow tables rather than one wide one: the page fits 1,400 px however many
+    // targets and services the sweep has (each target's name wraps in its header).
     let _ = writeln!(
         b,
-        "<h2>Scenarios</h2>\n<table id=\"scenarios\"><tr><th>#</th><th>scenario</th><th>status</th><th>annual cost CNY</th><th>gap</th><th>targets</th>"
+        "<h2>Scenarios</h2>\n<table id=\"scenarios\"><tr><th>#</th><th>scenario</th><th>status</th>\
+         <th>annual cost CNY</th><th>gap</th><th>targets</th><th>small-island residents</th>\
+         <th>Pareto</th></tr>"
     );
-    for t in &targets {
-        let _ = write!(b, "<th>{}</th>", esc(t));
-    }
-    for s in &services {
-        let _ = write!(b, "<th>{} sites</th><th>{} mean min</th>", esc(s), esc(s));
-    }
-    let _ = writeln!(b, "<th>small-island residents</th><th>Pareto</th></tr>");
     for r in &rows {
-        let _ = write!(
+        let _ = writeln!(
             b,
-            "<tr class=\"scenario{}\"><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>",
+            "<tr class=\"scenario{}\"><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             if r.pareto { " pareto" } else { "" },
             r.index,
             esc(&r.scenario),
@@ -336,37 +371,7 @@ fn sweep_report(dir: &Path) -> Result<Page> {
                 Some(true) => "<span class=\"met\">met</span>".to_string(),
                 Some(false) => "<span class=\"unmet\">not met</span>".to_string(),
                 None => esc(r.message.as_deref().unwrap_or("-")),
-            }
-        );
-        for t in &targets {
-            let c = r.coverage.iter().find(|(n, _)| n == t).map(|c| pct(c.1));
-            let _ = write!(
-                b,
-                "<td class=\"num\">{}</td>",
-                c.unwrap_or_else(|| "-".into())
-            );
-        }
-        for s in &services {
-            let n = r
-                .facilities
-                .iter()
-                .find(|(n, _)| n == s)
-                .map(|x| x.1.to_string());
-            let m = r
-                .travel
-                .iter()
-                .find(|t| &t.service == s)
-                .map(|t| format!("{:.1}", t.mean));
-            let _ = write!(
-                b,
-                "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                n.unwrap_or_else(|| "-".into()),
-                m.unwrap_or_else(|| "-".into())
-            );
-        }
-        let _ = writeln!(
-            b,
-            "<td class=\"num\">{}</td><td>{}</td></tr>",
+            },
             r.small_island_population
                 .map(crate::report::text::thousands)
                 .unwrap_or_else(|| "-".into()),
@@ -374,6 +379,31 @@ fn sweep_report(dir: &Path) -> Result<Page> {
         );
     }
     let _ = writeln!(b, "</table>");
+    sweep_table(
+        &mut b,
+        ("coverage", "Coverage of each target"),
+        &rows,
+        &targets,
+        |r, t| r.coverage.iter().find(|(n, _)| n == t).map(|c| pct(c.1)),
+    );
+    sweep_table(
+        &mut b,
+        ("services", "Sites and mean minutes per service"),
+        &rows,
+        &services,
+        |r, s| {
+            let n = r.facilities.iter().find(|(n, _)| n == s).map(|x| x.1);
+            let m = r.travel.iter().find(|t| &t.service == s).map(|t| t.mean);
+            match (n, m) {
+                (None, None) => None,
+                (n, m) => Some(format!(
+                    "{} · {}",
+                    n.map_or("-".into(), |n| n.to_string()),
+                    m.map_or("-".into(), |m| format!("{m:.1} min"))
+                )),
+            }
+        },
+    );
     Ok(Page {
         html: page(&title, &b),
         facilities: 0,

@@ -4,8 +4,9 @@
 //! legend, a scale bar and a north arrow. Every feature carries a `<title>` (a tooltip in any
 //! viewer) and `data-` attributes the HTML report reads for its hover panel.
 
+use super::labels::{self, Boxed, Candidate, text_width};
 use crate::error::{Error, Result};
-use crate::io::files::{line, number, plan_dir, point, read_fc, rings, text};
+use crate::io::files::{line, number, plan_dir, point, read_fc, read_json, rings, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 use svg::Document;
@@ -15,6 +16,8 @@ use svg::node::element::{Circle, Group, Line, Path as SvgPath, Rectangle, Text, 
 const MAP_W: f64 = 900.0;
 const LEGEND_W: f64 = 270.0;
 const MARGIN: f64 = 24.0;
+/// The tallest map area (px): a taller archipelago is drawn at a smaller scale.
+const MAX_MAP_H: f64 = 1600.0;
 
 /// Fills by tier (hub first); the last for every lower tier; external islands are grey.
 const TIER_FILL: [&str; 4] = ["#fdae61", "#fee08b", "#e6f598", "#f0ebd8"];
@@ -27,8 +30,14 @@ const COMMUNITY: [&str; 8] = [
 
 #[derive(Debug, Clone, Default)]
 pub struct MapOptions {
-    /// Service whose travel times colour the settlements (default: the first).
+    /// Service whose travel times colour the settlements and whose sites alone are drawn
+    /// (default: the first service colours them, and every service's sites are drawn).
     pub service: Option<String>,
+    /// Island (and village) property the labels show, e.g. `name_zh` (default `name`; where
+    /// a feature has none, its `name`).
+    pub label_field: Option<String>,
+    /// Also label villages, where room is left after the islands.
+    pub village_labels: bool,
 }
 
 pub struct Map {
@@ -168,9 +177,10 @@ fn marker(status: &str, x: f64, y: f64, r: f64, fill: &str) -> SvgPath {
 type Shown = (String, String, f64);
 
 /// Draws the map of a plan folder (or of a sweep scenario folder).
-pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
-    let dir = plan_dir(dir)?;
+pub fn plan_map(given: &Path, opts: &MapOptions) -> Result<Map> {
+    let dir = plan_dir(given)?;
     let summary = super::plan_out::PlanSummary::read(&dir)?;
+    let subtitle = sweep_label(given);
     let shown = pick_service(&dir, &summary, opts)?;
     let islands = read_fc(&dir.join("islands.geojson"))?;
     let settlements = read_fc(&dir.join("settlements.geojson"))?;
@@ -179,12 +189,15 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         p if p.is_file() => read_fc(&p)?.features,
         _ => Vec::new(),
     };
-    let (proj, map_h) = frame(&dir, &islands, &settlements, &facilities)?;
+    let (proj, map_h) = frame(&dir, &islands, &settlements, &facilities, &routes)?;
     let width = MAP_W + LEGEND_W;
     let height = map_h.max(560.0);
     let (island_layer, tier_order) = islands_layer(&islands, &proj);
-    let (facility_layer, service_colours, drawn) = facilities_layer(&facilities, &proj);
+    let only = opts.service.as_deref();
+    let (facility_layer, service_colours, drawn) = facilities_layer(&facilities, &proj, only);
     let (north, scale) = north_and_scale(&proj, height);
+    let (settlement_layer, emptied) = settlements_layer(&settlements, &proj, &shown);
+    let labels = labels_layer(&islands, &settlements, &proj, opts, height);
     let doc = Document::new()
         .set("xmlns", "http://www.w3.org/2000/svg")
         .set("viewBox", (0, 0, width as i64, height as i64))
@@ -205,16 +218,17 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         )
         .add(island_layer)
         .add(routes_layer(&routes, &proj))
-        .add(settlements_layer(&settlements, &proj, &shown))
+        .add(settlement_layer)
         .add(facility_layer)
+        .add(labels)
         .add(north)
         .add(scale)
         .add(legend(
-            &summary.scenario,
+            (&summary.scenario, subtitle.as_deref()),
             &shown,
             &tier_order,
             &service_colours,
-            height,
+            (emptied, height),
         ));
     Ok(Map {
         svg: doc.to_string(),
@@ -223,6 +237,151 @@ pub fn plan_map(dir: &Path, opts: &MapOptions) -> Result<Map> {
         facilities: drawn,
         service: shown.0,
     })
+}
+
+/// A sweep scenario folder's own label (`targets=scenario-2025,moved=0`), from its row.
+fn sweep_label(given: &Path) -> Option<String> {
+    let row = given.join("row.json");
+    let v = read_json(&row).ok()?;
+    v.get("scenario")?.as_str().map(str::to_string)
+}
+
+/// The label a feature shows: its `field`, else its name, else its id.
+fn label_text(f: &geojson::Feature, field: &str) -> String {
+    [field, "name", "id"]
+        .iter()
+        .map(|k| text(f, k))
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+}
+
+/// Where an island's label may go, best first: centred on a point inside it when it fits
+/// there, else beside its box (right, left, above, below), all in pixels.
+fn island_tries(f: &geojson::Feature, proj: &Projection, w: f64, h: f64) -> Vec<(f64, f64)> {
+    use geo::{InteriorPoint, LineString, Polygon};
+    let rs = rings(f);
+    let px: Vec<(f64, f64)> = rs.iter().flatten().map(|&(x, y)| proj.xy(x, y)).collect();
+    if px.is_empty() {
+        return Vec::new();
+    }
+    let fold = |f: fn(f64, f64) -> f64, init: f64, k: usize| {
+        px.iter()
+            .map(|p| if k == 0 { p.0 } else { p.1 })
+            .fold(init, f)
+    };
+    let (x0, x1) = (
+        fold(f64::min, f64::INFINITY, 0),
+        fold(f64::max, f64::NEG_INFINITY, 0),
+    );
+    let (y0, y1) = (
+        fold(f64::min, f64::INFINITY, 1),
+        fold(f64::max, f64::NEG_INFINITY, 1),
+    );
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let mut tries = Vec::new();
+    // The ring with the largest extent is the island's outline (a MultiPolygon's main part).
+    let outline = rs.iter().max_by(|a, b| {
+        let span = |r: &Vec<(f64, f64)>| {
+            let (lo, hi) = r
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    (lo.min(p.0), hi.max(p.0))
+                });
+            hi - lo
+        };
+        span(a).total_cmp(&span(b))
+    });
+    if w < 0.85 * (x1 - x0)
+        && h < 0.7 * (y1 - y0)
+        && let Some(r) = outline
+        && let Some(ip) = Polygon::new(LineString::from(r.clone()), vec![]).interior_point()
+    {
+        let (ix, iy) = proj.xy(ip.x(), ip.y());
+        tries.push((ix - w / 2.0, iy - h / 2.0));
+        tries.push((ix - w / 2.0, iy - 1.5 * h));
+        tries.push((ix - w / 2.0, iy + 0.5 * h));
+    }
+    tries.extend([
+        (x1 + 3.0, cy - h / 2.0),
+        (x0 - 3.0 - w, cy - h / 2.0),
+        (cx - w / 2.0, y0 - 3.0 - h),
+        (cx - w / 2.0, y1 + 3.0),
+        (x1 + 3.0, y0 - h),
+        (x1 + 3.0, y1),
+    ]);
+    tries
+}
+
+/// Island names (planned islands by population, largest first, then external ones), and
+/// village names when asked, placed without overlaps inside the map area.
+fn labels_layer(
+    islands: &geojson::FeatureCollection,
+    settlements: &geojson::FeatureCollection,
+    proj: &Projection,
+    opts: &MapOptions,
+    height: f64,
+) -> Group {
+    let field = opts.label_field.as_deref().unwrap_or("name");
+    let mut order: Vec<&geojson::Feature> = islands.features.iter().collect();
+    let pop = |f: &geojson::Feature| number(f, "population").unwrap_or(0.0);
+    order.sort_by(|a, b| {
+        let ext = |f: &geojson::Feature| text(f, "tier") == "external";
+        ext(a)
+            .cmp(&ext(b))
+            .then(pop(b).total_cmp(&pop(a)))
+            .then(text(a, "id").cmp(&text(b, "id")))
+    });
+    let mut cands: Vec<Candidate> = order
+        .into_iter()
+        .map(|f| {
+            let name = label_text(f, field);
+            let size = match text(f, "tier").as_str() {
+                "hub" | "subcenter" => 13.0,
+                _ => 10.5,
+            };
+            let (w, h) = (text_width(&name, size), size * 1.2);
+            Candidate {
+                tries: island_tries(f, proj, w, h),
+                text: name,
+                size,
+                class: "island-label",
+            }
+        })
+        .collect();
+    if opts.village_labels {
+        let mut villages: Vec<&geojson::Feature> = settlements.features.iter().collect();
+        villages.sort_by(|a, b| {
+            pop(b)
+                .total_cmp(&pop(a))
+                .then(text(a, "id").cmp(&text(b, "id")))
+        });
+        for f in villages {
+            let Some(p) = point(f) else { continue };
+            let (x, y) = proj.xy(p.x(), p.y());
+            let name = label_text(f, field);
+            let size = 8.5;
+            let (w, h) = (text_width(&name, size), size * 1.2);
+            cands.push(Candidate {
+                tries: vec![
+                    (x + 6.0, y - h / 2.0),
+                    (x - 6.0 - w, y - h / 2.0),
+                    (x - w / 2.0, y - 6.0 - h),
+                    (x - w / 2.0, y + 6.0),
+                ],
+                text: name,
+                size,
+                class: "village-label",
+            });
+        }
+    }
+    let frame = Boxed::new(2.0, 2.0, MAP_W - 2.0, height - 2.0);
+    // The north arrow and the scale bar keep their corners.
+    let reserved = [
+        Boxed::new(30.0, 18.0, 70.0, 76.0),
+        Boxed::new(MARGIN, height - 52.0, MARGIN + 220.0, height - 8.0),
+    ];
+    let placed = labels::place(&cands, frame, &reserved);
+    labels::layer("labels", &cands, &placed)
 }
 
 /// The service `--service` names, else the plan's first.
@@ -258,33 +417,25 @@ fn pick_service(
     }
 }
 
-/// The frame: the planned islands (external ones are drawn but may be cut at the edge), every
-/// settlement and facility, in a local equirectangular projection; with the map's height.
+/// The frame: every drawn feature (islands, external ones included, routes, settlements,
+/// facilities), in a local equirectangular projection; with the map's height.
 fn frame(
     dir: &Path,
     islands: &geojson::FeatureCollection,
     settlements: &geojson::FeatureCollection,
     facilities: &geojson::FeatureCollection,
+    routes: &[geojson::Feature],
 ) -> Result<(Projection, f64)> {
     let mut lons = Vec::new();
     let mut lats = Vec::new();
-    let planned: Vec<&geojson::Feature> = islands
+    let vertices = islands
         .features
         .iter()
-        .filter(|f| text(f, "tier") != "external")
-        .collect();
-    let framed: Vec<&geojson::Feature> = if planned.is_empty() {
-        islands.features.iter().collect()
-    } else {
-        planned
-    };
-    for f in framed {
-        for r in rings(f) {
-            for (x, y) in r {
-                lons.push(x);
-                lats.push(y);
-            }
-        }
+        .flat_map(|f| rings(f).into_iter().flatten())
+        .chain(routes.iter().flat_map(line));
+    for (x, y) in vertices {
+        lons.push(x);
+        lats.push(y);
     }
     for f in settlements.features.iter().chain(&facilities.features) {
         if let Some(p) = point(f) {
@@ -307,14 +458,15 @@ fn frame(
     let kx = ((lat_min + lat_max) / 2.0).to_radians().cos();
     let span_x = ((lon_max - lon_min) * kx).max(1e-6);
     let span_y = (lat_max - lat_min).max(1e-6);
-    let scale = (MAP_W - 2.0 * MARGIN) / span_x;
+    // As wide as the map area, unless that makes it taller than the tallest map.
+    let scale = ((MAP_W - 2.0 * MARGIN) / span_x).min((MAX_MAP_H - 2.0 * MARGIN) / span_y);
     let proj = Projection {
         lon0: lon_min,
         lat1: lat_max,
         kx,
         scale,
     };
-    let map_h = (span_y * scale + 2.0 * MARGIN).clamp(420.0, 1600.0);
+    let map_h = (span_y * scale + 2.0 * MARGIN).clamp(420.0, MAX_MAP_H);
     Ok((proj, map_h))
 }
 
@@ -434,12 +586,15 @@ fn routes_layer(routes: &[geojson::Feature], proj: &Projection) -> Group {
     g
 }
 
-/// Settlements: area by population, colour by minutes to the serving site.
+/// Settlements: area by population, colour by minutes to the serving site; a village with no
+/// residents (emptied by relocation) as a small dashed ring, neither covered nor not. With
+/// whether any was emptied.
 fn settlements_layer(
     settlements: &geojson::FeatureCollection,
     proj: &Projection,
     shown: &Shown,
-) -> Group {
+) -> (Group, bool) {
+    let mut emptied = false;
     let (service, service_label, standard) = (&shown.0, &shown.1, shown.2);
     let max_pop = settlements
         .features
@@ -451,6 +606,25 @@ fn settlements_layer(
         let Some(p) = point(f) else { continue };
         let (x, y) = proj.xy(p.x(), p.y());
         let pop = number(f, "population").unwrap_or(0.0);
+        if pop <= 0.0 {
+            emptied = true;
+            let info = format!("{} ({}): no residents", text(f, "name"), text(f, "id"));
+            g = g.add(
+                Circle::new()
+                    .set("class", "settlement emptied")
+                    .set("data-id", text(f, "id"))
+                    .set("data-info", info.clone())
+                    .set("cx", format!("{x:.1}"))
+                    .set("cy", format!("{y:.1}"))
+                    .set("r", 2.5)
+                    .set("fill", "none")
+                    .set("stroke", "#666666")
+                    .set("stroke-width", 0.9)
+                    .set("stroke-dasharray", "1.5,1.2")
+                    .add(Title::new(info)),
+            );
+            continue;
+        }
         let minutes = number(f, &format!("{service}_minutes"));
         let covered = number(f, &format!("{service}_covered")).unwrap_or(0.0);
         let r = 2.0 + 9.0 * (pop / max_pop).sqrt();
@@ -493,14 +667,15 @@ fn settlements_layer(
                 .add(Title::new(info)),
         );
     }
-    g
+    (g, emptied)
 }
 
-/// Facilities: colour by service, shape by status; with the services' colours in drawing
-/// order and the number drawn.
+/// Facilities: colour by service, shape by status (only `only`'s when given); with the
+/// services' colours in drawing order and the number drawn.
 fn facilities_layer(
     facilities: &geojson::FeatureCollection,
     proj: &Projection,
+    only: Option<&str>,
 ) -> (Group, Vec<(String, String)>, usize) {
     let mut service_colours: Vec<(String, String)> = Vec::new();
     let mut g = Group::new().set("id", "facilities");
@@ -510,6 +685,9 @@ fn facilities_layer(
         let (x, y) = proj.xy(p.x(), p.y());
         let status = text(f, "status");
         let svc = text(f, "service");
+        if only.is_some_and(|o| o != svc) {
+            continue;
+        }
         let colour = text(f, "marker-color");
         if status != "closed" && !service_colours.iter().any(|(s, _)| s == &svc) {
             service_colours.push((svc.clone(), colour.clone()));
@@ -590,11 +768,11 @@ fn north_and_scale(proj: &Projection, height: f64) -> (Group, Group) {
 
 /// The legend panel: title, tiers, links, minutes scale, facility shapes and services.
 fn legend(
-    title: &str,
+    (title, subtitle): (&str, Option<&str>),
     shown: &Shown,
     tier_order: &[String],
     service_colours: &[(String, String)],
-    height: f64,
+    (emptied, height): (bool, f64),
 ) -> Group {
     let lx = MAP_W + 16.0;
     let mut y = 28.0;
@@ -608,6 +786,10 @@ fn legend(
     let service_label = &shown.1;
     legend = legend.add(label(lx, y, 15.0, title));
     y += 20.0;
+    if let Some(sub) = subtitle {
+        legend = legend.add(label(lx, y, 11.0, sub));
+        y += 18.0;
+    }
     legend = legend.add(label(lx, y, 11.0, format!("settlements: {service_label}")));
     y += 22.0;
     legend = legend.add(label(lx, y, 12.0, "Island tier"));
@@ -654,7 +836,11 @@ fn legend(
             .add(label(lx + 28.0, y + 10.0, 11.0, name));
         y += 16.0;
     }
-    let (legend, y) = legend_minutes(legend, lx, y, shown);
+    let (mut legend, mut y) = legend_minutes(legend, lx, y, shown);
+    if emptied {
+        y += 14.0;
+        legend = legend.add(label(lx, y, 10.0, "dashed ring: no residents (relocated)"));
+    }
     legend_facilities(legend, lx, y, service_colours)
 }
 

@@ -4,6 +4,7 @@ pub mod compare;
 /// Reading plan folders back (moved to [`crate::io::files`], the audit reads them too).
 pub use crate::io::files;
 pub mod html;
+mod labels;
 pub mod map;
 pub mod pareto;
 pub mod plan_out;

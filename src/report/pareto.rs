@@ -156,9 +156,41 @@ fn groups(pts: &[(f64, f64, &Row)]) -> (Vec<usize>, Vec<usize>, Vec<(String, Str
     let mut firsts: Vec<usize> = group_of.clone();
     firsts.sort_unstable();
     firsts.dedup();
+    // A group is named by the `key=value` parts of the scenario labels that all its members
+    // share and not every scenario does (`targets=scenario-2025`); by its first scenario's
+    // number when there is no such part.
+    let parts = |r: &Row| -> Vec<String> {
+        r.scenario
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .collect()
+    };
+    let everywhere: Vec<String> = pts.first().map_or(Vec::new(), |p| {
+        parts(p.2)
+            .into_iter()
+            .filter(|x| pts.iter().all(|q| parts(q.2).contains(x)))
+            .collect()
+    });
+    let name = |first: usize| {
+        let g = group_of[first];
+        let members: Vec<Vec<String>> = (0..pts.len())
+            .filter(|&k| group_of[k] == g)
+            .map(|k| parts(pts[k].2))
+            .collect();
+        let own: Vec<String> = members[0]
+            .iter()
+            .filter(|x| members.iter().all(|m| m.contains(x)) && !everywhere.contains(x))
+            .cloned()
+            .collect();
+        if own.is_empty() {
+            format!("targets as in #{}", pts[first].2.index)
+        } else {
+            own.join(", ")
+        }
+    };
     let suffix = |first: usize| {
         if firsts.len() > 1 {
-            format!(", targets as in #{}", pts[first].2.index)
+            format!(", {}", name(first))
         } else {
             String::new()
         }

@@ -8,10 +8,12 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, J
 use serde::Serialize;
 use std::path::Path;
 
-/// Service colours (simplestyle `marker-color`), stable by service order.
-/// (Kept clear of the green-yellow-red of travel times on the maps.)
+/// Service colours (simplestyle `marker-color`), stable by service order: the Okabe-Ito
+/// palette, which stays distinguishable with every common colour-vision deficiency (blue,
+/// reddish purple, orange, black, vermillion, sky blue, yellow, bluish green); its green comes
+/// last, clear of the green-yellow-red of travel times on the maps.
 const PALETTE: [&str; 8] = [
-    "#1f77b4", "#c51b7d", "#8c510a", "#762a83", "#01665e", "#e08214", "#4d4d4d", "#17becf",
+    "#0072b2", "#cc79a7", "#e69f00", "#000000", "#d55e00", "#56b4e9", "#f0e442", "#009e73",
 ];
 
 fn round(x: f64, digits: i32) -> f64 {

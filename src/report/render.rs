@@ -22,7 +22,7 @@ pub fn is_sweep(dir: &Path) -> bool {
 }
 
 /// The picture of `dir` as SVG text.
-pub fn picture(dir: &Path, service: Option<&str>) -> Result<(String, Rendered)> {
+pub fn picture(dir: &Path, opts: &MapOptions) -> Result<(String, Rendered)> {
     if is_sweep(dir) {
         let rows = read_results(dir)?;
         let svg = super::pareto::chart(&rows, super::pareto::TITLE)?;
@@ -37,12 +37,7 @@ pub fn picture(dir: &Path, service: Option<&str>) -> Result<(String, Rendered)> 
             },
         ));
     }
-    let map = plan_map(
-        dir,
-        &MapOptions {
-            service: service.map(str::to_string),
-        },
-    )?;
+    let map = plan_map(dir, opts)?;
     let info = Rendered {
         kind: "map",
         width: map.width,
@@ -110,8 +105,56 @@ fn marked_svg(svg: String) -> String {
     }
 }
 
+/// How large a picture is written.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Size {
+    /// As drawn (1 px per drawing unit: 96 dpi).
+    #[default]
+    AsDrawn,
+    /// This many pixels wide, the height in proportion.
+    Width(u32),
+    /// At this resolution (96 is as drawn; 300 for print).
+    Dpi(f64),
+}
+
+impl Size {
+    /// The zoom of a drawing `width` units wide.
+    fn zoom(self, width: u32) -> Result<f32> {
+        let z = match self {
+            Size::AsDrawn => 1.0,
+            Size::Width(w) => f64::from(w) / f64::from(width.max(1)),
+            Size::Dpi(d) => d / 96.0,
+        };
+        // 100 to 20,000 px wide for the map's 1,170 drawing units.
+        if !(z.is_finite() && (0.1..=16.0).contains(&z)) {
+            return Err(Error::Usage(format!(
+                "the picture would be {:.0} px wide: choose a width from {:.0} to {:.0} px \
+                 (or a dpi from 10 to 1536)",
+                z * f64::from(width),
+                0.1 * f64::from(width),
+                16.0 * f64::from(width)
+            )));
+        }
+        Ok(z as f32)
+    }
+}
+
+/// An SVG document's root sized `zoom` times its drawing (the viewBox keeps the drawing).
+fn sized_svg(svg: String, info: &Rendered, zoom: f32) -> String {
+    if zoom == 1.0 {
+        return svg;
+    }
+    let (w, h) = (info.width, info.height);
+    let (zw, zh) = (
+        (w as f32 * zoom).round() as u32,
+        (h as f32 * zoom).round() as u32,
+    );
+    svg.replacen(&format!("height=\"{h}\""), &format!("height=\"{zh}\""), 1)
+        .replacen(&format!("width=\"{w}\""), &format!("width=\"{zw}\""), 1)
+}
+
 /// Draws `dir` into `target` (`.svg` or `.png`, written atomically).
-pub fn render(dir: &Path, target: &Path, service: Option<&str>) -> Result<Rendered> {
+pub fn render(dir: &Path, target: &Path, opts: &MapOptions, size: Size) -> Result<Rendered> {
     let ext = target
         .extension()
         .and_then(|e| e.to_str())
@@ -123,12 +166,15 @@ pub fn render(dir: &Path, target: &Path, service: Option<&str>) -> Result<Render
             target.display()
         )));
     }
-    let (svg, info) = picture(dir, service)?;
+    let (svg, mut info) = picture(dir, opts)?;
+    let zoom = size.zoom(info.width)?;
     let bytes = if ext == "png" {
-        png(&svg, 1.0)?
+        png(&svg, zoom)?
     } else {
-        marked_svg(svg).into_bytes()
+        marked_svg(sized_svg(svg, &info, zoom)).into_bytes()
     };
     crate::io::write_atomic(target, &bytes)?;
+    info.width = (info.width as f32 * zoom).round() as u32;
+    info.height = (info.height as f32 * zoom).round() as u32;
     Ok(info)
 }
