@@ -100,6 +100,46 @@ fn a_data_set_reprojected_by_ogr2ogr_is_refused_and_its_reprojection_back_plans(
     plan_checked(&back, &dir.path().join("scenario-2024.toml"), &out, &[]);
 }
 
+/// A layer written [latitude, longitude]: one line for the layer before the per-feature list,
+/// each error with the hint, and a summary that says the layer was not read (not "0
+/// settlements").
+#[test]
+fn swapped_coordinates_are_one_layer_line_and_a_layer_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    let path = data.join("settlements.geojson");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
+    for f in v["features"].as_array_mut().expect("features") {
+        let c = f["geometry"]["coordinates"].as_array_mut().expect("point");
+        c.swap(0, 1);
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let o = run(&["validate", s(&data)]);
+    assert_eq!(o.status.code(), Some(2));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let first = text.lines().next().expect("a line");
+    assert!(
+        first.starts_with("settlements.geojson: 87 error(s) (bad-coordinates x87)"),
+        "{first}"
+    );
+    assert_eq!(
+        text.matches("looks like [latitude, longitude] swapped")
+            .count(),
+        87
+    );
+    let last = text.lines().last().expect("summary");
+    assert!(
+        last.contains("settlements not read") && !last.contains("0 settlements"),
+        "{last}"
+    );
+    assert!(last.contains("14 islands"), "{last}");
+}
+
 #[test]
 fn numbers_written_as_text_are_read_with_one_warning_per_field() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -401,6 +401,19 @@ fn the_map_names_its_islands_and_frames_every_drawn_feature() {
     let zh_labels = labels_of(&text, "island-label");
     assert!(zh_labels.iter().any(|l| l == "岱山岛") && zh_labels.iter().any(|l| l == "衢山岛"));
     assert!(labels_of(&text, "village-label").len() >= 20);
+    // Every village's Chinese name is on the map, in its tooltip at least.
+    let settlements: geojson::FeatureCollection =
+        std::fs::read_to_string(plan.join("settlements.geojson"))
+            .expect("settlements")
+            .parse()
+            .expect("gj");
+    for f in &settlements.features {
+        let zh = f
+            .property("name_zh")
+            .and_then(|v| v.as_str())
+            .expect("name_zh");
+        assert!(text.contains(zh), "{zh} not on the map");
+    }
 }
 
 /// The report is one file with no way to reach the network.

@@ -234,7 +234,7 @@ fn services_section(
         let _ = writeln!(
             b,
             "<h3>{} <small>({})</small></h3>\n<table class=\"service\"><tr><th>new</th><th>kept</th>\
-             <th>closed</th><th>expanded</th><th>roving</th><th>annual cost CNY</th><th>coverage</th>\
+             <th>closed</th><th>expanded</th><th>roving</th><th>annual cost CNY</th><th>demand within the standard</th>\
              <th>mean minutes</th><th>gap</th><th>status</th></tr>\n<tr><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\

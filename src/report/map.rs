@@ -246,6 +246,16 @@ fn sweep_label(given: &Path) -> Option<String> {
     v.get("scenario")?.as_str().map(str::to_string)
 }
 
+/// A feature's name for tooltips: its name with its Chinese name (`name_zh`) when it has one.
+fn full_name(f: &geojson::Feature) -> String {
+    let (name, zh) = (text(f, "name"), text(f, "name_zh"));
+    if zh.is_empty() || zh == name {
+        name
+    } else {
+        format!("{name} {zh}")
+    }
+}
+
 /// The label a feature shows: its `field`, else its name, else its id.
 fn label_text(f: &geojson::Feature, field: &str) -> String {
     [field, "name", "id"]
@@ -518,7 +528,7 @@ fn islands_layer(islands: &geojson::FeatureCollection, proj: &Projection) -> (Gr
             .collect();
         let info = format!(
             "Island {} ({}), tier {}, community {}, population {}",
-            text(f, "name"),
+            full_name(f),
             text(f, "id"),
             tier,
             if community.is_empty() {
@@ -608,7 +618,7 @@ fn settlements_layer(
         let pop = number(f, "population").unwrap_or(0.0);
         if pop <= 0.0 {
             emptied = true;
-            let info = format!("{} ({}): no residents", text(f, "name"), text(f, "id"));
+            let info = format!("{} ({}): no residents", full_name(f), text(f, "id"));
             g = g.add(
                 Circle::new()
                     .set("class", "settlement emptied")
@@ -630,7 +640,7 @@ fn settlements_layer(
         let r = 2.0 + 9.0 * (pop / max_pop).sqrt();
         let info = format!(
             "{} ({}), population {pop}: {} {}{}",
-            text(f, "name"),
+            full_name(f),
             text(f, "id"),
             service_label,
             minutes

@@ -38,17 +38,27 @@ pub fn validation(r: &ValidationReport) -> String {
         let _ = writeln!(out, "{d}");
     }
     let c = &r.counts;
+    // A layer with errors is not read: say so, rather than "0 settlements".
+    let count = |n: usize, what: &str, file: &str| {
+        if layers.iter().any(|(f, _)| *f == file) {
+            format!("{what} not read")
+        } else {
+            format!("{n} {what}")
+        }
+    };
+    let unread = !layers.is_empty();
     let _ = writeln!(
         out,
-        "{}: {} — {} islands, {} settlements, {} ports, {} routes, {} facilities; population {}; {} error(s), {} warning(s)",
+        "{}: {} — {}, {}, {}, {}, {}; population {}{}; {} error(s), {} warning(s)",
         r.dataset,
         if r.ok { "valid" } else { "INVALID" },
-        c.islands,
-        c.settlements,
-        c.ports,
-        c.routes,
-        c.facilities,
+        count(c.islands, "islands", "islands.geojson"),
+        count(c.settlements, "settlements", "settlements.geojson"),
+        count(c.ports, "ports", "ports.geojson"),
+        count(c.routes, "routes", "ferries.geojson"),
+        count(c.facilities, "facilities", "facilities.geojson"),
         thousands(r.population),
+        if unread { " (of the layers read)" } else { "" },
         r.errors.len(),
         r.warnings.len()
     );
@@ -168,7 +178,7 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
         "exp",
         "mobile",
         "cost CNY/yr",
-        "coverage",
+        "demand*",
         "mean min",
         "gap",
         "status"
@@ -192,12 +202,22 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
             v.status.as_str()
         );
     }
+    let _ = writeln!(
+        out,
+        "* share of the service's demand (people weighted by need) within its standard; a \
+         target names its own measure"
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "targets:");
     for t in &s.targets {
+        let of = if t.is_count() {
+            String::new()
+        } else {
+            format!(" of {}", t.measure.share_of())
+        };
         let _ = writeln!(
             out,
-            "  [{}] {} — required {}, achieved {}",
+            "  [{}] {} — required {}, achieved {}{of}",
             if t.met { "met" } else { "NOT MET" },
             t.name,
             t.required_text(),

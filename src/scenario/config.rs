@@ -396,6 +396,20 @@ pub enum Measure {
     Towns,
 }
 
+impl Measure {
+    /// What a share of this measure is a share of, for people: "villages", "residents"...
+    pub fn share_of(self) -> &'static str {
+        match self {
+            Measure::Villages => "villages",
+            Measure::Demand => "the service's demand",
+            Measure::Population => "residents",
+            Measure::Islands => "inhabited islands",
+            Measure::Sites => "sites",
+            Measure::Towns => "townships",
+        }
+    }
+}
+
 /// Which sites a count target counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
