@@ -758,3 +758,117 @@ share = 0.5
     }
     assert!(compared >= 3, "only {compared} archipelagos compared");
 }
+
+/// `hierarchy.together`: Xiao and Da Changtu (one town, 250 m apart) as one community.
+/// Worked answer: with three sub-centre seats and the 1,000-resident rule, the eligible
+/// islands are Qushan, Xiushan, Xiao Changtu (4,731 residents) and Da Changtu (3,198).
+/// Without a group the best three are Qushan, Xiushan and Xiao Changtu, Da Changtu in Xiao
+/// Changtu's community. Grouped as `[da_changtu, xiao_changtu]` (Da Changtu first, so the one
+/// that may lead), Xiao Changtu may not lead: the seats go to Qushan, Xiushan and Da Changtu,
+/// and Xiao Changtu's community is Da Changtu's, at the minutes between their centres. The
+/// audit re-derives it (plan --check); a folder claiming Xiao Changtu in Daishan's community
+/// fails `check`; fixing Xiao Changtu as a leader contradicts the group (exit 2).
+#[test]
+fn islands_together_form_one_community_led_by_the_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/scenario-2024.toml"))
+        .expect("s");
+    assert!(base.contains("allow_fewer_leaders = true\n"));
+    let together = base
+        .replace(
+            "allow_fewer_leaders = true\n",
+            "allow_fewer_leaders = true\ntogether = [[\"da_changtu\", \"xiao_changtu\"]]\n",
+        )
+        .replace(
+            "name = \"subcenter\"\ncount = 4",
+            "name = \"subcenter\"\ncount = 3",
+        );
+    assert_ne!(together, base);
+    let scenario = dir.path().join("together.toml");
+    std::fs::write(&scenario, &together).expect("write");
+    let out = dir.path().join("plan");
+    let data = Path::new(ROOT).join("data/daishan");
+    plan_checked(&data, &scenario, &out, &[]);
+    let islands: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("islands.geojson")).expect("islands"),
+    )
+    .expect("json");
+    let props = |id: &str| -> Value {
+        islands["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .map(|f| f["properties"].clone())
+            .expect(id)
+    };
+    for leader in ["qushan", "xiushan", "da_changtu"] {
+        assert_eq!(props(leader)["tier"], "subcenter", "{leader}");
+    }
+    let xiao = props("xiao_changtu");
+    assert_eq!(xiao["tier"], "small");
+    assert_eq!(xiao["community"], "da_changtu");
+    assert!(xiao["minutes_to_leader"].as_f64().expect("minutes") > 0.0);
+    // A folder that puts Xiao Changtu elsewhere fails the audit.
+    let text = std::fs::read_to_string(out.join("islands.geojson")).expect("islands");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    for f in v["features"].as_array_mut().expect("features") {
+        if f["properties"]["id"] == "xiao_changtu" {
+            f["properties"]["community"] = Value::from("daishan");
+        }
+    }
+    std::fs::write(
+        out.join("islands.geojson"),
+        serde_json::to_vec(&v).expect("j"),
+    )
+    .expect("w");
+    let o = run(&[
+        "check",
+        data.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("xiao_changtu"));
+    // Without the group, Xiao Changtu leads (the group is what changed the answer).
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        together.replace("together = [[\"da_changtu\", \"xiao_changtu\"]]\n", ""),
+    )
+    .expect("write");
+    let plain_out = dir.path().join("plain");
+    plan_checked(&data, &plain, &plain_out, &[]);
+    let text = std::fs::read_to_string(plain_out.join("islands.geojson")).expect("islands");
+    let v: Value = serde_json::from_str(&text).expect("json");
+    let tier_of = |id: &str| {
+        v["features"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .expect(id)["properties"]["tier"]
+            .clone()
+    };
+    assert_eq!(tier_of("xiao_changtu"), "subcenter");
+    assert_eq!(tier_of("da_changtu"), "small");
+    // Fixing a follower as a leader contradicts the group.
+    let bad = together.replace(
+        "together = [[",
+        "fixed = { xiao_changtu = \"subcenter\" }\ntogether = [[",
+    );
+    let bad_path = dir.path().join("bad.toml");
+    std::fs::write(&bad_path, bad).expect("write");
+    let o = run(&[
+        "plan",
+        data.to_str().expect("utf8"),
+        "--scenario",
+        bad_path.to_str().expect("utf8"),
+        "-o",
+        dir.path().join("bad").to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("hierarchy.together"));
+}

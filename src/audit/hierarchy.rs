@@ -52,6 +52,7 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
     world.times.ensure(centres);
     let limit = world.scenario.hierarchy.leader_minutes;
     let world = &*world;
+    let head = together(world);
     for f in &folder.islands {
         let Some(&k) = world.island_index.get(id_of(f).as_str()) else {
             continue;
@@ -60,7 +61,9 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
             continue;
         }
         let reported_minutes = prop_f64(f, "minutes_to_leader");
-        if t.leaders.contains(&k) {
+        if let Some(first) = head[k] {
+            check_joined(world, &t, (k, first), limit, reported_minutes, log);
+        } else if t.leaders.contains(&k) {
             check_leader(world, &t, k, reported_minutes, log);
         } else if world.inhabited.binary_search(&k).is_ok() {
             let nearest = t
@@ -250,6 +253,80 @@ fn check_member(
             &name(world, r),
             &name(world, c.map(|x| x.1)),
         ),
+    }
+}
+
+/// Per island, the first island of its `hierarchy.together` group when it is another member
+/// of one (ids the data lacks are the planner's error to report: skipped here).
+fn together(world: &World) -> Vec<Option<usize>> {
+    let mut head = vec![None; world.ds.islands.len()];
+    for group in &world.scenario.hierarchy.together {
+        let Some(&first) = world.island_index.get(group[0].as_str()) else {
+            continue;
+        };
+        for id in &group[1..] {
+            if let Some(&k) = world.island_index.get(id.as_str()) {
+                head[k] = Some(first);
+            }
+        }
+    }
+    head
+}
+
+/// A member of a `together` group: never a leader, in the community its group's first island
+/// is in (that island's own when it leads, else its nearest leader within the limit), at the
+/// minutes between their centres, within the limit.
+fn check_joined(
+    world: &World,
+    t: &Tiers,
+    (k, first): (usize, usize),
+    limit: f64,
+    reported_minutes: Option<f64>,
+    log: &mut Log,
+) {
+    let id = &world.ds.islands[k].id;
+    if t.leaders.contains(&k) {
+        log.finding(
+            FILE,
+            id,
+            "tier",
+            format!("`{}`", t.tier_name(world, k)),
+            format!(
+                "the last tier: hierarchy.together puts it in `{}`'s community",
+                world.ds.islands[first].id
+            ),
+        );
+        return;
+    }
+    let group_leader = if t.leaders.contains(&first) {
+        Some(first)
+    } else {
+        t.leaders
+            .iter()
+            .filter_map(|&l| centre_minutes(world, first, l).map(|d| (d, l)))
+            .filter(|&(d, _)| d <= limit + 1e-6)
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, l)| l)
+    };
+    let want =
+        group_leader.filter(|&l| centre_minutes(world, k, l).is_some_and(|d| d <= limit + 1e-6));
+    log.text(
+        FILE,
+        id,
+        "community",
+        &name(world, t.leader[k]),
+        &name(world, want),
+    );
+    if let Some(l) = want {
+        let d = centre_minutes(world, k, l);
+        log.num(
+            FILE,
+            id,
+            "minutes_to_leader",
+            reported_minutes,
+            d,
+            0.051 + tol(d.unwrap_or(0.0)),
+        );
     }
 }
 

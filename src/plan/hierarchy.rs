@@ -63,7 +63,19 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
     let h = &ctx.scenario.hierarchy;
     let n = ctx.ds.islands.len();
     let last = h.tiers.len() - 1;
-    let fixed = fixed_tiers(ctx)?;
+    let head = together(ctx)?;
+    let mut fixed = fixed_tiers(ctx)?;
+    for (k, f) in head.iter().enumerate() {
+        let Some(first) = *f else { continue };
+        if fixed[k].is_some_and(|t| t < last) {
+            return Err(Error::Usage(format!(
+                "island `{}` is fixed as a leader, but hierarchy.together puts it in the \
+                 community of `{}`, which leads for the group",
+                ctx.ds.islands[k].id, ctx.ds.islands[first].id
+            )));
+        }
+        fixed[k] = Some(last);
+    }
     let free = free_islands(ctx, &fixed)?;
     let TierCounts {
         counts,
@@ -89,14 +101,9 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
             minutes: 0.0,
         };
         for &k in inhabited {
-            let best = leaders
-                .iter()
-                .filter_map(|&l| time(k, l))
-                .fold(f64::INFINITY, f64::min);
-            if best.is_infinite() {
-                a.unreached += ctx.island_population[k];
-            } else {
-                a.minutes += ctx.island_population[k] as f64 * best;
+            match leader_of(k, leaders, &head, &time) {
+                None => a.unreached += ctx.island_population[k],
+                Some((best, _)) => a.minutes += ctx.island_population[k] as f64 * best,
             }
         }
         a
@@ -132,7 +139,48 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
     let tier = assign_tiers(ctx, &fixed, &seats, &chosen);
     let mut leaders: Vec<usize> = (0..n).filter(|&k| tier[k] < last).collect();
     leaders.sort_by_key(|&k| (tier[k], k));
-    Ok(communities(ctx, tier, leaders, method, &time))
+    Ok(communities(ctx, (tier, leaders), &head, method, &time))
+}
+
+/// Per island, the first island of its `hierarchy.together` group when it is another member
+/// of one (`None` otherwise).
+fn together(ctx: &Context) -> Result<Vec<Option<usize>>> {
+    let mut head = vec![None; ctx.ds.islands.len()];
+    for group in &ctx.scenario.hierarchy.together {
+        let index = |id: &String| {
+            ctx.island_index(id).ok_or_else(|| {
+                Error::Usage(format!(
+                    "scenario hierarchy.together: island `{id}` is not in the data set"
+                ))
+            })
+        };
+        let first = index(&group[0])?;
+        for id in &group[1..] {
+            head[index(id)?] = Some(first);
+        }
+    }
+    Ok(head)
+}
+
+/// The leader of island `k` and the minutes to it: the nearest leader within the limit, or,
+/// for a member of a `together` group, the leader of the group's first island (`None` when
+/// that one is out of the member's reach).
+fn leader_of(
+    k: usize,
+    leaders: &[usize],
+    head: &[Option<usize>],
+    time: &dyn Fn(usize, usize) -> Option<f64>,
+) -> Option<(f64, usize)> {
+    let rep = head[k].unwrap_or(k);
+    let (t, l) = leaders
+        .iter()
+        .filter_map(|&l| time(rep, l).map(|t| (t, l)))
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))?;
+    if rep == k {
+        Some((t, l))
+    } else {
+        time(k, l).map(|t| (t, l))
+    }
 }
 
 /// Fixed tiers: the data's island `tier`, then the scenario's `fixed` (which wins); the hub
@@ -351,8 +399,8 @@ fn assign_tiers(
 /// higher-tier leader) and the population-weighted mean minutes to the leader.
 fn communities(
     ctx: &Context,
-    tier: Vec<usize>,
-    leaders: Vec<usize>,
+    (tier, leaders): (Vec<usize>, Vec<usize>),
+    head: &[Option<usize>],
     method: String,
     time: &dyn Fn(usize, usize) -> Option<f64>,
 ) -> HierarchyPlan {
@@ -363,11 +411,7 @@ fn communities(
     let mut weighted = 0.0;
     let mut people = 0.0;
     for &k in inhabited {
-        let best = leaders
-            .iter()
-            .filter_map(|&l| time(k, l).map(|t| (t, l)))
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        if let Some((t, l)) = best {
+        if let Some((t, l)) = leader_of(k, &leaders, head, time) {
             leader[k] = Some(l);
             minutes_to_leader[k] = Some(t);
             weighted += ctx.island_population[k] as f64 * t;

@@ -105,6 +105,11 @@ pub struct Hierarchy {
     /// away), lead with the eligible ones instead of declaring the plan infeasible.
     #[serde(default)]
     pub allow_fewer_leaders: bool,
+    /// Islands that form one community, e.g. `[["xiao_changtu", "da_changtu"]]` (one town,
+    /// 250 m apart): the first island of a group may lead, the others never do and belong to
+    /// the first island's community (its own when it leads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub together: Vec<Vec<String>>,
 }
 
 fn default_leader_minutes() -> f64 {
@@ -140,6 +145,7 @@ impl Default for Hierarchy {
             tiers: default_tiers(),
             fixed: BTreeMap::new(),
             allow_fewer_leaders: false,
+            together: Vec::new(),
         }
     }
 }
@@ -691,6 +697,19 @@ impl Scenario {
                 return Err(format!(
                     "hierarchy.fixed.{island}: unknown tier `{tier}` (tiers: {})",
                     self.tier_names().join(", ")
+                ));
+            }
+        }
+        let mut grouped = HashSet::new();
+        for (g, group) in h.together.iter().enumerate() {
+            if group.len() < 2 {
+                return Err(format!(
+                    "hierarchy.together[{g}]: a group needs at least two islands"
+                ));
+            }
+            if let Some(island) = group.iter().find(|i| !grouped.insert(i.as_str())) {
+                return Err(format!(
+                    "hierarchy.together[{g}]: island `{island}` is in more than one group"
                 ));
             }
         }
