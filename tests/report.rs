@@ -6,6 +6,18 @@ use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// `archiplan render|report FROM -o TO [extra...]`, asserting success.
+fn draw(command: &str, from: &Path, to: &Path, extra: &[&str]) {
+    let mut args = vec![
+        command,
+        from.to_str().expect("utf8"),
+        "-o",
+        to.to_str().expect("utf8"),
+    ];
+    args.extend_from_slice(extra);
+    ok(run(&args));
+}
+
 fn plan_into(dir: &Path) -> PathBuf {
     let out = dir.join("plan");
     ok(run(&[
@@ -204,14 +216,7 @@ fn render_draws_the_plan_map_as_svg_and_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = plan_into(dir.path());
     let svg = dir.path().join("map.svg");
-    ok(run(&[
-        "render",
-        plan.to_str().expect("utf8"),
-        "-o",
-        svg.to_str().expect("utf8"),
-        "--service",
-        "meal",
-    ]));
+    draw("render", &plan, &svg, &["--service", "meal"]);
     let text = std::fs::read_to_string(&svg).expect("svg");
     assert!(text.starts_with("<svg"));
     let facilities: geojson::FeatureCollection =
@@ -246,25 +251,13 @@ fn render_draws_the_plan_map_as_svg_and_png() {
         "scale bar labelled in km"
     );
     let png = dir.path().join("map.png");
-    ok(run(&[
-        "render",
-        plan.to_str().expect("utf8"),
-        "-o",
-        png.to_str().expect("utf8"),
-    ]));
+    draw("render", &plan, &png, &[]);
     let (w, h) = png_size(&std::fs::read(&png).expect("png"));
     assert!(w >= 1000 && h >= 400, "{w}x{h}");
     // Sized by width or resolution, the height in proportion.
     for (flag, value, width) in [("--width", "1600", 1600), ("--dpi", "192", 2 * w)] {
         let sized = dir.path().join(format!("map{value}.png"));
-        ok(run(&[
-            "render",
-            plan.to_str().expect("utf8"),
-            "-o",
-            sized.to_str().expect("utf8"),
-            flag,
-            value,
-        ]));
+        draw("render", &plan, &sized, &[flag, value]);
         let (sw, sh) = png_size(&std::fs::read(&sized).expect("png"));
         assert_eq!(sw, width, "{flag}");
         assert!((f64::from(sh) / f64::from(sw) - f64::from(h) / f64::from(w)).abs() < 0.01);
@@ -291,12 +284,7 @@ fn render_draws_the_plan_map_as_svg_and_png() {
     assert_eq!(o.status.code(), Some(2));
     // A new folder for the picture is made; a path through a plain file is the user's to fix.
     let nested = dir.path().join("maps/2024/map.svg");
-    ok(run(&[
-        "render",
-        plan.to_str().expect("utf8"),
-        "-o",
-        nested.to_str().expect("utf8"),
-    ]));
+    draw("render", &plan, &nested, &[]);
     assert!(nested.is_file());
     let through_file = svg.join("map.svg");
     let o = run(&[
@@ -335,12 +323,7 @@ fn the_map_names_its_islands_and_frames_every_drawn_feature() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = plan_into(dir.path());
     let svg = dir.path().join("map.svg");
-    ok(run(&[
-        "render",
-        plan.to_str().expect("utf8"),
-        "-o",
-        svg.to_str().expect("utf8"),
-    ]));
+    draw("render", &plan, &svg, &[]);
     let text = std::fs::read_to_string(&svg).expect("svg");
     // The map area is the sea rectangle: every island outline and route inside it.
     let head = &text[text.find("fill=\"#d4e6f1\"").expect("sea")..];
@@ -388,15 +371,12 @@ fn the_map_names_its_islands_and_frames_every_drawn_feature() {
     }
     // Chinese names by --label-field; villages too when asked.
     let zh = dir.path().join("zh.svg");
-    ok(run(&[
+    draw(
         "render",
-        plan.to_str().expect("utf8"),
-        "-o",
-        zh.to_str().expect("utf8"),
-        "--label-field",
-        "name_zh",
-        "--village-labels",
-    ]));
+        &plan,
+        &zh,
+        &["--label-field", "name_zh", "--village-labels"],
+    );
     let text = std::fs::read_to_string(&zh).expect("svg");
     let zh_labels = labels_of(&text, "island-label");
     assert!(zh_labels.iter().any(|l| l == "岱山岛") && zh_labels.iter().any(|l| l == "衢山岛"));
@@ -440,12 +420,7 @@ fn report_is_one_offline_file_with_map_targets_and_services() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = plan_into(dir.path());
     let html_path = dir.path().join("report.html");
-    ok(run(&[
-        "report",
-        plan.to_str().expect("utf8"),
-        "-o",
-        html_path.to_str().expect("utf8"),
-    ]));
+    draw("report", &plan, &html_path, &[]);
     let html = std::fs::read_to_string(&html_path).expect("html");
     assert_offline(&html);
     let summary: Value =
@@ -492,12 +467,7 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
         "--quiet",
     ]));
     let svg = dir.path().join("pareto.svg");
-    ok(run(&[
-        "render",
-        out.to_str().expect("utf8"),
-        "-o",
-        svg.to_str().expect("utf8"),
-    ]));
+    draw("render", &out, &svg, &[]);
     let text = std::fs::read_to_string(&svg).expect("svg");
     assert!(text.contains("mean coverage of the targets") && text.contains("Pareto-efficient"));
     // Two target sets (2024, 2025): each its own colour and legend entries; every scenario a
@@ -510,12 +480,7 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     assert!(!text.contains("targets as in #"));
     assert_eq!(text.matches("<circle").count(), 4 + 2 * 2);
     let png = dir.path().join("pareto.png");
-    ok(run(&[
-        "render",
-        out.to_str().expect("utf8"),
-        "-o",
-        png.to_str().expect("utf8"),
-    ]));
+    draw("render", &out, &png, &[]);
     assert_eq!(png_size(&std::fs::read(&png).expect("png")), (900, 560));
     // A scenario that moved every small-island resident: its map carries the scenario's own
     // label, and the emptied villages are drawn as empty, not as uncovered.
@@ -525,12 +490,7 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
         .find(|p| p.to_string_lossy().ends_with("scenario-2025_moved_1"))
         .expect("moved=1 scenario");
     let map = dir.path().join("moved.svg");
-    ok(run(&[
-        "render",
-        moved.to_str().expect("utf8"),
-        "-o",
-        map.to_str().expect("utf8"),
-    ]));
+    draw("render", &moved, &map, &[]);
     let text = std::fs::read_to_string(&map).expect("svg");
     assert!(
         text.contains("targets=scenario-2025,moved=1"),
@@ -553,12 +513,7 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     );
     assert!(text.contains("no residents (relocated)"));
     let html_path = dir.path().join("sweep.html");
-    ok(run(&[
-        "report",
-        out.to_str().expect("utf8"),
-        "-o",
-        html_path.to_str().expect("utf8"),
-    ]));
+    draw("report", &out, &html_path, &[]);
     let html = std::fs::read_to_string(&html_path).expect("html");
     assert_offline(&html);
     assert_eq!(html.matches("<tr class=\"scenario").count(), 4);

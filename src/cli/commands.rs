@@ -283,56 +283,40 @@ pub fn solve(a: SolveFileArgs) -> Result<i32> {
         weights: a.weights.clone(),
     };
     let r = instances::run(&a.file, &load, model, a.p, &opts)?;
-    respond(a.json, &r, |r| {
-        let within = r
-            .max_distance
-            .map_or(String::new(), |m| format!(", pairs within {m}"));
-        format!(
-            "{} ({}) {} n={} sites={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\n\
-             distances: {}{within} ({} pairs)\nfacilities: {}\n",
-            r.instance,
-            r.format.name(),
-            r.model,
-            r.n,
-            r.sites,
-            r.p,
-            r.objective,
-            r.bound,
-            r.gap,
-            r.status,
-            r.solver,
-            r.seconds,
-            r.distance,
-            r.pairs,
-            r.facility_ids.join(" ")
-        )
-    })
+    respond(a.json, &r, solved_text)
+}
+
+/// A solved instance file for people: the result line, the distances, the open sites.
+fn solved_text(r: &archiplan::instances::RunReport) -> String {
+    let within = r
+        .max_distance
+        .map_or(String::new(), |m| format!(", pairs within {m}"));
+    format!(
+        "{} ({}) {} n={} sites={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\n\
+         distances: {}{within} ({} pairs)\nfacilities: {}\n",
+        r.instance,
+        r.format.name(),
+        r.model,
+        r.n,
+        r.sites,
+        r.p,
+        r.objective,
+        r.bound,
+        r.gap,
+        r.status,
+        r.solver,
+        r.seconds,
+        r.distance,
+        r.pairs,
+        r.facility_ids.join(" ")
+    )
 }
 
 pub fn orlib(a: OrlibArgs) -> Result<i32> {
     let opts = a.solve.options()?;
     let model = a.solve.model(a.radius)?;
     let r = orlib::run(&a.file, model, a.p, &opts)?;
-    respond(a.json, &r, |r| {
-        format!(
-            "{} {} n={} p={}: objective {} bound {} gap {:.3e} {} ({}, {:.2} s)\nfacilities: {}\n",
-            r.instance,
-            r.model,
-            r.n,
-            r.p,
-            r.objective,
-            r.bound,
-            r.gap,
-            r.status,
-            r.solver,
-            r.seconds,
-            r.facilities
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    })
+    respond(a.json, &r, solved_text)
 }
 
 pub fn bench(c: BenchCommand) -> Result<i32> {
