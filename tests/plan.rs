@@ -872,3 +872,143 @@ fn islands_together_form_one_community_led_by_the_first() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("hierarchy.together"));
 }
+
+/// `decisions.expand` (#12 item 7: "Gaoting Central Primary expanded", a decision, not an
+/// option) on the micro fixture. Its schools: a (500 seats, 500,000 CNY/yr), b (200, 400,000),
+/// c (100, 300,000); 330 children (250 on the hub island, 80 on S and M); 1,500 CNY per pupil.
+/// Today's plan keeps a and c: 800,000 + 495,000 = 1,295,000. With level 1 allowing 100 more
+/// seats at 2,000 CNY each:
+/// - expand c by 50: c stays open with exactly 50 more seats (more would only cost), so the
+///   school plan costs 1,295,000 + 100,000 = 1,395,000;
+/// - expand b by 50: b is kept with 250 seats, which seats the hub's 250 children, so a (the
+///   dearest) closes: b + c = 700,000 + 100,000 + 495,000 = 1,295,000.
+///
+/// Both plans pass `check` and the prover; a folder reporting less expansion than decided fails
+/// `check`; an expansion beyond `expand_max`, of a coverage service, or of no facility exits 2.
+#[test]
+fn decided_expansions_are_made_and_audited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    let base = std::fs::read_to_string(data.join("scenario.toml")).expect("scenario");
+    let level = "level = 1\ncost_per_unit = 1500\nnew_sites = false\n";
+    assert!(base.contains(level));
+    let with = |decision: &str| {
+        format!(
+            "{}\n[decisions]\nexpand = {{ {decision} }}\n",
+            base.replace(
+                level,
+                &format!("{level}expand_max = 100\nexpand_cost_per_unit = 2000\n")
+            )
+        )
+    };
+    let school = |out: &Path| -> (f64, Vec<(String, String, f64)>) {
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        let cost = summary["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|s| s["service"] == "school")
+            .expect("school")["costs"]["total"]
+            .as_f64()
+            .expect("total");
+        let fac: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
+        )
+        .expect("json");
+        let mut sites: Vec<(String, String, f64)> = fac["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["service"] == "school")
+            .map(|p| {
+                (
+                    p["id"].as_str().expect("id").to_string(),
+                    p["status"].as_str().expect("status").to_string(),
+                    p["expansion"].as_f64().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        sites.sort_by(|a, b| a.0.cmp(&b.0));
+        (cost, sites)
+    };
+    let site = |id: &str, status: &str, e: f64| (id.to_string(), status.to_string(), e);
+    for (decision, cost, sites) in [
+        (
+            "school-c = 50",
+            1_395_000.0,
+            vec![
+                site("school-a", "kept", 0.0),
+                site("school-b", "closed", 0.0),
+                site("school-c", "kept", 50.0),
+            ],
+        ),
+        (
+            "school-b = 50",
+            1_295_000.0,
+            vec![
+                site("school-a", "closed", 0.0),
+                site("school-b", "kept", 50.0),
+                site("school-c", "kept", 0.0),
+            ],
+        ),
+    ] {
+        let scenario = dir.path().join(format!("{}.toml", &decision[..8]));
+        std::fs::write(&scenario, with(decision)).expect("write");
+        let out = dir.path().join(&decision[..8]);
+        plan_checked(&data, &scenario, &out, &[]);
+        assert_proven(&data, &out, &scenario);
+        let (got_cost, got_sites) = school(&out);
+        assert!((got_cost - cost).abs() < 0.5, "{decision}: {got_cost}");
+        assert_eq!(got_sites, sites, "{decision}");
+    }
+    // Less expansion than decided, reported consistently elsewhere: the audit says so.
+    let out = dir.path().join("school-c");
+    let path = out.join("facilities.geojson");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("r")).expect("j");
+    for f in v["features"].as_array_mut().expect("features") {
+        if f["properties"]["id"] == "school-c" {
+            f["properties"]["expansion"] = Value::from(10.0);
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let scenario = dir.path().join("school-c.toml");
+    let o = run(&[
+        "check",
+        data.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("decisions.expand"));
+    // Decisions that cannot be carried out.
+    for (decision, why) in [
+        ("school-c = 500", "expand_max = 100"),
+        ("hc-s = 5", "does not seat its demand by capacity"),
+        ("school-z = 5", "names no facility"),
+        ("school-c = -5", "must be a number of seats > 0"),
+    ] {
+        let scenario = dir.path().join("bad.toml");
+        std::fs::write(&scenario, with(decision)).expect("write");
+        let o = run(&[
+            "plan",
+            data.to_str().expect("utf8"),
+            "--scenario",
+            scenario.to_str().expect("utf8"),
+            "-o",
+            dir.path().join("bad").to_str().expect("utf8"),
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{decision}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(why) && err.contains("decisions.expand"),
+            "{decision}: {err}"
+        );
+    }
+}

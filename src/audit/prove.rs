@@ -527,7 +527,9 @@ impl Draft<'_> {
             };
             let mut limit = cap * yj;
             if capacity_mode && x.existing && x.expand_max > 0.0 {
-                let e = self.vars.add(variable().min(0).max(x.expand_max));
+                let e = self
+                    .vars
+                    .add(variable().min(x.expand_min).max(x.expand_max));
                 self.rows
                     .push((Expression::from(e) - x.expand_max * yj).leq(0));
                 self.objective += x.expand_cost_per_unit * e;

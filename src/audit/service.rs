@@ -721,13 +721,20 @@ fn check_sites(v: &View, decided: &Decisions, tally: &Tally, log: &mut Log) -> C
         let Some(f) = listed[j] else { continue };
         let id = &site.id;
         let expansion = prop_f64(f, "expansion").unwrap_or(0.0);
-        if expansion < 0.0 || expansion > site.expand_max + 0.051 {
+        if expansion < site.expand_min - 0.051 || expansion > site.expand_max + 0.051 {
             log.finding(
                 FAC,
                 id,
                 "expansion",
                 fmt_num(expansion),
-                format!("between 0 and expand_max = {}", site.expand_max),
+                if site.expand_min > 0.0 {
+                    format!(
+                        "at least {} (decisions.expand), at most expand_max = {}",
+                        site.expand_min, site.expand_max
+                    )
+                } else {
+                    format!("between 0 and expand_max = {}", site.expand_max)
+                },
             );
         }
         log.num(

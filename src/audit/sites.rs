@@ -28,6 +28,8 @@ pub(crate) struct Site {
     pub close_cost: f64,
     pub cost_per_unit: f64,
     pub expand_max: f64,
+    /// The scenario's `decisions.expand` for the site (0 when none).
+    pub expand_min: f64,
     pub expand_cost_per_unit: f64,
     /// Must be open: a keep/open decision, `must_stay`, or an existing site of a level the
     /// scenario does not plan.
@@ -85,9 +87,11 @@ impl Catalogue {
                 } else {
                     0.0
                 },
+                expand_min: d.expand.get(&f.id).copied().unwrap_or(0.0),
                 expand_cost_per_unit: level.map_or(0.0, |l| l.expand_cost_per_unit),
                 forced_open: !d.close.contains(&f.id)
                     && (d.keep.contains(&f.id)
+                        || d.expand.contains_key(&f.id)
                         || d.open.contains(&f.id)
                         || (existing && (f.must_stay || level.is_none()))),
                 decided_closure: d.close.contains(&f.id),
@@ -113,6 +117,7 @@ impl Catalogue {
                     close_cost: 0.0,
                     cost_per_unit: level.cost_per_unit,
                     expand_max: 0.0,
+                    expand_min: 0.0,
                     expand_cost_per_unit: 0.0,
                     forced_open: false,
                     decided_closure: false,

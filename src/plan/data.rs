@@ -42,6 +42,8 @@ pub struct PlanSite {
     pub close_cost: f64,
     pub cost_per_unit: f64,
     pub expand_max: f64,
+    /// Capacity the scenario's `decisions.expand` adds at the least.
+    pub expand_min: f64,
     pub expand_cost_per_unit: f64,
     /// `Some(true)`: must be open (data `must_stay`, a level the scenario does not plan, a
     /// decision); `Some(false)`: must be closed (a decision, or a tier that may not host it).

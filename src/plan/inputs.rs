@@ -6,6 +6,42 @@ use crate::error::{Error, Result};
 use crate::layers::{DataSet, FacilityStatus};
 use crate::scenario::Scenario;
 
+/// What is wrong with `decisions.expand.ID = seats`, if anything: the facility must exist, be
+/// an existing capacitated site of a service assigned by capacity, and its level must allow
+/// that much expansion.
+fn expand_error(ds: &DataSet, scenario: &Scenario, id: &str, seats: f64) -> Option<String> {
+    use crate::scenario::Assign;
+    let at = format!("decisions.expand.{id}");
+    if !(seats.is_finite() && seats > 0.0) {
+        return Some(format!("{at}: {seats} must be a number of seats > 0"));
+    }
+    let Some(f) = ds.facilities.iter().find(|f| f.id == id) else {
+        return Some(format!(
+            "{at}: `{id}` names no facility of the data set{}",
+            near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
+        ));
+    };
+    if f.status != FacilityStatus::Existing {
+        return Some(format!("{at}: only an existing facility can be expanded"));
+    }
+    let service = scenario.service(&f.service)?;
+    let level = service.level(f.level)?;
+    if service.assign != Assign::Capacity || f.capacity.or(level.capacity).is_none() {
+        return Some(format!(
+            "{at}: service `{}` does not seat its demand by capacity (assign = \"capacity\" and \
+             a capacity), so there is nothing to expand",
+            service.name
+        ));
+    }
+    if seats > level.expand_max {
+        return Some(format!(
+            "{at}: {seats} seats, more than level {} allows (expand_max = {})",
+            f.level, level.expand_max
+        ));
+    }
+    None
+}
+
 /// Errors (exit 2, all listed together) or the warnings to show.
 pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
     let mut errors = Vec::new();
@@ -36,6 +72,11 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
                 )),
                 Some(_) => {}
             }
+        }
+    }
+    for (id, &seats) in &d.expand {
+        if let Some(e) = expand_error(ds, scenario, id, seats) {
+            errors.push(e);
         }
     }
     for s in &scenario.services {

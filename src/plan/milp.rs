@@ -696,7 +696,10 @@ impl Builder<'_> {
                 && s.capacity.is_some()
                 && !matches!(s.origin, SiteOrigin::New(_))
             {
-                let v = self.milp.add(variable().min(0).max(s.expand_max));
+                // A decided expansion is a lower bound (its site is forced open).
+                let v = self
+                    .milp
+                    .add(variable().min(s.expand_min).max(s.expand_max));
                 self.milp
                     .constrain((Expression::from(v) - s.expand_max * self.y[&j]).leq(0));
                 self.money.add_mul(s.expand_cost_per_unit, v);

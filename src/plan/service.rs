@@ -36,8 +36,10 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
         let existing = f.status == FacilityStatus::Existing;
         let allowed = tier_allows(ctx, hier, level, f.island);
         let decisions = &ctx.scenario.decisions;
+        let expand_min = decisions.expand.get(&f.id).copied().unwrap_or(0.0);
         let forced_open = decisions.keep.contains(&f.id)
             || decisions.open.contains(&f.id)
+            || expand_min > 0.0
             || (existing && (f.must_stay || level.is_none()));
         let forced_closed = decisions.close.contains(&f.id);
         let fixed = if forced_closed {
@@ -84,6 +86,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             } else {
                 0.0
             },
+            expand_min,
             expand_cost_per_unit: level.map_or(0.0, |l| l.expand_cost_per_unit),
             fixed,
             decided_closure: forced_closed,
@@ -111,6 +114,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
                 close_cost: 0.0,
                 cost_per_unit: level.cost_per_unit,
                 expand_max: 0.0,
+                expand_min: 0.0,
                 expand_cost_per_unit: 0.0,
                 fixed: None,
                 decided_closure: false,

@@ -53,6 +53,11 @@ pub struct Decisions {
     /// Candidate facilities that open.
     #[serde(default)]
     pub open: Vec<String>,
+    /// Existing capacitated facilities expanded by at least this much capacity (seats), e.g.
+    /// `{ sch_gaoting_central = 200 }`: a decision, not an option; the site stays open and the
+    /// plan may add more, up to the level's `expand_max`.
+    #[serde(default)]
+    pub expand: BTreeMap<String, f64>,
 }
 
 fn default_name() -> String {
