@@ -759,6 +759,46 @@ share = 0.5
     assert!(compared >= 3, "only {compared} archipelagos compared");
 }
 
+/// Sets property `key` of feature `id` in a GeoJSON file of a plan folder (a tampered folder).
+fn set_property(path: &Path, id: &str, key: &str, value: Value) {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    for f in v["features"].as_array_mut().expect("features") {
+        if f["properties"]["id"] == id {
+            f["properties"][key] = value.clone();
+        }
+    }
+    std::fs::write(path, serde_json::to_vec(&v).expect("json")).expect("write");
+}
+
+/// `archiplan check DATA OUT --scenario S`: asserts exit 2 and returns what it printed.
+fn check_fails(data: &Path, out: &Path, scenario: &Path) -> String {
+    let o = run(&[
+        "check",
+        data.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `archiplan plan DATA --scenario S -o OUT`: asserts exit 2 and returns its stderr.
+fn plan_refused(data: &Path, scenario: &Path, out: &Path) -> String {
+    let o = run(&[
+        "plan",
+        data.to_str().expect("utf8"),
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// `hierarchy.together`: Xiao and Da Changtu (one town, 250 m apart) as one community.
 /// Worked answer: with three sub-centre seats and the 1,000-resident rule, the eligible
 /// islands are Qushan, Xiushan, Xiao Changtu (4,731 residents) and Da Changtu (3,198).
@@ -810,27 +850,13 @@ fn islands_together_form_one_community_led_by_the_first() {
     assert_eq!(xiao["community"], "da_changtu");
     assert!(xiao["minutes_to_leader"].as_f64().expect("minutes") > 0.0);
     // A folder that puts Xiao Changtu elsewhere fails the audit.
-    let text = std::fs::read_to_string(out.join("islands.geojson")).expect("islands");
-    let mut v: Value = serde_json::from_str(&text).expect("json");
-    for f in v["features"].as_array_mut().expect("features") {
-        if f["properties"]["id"] == "xiao_changtu" {
-            f["properties"]["community"] = Value::from("daishan");
-        }
-    }
-    std::fs::write(
-        out.join("islands.geojson"),
-        serde_json::to_vec(&v).expect("j"),
-    )
-    .expect("w");
-    let o = run(&[
-        "check",
-        data.to_str().expect("utf8"),
-        out.to_str().expect("utf8"),
-        "--scenario",
-        scenario.to_str().expect("utf8"),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("xiao_changtu"));
+    set_property(
+        &out.join("islands.geojson"),
+        "xiao_changtu",
+        "community",
+        Value::from("daishan"),
+    );
+    assert!(check_fails(&data, &out, &scenario).contains("xiao_changtu"));
     // Without the group, Xiao Changtu leads (the group is what changed the answer).
     let plain = dir.path().join("plain.toml");
     std::fs::write(
@@ -860,17 +886,7 @@ fn islands_together_form_one_community_led_by_the_first() {
     );
     let bad_path = dir.path().join("bad.toml");
     std::fs::write(&bad_path, bad).expect("write");
-    let o = run(&[
-        "plan",
-        data.to_str().expect("utf8"),
-        "--scenario",
-        bad_path.to_str().expect("utf8"),
-        "-o",
-        dir.path().join("bad").to_str().expect("utf8"),
-        "--quiet",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("hierarchy.together"));
+    assert!(plan_refused(&data, &bad_path, &dir.path().join("bad")).contains("hierarchy.together"));
 }
 
 /// `decisions.expand` (#12 item 7: "Gaoting Central Primary expanded", a decision, not an
@@ -967,25 +983,14 @@ fn decided_expansions_are_made_and_audited() {
     }
     // Less expansion than decided, reported consistently elsewhere: the audit says so.
     let out = dir.path().join("school-c");
-    let path = out.join("facilities.geojson");
-    let mut v: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("r")).expect("j");
-    for f in v["features"].as_array_mut().expect("features") {
-        if f["properties"]["id"] == "school-c" {
-            f["properties"]["expansion"] = Value::from(10.0);
-        }
-    }
-    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    set_property(
+        &out.join("facilities.geojson"),
+        "school-c",
+        "expansion",
+        Value::from(10.0),
+    );
     let scenario = dir.path().join("school-c.toml");
-    let o = run(&[
-        "check",
-        data.to_str().expect("utf8"),
-        out.to_str().expect("utf8"),
-        "--scenario",
-        scenario.to_str().expect("utf8"),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("decisions.expand"));
+    assert!(check_fails(&data, &out, &scenario).contains("decisions.expand"));
     // Decisions that cannot be carried out.
     for (decision, why) in [
         ("school-c = 500", "expand_max = 100"),
@@ -995,17 +1000,7 @@ fn decided_expansions_are_made_and_audited() {
     ] {
         let scenario = dir.path().join("bad.toml");
         std::fs::write(&scenario, with(decision)).expect("write");
-        let o = run(&[
-            "plan",
-            data.to_str().expect("utf8"),
-            "--scenario",
-            scenario.to_str().expect("utf8"),
-            "-o",
-            dir.path().join("bad").to_str().expect("utf8"),
-            "--quiet",
-        ]);
-        assert_eq!(o.status.code(), Some(2), "{decision}");
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = plan_refused(&data, &scenario, &dir.path().join("bad"));
         assert!(
             err.contains(why) && err.contains("decisions.expand"),
             "{decision}: {err}"
