@@ -412,3 +412,32 @@ fn bad_files_exit_2_naming_the_file_and_line() {
         "w2.txt:3: weight `lots`",
     );
 }
+
+/// A CSV `site` column limits the candidates; a TSPLIB DEMAND_SECTION weights the points.
+/// Worked answers: points at x = 0, 1, 2, 10 with only the first and last allowed to host, one
+/// facility: at 0 the trips are 0 + 1 + 2 + 10 = 13, at 10 they are 27, so 13 at `a`. Nodes at
+/// x = 0, 10, 30 with demands 1, 1, 5: at node 3 the cost is 30 + 20 + 0 = 50, at node 2 it is
+/// 10 + 0 + 100 = 110, at node 1 it is 0 + 10 + 150 = 160, so 50 at node 3.
+#[test]
+fn site_columns_and_demand_sections_shape_the_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "line.csv",
+        "id,x,y,site\na,0,0,1\nb,1,0,0\nc,2,0,no\nd,10,0,yes\n",
+    );
+    let v = solve(&csv, &["-p", "1"]);
+    assert_eq!(objective(&v), 13.0);
+    assert_eq!(v["facility_ids"], serde_json::json!(["a"]));
+    assert_eq!((v["n"].as_u64(), v["sites"].as_u64()), (Some(4), Some(2)));
+    let tsp = write(
+        dir.path(),
+        "weighted.tsp",
+        "NAME: w\nTYPE: CVRP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nCAPACITY: 9\n\
+         NODE_COORD_SECTION\n1 0 0\n2 10 0\n3 30 0\nDEMAND_SECTION\n1 1\n2 1\n3 5\n\
+         DEPOT_SECTION\n1\n-1\nEOF\n",
+    );
+    let v = solve(&tsp, &["-p", "1"]);
+    assert_eq!(objective(&v), 50.0);
+    assert_eq!(v["facility_ids"], serde_json::json!(["3"]));
+}
