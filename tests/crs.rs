@@ -20,6 +20,17 @@ fn copy_daishan(to: &Path) {
     }
 }
 
+/// A copy of the Daishan data whose settlements layer `edit` changed, feature by feature.
+fn daishan_with_settlements(to: &Path, edit: impl Fn(&mut Value)) {
+    copy_daishan(to);
+    let path = to.join("settlements.geojson");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
+    for f in v["features"].as_array_mut().expect("features") {
+        edit(f);
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+}
+
 /// `validate --json` of `dir`: exit 2 and exactly one `wrong-crs` error per layer, naming the
 /// system and `ogr2ogr`, and no per-feature error.
 fn assert_one_crs_error_per_layer(dir: &Path, layers: usize) {
@@ -107,14 +118,10 @@ fn a_data_set_reprojected_by_ogr2ogr_is_refused_and_its_reprojection_back_plans(
 fn swapped_coordinates_are_one_layer_line_and_a_layer_not_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("d");
-    copy_daishan(&data);
-    let path = data.join("settlements.geojson");
-    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
-    for f in v["features"].as_array_mut().expect("features") {
+    daishan_with_settlements(&data, |f| {
         let c = f["geometry"]["coordinates"].as_array_mut().expect("point");
         c.swap(0, 1);
-    }
-    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    });
     let o = run(&["validate", s(&data)]);
     assert_eq!(o.status.code(), Some(2));
     let text = format!(
@@ -144,14 +151,10 @@ fn swapped_coordinates_are_one_layer_line_and_a_layer_not_read() {
 fn numbers_written_as_text_are_read_with_one_warning_per_field() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("d");
-    copy_daishan(&data);
-    let path = data.join("settlements.geojson");
-    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
-    for f in v["features"].as_array_mut().expect("features") {
+    daishan_with_settlements(&data, |f| {
         let p = &mut f["properties"]["population"];
         *p = Value::from(p.to_string());
-    }
-    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    });
     let o = run(&["validate", s(&data), "--json"]);
     assert_eq!(o.status.code(), Some(0));
     let r = json_of(&o);

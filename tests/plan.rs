@@ -97,11 +97,7 @@ fn micro_clinic_plan_matches_brute_force() {
     let ctx = Context::new(&ds, &sc).expect("context");
     let hier = hierarchy::choose(&ctx).expect("hierarchy");
     let svc = sc.service("clinic").expect("clinic");
-    let targets = sc
-        .targets
-        .iter()
-        .filter(|t| t.service == "clinic")
-        .collect();
+    let targets = sc.targets_of("clinic").collect();
     let data = service::prepare(&ctx, &hier, svc, targets).expect("prepare");
     let best = brute_force(&ctx, &hier, &data).expect("some plan is feasible");
     let plan = service::solve(&ctx, &hier, &data, 0.0, &PlanOptions::default())
@@ -997,6 +993,7 @@ fn decided_expansions_are_made_and_audited() {
         ("hc-s = 5", "does not seat its demand by capacity"),
         ("school-z = 5", "names no facility"),
         ("school-c = -5", "must be a number of seats > 0"),
+        ("hospital = 5", "does not seat its demand by capacity"),
     ] {
         let scenario = dir.path().join("bad.toml");
         std::fs::write(&scenario, with(decision)).expect("write");
@@ -1006,4 +1003,13 @@ fn decided_expansions_are_made_and_audited() {
             "{decision}: {err}"
         );
     }
+    // Closed and expanded at once: refused rather than one silently winning.
+    let scenario = dir.path().join("both.toml");
+    std::fs::write(
+        &scenario,
+        with("school-c = 5").replace("[decisions]\n", "[decisions]\nclose = [\"school-c\"]\n"),
+    )
+    .expect("write");
+    let err = plan_refused(&data, &scenario, &dir.path().join("bad"));
+    assert!(err.contains("also in decisions.close"), "{err}");
 }

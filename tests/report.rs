@@ -262,6 +262,13 @@ fn render_draws_the_plan_map_as_svg_and_png() {
         assert_eq!(sw, width, "{flag}");
         assert!((f64::from(sh) / f64::from(sw) - f64::from(h) / f64::from(w)).abs() < 0.01);
     }
+    // An SVG keeps its drawing (viewBox) and is sized on its root element.
+    let wide = dir.path().join("wide.svg");
+    draw("render", &plan, &wide, &["--width", "1600"]);
+    let text = std::fs::read_to_string(&wide).expect("svg");
+    let root = &text[..text.find('>').expect("root")];
+    assert!(root.contains("width=\"1600\""), "{root}");
+    assert!(root.contains(&format!("viewBox=\"0 0 {w} ")), "{root}");
     // Clear errors.
     let o = run(&[
         "render",

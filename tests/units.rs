@@ -53,11 +53,7 @@ fn clinic_plan(ds: &DataSet, targets: &str) -> (f64, usize, usize) {
         .expect("clinic");
     let hier = hierarchy::choose(&ctx).expect("hierarchy");
     let svc = sc.service("clinic").expect("clinic");
-    let targets = sc
-        .targets
-        .iter()
-        .filter(|t| t.service == "clinic")
-        .collect();
+    let targets = sc.targets_of("clinic").collect();
     let data = service::prepare(&ctx, &hier, svc, targets).expect("prepare");
     let (n, m) = (data.sites.len(), data.mobile_options.len());
     assert!(n + m <= 18, "brute force over {} choices", n + m);

@@ -418,12 +418,7 @@ struct Draft<'a> {
 fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
     let standard = s.standard_minutes;
     let mut standards: Vec<f64> = vec![standard];
-    for t in world
-        .scenario
-        .targets
-        .iter()
-        .filter(|t| t.service == s.name)
-    {
+    for t in world.scenario.targets_of(&s.name) {
         let m = t.minutes.unwrap_or(standard);
         if !standards.contains(&m) {
             standards.push(m);
@@ -797,12 +792,7 @@ impl Draft<'_> {
     /// Every target of the service as a constraint.
     fn targets(&mut self) {
         let world = self.world;
-        for t in world
-            .scenario
-            .targets
-            .iter()
-            .filter(|t| t.service == self.s.name)
-        {
+        for t in world.scenario.targets_of(&self.s.name) {
             if t.is_count() {
                 self.count_rows(t);
                 continue;

@@ -295,12 +295,7 @@ impl<'v> View<'v> {
         cat: &'v Catalogue,
         open: &'v [bool],
     ) -> Self {
-        let targets: Vec<&Target> = world
-            .scenario
-            .targets
-            .iter()
-            .filter(|t| t.service == s.name)
-            .collect();
+        let targets: Vec<&Target> = world.scenario.targets_of(&s.name).collect();
         let standard = s.standard_minutes;
         let reach_limit = targets
             .iter()
@@ -1170,6 +1165,11 @@ fn rules(
     }
 }
 
+/// `got` of `of` units as a share; nothing to count is fully met.
+fn share_of(got: usize, of: usize) -> f64 {
+    if of == 0 { 1.0 } else { got as f64 / of as f64 }
+}
+
 /// A target's achieved share re-derived from the sites and seats, compared with summary.json.
 #[allow(clippy::too_many_arguments)]
 fn target(
@@ -1195,11 +1195,7 @@ fn target(
                 (0..sites.len()).any(|j| open[j] && site_town[j].as_ref() == Some(*town))
             })
             .count();
-        let share = if towns.is_empty() {
-            1.0
-        } else {
-            got as f64 / towns.len() as f64
-        };
+        let share = share_of(got, towns.len());
         (share, share, 0.0)
     } else if t.is_count() {
         let n = (0..sites.len())
@@ -1216,11 +1212,7 @@ fn target(
             .iter()
             .filter(|k| on.contains(k) || roving.contains_key(k))
             .count();
-        let share = if counted.is_empty() {
-            1.0
-        } else {
-            got as f64 / counted.len() as f64
-        };
+        let share = share_of(got, counted.len());
         (share, share, 0.0)
     } else {
         settlement_share(world, s, sites, open, served, t, m)

@@ -586,6 +586,9 @@ fn leader_matrix(
 /// required, solved by the Lagrangian branch-and-bound of [`crate::solve`] (bound, proof or
 /// gap, and the time limit honoured). `None` when it proves that no choice reaches every
 /// inhabited island in time; a time limit hit before any choice is found is said so.
+/// `hierarchy.together` followers cannot lead here either (their tier is fixed), but their
+/// residents count at their own nearest leader, not their group's: the exhaustive search is
+/// exact for groups, this one approximates them; the assignment follows the group either way.
 fn leaders_by_pmedian(
     ctx: &Context,
     free: &[usize],

@@ -24,8 +24,18 @@ fn expand_error(ds: &DataSet, scenario: &Scenario, id: &str, seats: f64) -> Opti
     if f.status != FacilityStatus::Existing {
         return Some(format!("{at}: only an existing facility can be expanded"));
     }
-    let service = scenario.service(&f.service)?;
-    let level = service.level(f.level)?;
+    if scenario.decisions.close.iter().any(|c| c == id) {
+        return Some(format!("{at}: `{id}` is also in decisions.close"));
+    }
+    let Some((service, level)) = scenario
+        .service(&f.service)
+        .and_then(|s| Some((s, s.level(f.level)?)))
+    else {
+        return Some(format!(
+            "{at}: the scenario does not plan service `{}` level {}, so nothing is expanded",
+            f.service, f.level
+        ));
+    };
     if service.assign != Assign::Capacity || f.capacity.or(level.capacity).is_none() {
         return Some(format!(
             "{at}: service `{}` does not seat its demand by capacity (assign = \"capacity\" and \

@@ -1053,11 +1053,7 @@ mod tests {
             let ctx = Context::new(&ds, &scenario).expect("context");
             let hier = super::super::hierarchy::choose(&ctx).expect("hierarchy");
             for s in &scenario.services {
-                let targets = scenario
-                    .targets
-                    .iter()
-                    .filter(|t| t.service == s.name)
-                    .collect();
+                let targets = scenario.targets_of(&s.name).collect();
                 let data = super::super::service::prepare(&ctx, &hier, s, targets).expect("data");
                 let scope = Scope {
                     settlements: (0..ctx.settlements.len()).collect(),
@@ -1112,11 +1108,7 @@ mod tests {
                 .iter()
                 .filter(|s| s.assign == Assign::Coverage)
             {
-                let targets = scenario
-                    .targets
-                    .iter()
-                    .filter(|t| t.service == s.name)
-                    .collect();
+                let targets = scenario.targets_of(&s.name).collect();
                 let data = super::super::service::prepare(&ctx, &hier, s, targets).expect("data");
                 let free: Vec<usize> = (0..data.sites.len())
                     .filter(|&j| data.sites[j].fixed.is_none())

@@ -112,11 +112,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
             .services
             .par_iter()
             .map(|s| {
-                let targets = scenario
-                    .targets
-                    .iter()
-                    .filter(|t| t.service == s.name)
-                    .collect();
+                let targets = scenario.targets_of(&s.name).collect();
                 let data = service::prepare(ctx, &hier, s, targets)?;
                 let mut mine = options.clone();
                 mine.time_limit = deadline.remaining().map(|r| r.max(0.05));

@@ -33,7 +33,7 @@ pub struct Candidate {
     pub text: String,
     pub size: f64,
     pub tries: Vec<(f64, f64)>,
-    /// A tooltip and class for the SVG element.
+    /// The SVG element's class (`island-label`, `village-label`).
     pub class: &'static str,
 }
 

@@ -596,6 +596,11 @@ impl Scenario {
         self.services.iter().find(|s| s.name == name)
     }
 
+    /// The targets of service `name`, in scenario order.
+    pub fn targets_of<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Target> + 's {
+        self.targets.iter().filter(move |t| t.service == name)
+    }
+
     pub fn tier_names(&self) -> Vec<&str> {
         self.hierarchy
             .tiers
