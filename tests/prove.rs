@@ -137,7 +137,7 @@ fn a_deliberately_weakened_plan_is_caught_only_by_the_prover() {
         &weak,
         text.replace(
             needle,
-            "close = [\"sch_xiushan_primary\", \"sch_daidong_primary\"",
+            "close = [\"sch_dongsha_primary\", \"sch_daidong_primary\"",
         ),
     )
     .expect("write");
@@ -177,7 +177,7 @@ fn a_deliberately_weakened_plan_is_caught_only_by_the_prover() {
                 "{p}"
             );
             let reason = p["reason"].as_str().expect("reason");
-            assert!(reason.contains("sch_xiushan_primary"), "{reason}");
+            assert!(reason.contains("sch_dongsha_primary"), "{reason}");
         } else {
             assert_eq!(p["verdict"], "agrees", "{service}: {p}");
         }

@@ -181,7 +181,7 @@ fn route_transforms_change_the_network() {
 #[test]
 fn scenario_transforms_change_targets_budget_tiers_and_file() {
     let (mut ds, mut sc) = daishan();
-    let meal = "meal delivery reaches 80% of villages";
+    let meal = "AP12 meal delivery reaches 80% of villages";
     apply(
         &format!(r#"{{ kind = "target", name = "{meal}", share = 0.9 }}"#),
         &mut ds,
@@ -215,7 +215,7 @@ fn scenario_transforms_change_targets_budget_tiers_and_file() {
     assert!(sc.name.contains("2025"));
     for t in [
         r#"{ kind = "target", name = "no such target", share = 0.5 }"#,
-        r#"{ kind = "target", name = "courier service reaches 95% of villages", share = 2 }"#,
+        r#"{ kind = "target", name = "AP18 courier service reaches 95% of villages", share = 2 }"#,
         r#"{ kind = "tier", island = "atlantis", tier = "subcenter" }"#,
         r#"{ kind = "tier", island = "guanshan", tier = "capital" }"#,
         r#"{ kind = "use_scenario", path = "missing.toml" }"#,

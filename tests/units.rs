@@ -353,7 +353,7 @@ fn count_targets_are_checked_when_read() {
         ("at_least = 3\nat_most = 2", "above at_most"),
         (
             "at_least = 1\n[target.units]\nkind = [\"village\"]",
-            "counts sites by island",
+            "counts sites (by",
         ),
     ] {
         let e = micro_scenario(&count_target("clinic", body)).expect_err(body);
@@ -391,10 +391,25 @@ fn the_prover_agrees_under_unit_sets_and_counts() {
             count_target("clinic", "level = 1\nsites = \"new\"\nat_least = 2")
         ),
         count_target("school", "sites = \"closed\"\nat_most = 0"),
+        expandable_school(&count_target(
+            "school",
+            "sites = \"expanded\"\nat_least = 1",
+        )),
+        expandable_school(&count_target(
+            "school",
+            "sites = \"closed\"\nexactly = 0\n[target.units]\nfacilities = [\"school-b\"]",
+        )),
     ];
+    let expandable = with_expansion(&text[..cut]);
     for (i, targets) in cases.iter().enumerate() {
         let scenario = dir.path().join(format!("s{i}.toml"));
-        std::fs::write(&scenario, format!("{}{targets}", &text[..cut])).expect("write");
+        // The last two cases let schools add seats.
+        let head = if i + 2 >= cases.len() {
+            &expandable
+        } else {
+            &text[..cut]
+        };
+        std::fs::write(&scenario, format!("{head}{targets}")).expect("write");
         let out = dir.path().join(format!("p{i}"));
         plan_and_prove(&data, &scenario, &out);
     }
@@ -500,4 +515,177 @@ fn the_prover_agrees_on_a_township_target() {
     let out = dir.path().join("plan");
     let targets = plan_and_prove(&data, &scenario, &out);
     assert!(targets.contains("towns"), "{targets}");
+}
+
+/// The micro scenario with school expansions allowed at 10,000 a seat (up to 100 seats) and
+/// `targets` after the island cover target.
+fn expandable_school(targets: &str) -> String {
+    let seated =
+        "[[target]]\nname = \"seated\"\nservice = \"clinic\"\nmeasure = \"islands\"\nshare = 1.0\n";
+    format!("{seated}{targets}")
+}
+
+fn with_expansion(text: &str) -> String {
+    let level = "cost_per_unit = 1500\nnew_sites = false\n";
+    assert!(text.contains(level), "the school level");
+    text.replacen(
+        level,
+        "cost_per_unit = 1500\nnew_sites = false\nexpand_max = 100\nexpand_cost_per_unit = 10000\n",
+        1,
+    )
+}
+
+/// Plans the micro archipelago (schools expandable), audits it; returns the school plan's
+/// total cost, its expansions by facility id and the count row's achieved value.
+fn school_plan(ds: &DataSet, targets: &str) -> (f64, Vec<(String, f64)>, f64) {
+    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
+    let text = with_expansion(&std::fs::read_to_string(path).expect("scenario"));
+    let cut = text
+        .find("[[target]]\nname = \"medical cover")
+        .expect("the clinic target");
+    let sc = Scenario::parse(&format!("{}{targets}", &text[..cut]), "micro-counts")
+        .expect("scenario parses");
+    let ctx = Context::new(ds, &sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+    let s = plan
+        .services
+        .iter()
+        .find(|s| s.service == "school")
+        .expect("school");
+    let grown = s
+        .sites
+        .iter()
+        .zip(&s.expansion)
+        .filter(|(_, e)| **e > 1e-9)
+        .map(|(site, e)| (site.id.clone(), *e))
+        .collect();
+    let row = plan
+        .targets
+        .iter()
+        .find(|t| t.name == "count")
+        .map_or(f64::NAN, |t| t.achieved);
+    (s.costs.total, grown, row)
+}
+
+/// Count targets by facility id and on expansions (schools of the micro archipelago: A 500
+/// seats 500,000 a year, B 200 seats 400,000, C 100 seats on S 300,000; 330 pupils at 1,500;
+/// here any open school may add up to 100 seats at 10,000 a seat).
+/// - No count: B closes (its pupils fit at A), nothing is added: 800,000 + 495,000 = 1,295,000
+///   (keeping B and C with 30 added seats instead would cost 700,000 + 300,000 more).
+/// - `sites = "expanded", at_least = 1`: the cheapest expansion is one whole seat, 10,000:
+///   1,305,000. Restricted to `facilities = ["school-c"]`: the seat goes to C, same cost.
+/// - `sites = "closed", exactly = 0, facilities = ["school-b"]`: B stays, 1,695,000 (all three);
+///   `exactly = 1` on B is the plan itself, 1,295,000, with the count 1.
+#[test]
+fn count_targets_by_facility_and_on_expansions() {
+    let ds = micro_data();
+    let (base, grown, _) = school_plan(&ds, &expandable_school(""));
+    assert!((base - 1_295_000.0).abs() < 0.01, "{base}");
+    assert!(grown.is_empty(), "{grown:?}");
+    let (cost, grown, row) = school_plan(
+        &ds,
+        &expandable_school(&count_target(
+            "school",
+            "sites = \"expanded\"\nat_least = 1",
+        )),
+    );
+    assert!((cost - 1_305_000.0).abs() < 0.01, "{cost}");
+    assert_eq!(row, 1.0);
+    assert_eq!(grown.len(), 1, "{grown:?}");
+    assert!((grown[0].1 - 1.0).abs() < 1e-6, "one whole seat: {grown:?}");
+    let (cost, grown, _) = school_plan(
+        &ds,
+        &expandable_school(&count_target(
+            "school",
+            "sites = \"expanded\"\nexactly = 1\n[target.units]\nfacilities = [\"school-c\"]",
+        )),
+    );
+    assert!((cost - 1_305_000.0).abs() < 0.01, "{cost}");
+    assert_eq!(grown.len(), 1, "{grown:?}");
+    assert_eq!(grown[0].0, "school-c");
+    let (cost, _, row) = school_plan(
+        &ds,
+        &expandable_school(&count_target(
+            "school",
+            "sites = \"closed\"\nexactly = 0\n[target.units]\nfacilities = [\"school-b\"]",
+        )),
+    );
+    assert!((cost - 1_695_000.0).abs() < 0.01, "{cost}");
+    assert_eq!(row, 0.0);
+    let (cost, _, row) = school_plan(
+        &ds,
+        &expandable_school(&count_target(
+            "school",
+            "sites = \"closed\"\nexactly = 1\n[target.units]\nfacilities = [\"school-b\"]",
+        )),
+    );
+    assert!((cost - 1_295_000.0).abs() < 0.01, "{cost}");
+    assert_eq!(row, 1.0);
+}
+
+/// Count targets by township (the site's township: a new site's village's): one new village
+/// clinic at least in Mull (`towns = ["Mull"]`) is the clinic on M, which also covers the
+/// island, so the roving team goes: 13,310,000, as `islands = ["M"]` would. In Haven: the new
+/// clinic stands on H and M keeps its roving team. Both agree with the brute force.
+#[test]
+fn count_targets_by_township() {
+    let ds = micro_with_towns();
+    let every_island = island_target("");
+    let (base, _, _) = clinic_plan(&ds, &every_island);
+    let team = base - HOSPITAL_AND_CENTRE;
+    let in_town = |town: &str| {
+        count_target(
+            "clinic",
+            &format!(
+                "level = 1\nsites = \"new\"\nat_least = 1\n[target.units]\ntowns = [\"{town}\"]"
+            ),
+        )
+    };
+    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{}", in_town("Mull")));
+    assert_eq!((roving, new), (0, 1));
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{}", in_town("Haven")));
+    assert_eq!((roving, new), (1, 1));
+    assert!(
+        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC - team).abs() < 1e-6,
+        "{cost}"
+    );
+}
+
+/// Facility lists and expansion counts that cannot mean anything are refused: on a share
+/// target, on a coverage service, an unknown id (with the near match), another service's
+/// facility.
+#[test]
+fn facility_lists_and_expansion_counts_are_checked() {
+    let e = micro_scenario(&format!(
+        "{}[target.units]\nfacilities = [\"hc-s\"]\n",
+        island_target("")
+    ))
+    .expect_err("facilities on a share target");
+    assert!(e.to_string().contains("only a count target"), "{e}");
+    let e = micro_scenario(&count_target(
+        "clinic",
+        "sites = \"expanded\"\nat_least = 1",
+    ))
+    .expect_err("expanded clinics");
+    assert!(e.to_string().contains("assigns no seats"), "{e}");
+    let ds = micro_data();
+    for (ids, says) in [
+        ("\"school-d\"", "names no facility"),
+        ("\"hc-s\"", "is a `clinic` facility"),
+    ] {
+        let sc = micro_scenario(&count_target(
+            "school",
+            &format!("sites = \"kept\"\nat_least = 1\n[target.units]\nfacilities = [{ids}]"),
+        ))
+        .expect("parses");
+        let e = archiplan::plan::inputs::check(&ds, &sc).expect_err(ids);
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains(says), "{ids}: {e}");
+    }
 }

@@ -407,6 +407,8 @@ struct Draft<'a> {
     travel: Expression,
     /// Each site's open variable (`None`: may not open).
     y: Vec<Option<Variable>>,
+    /// Each expandable site's added seats.
+    expansion: Vec<Option<Variable>>,
     /// Roving teams: (island, variable).
     roving: Vec<(usize, Variable)>,
     /// Supplying sites of each supplied site.
@@ -454,6 +456,7 @@ fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
         objective: Expression::default(),
         travel: Expression::default(),
         y: Vec::new(),
+        expansion: vec![None; sites.len()],
         roving: Vec::new(),
         suppliers: Vec::new(),
     };
@@ -529,6 +532,7 @@ impl Draft<'_> {
                     .push((Expression::from(e) - x.expand_max * yj).leq(0));
                 self.objective += x.expand_cost_per_unit * e;
                 limit += e;
+                self.expansion[j] = Some(e);
             }
             seats[j] = Some(limit);
         }
@@ -766,16 +770,34 @@ impl Draft<'_> {
         self.rows.push(got.geq(need - 1e-9 * need.max(1.0)));
     }
 
-    /// A count target: its sites open (or closed) within its bounds.
+    /// A count target: its sites open (or closed, or expanded) within its bounds.
     fn count_rows(&mut self, t: &crate::scenario::Target) {
-        let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
+        use crate::scenario::SiteCount;
+        let state = t.sites.unwrap_or_default();
+        let closed = state == SiteCount::Closed;
+        let site_town = super::units::site_towns(self.world, self.sites);
         let mut got = Expression::default();
         let mut fixed = 0.0;
         for (j, site) in self.sites.iter().enumerate() {
-            if !super::units::counts_site(self.world, t, site, !closed) {
+            let as_counted = super::units::SiteState {
+                open: !closed,
+                expansion: f64::INFINITY,
+                town: site_town[j].as_deref(),
+            };
+            if !super::units::counts_site(self.world, t, site, as_counted) {
                 continue;
             }
             match self.y[j] {
+                Some(_) if state == SiteCount::Expanded => {
+                    // Counted when a whole seat is added: w <= e <= expand_max * w.
+                    let Some(e) = self.expansion[j] else { continue };
+                    let w = self.vars.add(variable().binary());
+                    self.binaries.insert(w);
+                    self.rows.push((Expression::from(w) - e).leq(0));
+                    self.rows
+                        .push((Expression::from(e) - site.expand_max * w).leq(0));
+                    got += w;
+                }
                 Some(v) if closed => got += 1.0 - Expression::from(v),
                 Some(v) => got += v,
                 // No variable: the site's state is fixed (closed when it has none).

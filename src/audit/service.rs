@@ -104,6 +104,7 @@ pub(crate) fn audit(
                 s,
                 &cat.sites,
                 &decided.open,
+                &decided.listed,
                 &decided.roving,
                 &tally.served,
                 t,
@@ -1178,6 +1179,7 @@ fn target(
     s: &Service,
     sites: &[Site],
     open: &[bool],
+    listed: &[Option<&Feature>],
     roving: &BTreeMap<usize, &Feature>,
     served: &[Served],
     t: &Target,
@@ -1198,8 +1200,18 @@ fn target(
         let share = share_of(got, towns.len());
         (share, share, 0.0)
     } else if t.is_count() {
+        let site_town = super::units::site_towns(world, sites);
         let n = (0..sites.len())
-            .filter(|&j| super::units::counts_site(world, t, &sites[j], open[j]))
+            .filter(|&j| {
+                let state = super::units::SiteState {
+                    open: open[j],
+                    expansion: listed[j]
+                        .and_then(|f| prop_f64(f, "expansion"))
+                        .unwrap_or(0.0),
+                    town: site_town[j].as_deref(),
+                };
+                super::units::counts_site(world, t, &sites[j], state)
+            })
             .count() as f64;
         (n, n, 0.0)
     } else if t.measure == Measure::Islands {

@@ -97,26 +97,48 @@ fn counts_place(world: &World, u: &crate::scenario::Units, island: usize, popula
 }
 
 /// Whether a count target counts this site in this state: its level, its status (open, new,
-/// kept or closed, from the audit's own catalogue) and its island's place in the unit set.
+/// kept, closed, or kept with at least one seat added, from the audit's own catalogue and the
+/// plan's `expansion`) and its place in the unit set (island, township, facility id).
 pub(crate) fn counts_site(
     world: &World,
     t: &Target,
     site: &super::sites::Site,
-    open: bool,
+    state: SiteState<'_>,
 ) -> bool {
     use crate::scenario::SiteCount;
+    let open = state.open;
     let status = match t.sites.unwrap_or_default() {
         SiteCount::Open => open,
         SiteCount::New => open && !site.existing,
         SiteCount::Kept => open && site.existing,
         SiteCount::Closed => !open && site.existing,
+        // A whole seat, less the 0.05 the folder's rounding may take off.
+        SiteCount::Expanded => open && site.existing && state.expansion >= 0.95,
     };
     let level = t.level.is_none_or(|l| l == site.level);
     let place = match &t.units {
         None => true,
-        Some(u) => counts_place(world, u, site.island, world.island_population[site.island]),
+        Some(u) => {
+            counts_place(world, u, site.island, world.island_population[site.island])
+                && u.towns
+                    .as_ref()
+                    .is_none_or(|list| state.town.is_some_and(|x| list.iter().any(|y| y == x)))
+                && u.facilities
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&site.id))
+        }
     };
     status && level && place
+}
+
+/// A site's state as a count target sees it.
+#[derive(Clone, Copy)]
+pub(crate) struct SiteState<'a> {
+    pub open: bool,
+    /// Seats added.
+    pub expansion: f64,
+    /// The site's township (see [`site_towns`]).
+    pub town: Option<&'a str>,
 }
 
 /// Whether a count is within a count target's bounds (`exactly`, `at_least`, `at_most`).

@@ -163,14 +163,16 @@ pub(crate) fn measure_weight(ctx: &Context, service: &Service, measure: Measure,
     }
 }
 
-/// Whether a count target counts site `j` in this state (open or not): its level, its status
-/// (open, new, kept or closed) and its island's place in the unit set.
+/// Whether a count target counts site `j` in this state (open or not; with at least one seat
+/// added or not): its level, its status (open, new, kept, closed or expanded) and its place in
+/// the unit set (the site's island, township and facility id).
 pub(crate) fn site_counts(
     ctx: &Context,
     data: &ServiceData,
     t: &Target,
     j: usize,
     open: bool,
+    expanded: bool,
 ) -> bool {
     let s = &data.sites[j];
     let status = match t.sites.unwrap_or_default() {
@@ -178,11 +180,26 @@ pub(crate) fn site_counts(
         SiteCount::New => open && !s.is_existing(),
         SiteCount::Kept => open && s.is_existing(),
         SiteCount::Closed => !open && s.is_existing(),
+        SiteCount::Expanded => open && expanded && s.is_existing(),
     };
-    status
-        && t.level.is_none_or(|l| l == s.level)
-        && (t.units.is_none() || island_in_units(ctx, t, s.island))
+    status && t.level.is_none_or(|l| l == s.level) && site_in_units(ctx, data, t, j)
 }
+
+/// Whether site `j` is in a count target's unit set.
+fn site_in_units(ctx: &Context, data: &ServiceData, t: &Target, j: usize) -> bool {
+    let Some(u) = &t.units else { return true };
+    let s = &data.sites[j];
+    island_in_units(ctx, t, s.island)
+        && u.towns.as_ref().is_none_or(|list| {
+            data.site_town[j]
+                .as_ref()
+                .is_some_and(|town| list.contains(town))
+        })
+        && u.facilities.as_ref().is_none_or(|ids| ids.contains(&s.id))
+}
+
+/// A site counts as expanded when at least this many seats are added (less float noise).
+pub const EXPANDED_SEATS: f64 = 1.0 - 1e-6;
 
 /// A settlement's township (its `town` property).
 pub(crate) fn settlement_town<'a>(ctx: &Context<'a>, i: usize) -> Option<&'a str> {
@@ -366,6 +383,8 @@ pub(crate) struct Served<'a> {
     pub roving: &'a dyn Fn(usize) -> bool,
     /// Capacity services: the shares of each settlement's demand seated at each site.
     pub seated: Option<&'a HashMap<usize, Vec<(usize, f64)>>>,
+    /// Seats added at site j.
+    pub expansion: &'a dyn Fn(usize) -> f64,
 }
 
 /// A target is met when its achieved share is at least the required share less this: model
@@ -404,7 +423,16 @@ pub(crate) fn covered_measure(
 ) -> f64 {
     if t.is_count() {
         return (0..data.sites.len())
-            .filter(|&j| site_counts(ctx, data, t, j, (served.open)(j)))
+            .filter(|&j| {
+                site_counts(
+                    ctx,
+                    data,
+                    t,
+                    j,
+                    (served.open)(j),
+                    (served.expansion)(j) >= EXPANDED_SEATS,
+                )
+            })
             .count() as f64;
     }
     if t.measure == Measure::Towns {

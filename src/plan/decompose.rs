@@ -15,7 +15,7 @@ use super::context::Context;
 use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
 use super::milp::{
-    Limits, Scope, ScopeSolution, Targets, canonical_scope, solve_scope, target_total,
+    Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, solve_scope, target_total,
 };
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
@@ -272,6 +272,18 @@ fn solve_whole(
         *sol = canonical;
         sol.variables = variables;
         sol.bound = bound.min(sol.cost);
+    }
+    // An optimal capacity plan: its seats re-solved as the LP they are once the sites are
+    // fixed, so the travel tie-break is the proven optimum too (not just within the branch
+    // and bound's tolerance).
+    if let Some(sol) = &mut solved
+        && sol.status == Status::Optimal
+        && data.service.assign == Assign::Capacity
+        && let Some(polished) = polish_seats(ctx, hier, data, &scope, sol, travel_weight, limits)?
+    {
+        let bound = sol.bound;
+        *sol = polished;
+        sol.bound = bound.min(sol.cost + travel_weight * sol.travel);
     }
     Ok(solved.map(|sol| {
         let objective = objective_of(data, &sol, travel_weight);

@@ -87,6 +87,8 @@ pub fn check_coverage(
         open: &|j| open[j],
         roving: &roving,
         seated: None,
+        // Coverage services add no seats.
+        expansion: &|_| 0.0,
     };
     let all: Vec<usize> = (0..ctx.settlements.len()).collect();
     for t in &data.targets {

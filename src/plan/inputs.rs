@@ -89,6 +89,23 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
             errors.push(e);
         }
     }
+    for (ti, t) in scenario.targets.iter().enumerate() {
+        let ids = t.units.as_ref().and_then(|u| u.facilities.as_ref());
+        for id in ids.into_iter().flatten() {
+            let at = format!("target[{ti}] (`{}`).units.facilities", t.name);
+            match ds.facilities.iter().find(|f| &f.id == id) {
+                None => errors.push(format!(
+                    "{at}: `{id}` names no facility of the data set{}",
+                    near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
+                )),
+                Some(f) if f.service != t.service => errors.push(format!(
+                    "{at}: `{id}` is a `{}` facility, not one of service `{}`",
+                    f.service, t.service
+                )),
+                Some(_) => {}
+            }
+        }
+    }
     for s in &scenario.services {
         for l in s.levels.iter().filter(|l| l.annual_cost.is_none()) {
             let costless: Vec<&str> = ds

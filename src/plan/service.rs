@@ -439,7 +439,7 @@ fn extract(
     let targets = data
         .targets
         .iter()
-        .map(|t| evaluate_target(ctx, data, t, &open, &mobile_islands, &flows))
+        .map(|t| evaluate_target(ctx, data, t, &open, &expansion, &mobile_islands, &flows))
         .collect();
     ServicePlan {
         service: service.name.clone(),
@@ -647,6 +647,7 @@ fn evaluate_target(
     data: &ServiceData,
     t: &Target,
     open: &[bool],
+    expansion: &[f64],
     mobile_islands: &BTreeSet<usize>,
     flows: &[(usize, usize, f64)],
 ) -> TargetResult {
@@ -658,6 +659,7 @@ fn evaluate_target(
         open: &|j| open[j],
         roving: &|k| mobile_islands.contains(&k),
         seated: (data.service.assign == Assign::Capacity).then_some(&seated),
+        expansion: &|j| expansion[j],
     };
     let all: Vec<usize> = (0..ctx.settlements.len()).collect();
     let total = target_total(ctx, data, t);
@@ -727,14 +729,23 @@ fn settlement_name(ctx: &Context, a: usize) -> String {
 /// A count target no plan can meet: fewer sites may be counted than it needs, or decisions fix
 /// more than it allows.
 fn count_reason(ctx: &Context, data: &ServiceData, t: &Target) -> Option<String> {
-    let closed = t.sites == Some(crate::scenario::SiteCount::Closed);
-    let counts = |j: usize| super::data::site_counts(ctx, data, t, j, !closed);
-    let most = (0..data.sites.len())
-        .filter(|&j| counts(j) && data.sites[j].fixed != Some(closed))
-        .count() as f64;
-    let least = (0..data.sites.len())
-        .filter(|&j| counts(j) && data.sites[j].fixed == Some(!closed))
-        .count() as f64;
+    use super::data::EXPANDED_SEATS;
+    let state = t.sites.unwrap_or_default();
+    let closed = state == crate::scenario::SiteCount::Closed;
+    let expanded = state == crate::scenario::SiteCount::Expanded;
+    let sites = &data.sites;
+    let counts = |j: usize| super::data::site_counts(ctx, data, t, j, !closed, true);
+    // Expanded: a site may count when it may open and add a seat, must count when a decision
+    // adds one (its site is then forced open).
+    let may = |j: usize| {
+        sites[j].fixed != Some(closed)
+            && (!expanded || (sites[j].capacity.is_some() && sites[j].expand_max >= EXPANDED_SEATS))
+    };
+    let must = |j: usize| {
+        sites[j].fixed == Some(!closed) && (!expanded || sites[j].expand_min >= EXPANDED_SEATS)
+    };
+    let most = (0..sites.len()).filter(|&j| counts(j) && may(j)).count() as f64;
+    let least = (0..sites.len()).filter(|&j| counts(j) && must(j)).count() as f64;
     let (lo, hi) = t.count_bounds();
     if most < lo {
         Some(format!(

@@ -422,9 +422,11 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             ("children".into(), s.children.into()),
             ("elderly".into(), s.elderly.into()),
         ];
-        // Green when every service the plan has cover targets for covers the village: a
-        // service without them (Daishan's single emergency point, a service with only a count
-        // or township target) would otherwise paint nearly every village red.
+        // Green when every service the plan has settlement cover targets for (villages,
+        // residents or demand within a standard) covers the village: a service without them
+        // (Daishan's single emergency point, a service with only a count, township or island
+        // target: craft colleges on two named islands) would otherwise paint nearly every
+        // village red.
         let mut uncovered: Vec<&str> = Vec::new();
         for sp in &plan.services {
             let x = &sp.settlements[a];
@@ -432,7 +434,9 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             let cover_target = sp.targets.iter().any(|t| {
                 !matches!(
                     t.measure,
-                    crate::scenario::Measure::Sites | crate::scenario::Measure::Towns
+                    crate::scenario::Measure::Sites
+                        | crate::scenario::Measure::Towns
+                        | crate::scenario::Measure::Islands
                 )
             });
             if cover_target && x.demand > 0.0 && x.covered < 1.0 - 1e-9 {

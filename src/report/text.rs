@@ -168,9 +168,17 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
         );
     }
     let _ = writeln!(out);
+    // The service column fits the longest name (`craft_college`...), 10 at the least.
+    let w = s
+        .services
+        .iter()
+        .map(|v| v.service.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
     let _ = writeln!(
         out,
-        "{:<10} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
+        "{:<w$} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
         "service",
         "new",
         "kept",
@@ -186,7 +194,7 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
     for v in &s.services {
         let _ = writeln!(
             out,
-            "{:<10} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
+            "{:<w$} {:>4} {:>5} {:>6} {:>4} {:>6} {:>15} {:>9} {:>8} {:>7} {:>10}",
             v.service,
             v.new,
             v.kept,

@@ -434,6 +434,8 @@ pub enum SiteCount {
     Kept,
     /// Existing sites the plan closes.
     Closed,
+    /// Existing sites the plan keeps open and adds at least one seat to (capacity services).
+    Expanded,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -496,6 +498,9 @@ impl Target {
 /// `community`, 社区), `towns` (the data's `town` property), `islands` (island ids), `remote`
 /// (on a remote island, see below), `min_population` / `max_population` (the settlement's).
 /// Islands: `islands`, `remote`, `min_population` / `max_population` (the island's residents).
+/// Sites (count targets): the island fields (of the site's island), `towns` (the site's
+/// township: a new site's settlement's, else the facility's `town`, else the nearest
+/// settlement's on its island) and `facilities` (facility ids).
 ///
 /// An island is remote when no chain of bridges joins it to the hub island (a ferry is the only
 /// way there); an island's `remote` property (true or false) in the data overrides that.
@@ -514,6 +519,10 @@ pub struct Units {
     pub min_population: Option<u64>,
     #[serde(default)]
     pub max_population: Option<u64>,
+    /// Count targets only: the facility ids (of `facilities.geojson`) counted, e.g. the four
+    /// schools a merge closes.
+    #[serde(default)]
+    pub facilities: Option<Vec<String>>,
 }
 
 impl Default for Scenario {
@@ -919,15 +928,22 @@ impl Scenario {
                 t.service
             ));
         }
-        if let Some(u) = &t.units {
-            for (field, given) in [("kind", u.kind.is_some()), ("towns", u.towns.is_some())] {
-                if given {
-                    return Err(format!(
-                        "{at}.units.{field}: a count target counts sites by island (islands, \
-                         remote, min_population, max_population); `{field}` selects settlements"
-                    ));
-                }
-            }
+        if t.units.as_ref().is_some_and(|u| u.kind.is_some()) {
+            return Err(format!(
+                "{at}.units.kind: a count target counts sites (by islands, remote, \
+                 min_population, max_population, towns or facilities); `kind` selects settlements"
+            ));
+        }
+        if t.sites == Some(SiteCount::Expanded)
+            && self
+                .service(&t.service)
+                .is_some_and(|s| s.assign != Assign::Capacity)
+        {
+            return Err(format!(
+                "{at}.sites = \"expanded\": service `{}` assigns no seats (assign = \"coverage\"), \
+                 so nothing is expanded",
+                t.service
+            ));
         }
         Ok(())
     }
@@ -940,6 +956,7 @@ fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(),
         ("kind", &u.kind),
         ("towns", &u.towns),
         ("islands", &u.islands),
+        ("facilities", &u.facilities),
     ] {
         if list.as_ref().is_some_and(Vec::is_empty) {
             return Err(format!(
@@ -968,7 +985,12 @@ fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(),
             ));
         }
     }
-    if measure == Measure::Islands || measure == Measure::Sites {
+    if measure != Measure::Sites && u.facilities.is_some() {
+        return Err(format!(
+            "{at}.units.facilities: only a count target (measure = \"sites\") counts facilities"
+        ));
+    }
+    if measure == Measure::Islands {
         for (field, given) in [("kind", u.kind.is_some()), ("towns", u.towns.is_some())] {
             if given {
                 return Err(format!(
