@@ -225,6 +225,9 @@ proptest! {
             Err(e) => !e.to_string().contains("time limit"),
         });
         let split = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(5.0), ..Default::default() });
+        // So little time that components end in the fallback (the LP's whole choices, its
+        // fractional sites chosen by a small MILP or rounded up, the LP bound).
+        let rushed = plan_in(&ctx, PlanOptions { whole_max_binaries: 0, time_limit: Some(0.02), ..Default::default() });
         match (whole, split) {
             (Ok(w), Ok(s)) => {
                 assert_audited(&ctx, &w);
@@ -233,6 +236,11 @@ proptest! {
                 prop_assert!(s.cost >= w.cost - 1e-6 * w.cost.max(1.0), "split {} < exact {}", s.cost, w.cost);
                 prop_assert!(s.bound <= w.cost + 1e-6 * w.cost.max(1.0), "bound {} > exact {}", s.bound, w.cost);
                 prop_assert!(s.targets.iter().all(|t| t.met));
+                let r = rushed.expect("a rushed plan (fallbacks keep one)");
+                assert_audited(&ctx, &r);
+                prop_assert!(r.cost >= w.cost - 1e-6 * w.cost.max(1.0), "rushed {} < exact {}", r.cost, w.cost);
+                prop_assert!(r.bound <= w.cost + 1e-6 * w.cost.max(1.0), "rushed bound {} > exact {}", r.bound, w.cost);
+                prop_assert!(r.targets.iter().all(|t| t.met));
             }
             (Err(_), Err(_)) => {}
             (w, s) => prop_assert!(false, "whole {:?} vs split {:?}", w.map(|p| p.cost), s.map(|p| p.cost)),

@@ -44,12 +44,36 @@ fn relocate_moves_people_children_and_elderly_and_keeps_totals() {
     let total = ds.population();
     let before_x = island_pop(&ds, "xiushan");
     let before_d = island_pop(&ds, "daishan");
+    // The optional groups (age bands, care needs) move too, each keeping its county total, in
+    // about the same share (each rounded on its own).
+    let group = |ds: &DataSet, field: &str, island: Option<&str>| -> u64 {
+        let k = island.map(|id| ds.islands.iter().position(|i| i.id == id).expect("island"));
+        ds.settlements
+            .iter()
+            .filter(|s| k.is_none_or(|k| s.island == k))
+            .map(|s| s.groups.get(field).expect("Daishan gives every group"))
+            .sum()
+    };
+    let fields = archiplan::layers::Groups::FIELDS;
+    let groups_before: Vec<(u64, u64)> = fields
+        .iter()
+        .map(|f| (group(&ds, f, None), group(&ds, f, Some("xiushan"))))
+        .collect();
     apply(
         r#"{ kind = "relocate", from = ["xiushan"], to = "daishan", share = 0.3 }"#,
         &mut ds,
         &mut sc,
     )
     .expect("applies");
+    for (f, (total, on_x)) in fields.iter().zip(groups_before) {
+        assert_eq!(group(&ds, f, None), total, "{f}: county total kept");
+        let left = group(&ds, f, Some("xiushan"));
+        let moved = on_x - left;
+        assert!(
+            (moved as f64 - 0.3 * on_x as f64).abs() <= 3.0,
+            "{f}: {moved} of {on_x}"
+        );
+    }
     let after_x = island_pop(&ds, "xiushan");
     let after_d = island_pop(&ds, "daishan");
     assert_eq!(ds.population(), total, "nobody is lost or created");

@@ -689,3 +689,59 @@ fn facility_lists_and_expansion_counts_are_checked() {
         assert!(e.to_string().contains(says), "{ids}: {e}");
     }
 }
+
+/// A service may plan on an age band (`demand = "primary"`, the settlements' `primary`): the
+/// micro schools on half of each village's children (165 pupils in all: 50, 50, 25 on the
+/// hub, 20, 15 on S, 5 on M). With 330 pupils the plan kept A (500 seats) and C; with 165 the
+/// hub's 125 fit in B (200 seats, 400,000 a year, cheaper than A's 500,000), so A closes:
+/// B + C = 700,000 + 1,500 x 165 = 947,500, the loads summing to 165. A settlement with
+/// residents but no `primary` is refused (exit 2), naming the service, the field and the
+/// settlement.
+#[test]
+fn a_service_plans_on_its_own_age_band() {
+    let mut ds = micro_data();
+    for s in &mut ds.settlements {
+        s.groups.primary = Some(s.children / 2);
+    }
+    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
+    let text = std::fs::read_to_string(path).expect("scenario");
+    assert!(text.contains("demand = \"children\""));
+    let sc = Scenario::parse(
+        &text.replacen("demand = \"children\"", "demand = \"primary\"", 1),
+        "micro-primary",
+    )
+    .expect("parses");
+    archiplan::plan::inputs::check(&ds, &sc).expect("every settlement gives `primary`");
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    let school = plan
+        .services
+        .iter()
+        .find(|s| s.service == "school")
+        .expect("school");
+    assert!(
+        (school.costs.total - 947_500.0).abs() < 0.01,
+        "{}",
+        school.costs.total
+    );
+    let open: Vec<&str> = school
+        .sites
+        .iter()
+        .zip(&school.open)
+        .filter(|(_, o)| **o)
+        .map(|(s, _)| s.id.as_str())
+        .collect();
+    assert_eq!(open, ["school-b", "school-c"]);
+    let load: f64 = school.load.iter().sum();
+    assert!((load - 165.0).abs() < 1e-6, "{load}");
+    ds.settlements
+        .iter_mut()
+        .filter(|s| s.id == "m1")
+        .for_each(|s| s.groups.primary = None);
+    let e = archiplan::plan::inputs::check(&ds, &sc).expect_err("m1 has no `primary`");
+    assert_eq!(e.exit_code(), 2);
+    for says in ["`school`", "`primary`", "`m1`"] {
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+}

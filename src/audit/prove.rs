@@ -396,7 +396,6 @@ struct Draft<'a> {
     sites: &'a [Site],
     /// Travel-time standards the service is measured at (its own first).
     standards: Vec<f64>,
-    max_standard: f64,
     /// Site j exists (a new site only where its level is allowed) and may be open.
     exists: Vec<bool>,
     usable: Vec<bool>,
@@ -426,7 +425,6 @@ fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
             standards.push(m);
         }
     }
-    let max_standard = standards.iter().copied().fold(standard, f64::max);
     let exists: Vec<bool> = sites
         .iter()
         .map(|x| !x.new_site || allowed_on(world, tiers, s, x.level, x.island))
@@ -447,7 +445,6 @@ fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
         sites,
         cover: vec![vec![None; world.planned.len()]; standards.len()],
         standards,
-        max_standard,
         exists,
         usable,
         vars: ProblemVariables::new(),
@@ -615,12 +612,15 @@ impl Draft<'_> {
         reach: &[(usize, f64)],
         load: &mut [Expression],
     ) {
-        let (s, sites, max_standard) = (self.s, self.sites, self.max_standard);
+        // Within the service's own standard: a target's longer minutes count seats, they do
+        // not widen where one may sit (the assignment check's rule too).
+        let (s, sites) = (self.s, self.sites);
+        let standard = s.standard_minutes;
         let near = nearest(
             reach
                 .iter()
                 .copied()
-                .filter(|&(j, d)| self.exists[j] && within(d, max_standard))
+                .filter(|&(j, d)| self.exists[j] && within(d, standard))
                 .collect(),
             s.nearest_sites,
         );
@@ -633,7 +633,7 @@ impl Draft<'_> {
                 .filter(|&(j, d)| {
                     self.exists[j]
                         && Some(sites[j].island) == boarding
-                        && d > max_standard - tol(max_standard)
+                        && d > standard - tol(standard)
                         && within(d, s.assign_limit())
                 })
                 .collect(),

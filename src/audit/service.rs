@@ -47,6 +47,11 @@ pub(crate) fn demand(world: &World, kind: Demand, i: usize) -> f64 {
         Demand::Elderly => s.elderly as f64,
         Demand::Villages => f64::from(u8::from(s.population > 0)),
         Demand::Households => s.households.unwrap_or(0) as f64,
+        Demand::Preschool | Demand::Primary | Demand::Junior | Demand::Care => {
+            kind.group_field()
+                .and_then(|f| s.groups.get(f))
+                .unwrap_or(0) as f64
+        }
     }
 }
 
@@ -1136,6 +1141,11 @@ fn rules(
     if s.open_before_close {
         let net = &world.times.net;
         for (a, &i) in world.planned.iter().enumerate() {
+            // Nobody to keep served (a village emptied by relocation, no elder needing care):
+            // no replacement is owed.
+            if demand(world, s.demand, i) <= 0.0 {
+                continue;
+            }
             let today = (0..sites.len())
                 .filter(|&j| sites[j].existing)
                 .filter_map(|j| {

@@ -21,7 +21,7 @@ pub use facility::{Facility, FacilityStatus};
 pub use island::{Island, Tier};
 pub use port::Port;
 pub use route::{Endpoint, Route, RouteMode};
-pub use settlement::Settlement;
+pub use settlement::{Groups, Settlement};
 
 use std::path::{Path, PathBuf};
 

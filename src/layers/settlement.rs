@@ -17,10 +17,48 @@ pub struct Settlement {
     /// Residents aged 60+.
     pub elderly: u64,
     pub households: Option<u64>,
+    /// Age bands and needs (`preschool` 3-5, `primary` 6-11, `junior` 12-14, `care`: elders
+    /// needing residential care), where the data gives them.
+    pub groups: Groups,
     pub kind: Option<String>,
     /// Index into `DataSet::islands`.
     pub island: usize,
     pub properties: JsonObject,
+}
+
+/// Optional demand groups of a settlement: school age bands and elders needing care.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Groups {
+    pub preschool: Option<u64>,
+    pub primary: Option<u64>,
+    pub junior: Option<u64>,
+    pub care: Option<u64>,
+}
+
+impl Groups {
+    /// The group by its property name.
+    pub fn get(&self, field: &str) -> Option<u64> {
+        match field {
+            "preschool" => self.preschool,
+            "primary" => self.primary,
+            "junior" => self.junior,
+            "care" => self.care,
+            _ => None,
+        }
+    }
+
+    /// Mutable access by property name (relocation moves each group).
+    pub fn get_mut(&mut self, field: &str) -> Option<&mut Option<u64>> {
+        match field {
+            "preschool" => Some(&mut self.preschool),
+            "primary" => Some(&mut self.primary),
+            "junior" => Some(&mut self.junior),
+            "care" => Some(&mut self.care),
+            _ => None,
+        }
+    }
+
+    pub const FIELDS: [&'static str; 4] = ["preschool", "primary", "junior", "care"];
 }
 
 /// A parsed settlement with its declared (unresolved) island id.
@@ -41,6 +79,12 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
         let children = p.opt_count("children");
         let elderly = p.opt_count("elderly");
         let households = p.opt_count("households");
+        let groups = Groups {
+            preschool: p.opt_count("preschool"),
+            primary: p.opt_count("primary"),
+            junior: p.opt_count("junior"),
+            care: p.opt_count("care"),
+        };
         let kind = p.opt_str("kind");
         let declared_island = p.opt_str("island");
         if let Some(pop) = population {
@@ -54,6 +98,30 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                         "children ({c}) + elderly ({e}) = {} exceeds population ({pop})",
                         c + e
                     ),
+                );
+            }
+            // School age bands lie within 0-14 and care needs within 60+: larger ones are
+            // estimates gone wrong, reported but not fatal (the bands are separate demands).
+            let bands = groups.preschool.unwrap_or(0)
+                + groups.primary.unwrap_or(0)
+                + groups.junior.unwrap_or(0);
+            if children.is_some() && bands > c {
+                p.warning(
+                    "bands-exceed-children",
+                    Some("primary"),
+                    format!(
+                        "preschool + primary + junior = {bands} exceeds children ({c}, ages 0-14)"
+                    ),
+                );
+            }
+            if let Some(care) = groups.care
+                && elderly.is_some()
+                && care > e
+            {
+                p.warning(
+                    "care-exceeds-elderly",
+                    Some("care"),
+                    format!("care ({care}) exceeds elderly ({e})"),
                 );
             }
             if pop == 0 {
@@ -77,6 +145,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                     children: children.unwrap_or(0),
                     elderly: elderly.unwrap_or(0),
                     households,
+                    groups,
                     kind,
                     island: usize::MAX,
                     properties: f.properties.clone(),

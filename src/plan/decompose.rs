@@ -94,14 +94,29 @@ fn starting_price(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
             }
         }
     }
-    data.sites
+    // The sites by cost per unit of cover, cheapest first; the price at which the cheapest
+    // of them would together cover the need (overlaps ignored, so an underestimate, which the
+    // search then raises).
+    let mut ratios: Vec<(f64, f64)> = data
+        .sites
         .iter()
         .zip(&cover)
         .filter(|(_, c)| **c > 0.0)
-        .map(|(s, c)| (s.annual_cost + s.open_cost) / c)
-        .filter(|p| *p > 0.0)
-        .fold(f64::INFINITY, f64::min)
-        .clamp(1e-6, 1e12)
+        .map(|(s, c)| ((s.annual_cost + s.open_cost) / c, *c))
+        .filter(|(p, _)| *p > 0.0)
+        .collect();
+    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let need = target.share() * super::data::target_total(ctx, data, target);
+    let mut got = 0.0;
+    let mut price = ratios.first().map_or(1.0, |r| r.0);
+    for (p, c) in ratios {
+        if got >= need {
+            break;
+        }
+        got += c;
+        price = p;
+    }
+    price.clamp(1e-6, 1e12)
 }
 
 /// How many assignment variables the model has: one per settlement with demand and site it
@@ -450,7 +465,8 @@ impl Pricing<'_> {
         self.evaluations = 1;
         self.best_lb = self.lagrangian(&at_zero, &price);
         if self.meets(&at_zero) {
-            self.consider(at_zero);
+            let improved = self.improve(at_zero, &price)?;
+            self.consider(improved);
             return Ok(true);
         }
         let mut low_side = at_zero;
@@ -497,7 +513,9 @@ impl Pricing<'_> {
             }
             lo = hi;
             *low_side = parts;
-            hi *= 2.0;
+            // Out of time: a big step to some plan that meets the target (the bisection then
+            // has no time anyway).
+            hi *= if self.out_of_time() { 64.0 } else { 4.0 };
         }
         let Some(mut hi_parts) = hi_parts else {
             // Even a huge price cannot reach the target: infeasible.
@@ -544,6 +562,94 @@ impl Pricing<'_> {
         Ok(true)
     }
 
+    /// With the prices settled and time left: the components with the largest gaps (objective
+    /// less bound) solved again, in turn, with a larger share of what is left, keeping a new
+    /// part when it costs less and the plan still meets every target, and its bound when it
+    /// is higher. The plan's bound (the sum of the parts' bounds plus the priced need) only
+    /// rises.
+    fn improve(
+        &mut self,
+        mut parts: Vec<ScopeSolution>,
+        price: &[f64],
+    ) -> Result<Vec<ScopeSolution>> {
+        let mut order: Vec<usize> = (0..parts.len())
+            .filter(|&c| parts[c].objective - parts[c].bound > 1e-9 * parts[c].objective.abs())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let gap = |c: usize| parts[c].objective - parts[c].bound;
+            gap(b).total_cmp(&gap(a)).then(a.cmp(&b))
+        });
+        if log::log_enabled!(log::Level::Debug) {
+            let total: f64 = order
+                .iter()
+                .map(|&c| parts[c].objective - parts[c].bound)
+                .sum();
+            let top: Vec<String> = order
+                .iter()
+                .take(8)
+                .map(|&c| {
+                    let s = &self.scopes[c];
+                    format!(
+                        "{}x{} gap {:.0}",
+                        s.sites.len(),
+                        s.settlements.len(),
+                        parts[c].objective - parts[c].bound
+                    )
+                })
+                .collect();
+            log::debug!(
+                "[plan] service {}: {} components with a gap, {total:.0} in all; largest: {}",
+                self.data.service.name,
+                order.len(),
+                top.join(", ")
+            );
+        }
+        let threads = rayon::current_num_threads().max(1);
+        for batch in order.chunks(threads) {
+            let Some(left) = self.deadline.remaining() else {
+                break; // no limit: every component was already solved to its gap
+            };
+            if left < 0.5 {
+                break;
+            }
+            // Each batch may use half of what is left.
+            let each = Deadline::after(Some(left / 2.0));
+            let again: Vec<(usize, Option<ScopeSolution>)> = batch
+                .par_iter()
+                .map(|&c| {
+                    solve_scope(
+                        self.ctx,
+                        self.hier,
+                        self.data,
+                        &self.scopes[c],
+                        Targets::Price(price),
+                        self.travel_weight,
+                        Limits {
+                            deadline: each,
+                            mip_gap: COMPONENT_GAP,
+                            backend: self.backend,
+                        },
+                    )
+                    .map(|p| (c, p))
+                })
+                .collect::<Result<_>>()?;
+            for (c, new) in again {
+                let Some(new) = new else { continue };
+                let bound = parts[c].bound.max(new.bound);
+                if new.objective < parts[c].objective {
+                    let old = std::mem::replace(&mut parts[c], new);
+                    if !self.meets(&parts) {
+                        parts[c] = old;
+                    }
+                }
+                parts[c].bound = bound.min(parts[c].objective);
+            }
+            self.evaluations += 1;
+        }
+        self.best_lb = self.best_lb.max(self.lagrangian(&parts, price));
+        Ok(parts)
+    }
+
     fn out_of_time(&self) -> bool {
         self.deadline.expired()
     }
@@ -556,12 +662,16 @@ impl Pricing<'_> {
         let t0 = Instant::now();
         let remaining = self.deadline.remaining().map(|t| t.max(0.05));
         let span = self.deadline.span();
-        let round = remaining.map(|r| r.min(span.unwrap_or(r) / 10.0).max(0.5));
-        let parts: Vec<Option<ScopeSolution>> = self
-            .scopes
+        // The first round (no prices) often settles the service: it gets a quarter of the
+        // limit, later rounds a tenth.
+        let share = if self.evaluations == 0 { 4.0 } else { 10.0 };
+        let round = remaining.map(|r| r.min(span.unwrap_or(r) / share).max(0.5));
+        let budget = RoundBudget::new(self.scopes, round);
+        let parts: Vec<(usize, Option<ScopeSolution>)> = budget
+            .order
             .par_iter()
-            .map(|s| {
-                // Each component may use the round's budget; the rounds stop at the limit.
+            .map(|&c| {
+                let s = &self.scopes[c];
                 solve_scope(
                     self.ctx,
                     self.hier,
@@ -570,14 +680,25 @@ impl Pricing<'_> {
                     Targets::Price(price),
                     self.travel_weight,
                     Limits {
-                        deadline: Deadline::after(round),
+                        deadline: budget.deadline_for(c),
                         mip_gap: COMPONENT_GAP,
                         backend: self.backend,
                     },
                 )
+                .map(|p| (c, p))
             })
             .collect::<Result<_>>()?;
-        let parts: Option<Vec<ScopeSolution>> = parts.into_iter().collect();
+        let mut by_scope: Vec<Option<ScopeSolution>> = vec![None; self.scopes.len()];
+        let mut any_infeasible = false;
+        for (c, p) in parts {
+            any_infeasible |= p.is_none();
+            by_scope[c] = p;
+        }
+        let parts: Option<Vec<ScopeSolution>> = if any_infeasible {
+            None
+        } else {
+            by_scope.into_iter().collect()
+        };
         if log::log_enabled!(log::Level::Debug) {
             self.log_round(parts.as_deref(), price, t0);
         }
@@ -634,6 +755,59 @@ impl Pricing<'_> {
         if self.best_ub.as_ref().is_none_or(|(b, _)| obj < *b) {
             self.best_ub = Some((obj, parts));
         }
+    }
+}
+
+/// How one round of component solves shares its time: every component starts with a slice of
+/// what is left of the round times the threads, in proportion to its size (sites times
+/// settlements) among the components not yet started, so the round's work fits its time
+/// whatever the thread count, and time a small component leaves unused goes to the later ones.
+/// Largest components first, so the long solves overlap the many short ones.
+struct RoundBudget {
+    order: Vec<usize>,
+    weight: Vec<f64>,
+    end: Option<Instant>,
+    /// Total weight of the components not yet started.
+    left: std::sync::Mutex<f64>,
+}
+
+impl RoundBudget {
+    fn new(scopes: &[Scope], round: Option<f64>) -> Self {
+        let weight: Vec<f64> = scopes
+            .iter()
+            .map(|s| ((s.sites.len() + s.mobiles.len() + 1) * (s.settlements.len() + 1)) as f64)
+            .collect();
+        let mut order: Vec<usize> = (0..scopes.len()).collect();
+        order.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]).then(a.cmp(&b)));
+        let end = round.map(|r| Instant::now() + std::time::Duration::from_secs_f64(r));
+        RoundBudget {
+            order,
+            left: std::sync::Mutex::new(weight.iter().sum()),
+            weight,
+            end,
+        }
+    }
+
+    /// The deadline of component `c`, taken as it starts.
+    fn deadline_for(&self, c: usize) -> Deadline {
+        let Some(end) = self.end else {
+            return Deadline::none();
+        };
+        let mut left = self
+            .left
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let share = if *left > 0.0 {
+            self.weight[c] / *left
+        } else {
+            1.0
+        };
+        *left -= self.weight[c];
+        drop(left);
+        let time = end.saturating_duration_since(Instant::now()).as_secs_f64();
+        let threads = rayon::current_num_threads() as f64;
+        // At least a twentieth of a second, at most what is left of the round.
+        Deadline::after(Some((time * threads * share).min(time).max(0.05)))
     }
 }
 

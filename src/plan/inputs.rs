@@ -89,23 +89,8 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
             errors.push(e);
         }
     }
-    for (ti, t) in scenario.targets.iter().enumerate() {
-        let ids = t.units.as_ref().and_then(|u| u.facilities.as_ref());
-        for id in ids.into_iter().flatten() {
-            let at = format!("target[{ti}] (`{}`).units.facilities", t.name);
-            match ds.facilities.iter().find(|f| &f.id == id) {
-                None => errors.push(format!(
-                    "{at}: `{id}` names no facility of the data set{}",
-                    near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
-                )),
-                Some(f) if f.service != t.service => errors.push(format!(
-                    "{at}: `{id}` is a `{}` facility, not one of service `{}`",
-                    f.service, t.service
-                )),
-                Some(_) => {}
-            }
-        }
-    }
+    facility_list_errors(ds, scenario, &mut errors);
+    demand_group_errors(ds, scenario, &mut errors);
     for s in &scenario.services {
         for l in s.levels.iter().filter(|l| l.annual_cost.is_none()) {
             let costless: Vec<&str> = ds
@@ -165,6 +150,53 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
         ));
     }
     Ok(warnings)
+}
+
+/// Count targets' `units.facilities`: each id a facility of the target's service.
+fn facility_list_errors(ds: &DataSet, scenario: &Scenario, errors: &mut Vec<String>) {
+    for (ti, t) in scenario.targets.iter().enumerate() {
+        let ids = t.units.as_ref().and_then(|u| u.facilities.as_ref());
+        for id in ids.into_iter().flatten() {
+            let at = format!("target[{ti}] (`{}`).units.facilities", t.name);
+            match ds.facilities.iter().find(|f| &f.id == id) {
+                None => errors.push(format!(
+                    "{at}: `{id}` names no facility of the data set{}",
+                    near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
+                )),
+                Some(f) if f.service != t.service => errors.push(format!(
+                    "{at}: `{id}` is a `{}` facility, not one of service `{}`",
+                    f.service, t.service
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Services whose demand is an optional group (`preschool`, `care`...): every settlement with
+/// residents gives it.
+fn demand_group_errors(ds: &DataSet, scenario: &Scenario, errors: &mut Vec<String>) {
+    for s in &scenario.services {
+        let Some(field) = s.demand.group_field() else {
+            continue;
+        };
+        let missing: Vec<&str> = ds
+            .settlements
+            .iter()
+            .filter(|x| x.population > 0 && x.groups.get(field).is_none())
+            .map(|x| x.id.as_str())
+            .collect();
+        if !missing.is_empty() {
+            errors.push(format!(
+                "service `{}` (demand = \"{field}\"): settlements.geojson gives no `{field}` for {} \
+                 settlement(s) with residents: {} (add the property to every settlement, 0 where \
+                 none)",
+                s.name,
+                missing.len(),
+                list(&missing)
+            ));
+        }
+    }
 }
 
 fn list(ids: &[&str]) -> String {

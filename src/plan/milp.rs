@@ -88,6 +88,9 @@ pub struct Limits {
     pub backend: Backend,
 }
 
+/// The relative gap at which the fallback's restricted MILP (the LP's fractional sites) stops.
+const COMPONENT_FALLBACK_GAP: f64 = 1e-3;
+
 /// Values of a solved model are read on this grid (see [`MilpResult::snapped`]).
 const SNAP: f64 = 1e-9;
 
@@ -165,43 +168,179 @@ pub fn solve_scope(
         }
         Solved::Infeasible => Ok(None),
         fallback @ (Solved::NoIncumbent | Solved::Numerical(_)) => {
-            // The fallback matters more than the limit: a plan with an honest gap beats no
-            // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
-            let floor = deadline.span().map_or(0.0, |t| (t / 4.0).max(2.0));
-            let left = || deadline.remaining().map(|t| t.max(floor));
+            let scope_model = ScopeModel {
+                ctx,
+                hier,
+                data,
+                scope,
+                targets: &targets,
+                travel_weight,
+            };
+            fallback_plan(&scope_model, &fallback, deadline, backend, variables)
+        }
+    }
+}
+
+/// One scope's model inputs, for the fallback.
+struct ScopeModel<'m> {
+    ctx: &'m Context<'m>,
+    hier: &'m HierarchyPlan,
+    data: &'m ServiceData<'m>,
+    scope: &'m Scope,
+    targets: &'m Targets<'m>,
+    travel_weight: f64,
+}
+
+/// A plan when the MILP found none in time (or failed numerically): the LP relaxation rounded
+/// up, else every site open; the LP optimum is its proven bound.
+fn fallback_plan(
+    m: &ScopeModel,
+    fallback: &Solved,
+    deadline: Deadline,
+    backend: Backend,
+    variables: usize,
+) -> Result<Option<ScopeSolution>> {
+    let ScopeModel {
+        ctx,
+        hier,
+        data,
+        scope,
+        targets,
+        travel_weight,
+    } = *m;
+    let build_as = |mode| build(ctx, hier, data, scope, targets, travel_weight, mode);
+    let floor_value = floor_bound(ctx, data, scope, targets, travel_weight);
+    // The fallback matters more than the limit: a plan with an honest gap beats no
+    // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
+    let floor = deadline.span().map_or(0.0, |t| (t / 4.0).max(2.0));
+    let left = || deadline.remaining().map(|t| t.max(floor));
+    // The LP relaxation: its optimum is the proven bound. Its whole choices make a smaller
+    // MILP (sites at 1 open, at 0 closed, the fractional ones left to choose), whose plans are
+    // plans of the scope; failing that, its open sites rounded up are a plan, since opening
+    // more never breaks a constraint of a decomposed scope and the LP's seats still fit.
+    let relaxed = build_as(Mode::Relaxed);
+    let (bound, rounded) = match relaxed.milp.solve_by(backend, left(), 0.0)? {
+        Solved::Plan(r) => (
+            r.objective,
+            lp_guided_plan(m, &relaxed.handles, &r, deadline, left(), backend)?,
+        ),
+        _ => (f64::NEG_INFINITY, None),
+    };
+    let mut sol = match rounded {
+        Some(mut sol) => {
+            sol.variables = variables;
+            sol
+        }
+        None => {
             let all = build_as(Mode::OpenAll);
-            let mut sol = match all.milp.solve_by(backend, left(), 0.0)? {
+            match all.milp.solve_by(backend, left(), 0.0)? {
                 Solved::Plan(res) => read(ctx, data, scope, &all.handles, &res, variables),
                 Solved::Infeasible => return Ok(None),
                 Solved::NoIncumbent => {
                     return Err(crate::Error::Infeasible(
-                        "the time limit ended the solve before any feasible plan was found; \
-                         allow more time (a longer time limit)"
+                        "the time limit ended the solve before any feasible plan was \
+                         found; allow more time (a longer time limit)"
                             .to_string(),
                     ));
                 }
                 Solved::Numerical(m) => {
                     return Err(crate::Error::Internal(format!(
-                        "MILP solver failed on the model and on its open-every-site fallback: {m}"
+                        "MILP solver failed on the model and on its open-every-site \
+                         fallback: {m}"
                     )));
                 }
-            };
-            let relaxed = build_as(Mode::Relaxed);
-            let bound = match relaxed.milp.solve_by(backend, left(), 0.0)? {
-                Solved::Plan(r) => r.objective,
-                _ => f64::NEG_INFINITY,
-            };
-            sol.bound = bound.max(floor).min(sol.objective);
-            // No incumbent: the limit came first (`Status::honest` renames a limit the user
-            // did not set). A numerical failure: the search stalled; the fallback's plan is
-            // reported with its proven gap.
-            sol.status = match fallback {
-                Solved::NoIncumbent => Status::TimeLimit,
-                _ => Status::Stalled,
-            };
-            Ok(Some(sol))
+            }
         }
-    }
+    };
+    sol.bound = bound.max(floor_value).min(sol.objective);
+    // No incumbent: the limit came first (`Status::honest` renames a limit the user
+    // did not set). A numerical failure: the search stalled; the fallback's plan is
+    // reported with its proven gap.
+    sol.status = match fallback {
+        Solved::NoIncumbent => Status::TimeLimit,
+        _ => Status::Stalled,
+    };
+    Ok(Some(sol))
+}
+
+/// A plan guided by the LP relaxation's values: its whole choices kept and its fractional
+/// sites chosen by a small MILP within the time truly left, else every site the LP uses open.
+fn lp_guided_plan(
+    m: &ScopeModel,
+    h: &Handles,
+    r: &MilpResult,
+    deadline: Deadline,
+    left: Option<f64>,
+    backend: Backend,
+) -> Result<Option<ScopeSolution>> {
+    let ScopeModel {
+        ctx,
+        hier,
+        data,
+        scope,
+        targets,
+        travel_weight,
+    } = *m;
+    let split = |ids: &[usize], var: &HashMap<usize, Variable>| {
+        let (mut one, mut some) = (BTreeSet::new(), BTreeSet::new());
+        for &i in ids {
+            let v = r.value(var[&i]);
+            if v >= 1.0 - 1e-6 {
+                one.insert(i);
+            } else if v > 1e-6 {
+                some.insert(i);
+            }
+        }
+        (one, some)
+    };
+    let (open, free) = split(&scope.sites, &h.y);
+    let (mobile, free_mobile) = split(&scope.mobiles, &h.mobile);
+    let solve = |fixed: Fixed, seconds: Option<f64>| {
+        let limits = Limits {
+            deadline: Deadline::after(seconds),
+            mip_gap: COMPONENT_FALLBACK_GAP,
+            backend,
+        };
+        solve_fixed(
+            ctx,
+            hier,
+            data,
+            scope,
+            targets,
+            travel_weight,
+            fixed,
+            limits,
+        )
+    };
+    let none = BTreeSet::new();
+    // The small MILP only within the time truly left (no floor: it is optional).
+    let restricted = match deadline.remaining() {
+        Some(t) if t < 0.01 => None,
+        t => solve(
+            Fixed {
+                open: &open,
+                mobile: &mobile,
+                free: &free,
+                free_mobile: &free_mobile,
+            },
+            t,
+        )?,
+    };
+    let rounded = match restricted {
+        Some(sol) => Some(sol),
+        None => {
+            let all_open: BTreeSet<usize> = open.union(&free).copied().collect();
+            let all_mobile: BTreeSet<usize> = mobile.union(&free_mobile).copied().collect();
+            let fixed = Fixed {
+                open: &all_open,
+                mobile: &all_mobile,
+                free: &none,
+                free_mobile: &none,
+            };
+            solve(fixed, left)?
+        }
+    };
+    Ok(rounded)
 }
 
 /// Among the scope's plans of the proven least cost `cost` (within `slack`: half a cost
@@ -281,50 +420,105 @@ pub fn polish_seats(
     travel_weight: f64,
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
-    let mut built = build(
+    let open: BTreeSet<usize> = sol.open.iter().copied().collect();
+    let mobile: BTreeSet<usize> = sol.mobile.iter().copied().collect();
+    let none = BTreeSet::new();
+    let fixed = Fixed {
+        open: &open,
+        mobile: &mobile,
+        free: &none,
+        free_mobile: &none,
+    };
+    let Some(mut polished) = solve_fixed(
         ctx,
         hier,
         data,
         scope,
         &Targets::Enforce,
         travel_weight,
+        fixed,
+        limits,
+    )?
+    else {
+        return Ok(None);
+    };
+    let before = sol.cost + travel_weight * sol.travel;
+    let after = polished.cost + travel_weight * polished.travel;
+    if after >= before || polished.open != sol.open {
+        return Ok(None);
+    }
+    log::debug!(
+        "[plan]   {}: seats polished with the sites fixed: objective {before:.4} -> {after:.4}",
+        data.service.name
+    );
+    polished.variables = sol.variables;
+    polished.status = sol.status;
+    Ok(Some(polished))
+}
+
+/// Which sites and roving teams a re-solve holds open, which it leaves to choose (`free`);
+/// all others are closed.
+#[derive(Clone, Copy)]
+struct Fixed<'a> {
+    open: &'a BTreeSet<usize>,
+    mobile: &'a BTreeSet<usize>,
+    free: &'a BTreeSet<usize>,
+    free_mobile: &'a BTreeSet<usize>,
+}
+
+/// The scope's model with every open/close choice fixed: a linear programme over seats,
+/// expansions and cover. `Ok(None)` when it is infeasible or does not finish.
+#[allow(clippy::too_many_arguments)]
+fn solve_fixed(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    targets: &Targets,
+    travel_weight: f64,
+    fixed: Fixed,
+    limits: Limits,
+) -> Result<Option<ScopeSolution>> {
+    let mut built = build(
+        ctx,
+        hier,
+        data,
+        scope,
+        targets,
+        travel_weight,
         Mode::Integer,
     );
-    let open: BTreeSet<usize> = sol.open.iter().copied().collect();
-    let mobile: BTreeSet<usize> = sol.mobile.iter().copied().collect();
     // Rows in scope order (never a hash map's), so the same inputs give the same seats.
-    for &j in &scope.sites {
-        let v = if open.contains(&j) { 1.0 } else { 0.0 };
+    for &j in scope.sites.iter().filter(|j| !fixed.free.contains(j)) {
+        let v = if fixed.open.contains(&j) { 1.0 } else { 0.0 };
         built
             .milp
             .constrain(Expression::from(built.handles.y[&j]).eq(v));
     }
-    for &m in &scope.mobiles {
-        let v = if mobile.contains(&m) { 1.0 } else { 0.0 };
+    for &m in scope
+        .mobiles
+        .iter()
+        .filter(|m| !fixed.free_mobile.contains(m))
+    {
+        let v = if fixed.mobile.contains(&m) { 1.0 } else { 0.0 };
         built
             .milp
             .constrain(Expression::from(built.handles.mobile[&m]).eq(v));
     }
     let variables = built.milp.variable_count();
+    let free = !fixed.free.is_empty() || !fixed.free_mobile.is_empty();
     match built
         .milp
-        .solve_by(limits.backend, limits.deadline.remaining(), 0.0)?
+        .solve_by(limits.backend, limits.deadline.remaining(), limits.mip_gap)?
     {
-        Solved::Plan(res) if res.status == Status::Optimal => {
-            let mut polished = read(ctx, data, scope, &built.handles, &res, variables);
-            let before = sol.cost + travel_weight * sol.travel;
-            let after = polished.cost + travel_weight * polished.travel;
-            if after >= before || polished.open != sol.open {
-                return Ok(None);
-            }
-            log::debug!(
-                "[plan]   {}: seats polished with the sites fixed: objective {before:.4} -> {after:.4}",
-                data.service.name
-            );
-            polished.variables = sol.variables;
-            polished.status = sol.status;
-            Ok(Some(polished))
-        }
+        Solved::Plan(res) if free || res.status == Status::Optimal => Ok(Some(read(
+            ctx,
+            data,
+            scope,
+            &built.handles,
+            &res,
+            variables,
+        ))),
         _ => Ok(None),
     }
 }

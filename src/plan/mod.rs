@@ -96,6 +96,11 @@ pub fn plan(ds: &DataSet, scenario: &Scenario, options: PlanOptions) -> Result<P
     plan_in(&ctx, options)
 }
 
+/// A service's model size for scheduling: its site-settlement pairs, sites and roving teams.
+fn service_size(data: &service::ServiceData) -> usize {
+    data.reach.iter().map(Vec::len).sum::<usize>() + data.sites.len() + data.mobile_options.len()
+}
+
 /// Plans within a prepared context (the network and island facts already built).
 pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     let started = std::time::Instant::now();
@@ -107,30 +112,40 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     // left when it starts.
     let deadline = crate::solve::Deadline::after(options.time_limit);
     let hier = hierarchy::choose_within(ctx, deadline.remaining().map(|r| r / 3.0))?;
+    let prepared: Vec<service::ServiceData> = scenario
+        .services
+        .par_iter()
+        .map(|s| service::prepare(ctx, &hier, s, scenario.targets_of(&s.name).collect()))
+        .collect::<Result<_>>()?;
+    // Largest services first: under a time limit the small ones then run beside the largest
+    // instead of queueing behind it (the plan itself does not depend on the order).
+    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(service_size(&prepared[i])));
     let solve_all = |travel_weight: f64| -> Result<Vec<ServicePlan>> {
-        scenario
-            .services
+        let mut solved: Vec<(usize, ServicePlan)> = order
             .par_iter()
-            .map(|s| {
-                let targets = scenario.targets_of(&s.name).collect();
-                let data = service::prepare(ctx, &hier, s, targets)?;
+            .with_max_len(1)
+            .map(|&i| {
+                let data = &prepared[i];
                 let mut mine = options.clone();
                 mine.time_limit = deadline.remaining().map(|r| r.max(0.05));
-                match service::solve(ctx, &hier, &data, travel_weight, &mine)? {
+                match service::solve(ctx, &hier, data, travel_weight, &mine)? {
                     Some(mut p) => {
                         // Judged against the time the service was given.
                         p.status = p.status.honest(mine.time_limit, p.seconds);
                         if let Some(done) = &options.on_service_done {
                             done(&p);
                         }
-                        Ok(p)
+                        Ok((i, p))
                     }
                     None => Err(Error::Infeasible(service::explain_infeasible(
-                        ctx, &hier, &data,
+                        ctx, &hier, data,
                     ))),
                 }
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        solved.sort_by_key(|(i, _)| *i);
+        Ok(solved.into_iter().map(|(_, p)| p).collect())
     };
     let mut services = solve_all(scenario.objective.travel_weight)?;
     let mut cost: f64 = services.iter().map(|s| s.costs.total).sum();

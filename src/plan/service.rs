@@ -193,14 +193,15 @@ pub fn prepare<'c>(
             if !capacity_mode {
                 return all.filter(|&(_, d)| d <= max_standard).collect();
             }
-            // Seats at the nearest sites within the standard, or boarding at the nearest
-            // sites of the community centre (a planning rule that keeps models small).
-            let mut near: Vec<(usize, f64)> =
-                all.clone().filter(|&(_, d)| d <= max_standard).collect();
+            // Seats at the nearest sites within the service's standard (a target's longer
+            // minutes widen what it counts, not where pupils may sit), or boarding at the
+            // nearest sites of the community centre (a planning rule that keeps models small).
+            let standard = service.standard_minutes;
+            let mut near: Vec<(usize, f64)> = all.clone().filter(|&(_, d)| d <= standard).collect();
             near.sort_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
             near.truncate(service.nearest_sites);
             let mut board: Vec<(usize, f64)> = all
-                .filter(|&(j, d)| Some(sites[j].island) == leader && d > max_standard)
+                .filter(|&(j, d)| Some(sites[j].island) == leader && d > standard)
                 .collect();
             board.sort_by(|p, q| p.1.total_cmp(&q.1).then(p.0.cmp(&q.0)));
             board.truncate(service.boarding_sites);

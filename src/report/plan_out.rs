@@ -422,6 +422,11 @@ fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {
             ("children".into(), s.children.into()),
             ("elderly".into(), s.elderly.into()),
         ];
+        for field in crate::layers::Groups::FIELDS {
+            if let Some(n) = s.groups.get(field) {
+                props.push((field.into(), n.into()));
+            }
+        }
         // Green when every service the plan has settlement cover targets for (villages,
         // residents or demand within a standard) covers the village: a service without them
         // (Daishan's single emergency point, a service with only a count, township or island

@@ -224,6 +224,28 @@ pub enum Demand {
     /// One per settlement.
     Villages,
     Households,
+    /// Children of preschool age (3-5), the settlements' `preschool`.
+    Preschool,
+    /// Children of primary-school age (6-11), the settlements' `primary`.
+    Primary,
+    /// Children of junior-secondary age (12-14), the settlements' `junior`.
+    Junior,
+    /// Elders needing residential care, the settlements' `care`.
+    Care,
+}
+
+impl Demand {
+    /// The settlements' property an optional demand group is read from (`None`: population,
+    /// villages, and the groups every settlement has or defaults).
+    pub fn group_field(self) -> Option<&'static str> {
+        match self {
+            Demand::Preschool => Some("preschool"),
+            Demand::Primary => Some("primary"),
+            Demand::Junior => Some("junior"),
+            Demand::Care => Some("care"),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -474,6 +474,22 @@ fn relocate(ds: &mut DataSet, from: &[String], to: &str, share: f64) -> Result<(
             }
         }
     }
+    // The optional groups (age bands, care needs) move in the same share, each on its own.
+    for field in crate::layers::Groups::FIELDS {
+        let mut moved = 0u64;
+        for &s in &sources {
+            if let Some(Some(x)) = ds.settlements[s].groups.get_mut(field) {
+                let take = ((*x as f64 * share).round() as u64).min(*x);
+                *x -= take;
+                moved += take;
+            }
+        }
+        for (&t, n) in targets.iter().zip(apportion(moved, &weights)) {
+            if let Some(slot) = ds.settlements[t].groups.get_mut(field) {
+                *slot = Some(slot.unwrap_or(0) + n);
+            }
+        }
+    }
     // Independent rounding can leave a small receiver with more children and elderly than
     // residents; such excess goes to the most populous receiver, which has room.
     let biggest = *targets
