@@ -529,3 +529,33 @@ fn sweeps_render_a_pareto_chart_and_a_comparison_report() {
     assert_eq!(html.matches("<tr class=\"scenario").count(), 4);
     assert!(html.contains("Pareto chart"));
 }
+
+/// Each service keeps one colour, and no two services share one: the Daishan scenarios plan
+/// ten services (the eight-colour palette of before gave the schools' blue to the craft
+/// colleges and the clinics' purple to the pharmacies).
+#[test]
+fn every_service_has_a_colour_of_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plan_into(dir.path());
+    let fc: geojson::FeatureCollection = std::fs::read_to_string(plan.join("facilities.geojson"))
+        .expect("facilities")
+        .parse()
+        .expect("geojson");
+    let mut colour_of: std::collections::BTreeMap<String, String> = Default::default();
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        if p["status"] == "closed" {
+            continue; // closed sites are grey, whatever their service
+        }
+        let service = p["service"].as_str().expect("service").to_string();
+        let colour = p["marker-color"]
+            .as_str()
+            .expect("marker-color")
+            .to_string();
+        let known = colour_of.entry(service.clone()).or_insert(colour.clone());
+        assert_eq!(*known, colour, "{service} drawn in two colours");
+    }
+    assert!(colour_of.len() >= 10, "{colour_of:?}");
+    let distinct: std::collections::BTreeSet<&String> = colour_of.values().collect();
+    assert_eq!(distinct.len(), colour_of.len(), "{colour_of:?}");
+}

@@ -690,6 +690,34 @@ fn facility_lists_and_expansion_counts_are_checked() {
     }
 }
 
+/// The micro scenario with the schools planning on `demand` (in place of `children`).
+fn school_demand_scenario(demand: &str) -> Scenario {
+    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
+    let text = std::fs::read_to_string(path).expect("scenario");
+    assert!(text.contains("demand = \"children\""));
+    Scenario::parse(
+        &text.replacen(
+            "demand = \"children\"",
+            &format!("demand = \"{demand}\""),
+            1,
+        ),
+        "micro-demand",
+    )
+    .expect("parses")
+}
+
+/// Plans the micro archipelago with the schools on `demand`, audits it; the school plan.
+fn school_plan_on(ds: &DataSet, sc: &Scenario) -> archiplan::plan::ServicePlan {
+    archiplan::plan::inputs::check(ds, sc).expect("every settlement gives the demand");
+    let ctx = Context::new(ds, sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    plan.services
+        .into_iter()
+        .find(|s| s.service == "school")
+        .expect("school")
+}
+
 /// A service may plan on an age band (`demand = "primary"`, the settlements' `primary`): the
 /// micro schools on half of each village's children (165 pupils in all: 50, 50, 25 on the
 /// hub, 20, 15 on S, 5 on M). With 330 pupils the plan kept A (500 seats) and C; with 165 the
@@ -703,23 +731,8 @@ fn a_service_plans_on_its_own_age_band() {
     for s in &mut ds.settlements {
         s.groups.primary = Some(s.children / 2);
     }
-    let path = Path::new(ROOT).join("tests/fixtures/plan-micro/scenario.toml");
-    let text = std::fs::read_to_string(path).expect("scenario");
-    assert!(text.contains("demand = \"children\""));
-    let sc = Scenario::parse(
-        &text.replacen("demand = \"children\"", "demand = \"primary\"", 1),
-        "micro-primary",
-    )
-    .expect("parses");
-    archiplan::plan::inputs::check(&ds, &sc).expect("every settlement gives `primary`");
-    let ctx = Context::new(&ds, &sc).expect("context");
-    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
-    assert_audited(&ctx, &plan);
-    let school = plan
-        .services
-        .iter()
-        .find(|s| s.service == "school")
-        .expect("school");
+    let sc = school_demand_scenario("primary");
+    let school = school_plan_on(&ds, &sc);
     assert!(
         (school.costs.total - 947_500.0).abs() < 0.01,
         "{}",
@@ -742,6 +755,34 @@ fn a_service_plans_on_its_own_age_band() {
     let e = archiplan::plan::inputs::check(&ds, &sc).expect_err("m1 has no `primary`");
     assert_eq!(e.exit_code(), 2);
     for says in ["`school`", "`primary`", "`m1`"] {
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+}
+
+/// `demand = "pupils"` adds up `primary` and `junior` (ages 6-14): with the micro villages'
+/// children split into the two bands, the school plan is the children plan itself (A and C
+/// kept, B closed: 800,000 + 1,500 x 330 = 1,295,000). Without `junior` on a settlement the
+/// plan is refused, naming the band and the demand.
+#[test]
+fn pupils_add_up_the_primary_and_junior_bands() {
+    let mut ds = micro_data();
+    for s in &mut ds.settlements {
+        s.groups.primary = Some(s.children / 2);
+        s.groups.junior = Some(s.children - s.children / 2);
+    }
+    let sc = school_demand_scenario("pupils");
+    let school = school_plan_on(&ds, &sc);
+    assert!(
+        (school.costs.total - 1_295_000.0).abs() < 0.01,
+        "{}",
+        school.costs.total
+    );
+    ds.settlements
+        .iter_mut()
+        .filter(|s| s.id == "h2")
+        .for_each(|s| s.groups.junior = None);
+    let e = archiplan::plan::inputs::check(&ds, &sc).expect_err("h2 has no `junior`");
+    for says in ["demand = \"pupils\"", "`junior`", "`h2`"] {
         assert!(e.to_string().contains(says), "{says}: {e}");
     }
 }

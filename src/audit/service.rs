@@ -47,10 +47,11 @@ pub(crate) fn demand(world: &World, kind: Demand, i: usize) -> f64 {
         Demand::Elderly => s.elderly as f64,
         Demand::Villages => f64::from(u8::from(s.population > 0)),
         Demand::Households => s.households.unwrap_or(0) as f64,
-        Demand::Preschool | Demand::Primary | Demand::Junior | Demand::Care => {
-            kind.group_field()
-                .and_then(|f| s.groups.get(f))
-                .unwrap_or(0) as f64
+        Demand::Preschool | Demand::Primary | Demand::Junior | Demand::Care | Demand::Pupils => {
+            kind.group_fields()
+                .iter()
+                .map(|f| s.groups.get(f).unwrap_or(0))
+                .sum::<u64>() as f64
         }
     }
 }

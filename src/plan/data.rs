@@ -151,11 +151,13 @@ pub fn demand_of(ctx: &Context, demand: Demand, i: usize) -> f64 {
             }
         }
         Demand::Households => s.households.unwrap_or(0) as f64,
-        Demand::Preschool | Demand::Primary | Demand::Junior | Demand::Care => demand
-            .group_field()
-            .and_then(|f| s.groups.get(f))
-            .unwrap_or(0)
-            as f64,
+        Demand::Preschool | Demand::Primary | Demand::Junior | Demand::Care | Demand::Pupils => {
+            demand
+                .group_fields()
+                .iter()
+                .map(|f| s.groups.get(f).unwrap_or(0))
+                .sum::<u64>() as f64
+        }
     }
 }
 

@@ -177,25 +177,36 @@ fn facility_list_errors(ds: &DataSet, scenario: &Scenario, errors: &mut Vec<Stri
 /// residents gives it.
 fn demand_group_errors(ds: &DataSet, scenario: &Scenario, errors: &mut Vec<String>) {
     for s in &scenario.services {
-        let Some(field) = s.demand.group_field() else {
-            continue;
-        };
-        let missing: Vec<&str> = ds
-            .settlements
-            .iter()
-            .filter(|x| x.population > 0 && x.groups.get(field).is_none())
-            .map(|x| x.id.as_str())
-            .collect();
-        if !missing.is_empty() {
-            errors.push(format!(
-                "service `{}` (demand = \"{field}\"): settlements.geojson gives no `{field}` for {} \
-                 settlement(s) with residents: {} (add the property to every settlement, 0 where \
-                 none)",
-                s.name,
-                missing.len(),
-                list(&missing)
-            ));
+        for &field in s.demand.group_fields() {
+            missing_group(ds, s, field, errors);
         }
+    }
+}
+
+/// Settlements with residents that do not give `field`, which service `s` plans on.
+fn missing_group(
+    ds: &DataSet,
+    s: &crate::scenario::Service,
+    field: &str,
+    errors: &mut Vec<String>,
+) {
+    let missing: Vec<&str> = ds
+        .settlements
+        .iter()
+        .filter(|x| x.population > 0 && x.groups.get(field).is_none())
+        .map(|x| x.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        // The demand's scenario name (`pupils` adds up `primary` and `junior`).
+        let demand = format!("{:?}", s.demand).to_lowercase();
+        errors.push(format!(
+            "service `{}` (demand = \"{demand}\"): settlements.geojson gives no `{field}` for {} \
+             settlement(s) with residents: {} (add the property to every settlement, 0 where \
+             none)",
+            s.name,
+            missing.len(),
+            list(&missing)
+        ));
     }
 }
 

@@ -191,6 +191,33 @@ struct ScopeModel<'m> {
     travel_weight: f64,
 }
 
+impl ScopeModel<'_> {
+    fn build(&self, mode: Mode) -> Built {
+        build(
+            self.ctx,
+            self.hier,
+            self.data,
+            self.scope,
+            self.targets,
+            self.travel_weight,
+            mode,
+        )
+    }
+
+    fn solve_fixed(&self, fixed: Fixed, limits: Limits) -> Result<Option<ScopeSolution>> {
+        solve_fixed(
+            self.ctx,
+            self.hier,
+            self.data,
+            self.scope,
+            self.targets,
+            self.travel_weight,
+            fixed,
+            limits,
+        )
+    }
+}
+
 /// A plan when the MILP found none in time (or failed numerically): the LP relaxation rounded
 /// up, else every site open; the LP optimum is its proven bound.
 fn fallback_plan(
@@ -200,16 +227,9 @@ fn fallback_plan(
     backend: Backend,
     variables: usize,
 ) -> Result<Option<ScopeSolution>> {
-    let ScopeModel {
-        ctx,
-        hier,
-        data,
-        scope,
-        targets,
-        travel_weight,
-    } = *m;
-    let build_as = |mode| build(ctx, hier, data, scope, targets, travel_weight, mode);
-    let floor_value = floor_bound(ctx, data, scope, targets, travel_weight);
+    let (ctx, data, scope) = (m.ctx, m.data, m.scope);
+    let build_as = |mode| m.build(mode);
+    let floor_value = floor_bound(ctx, data, scope, m.targets, m.travel_weight);
     // The fallback matters more than the limit: a plan with an honest gap beats no
     // plan, so each fallback solve gets at least a quarter of the limit (and 2 s).
     let floor = deadline.span().map_or(0.0, |t| (t / 4.0).max(2.0));
@@ -273,14 +293,7 @@ fn lp_guided_plan(
     left: Option<f64>,
     backend: Backend,
 ) -> Result<Option<ScopeSolution>> {
-    let ScopeModel {
-        ctx,
-        hier,
-        data,
-        scope,
-        targets,
-        travel_weight,
-    } = *m;
+    let scope = m.scope;
     let split = |ids: &[usize], var: &HashMap<usize, Variable>| {
         let (mut one, mut some) = (BTreeSet::new(), BTreeSet::new());
         for &i in ids {
@@ -301,16 +314,7 @@ fn lp_guided_plan(
             mip_gap: COMPONENT_FALLBACK_GAP,
             backend,
         };
-        solve_fixed(
-            ctx,
-            hier,
-            data,
-            scope,
-            targets,
-            travel_weight,
-            fixed,
-            limits,
-        )
+        m.solve_fixed(fixed, limits)
     };
     let none = BTreeSet::new();
     // The small MILP only within the time truly left (no floor: it is optional).

@@ -10,10 +10,14 @@ use std::path::Path;
 
 /// Service colours (simplestyle `marker-color`), stable by service order: the Okabe-Ito
 /// palette, which stays distinguishable with every common colour-vision deficiency (blue,
-/// reddish purple, orange, black, vermillion, sky blue, yellow, bluish green); its green comes
-/// last, clear of the green-yellow-red of travel times on the maps.
-const PALETTE: [&str; 8] = [
-    "#0072b2", "#cc79a7", "#e69f00", "#000000", "#d55e00", "#56b4e9", "#f0e442", "#009e73",
+/// reddish purple, orange, black, vermillion, sky blue, yellow), then four dark tones of Paul
+/// Tol's schemes and brown for scenarios with more services (wine, indigo, olive, brown: the
+/// Daishan scenarios plan ten), and Okabe-Ito's bluish green last, clear of the
+/// green-yellow-red of travel times on the maps. Twelve distinct colours; a thirteenth service
+/// repeats the first.
+const PALETTE: [&str; 12] = [
+    "#0072b2", "#cc79a7", "#e69f00", "#000000", "#d55e00", "#56b4e9", "#f0e442", "#882255",
+    "#332288", "#999933", "#8c564b", "#009e73",
 ];
 
 fn round(x: f64, digits: i32) -> f64 {

@@ -232,18 +232,21 @@ pub enum Demand {
     Junior,
     /// Elders needing residential care, the settlements' `care`.
     Care,
+    /// School-age children (6-14): `primary` + `junior`.
+    Pupils,
 }
 
 impl Demand {
-    /// The settlements' property an optional demand group is read from (`None`: population,
+    /// The settlements' properties an optional demand group adds up (none for population,
     /// villages, and the groups every settlement has or defaults).
-    pub fn group_field(self) -> Option<&'static str> {
+    pub fn group_fields(self) -> &'static [&'static str] {
         match self {
-            Demand::Preschool => Some("preschool"),
-            Demand::Primary => Some("primary"),
-            Demand::Junior => Some("junior"),
-            Demand::Care => Some("care"),
-            _ => None,
+            Demand::Preschool => &["preschool"],
+            Demand::Primary => &["primary"],
+            Demand::Junior => &["junior"],
+            Demand::Care => &["care"],
+            Demand::Pupils => &["primary", "junior"],
+            _ => &[],
         }
     }
 }
