@@ -446,8 +446,20 @@ pub fn polish_seats(
     else {
         return Ok(None);
     };
-    let before = sol.cost + travel_weight * sol.travel;
-    let after = polished.cost + travel_weight * polished.travel;
+    let objective = |x: &ScopeSolution| x.cost + travel_weight * x.travel;
+    // Then the least travel at that cost: an LP on the travel alone is well scaled, where the
+    // tie-break's minutes weigh 1e-8 of the objective beside the money and backends stop at
+    // different points of the same near-flat face (microlp and HiGHS left Daishan's schools 56
+    // pupil-minutes apart at equal cost).
+    if travel_weight > 0.0
+        && let Some(least) = least_travel(ctx, hier, data, scope, &polished, fixed, limits)?
+        && least.open == polished.open
+        && objective(&least) <= objective(&polished) + 1e-9 * objective(&polished).abs()
+    {
+        polished = least;
+    }
+    let before = objective(sol);
+    let after = objective(&polished);
     if after >= before || polished.open != sol.open {
         return Ok(None);
     }
@@ -458,6 +470,67 @@ pub fn polish_seats(
     polished.variables = sol.variables;
     polished.status = sol.status;
     Ok(Some(polished))
+}
+
+/// The plan's sites with the least travel at no more than `base`'s cost.
+fn least_travel(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    base: &ScopeSolution,
+    fixed: Fixed,
+    limits: Limits,
+) -> Result<Option<ScopeSolution>> {
+    let mut built = build(
+        ctx,
+        hier,
+        data,
+        scope,
+        &Targets::Enforce,
+        0.0,
+        Mode::Integer,
+    );
+    fix_choices(&mut built, scope, fixed);
+    let money = built.handles.money.clone() + built.handles.closing_constant;
+    built.milp.constrain(money.leq(base.cost + 1e-6));
+    built.milp.objective = built.handles.travel.clone();
+    let variables = built.milp.variable_count();
+    match built
+        .milp
+        .solve_by(limits.backend, limits.deadline.remaining(), 0.0)?
+    {
+        Solved::Plan(res) if res.status == Status::Optimal => Ok(Some(read(
+            ctx,
+            data,
+            scope,
+            &built.handles,
+            &res,
+            variables,
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// Holds the sites and roving teams `fixed` says (rows in scope order, never a hash map's,
+/// so the same inputs give the same model).
+fn fix_choices(built: &mut Built, scope: &Scope, fixed: Fixed) {
+    for &j in scope.sites.iter().filter(|j| !fixed.free.contains(j)) {
+        let v = if fixed.open.contains(&j) { 1.0 } else { 0.0 };
+        built
+            .milp
+            .constrain(Expression::from(built.handles.y[&j]).eq(v));
+    }
+    for &m in scope
+        .mobiles
+        .iter()
+        .filter(|m| !fixed.free_mobile.contains(m))
+    {
+        let v = if fixed.mobile.contains(&m) { 1.0 } else { 0.0 };
+        built
+            .milp
+            .constrain(Expression::from(built.handles.mobile[&m]).eq(v));
+    }
 }
 
 /// Which sites and roving teams a re-solve holds open, which it leaves to choose (`free`);
@@ -492,23 +565,7 @@ fn solve_fixed(
         travel_weight,
         Mode::Integer,
     );
-    // Rows in scope order (never a hash map's), so the same inputs give the same seats.
-    for &j in scope.sites.iter().filter(|j| !fixed.free.contains(j)) {
-        let v = if fixed.open.contains(&j) { 1.0 } else { 0.0 };
-        built
-            .milp
-            .constrain(Expression::from(built.handles.y[&j]).eq(v));
-    }
-    for &m in scope
-        .mobiles
-        .iter()
-        .filter(|m| !fixed.free_mobile.contains(m))
-    {
-        let v = if fixed.mobile.contains(&m) { 1.0 } else { 0.0 };
-        built
-            .milp
-            .constrain(Expression::from(built.handles.mobile[&m]).eq(v));
-    }
+    fix_choices(&mut built, scope, fixed);
     let variables = built.milp.variable_count();
     let free = !fixed.free.is_empty() || !fixed.free_mobile.is_empty();
     match built
