@@ -643,18 +643,14 @@ fn count_targets_by_township() {
             ),
         )
     };
-    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{}", in_town("Mull")));
-    assert_eq!((roving, new), (0, 1));
-    assert!(
-        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC).abs() < 1e-6,
-        "{cost}"
-    );
-    let (cost, roving, new) = clinic_plan(&ds, &format!("{every_island}{}", in_town("Haven")));
-    assert_eq!((roving, new), (1, 1));
-    assert!(
-        (cost - HOSPITAL_AND_CENTRE - VILLAGE_CLINIC - team).abs() < 1e-6,
-        "{cost}"
-    );
+    for (town, roving_and_new, cost) in [
+        ("Mull", (0, 1), HOSPITAL_AND_CENTRE + VILLAGE_CLINIC),
+        ("Haven", (1, 1), HOSPITAL_AND_CENTRE + VILLAGE_CLINIC + team),
+    ] {
+        let (got, roving, new) = clinic_plan(&ds, &format!("{every_island}{}", in_town(town)));
+        assert_eq!((roving, new), roving_and_new, "{town}");
+        assert!((got - cost).abs() < 1e-6, "{town}: {got}");
+    }
 }
 
 /// Facility lists and expansion counts that cannot mean anything are refused: on a share

@@ -205,16 +205,7 @@ impl ScopeModel<'_> {
     }
 
     fn solve_fixed(&self, fixed: Fixed, limits: Limits) -> Result<Option<ScopeSolution>> {
-        solve_fixed(
-            self.ctx,
-            self.hier,
-            self.data,
-            self.scope,
-            self.targets,
-            self.travel_weight,
-            fixed,
-            limits,
-        )
+        solve_fixed_then(self, fixed, limits, |_| {})
     }
 }
 
@@ -482,34 +473,19 @@ fn least_travel(
     fixed: Fixed,
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
-    let mut built = build(
+    let m = ScopeModel {
         ctx,
         hier,
         data,
         scope,
-        &Targets::Enforce,
-        0.0,
-        Mode::Integer,
-    );
-    fix_choices(&mut built, scope, fixed);
-    let money = built.handles.money.clone() + built.handles.closing_constant;
-    built.milp.constrain(money.leq(base.cost + 1e-6));
-    built.milp.objective = built.handles.travel.clone();
-    let variables = built.milp.variable_count();
-    match built
-        .milp
-        .solve_by(limits.backend, limits.deadline.remaining(), 0.0)?
-    {
-        Solved::Plan(res) if res.status == Status::Optimal => Ok(Some(read(
-            ctx,
-            data,
-            scope,
-            &built.handles,
-            &res,
-            variables,
-        ))),
-        _ => Ok(None),
-    }
+        targets: &Targets::Enforce,
+        travel_weight: 0.0,
+    };
+    solve_fixed_then(&m, fixed, limits, |built| {
+        let money = built.handles.money.clone() + built.handles.closing_constant;
+        built.milp.constrain(money.leq(base.cost + 1e-6));
+        built.milp.objective = built.handles.travel.clone();
+    })
 }
 
 /// Holds the sites and roving teams `fixed` says (rows in scope order, never a hash map's,
@@ -556,16 +532,27 @@ fn solve_fixed(
     fixed: Fixed,
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
-    let mut built = build(
+    let m = ScopeModel {
         ctx,
         hier,
         data,
         scope,
         targets,
         travel_weight,
-        Mode::Integer,
-    );
-    fix_choices(&mut built, scope, fixed);
+    };
+    solve_fixed_then(&m, fixed, limits, |_| {})
+}
+
+/// [`solve_fixed`], with `adjust` changing the model (rows, objective) before the solve.
+fn solve_fixed_then(
+    m: &ScopeModel,
+    fixed: Fixed,
+    limits: Limits,
+    adjust: impl FnOnce(&mut Built),
+) -> Result<Option<ScopeSolution>> {
+    let mut built = m.build(Mode::Integer);
+    fix_choices(&mut built, m.scope, fixed);
+    adjust(&mut built);
     let variables = built.milp.variable_count();
     let free = !fixed.free.is_empty() || !fixed.free_mobile.is_empty();
     match built
@@ -573,9 +560,9 @@ fn solve_fixed(
         .solve_by(limits.backend, limits.deadline.remaining(), limits.mip_gap)?
     {
         Solved::Plan(res) if free || res.status == Status::Optimal => Ok(Some(read(
-            ctx,
-            data,
-            scope,
+            m.ctx,
+            m.data,
+            m.scope,
             &built.handles,
             &res,
             variables,
