@@ -38,6 +38,16 @@ fn micro_scenario(targets: &str) -> archiplan::Result<Scenario> {
     Scenario::parse(&format!("{}{targets}", &text[..cut]), "micro-units")
 }
 
+/// Plans the micro archipelago with `sc`, audits the plan by `archiplan check`'s own rules
+/// and asserts every target is met.
+fn audited_plan(ds: &DataSet, sc: &Scenario) -> archiplan::plan::Plan {
+    let ctx = Context::new(ds, sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+    plan
+}
+
 /// Plans the micro archipelago, audits the plan, and checks the clinic cost against the brute
 /// force; returns (clinic cost, roving teams, new clinics).
 fn clinic_plan(ds: &DataSet, targets: &str) -> (f64, usize, usize) {
@@ -301,10 +311,7 @@ fn count_targets_on_closures_and_their_report() {
     let school = |body: &str| -> (f64, archiplan::plan::Plan) {
         let sc =
             micro_scenario(&format!("{seated}{}", count_target("school", body))).expect("scenario");
-        let ctx = Context::new(&ds, &sc).expect("context");
-        let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
-        assert_audited(&ctx, &plan);
-        assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+        let plan = audited_plan(&ds, &sc);
         let s = plan
             .services
             .iter()
@@ -545,10 +552,7 @@ fn school_plan(ds: &DataSet, targets: &str) -> (f64, Vec<(String, f64)>, f64) {
         .expect("the clinic target");
     let sc = Scenario::parse(&format!("{}{targets}", &text[..cut]), "micro-counts")
         .expect("scenario parses");
-    let ctx = Context::new(ds, &sc).expect("context");
-    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
-    assert_audited(&ctx, &plan);
-    assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+    let plan = audited_plan(ds, &sc);
     let s = plan
         .services
         .iter()
@@ -705,10 +709,8 @@ fn school_demand_scenario(demand: &str) -> Scenario {
 /// Plans the micro archipelago with the schools on `demand`, audits it; the school plan.
 fn school_plan_on(ds: &DataSet, sc: &Scenario) -> archiplan::plan::ServicePlan {
     archiplan::plan::inputs::check(ds, sc).expect("every settlement gives the demand");
-    let ctx = Context::new(ds, sc).expect("context");
-    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
-    assert_audited(&ctx, &plan);
-    plan.services
+    audited_plan(ds, sc)
+        .services
         .into_iter()
         .find(|s| s.service == "school")
         .expect("school")

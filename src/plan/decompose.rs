@@ -688,17 +688,12 @@ impl Pricing<'_> {
                 .map(|p| (c, p))
             })
             .collect::<Result<_>>()?;
+        // Back in scope order; one infeasible component makes the round's parts `None`.
         let mut by_scope: Vec<Option<ScopeSolution>> = vec![None; self.scopes.len()];
-        let mut any_infeasible = false;
         for (c, p) in parts {
-            any_infeasible |= p.is_none();
             by_scope[c] = p;
         }
-        let parts: Option<Vec<ScopeSolution>> = if any_infeasible {
-            None
-        } else {
-            by_scope.into_iter().collect()
-        };
+        let parts: Option<Vec<ScopeSolution>> = by_scope.into_iter().collect();
         if log::log_enabled!(log::Level::Debug) {
             self.log_round(parts.as_deref(), price, t0);
         }

@@ -424,17 +424,15 @@ pub fn polish_seats(
         free: &none,
         free_mobile: &none,
     };
-    let Some(mut polished) = solve_fixed(
+    let m = ScopeModel {
         ctx,
         hier,
         data,
         scope,
-        &Targets::Enforce,
+        targets: &Targets::Enforce,
         travel_weight,
-        fixed,
-        limits,
-    )?
-    else {
+    };
+    let Some(mut polished) = m.solve_fixed(fixed, limits)? else {
         return Ok(None);
     };
     let objective = |x: &ScopeSolution| x.cost + travel_weight * x.travel;
@@ -443,7 +441,7 @@ pub fn polish_seats(
     // different points of the same near-flat face (microlp and HiGHS left Daishan's schools 56
     // pupil-minutes apart at equal cost).
     if travel_weight > 0.0
-        && let Some(least) = least_travel(ctx, hier, data, scope, &polished, fixed, limits)?
+        && let Some(least) = least_travel(&m, &polished, fixed, limits)?
         && least.open == polished.open
         && objective(&least) <= objective(&polished) + 1e-9 * objective(&polished).abs()
     {
@@ -463,25 +461,15 @@ pub fn polish_seats(
     Ok(Some(polished))
 }
 
-/// The plan's sites with the least travel at no more than `base`'s cost.
+/// The plan's sites with the least travel at no more than `base`'s cost (the model's own
+/// objective replaced by its travel).
 fn least_travel(
-    ctx: &Context,
-    hier: &HierarchyPlan,
-    data: &ServiceData,
-    scope: &Scope,
+    m: &ScopeModel,
     base: &ScopeSolution,
     fixed: Fixed,
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
-    let m = ScopeModel {
-        ctx,
-        hier,
-        data,
-        scope,
-        targets: &Targets::Enforce,
-        travel_weight: 0.0,
-    };
-    solve_fixed_then(&m, fixed, limits, |built| {
+    solve_fixed_then(m, fixed, limits, |built| {
         let money = built.handles.money.clone() + built.handles.closing_constant;
         built.milp.constrain(money.leq(base.cost + 1e-6));
         built.milp.objective = built.handles.travel.clone();
@@ -519,31 +507,10 @@ struct Fixed<'a> {
     free_mobile: &'a BTreeSet<usize>,
 }
 
-/// The scope's model with every open/close choice fixed: a linear programme over seats,
-/// expansions and cover. `Ok(None)` when it is infeasible or does not finish.
-#[allow(clippy::too_many_arguments)]
-fn solve_fixed(
-    ctx: &Context,
-    hier: &HierarchyPlan,
-    data: &ServiceData,
-    scope: &Scope,
-    targets: &Targets,
-    travel_weight: f64,
-    fixed: Fixed,
-    limits: Limits,
-) -> Result<Option<ScopeSolution>> {
-    let m = ScopeModel {
-        ctx,
-        hier,
-        data,
-        scope,
-        targets,
-        travel_weight,
-    };
-    solve_fixed_then(&m, fixed, limits, |_| {})
-}
-
-/// [`solve_fixed`], with `adjust` changing the model (rows, objective) before the solve.
+/// The scope's model with every open/close choice fixed as `fixed` says (a linear programme
+/// over seats, expansions and cover, or a small MILP over the `free` sites), `adjust` changing
+/// the model (rows, objective) before the solve. `Ok(None)` when it is infeasible or does not
+/// finish.
 fn solve_fixed_then(
     m: &ScopeModel,
     fixed: Fixed,
