@@ -818,10 +818,13 @@ fn islands_together_form_one_community_led_by_the_first() {
     let base = std::fs::read_to_string(Path::new(ROOT).join("data/daishan/scenario-2024.toml"))
         .expect("s");
     assert!(base.contains("allow_fewer_leaders = true\n"));
+    // `[hierarchy]` comes first in the file (the health hierarchy after it has a group of its
+    // own): each edit below changes its first match only.
     let together = base
-        .replace(
+        .replacen(
             "allow_fewer_leaders = true\n",
             "allow_fewer_leaders = true\ntogether = [[\"da_changtu\", \"xiao_changtu\"]]\n",
+            1,
         )
         .replace(
             "name = \"subcenter\"\ncount = 4",
@@ -884,9 +887,10 @@ fn islands_together_form_one_community_led_by_the_first() {
     assert_eq!(tier_of("xiao_changtu"), "subcenter");
     assert_eq!(tier_of("da_changtu"), "small");
     // Fixing a follower as a leader contradicts the group.
-    let bad = together.replace(
+    let bad = together.replacen(
         "together = [[",
         "fixed = { xiao_changtu = \"subcenter\" }\ntogether = [[",
+        1,
     );
     let bad_path = dir.path().join("bad.toml");
     std::fs::write(&bad_path, bad).expect("write");

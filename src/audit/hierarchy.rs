@@ -5,12 +5,20 @@
 
 use super::folder::{id_of, prop, prop_f64, prop_str};
 use super::{Log, PlanFolder, World, fmt_num};
+use crate::scenario::{Hierarchy, Service};
 use geojson::JsonValue;
 
 const FILE: &str = "islands.geojson";
 
-/// The hierarchy the folder reports, by island index.
+/// The hierarchy the folder reports, by island index: `[hierarchy]` in the columns `tier`,
+/// `community`, `parent`, `minutes_to_leader`; a named one (`[hierarchies.NAME]`) in the same
+/// columns suffixed `_NAME`.
 pub(crate) struct Tiers {
+    /// The scenario's table for this hierarchy.
+    pub spec: Hierarchy,
+    /// `None` for `[hierarchy]`.
+    pub name: Option<String>,
+    pub hub: Option<usize>,
     /// Tier index in the scenario's list (`None`: external or unknown).
     pub tier: Vec<Option<usize>>,
     pub leader: Vec<Option<usize>>,
@@ -22,9 +30,49 @@ pub(crate) struct Tiers {
 
 impl Tiers {
     /// The tier name of an island ("" when unknown).
-    pub fn tier_name<'a>(&self, world: &'a World, k: usize) -> &'a str {
-        self.tier[k].map_or("", |t| world.scenario.hierarchy.tiers[t].name.as_str())
+    pub fn tier_name(&self, _world: &World, k: usize) -> &str {
+        self.tier[k].map_or("", |t| self.spec.tiers[t].name.as_str())
     }
+
+    /// The column of `key` in islands.geojson for this hierarchy.
+    fn column(&self, key: &str) -> String {
+        match &self.name {
+            None => key.to_string(),
+            Some(n) => format!("{key}_{n}"),
+        }
+    }
+}
+
+/// The audited hierarchies: `[hierarchy]` and each named one a service follows.
+pub(crate) struct TierSets {
+    pub default: Tiers,
+    pub named: Vec<Tiers>,
+}
+
+impl TierSets {
+    /// The hierarchy service `s` follows.
+    pub fn of(&self, s: &Service) -> &Tiers {
+        s.hierarchy
+            .as_deref()
+            .and_then(|n| self.named.iter().find(|t| t.name.as_deref() == Some(n)))
+            .unwrap_or(&self.default)
+    }
+}
+
+/// Audits `[hierarchy]` and every named hierarchy a service of the scenario follows.
+pub(crate) fn audit_all(world: &mut World, folder: &PlanFolder, log: &mut Log) -> TierSets {
+    let default = audit(world, folder, None, log);
+    let names: Vec<String> = world
+        .scenario
+        .used_hierarchies()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let named = names
+        .iter()
+        .map(|n| audit(world, folder, Some(n), log))
+        .collect();
+    TierSets { default, named }
 }
 
 /// Minutes between the centres of two inhabited islands.
@@ -36,9 +84,22 @@ pub(crate) fn centre_minutes(world: &World, from: usize, to: usize) -> Option<f6
         .minutes(net.settlement_nodes[a], net.settlement_nodes[b])
 }
 
-pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Tiers {
+fn audit(world: &mut World, folder: &PlanFolder, name: Option<&str>, log: &mut Log) -> Tiers {
     let ds = world.ds;
-    let t = read_tiers(world, folder, log);
+    let spec = match name {
+        None => world.scenario.hierarchy.clone(),
+        Some(n) => world
+            .scenario
+            .hierarchies
+            .get(n)
+            .cloned()
+            .unwrap_or_default(),
+    };
+    let hub = match &spec.hub {
+        None => Some(ds.hub),
+        Some(id) => world.island_index.get(id.as_str()).copied(),
+    };
+    let t = read_tiers(world, folder, (spec, name, hub), log);
     check_hub(world, folder, &t, log);
     // Travel times between island centres, searched from every island's centre (a leader
     // emptied by a relocation still has one).
@@ -50,9 +111,9 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
         .map(|&c| net.settlement_nodes[c])
         .collect();
     world.times.ensure(centres);
-    let limit = world.scenario.hierarchy.leader_minutes;
+    let limit = t.spec.leader_minutes;
     let world = &*world;
-    let head = together(world);
+    let head = together(world, &t.spec);
     for f in &folder.islands {
         let Some(&k) = world.island_index.get(id_of(f).as_str()) else {
             continue;
@@ -60,12 +121,13 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
         if ds.islands[k].external {
             continue;
         }
-        let reported_minutes = prop_f64(f, "minutes_to_leader");
-        if let Some(first) = head[k] {
+        let reported_minutes = prop_f64(f, &t.column("minutes_to_leader"));
+        let inhabited = world.inhabited.binary_search(&k).is_ok();
+        if let Some(first) = head[k].filter(|_| inhabited) {
             check_joined(world, &t, (k, first), limit, reported_minutes, log);
         } else if t.leaders.contains(&k) {
             check_leader(world, &t, k, reported_minutes, log);
-        } else if world.inhabited.binary_search(&k).is_ok() {
+        } else if inhabited {
             let nearest = t
                 .leaders
                 .iter()
@@ -79,12 +141,20 @@ pub(crate) fn audit(world: &mut World, folder: &PlanFolder, log: &mut Log) -> Ti
 }
 
 /// The tiers, communities and parents the folder states, each naming a known island.
-fn read_tiers(world: &World, folder: &PlanFolder, log: &mut Log) -> Tiers {
+fn read_tiers(
+    world: &World,
+    folder: &PlanFolder,
+    (spec, name, hub): (Hierarchy, Option<&str>, Option<usize>),
+    log: &mut Log,
+) -> Tiers {
     let ds = world.ds;
-    let tiers = &world.scenario.hierarchy.tiers;
+    let tiers = spec.tiers.clone();
     let n = ds.islands.len();
     let index = |id: &str| world.island_index.get(id).copied();
     let mut t = Tiers {
+        spec,
+        name: name.map(str::to_string),
+        hub,
         tier: vec![None; n],
         leader: vec![None; n],
         parent: vec![None; n],
@@ -99,24 +169,29 @@ fn read_tiers(world: &World, folder: &PlanFolder, log: &mut Log) -> Tiers {
             continue;
         };
         seen[k] = true;
-        let tier = prop_str(f, "tier").unwrap_or_default();
+        let (tier_key, community_key, parent_key) =
+            (t.column("tier"), t.column("community"), t.column("parent"));
+        let tier = prop_str(f, &tier_key).unwrap_or_default();
         if ds.islands[k].external {
-            log.text(FILE, &id, "tier", tier, "external");
+            log.text(FILE, &id, &tier_key, tier, "external");
             continue;
         }
         match tiers.iter().position(|x| x.name == tier) {
             Some(ti) => t.tier[k] = Some(ti),
-            None => log.finding(
-                FILE,
-                &id,
-                "tier",
-                format!("`{tier}`"),
-                format!("one of {}", world.scenario.tier_names().join(", ")),
-            ),
+            None => {
+                let names: Vec<&str> = tiers.iter().map(|x| x.name.as_str()).collect();
+                log.finding(
+                    FILE,
+                    &id,
+                    &tier_key,
+                    format!("`{tier}`"),
+                    format!("one of {}", names.join(", ")),
+                );
+            }
         }
         for (key, slot) in [
-            ("community", &mut t.leader[k]),
-            ("parent", &mut t.parent[k]),
+            (&community_key, &mut t.leader[k]),
+            (&parent_key, &mut t.parent[k]),
         ] {
             if let Some(JsonValue::String(s)) = prop(f, key) {
                 match index(s) {
@@ -147,22 +222,27 @@ fn read_tiers(world: &World, folder: &PlanFolder, log: &mut Log) -> Tiers {
 /// The hub: the same island in summary.json as in the data, on the first tier.
 fn check_hub(world: &World, folder: &PlanFolder, t: &Tiers, log: &mut Log) {
     let ds = world.ds;
-    let tiers = &world.scenario.hierarchy.tiers;
-    let hub_id = world
-        .hub
-        .map(|h| ds.islands[h].id.clone())
-        .unwrap_or_default();
+    let tiers = &t.spec.tiers;
+    let hub_id = t.hub.map(|h| ds.islands[h].id.clone()).unwrap_or_default();
+    let pointer = match &t.name {
+        None => "/hierarchy/hub".to_string(),
+        Some(n) => format!("/hierarchies/{n}/hub"),
+    };
     let reported_hub = folder
         .summary
-        .pointer("/hierarchy/hub")
+        .pointer(&pointer)
         .and_then(JsonValue::as_str)
         .unwrap_or_default();
-    log.text("summary.json", "hierarchy", "hub", reported_hub, &hub_id);
-    if let Some(h) = world.hub {
+    let feature = t
+        .name
+        .as_ref()
+        .map_or("hierarchy".to_string(), |n| format!("hierarchies.{n}"));
+    log.text("summary.json", &feature, "hub", reported_hub, &hub_id);
+    if let Some(h) = t.hub {
         log.text(
             FILE,
             &hub_id,
-            "tier",
+            &t.column("tier"),
             t.tier_name(world, h),
             tiers.first().map_or("", |x| x.name.as_str()),
         );
@@ -173,11 +253,17 @@ fn check_hub(world: &World, folder: &PlanFolder, t: &Tiers, log: &mut Log) {
 fn check_leader(world: &World, t: &Tiers, k: usize, reported_minutes: Option<f64>, log: &mut Log) {
     let ds = world.ds;
     let id = &ds.islands[k].id;
-    log.text(FILE, id, "community", &name(world, t.leader[k]), id);
+    log.text(
+        FILE,
+        id,
+        &t.column("community"),
+        &name(world, t.leader[k]),
+        id,
+    );
     log.num(
         FILE,
         id,
-        "minutes_to_leader",
+        &t.column("minutes_to_leader"),
         reported_minutes,
         Some(0.0),
         0.0,
@@ -197,7 +283,7 @@ fn check_leader(world: &World, t: &Tiers, k: usize, reported_minutes: Option<f64
                 log.finding(
                     FILE,
                     id,
-                    "parent",
+                    &t.column("parent"),
                     format!("`{}`", ds.islands[p].id),
                     format!("a nearest higher-tier leader ({} min)", fmt_num(best)),
                 );
@@ -206,7 +292,7 @@ fn check_leader(world: &World, t: &Tiers, k: usize, reported_minutes: Option<f64
         (r, c) => log.text(
             FILE,
             id,
-            "parent",
+            &t.column("parent"),
             &name(world, r),
             &name(world, c.map(|x| x.1)),
         ),
@@ -232,7 +318,7 @@ fn check_member(
                 log.finding(
                     FILE,
                     id,
-                    "community",
+                    &t.column("community"),
                     format!("`{}`", ds.islands[l].id),
                     format!("a nearest leader ({} min away)", fmt_num(best)),
                 );
@@ -240,7 +326,7 @@ fn check_member(
             log.num(
                 FILE,
                 id,
-                "minutes_to_leader",
+                &t.column("minutes_to_leader"),
                 reported_minutes,
                 d,
                 0.051 + tol(best),
@@ -249,7 +335,7 @@ fn check_member(
         (r, c) => log.text(
             FILE,
             id,
-            "community",
+            &t.column("community"),
             &name(world, r),
             &name(world, c.map(|x| x.1)),
         ),
@@ -258,9 +344,9 @@ fn check_member(
 
 /// Per island, the first island of its `hierarchy.together` group when it is another member
 /// of one (ids the data lacks are the planner's error to report: skipped here).
-fn together(world: &World) -> Vec<Option<usize>> {
+fn together(world: &World, spec: &Hierarchy) -> Vec<Option<usize>> {
     let mut head = vec![None; world.ds.islands.len()];
-    for group in &world.scenario.hierarchy.together {
+    for group in &spec.together {
         let Some(&first) = world.island_index.get(group[0].as_str()) else {
             continue;
         };
@@ -289,7 +375,7 @@ fn check_joined(
         log.finding(
             FILE,
             id,
-            "tier",
+            &t.column("tier"),
             format!("`{}`", t.tier_name(world, k)),
             format!(
                 "the last tier: hierarchy.together puts it in `{}`'s community",
@@ -313,7 +399,7 @@ fn check_joined(
     log.text(
         FILE,
         id,
-        "community",
+        &t.column("community"),
         &name(world, t.leader[k]),
         &name(world, want),
     );
@@ -322,7 +408,7 @@ fn check_joined(
         log.num(
             FILE,
             id,
-            "minutes_to_leader",
+            &t.column("minutes_to_leader"),
             reported_minutes,
             d,
             0.051 + tol(d.unwrap_or(0.0)),

@@ -164,10 +164,10 @@ pub fn audit_folder_proving(
 ) -> Result<Audit> {
     let mut log = Log::default();
     let mut world = World::new(ds, scenario)?;
-    let tiers = hierarchy::audit(&mut world, folder, &mut log);
+    let tiers = hierarchy::audit_all(&mut world, folder, &mut log);
     let mut outcomes = Vec::new();
     for s in &scenario.services {
-        outcomes.push(service::audit(&mut world, &tiers, folder, s, &mut log));
+        outcomes.push(service::audit(&mut world, tiers.of(s), folder, s, &mut log));
         log.checked.services += 1;
     }
     let total_cost: f64 = outcomes.iter().map(|o| o.cost).sum();

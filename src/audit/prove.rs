@@ -26,7 +26,7 @@
 //! a little looser than the planner's, never tighter.
 
 use super::folder::PlanFolder;
-use super::hierarchy::{Tiers, centre_minutes, tol};
+use super::hierarchy::{TierSets, Tiers, centre_minutes, tol};
 use super::service::demand;
 use super::sites::{Catalogue, Site};
 use super::{Log, World, fmt_num};
@@ -116,7 +116,7 @@ struct Solved {
 /// Proves every service of `folder`; findings for each violated claim go to `log`.
 pub(crate) fn prove(
     world: &mut World,
-    tiers: &Tiers,
+    tiers: &TierSets,
     folder: &PlanFolder,
     options: ProveOptions,
     log: &mut Log,
@@ -133,7 +133,7 @@ pub(crate) fn prove(
     let built: Vec<Model> = services
         .iter()
         .zip(&catalogues)
-        .map(|(s, cat)| build(world, tiers, s, &cat.sites))
+        .map(|(s, cat)| build(world, tiers.of(s), s, &cat.sites))
         .collect();
     let limit = options.time_limit;
     let solved: Vec<(Solved, Size)> = built
@@ -871,11 +871,11 @@ impl Draft<'_> {
         let (world, tiers, sites) = (self.world, self.tiers, self.sites);
         for level in self.s.levels.iter().filter(|l| l.per_leader) {
             for &l in &tiers.leaders {
-                if !level
-                    .tiers
-                    .as_ref()
-                    .is_none_or(|t| t.iter().any(|x| x == tiers.tier_name(world, l)))
-                {
+                let tier = tiers.tier_name(world, l);
+                let on = |list: &Option<Vec<String>>| {
+                    list.as_ref().is_none_or(|t| t.iter().any(|x| x == tier))
+                };
+                if !(on(&level.tiers) && on(&level.per_leader_tiers)) {
                     continue;
                 }
                 let here: Expression = (0..sites.len())

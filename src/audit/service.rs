@@ -1094,10 +1094,11 @@ fn rules(
 ) {
     for level in s.levels.iter().filter(|l| l.per_leader) {
         for &l in &tiers.leaders {
-            let allowed = level
-                .tiers
-                .as_ref()
-                .is_none_or(|t| t.iter().any(|x| x == tiers.tier_name(world, l)));
+            let tier = tiers.tier_name(world, l);
+            let on = |list: &Option<Vec<String>>| {
+                list.as_ref().is_none_or(|t| t.iter().any(|x| x == tier))
+            };
+            let allowed = on(&level.tiers) && on(&level.per_leader_tiers);
             if allowed
                 && !(0..sites.len())
                     .any(|j| open[j] && sites[j].island == l && sites[j].level == level.level)

@@ -8,17 +8,19 @@ use crate::scenario::Scenario;
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct Context<'a> {
     pub ds: &'a DataSet,
     pub scenario: &'a Scenario,
-    pub net: Network,
+    /// Shared by the views of the scenario's named hierarchies ([`Context::view`]).
+    pub net: Arc<Network>,
     pub hub: usize,
     /// Planned islands with residents, ascending.
     pub inhabited_islands: Vec<usize>,
     pub island_population: Vec<u64>,
-    /// Per island: no chain of bridges joins it to the hub island (the data's `remote`
-    /// property overrides).
+    /// Per island: no chain of bridges joins it to the hub island of `[hierarchy]` (the data's
+    /// `remote` property overrides).
     pub remote: Vec<bool>,
     /// The most populous settlement of each inhabited island: where island-to-island times
     /// are measured from and where roving teams land.
@@ -28,8 +30,9 @@ pub struct Context<'a> {
     island_ids: HashMap<String, usize>,
     /// What the scenario leaves out of the data (shown, not fatal).
     pub warnings: Vec<String>,
-    /// Per island (inhabited ones only; empty otherwise): the possible leaders its centre
-    /// reaches within `hierarchy.leader_minutes`, as (island, minutes) ascending by island.
+    /// Per island (inhabited ones and heads of `together` groups; empty otherwise): the
+    /// possible leaders its centre reaches within `hierarchy.leader_minutes`, as (island,
+    /// minutes) ascending by island.
     /// Sparse on purpose: a dense island-by-island table grows with the square of the islands
     /// (10,000 one-village islands took gigabytes).
     leader_reach: Vec<Vec<(u32, f64)>>,
@@ -78,10 +81,63 @@ pub fn remote_islands(ds: &DataSet, hub: usize) -> Vec<bool> {
         .collect()
 }
 
+/// Islands that may ever lead: the hub, islands the data or the scenario fix a tier for, and
+/// those the scenario makes eligible (a superset of what the hierarchy picks from).
+fn may_lead(
+    ds: &DataSet,
+    h: &crate::scenario::Hierarchy,
+    (hub, island_ids): (usize, &HashMap<String, usize>),
+    (inhabited_islands, island_population): (&[usize], &[u64]),
+) -> Vec<bool> {
+    let n = ds.islands.len();
+    let mut candidate = vec![false; n];
+    candidate[hub] = true;
+    for (k, island) in ds.islands.iter().enumerate() {
+        if island.tier.is_some() {
+            candidate[k] = true;
+        }
+    }
+    for id in h.fixed.keys().chain(h.eligible.iter().flatten()) {
+        if let Some(&k) = island_ids.get(id) {
+            candidate[k] = true;
+        }
+    }
+    if h.eligible.is_none() {
+        for &k in inhabited_islands {
+            if island_population[k] >= h.min_leader_population {
+                candidate[k] = true;
+            }
+        }
+    }
+    candidate
+}
+
 impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let warnings = super::inputs::check(ds, scenario)?;
-        let net = Network::try_build(ds)?;
+        let net = Arc::new(Network::try_build(ds)?);
+        Self::with_network(ds, scenario, net, warnings)
+    }
+
+    /// The same data and network seen through named hierarchy `scenario` (a
+    /// [`Scenario::view`]): its hub, leaders' reach and remoteness; the network is shared.
+    pub fn view<'b>(&self, scenario: &'b Scenario) -> Result<Context<'b>>
+    where
+        'a: 'b,
+    {
+        let mut view = Context::with_network(self.ds, scenario, Arc::clone(&self.net), Vec::new())?;
+        // Remote islands stay those of `[hierarchy]`'s hub: a unit set means the same islands
+        // whichever hierarchy a service follows.
+        view.remote.clone_from(&self.remote);
+        Ok(view)
+    }
+
+    fn with_network(
+        ds: &'a DataSet,
+        scenario: &'a Scenario,
+        net: Arc<Network>,
+        warnings: Vec<String>,
+    ) -> Result<Self> {
         let island_ids: HashMap<String, usize> = ds
             .islands
             .iter()
@@ -130,35 +186,28 @@ impl<'a> Context<'a> {
                 ds.islands[hub].id
             )));
         }
-        // Islands that may ever lead: the hub, islands the data or the scenario fix a tier for,
-        // and those the scenario makes eligible (a superset of what the hierarchy picks from).
+        let candidate = may_lead(
+            ds,
+            &scenario.hierarchy,
+            (hub, &island_ids),
+            (&inhabited_islands, &island_population),
+        );
         let h = &scenario.hierarchy;
         let n = ds.islands.len();
-        let mut candidate = vec![false; n];
-        candidate[hub] = true;
-        for (k, island) in ds.islands.iter().enumerate() {
-            if island.tier.is_some() {
-                candidate[k] = true;
-            }
-        }
-        for id in h.fixed.keys().chain(h.eligible.iter().flatten()) {
-            if let Some(&k) = island_ids.get(id) {
-                candidate[k] = true;
-            }
-        }
-        if h.eligible.is_none() {
-            for &k in &inhabited_islands {
-                if island_population[k] >= h.min_leader_population {
-                    candidate[k] = true;
-                }
-            }
-        }
         let limit = h.leader_minutes;
+        // The first island of a `together` group places its group even when a relocation has
+        // emptied it: its centre keeps its reach.
+        let mut heads = vec![false; n];
+        for group in &h.together {
+            if let Some(&k) = group.first().and_then(|id| island_ids.get(id)) {
+                heads[k] = true;
+            }
+        }
         let leader_reach: Vec<Vec<(u32, f64)>> = (0..n)
             .into_par_iter()
             .map(|k| {
                 let mut row = Vec::new();
-                if let Some(c) = centre[k].filter(|_| island_population[k] > 0) {
+                if let Some(c) = centre[k].filter(|_| island_population[k] > 0 || heads[k]) {
                     let sp = net.shortest_from(net.settlement_nodes[c], limit);
                     for (v, d) in sp.reached {
                         if let NodeKind::Settlement(i) = net.graph[NodeIndex::new(v as usize)].kind

@@ -112,6 +112,8 @@ pub struct SettlementService {
 pub struct ServicePlan {
     pub service: String,
     pub label: String,
+    /// The named hierarchy the service follows (`None`: `[hierarchy]`).
+    pub hierarchy: Option<String>,
     pub standard_minutes: f64,
     pub sites: Vec<PlanSite>,
     pub open: Vec<bool>,
@@ -335,6 +337,23 @@ pub(crate) fn tier_allows(
     };
     let name = &ctx.scenario.hierarchy.tiers[hier.tier[island]].name;
     tiers.iter().any(|t| t == name)
+}
+
+/// Whether leader island `l` must host a site of `level`: a `per_leader` level its tier
+/// allows, and one of the level's `per_leader_tiers` when it names them.
+pub(crate) fn leader_must_host(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    level: &Level,
+    l: usize,
+) -> bool {
+    let name = &ctx.scenario.hierarchy.tiers[hier.tier[l]].name;
+    level.per_leader
+        && tier_allows(ctx, hier, Some(level), l)
+        && level
+            .per_leader_tiers
+            .as_ref()
+            .is_none_or(|ts| ts.contains(name))
 }
 
 /// Inputs of one service's model, precomputed once (also used to explain infeasibility).

@@ -7,7 +7,9 @@
 //! shortens trips without breaking anything.
 
 use super::context::Context;
-use super::data::{Served, ServiceData, catchments, covered_measure, target_total, tier_allows};
+use super::data::{
+    Served, ServiceData, catchments, covered_measure, leader_must_host, target_total,
+};
 use super::hierarchy::HierarchyPlan;
 
 /// Cost and demand-weighted travel of a feasible plan (uncovered demand counts as a trip of
@@ -104,7 +106,7 @@ pub fn check_coverage(
     }
     for level in service.levels.iter().filter(|l| l.per_leader) {
         for &l in &hier.leaders {
-            if tier_allows(ctx, hier, Some(level), l)
+            if leader_must_host(ctx, hier, level, l)
                 && !sites
                     .iter()
                     .enumerate()

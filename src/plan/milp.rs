@@ -10,8 +10,8 @@
 
 use super::context::Context;
 use super::data::{
-    Served, ServiceData, SiteOrigin, catchments, covered_measure, island_in_units, target_measure,
-    tier_allows,
+    Served, ServiceData, SiteOrigin, catchments, covered_measure, island_in_units,
+    leader_must_host, target_measure,
 };
 use super::hierarchy::HierarchyPlan;
 use crate::error::Result;
@@ -1229,7 +1229,7 @@ impl Builder<'_> {
         let (ctx, hier, scope, sites) = (self.ctx, self.hier, self.scope, &self.data.sites);
         for level in self.data.service.levels.iter().filter(|l| l.per_leader) {
             for &l in &scope.leaders {
-                if !tier_allows(ctx, hier, Some(level), l) {
+                if !leader_must_host(ctx, hier, level, l) {
                     continue;
                 }
                 let here: Expression = scope

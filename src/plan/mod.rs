@@ -74,6 +74,8 @@ impl std::fmt::Debug for PlanOptions {
 pub struct Plan {
     pub scenario: String,
     pub hierarchy: HierarchyPlan,
+    /// The leaders of each named hierarchy a service uses (`[hierarchies.NAME]`).
+    pub hierarchies: std::collections::BTreeMap<String, HierarchyPlan>,
     pub services: Vec<ServicePlan>,
     /// Every scenario target, in scenario order.
     pub targets: Vec<TargetResult>,
@@ -111,11 +113,32 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     // One deadline for the whole run: the leaders may use a third of it, each service what is
     // left when it starts.
     let deadline = crate::solve::Deadline::after(options.time_limit);
-    let hier = hierarchy::choose_within(ctx, deadline.remaining().map(|r| r / 3.0))?;
+    let named = scenario.used_hierarchies();
+    let share = |r: f64| r / 3.0 / (1 + named.len()) as f64;
+    let hier = hierarchy::choose_within(ctx, deadline.remaining().map(share))?;
+    // Each named hierarchy: the scenario seen through it, its context (the network shared)
+    // and its own choice of leaders.
+    let views: Vec<Scenario> = named.iter().filter_map(|n| scenario.view(n)).collect();
+    let (view_ctx, hierarchies) =
+        choose_named(ctx, (&named, &views), || deadline.remaining().map(share))?;
+    // Each service with the context and leaders of its hierarchy.
+    let frame = |s: &crate::scenario::Service| -> (&Context, &HierarchyPlan) {
+        match s
+            .hierarchy
+            .as_deref()
+            .and_then(|n| named.iter().position(|m| *m == n))
+        {
+            Some(v) => (&view_ctx[v], &hierarchies[named[v]]),
+            None => (ctx, &hier),
+        }
+    };
     let prepared: Vec<service::ServiceData> = scenario
         .services
         .par_iter()
-        .map(|s| service::prepare(ctx, &hier, s, scenario.targets_of(&s.name).collect()))
+        .map(|s| {
+            let (c, h) = frame(s);
+            service::prepare(c, h, s, scenario.targets_of(&s.name).collect())
+        })
         .collect::<Result<_>>()?;
     // Largest services first: under a time limit the small ones then run beside the largest
     // instead of queueing behind it (the plan itself does not depend on the order).
@@ -127,9 +150,10 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
             .with_max_len(1)
             .map(|&i| {
                 let data = &prepared[i];
+                let (ctx, hier) = frame(data.service);
                 let mut mine = options.clone();
                 mine.time_limit = deadline.remaining().map(|r| r.max(0.05));
-                match service::solve(ctx, &hier, data, travel_weight, &mine)? {
+                match service::solve(ctx, hier, data, travel_weight, &mine)? {
                     Some(mut p) => {
                         // Judged against the time the service was given.
                         p.status = p.status.honest(mine.time_limit, p.seconds);
@@ -139,7 +163,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
                         Ok((i, p))
                     }
                     None => Err(Error::Infeasible(service::explain_infeasible(
-                        ctx, &hier, data,
+                        ctx, hier, data,
                     ))),
                 }
             })
@@ -160,24 +184,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     if let Some(budget) = scenario.budget
         && cost > budget * (1.0 + 1e-9)
     {
-        let proven = services.iter().all(|s| s.status == Status::Optimal);
-        let parts: Vec<String> = services
-            .iter()
-            .map(|s| format!("{} {}", s.service, money(s.costs.total)))
-            .collect();
-        return Err(Error::Infeasible(format!(
-            "budget: the {} plan meeting every target costs {} per year ({}), above the budget of \
-             {}; raise the budget or lower targets{}",
-            if proven { "cheapest" } else { "best found" },
-            money(cost),
-            parts.join(", "),
-            money(budget),
-            if proven {
-                ""
-            } else {
-                " (the cost is not proven minimal: see each service's status and gap)"
-            }
-        )));
+        return Err(over_budget(&services, cost, budget));
     }
     let targets = scenario
         .targets
@@ -198,6 +205,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     Ok(Plan {
         scenario: scenario.name.clone(),
         hierarchy: hier,
+        hierarchies,
         services,
         targets,
         cost,
@@ -209,6 +217,56 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         solver: options.solver.milp_name().to_string(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Why the cheapest plan found is no plan: it costs more than the budget.
+fn over_budget(services: &[ServicePlan], cost: f64, budget: f64) -> Error {
+    let proven = services.iter().all(|s| s.status == Status::Optimal);
+    let parts: Vec<String> = services
+        .iter()
+        .map(|s| format!("{} {}", s.service, money(s.costs.total)))
+        .collect();
+    Error::Infeasible(format!(
+        "budget: the {} plan meeting every target costs {} per year ({}), above the budget of \
+         {}; raise the budget or lower targets{}",
+        if proven { "cheapest" } else { "best found" },
+        money(cost),
+        parts.join(", "),
+        money(budget),
+        if proven {
+            ""
+        } else {
+            " (the cost is not proven minimal: see each service's status and gap)"
+        }
+    ))
+}
+
+/// Each named hierarchy: the scenario seen through it (`views`, in `named` order), its context
+/// (the network shared) and its own choice of leaders within `budget()` seconds.
+fn choose_named<'b>(
+    ctx: &Context<'b>,
+    (named, views): (&[&str], &'b [Scenario]),
+    budget: impl Fn() -> Option<f64>,
+) -> Result<(
+    Vec<Context<'b>>,
+    std::collections::BTreeMap<String, HierarchyPlan>,
+)> {
+    let mut contexts = Vec::with_capacity(views.len());
+    let mut hierarchies = std::collections::BTreeMap::new();
+    for (name, view) in named.iter().zip(views) {
+        let in_view = |e: Error| match e {
+            Error::Usage(m) => {
+                Error::Usage(m.replace("hierarchy.", &format!("hierarchies.{name}.")))
+            }
+            Error::Infeasible(m) => Error::Infeasible(format!("hierarchy `{name}`: {m}")),
+            other => other,
+        };
+        let c = ctx.view(view).map_err(in_view)?;
+        let h = hierarchy::choose_within(&c, budget()).map_err(in_view)?;
+        hierarchies.insert(name.to_string(), h);
+        contexts.push(c);
+    }
+    Ok((contexts, hierarchies))
 }
 
 /// 12345678.9 -> "12,345,679 CNY".

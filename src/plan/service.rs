@@ -445,6 +445,7 @@ fn extract(
     ServicePlan {
         service: service.name.clone(),
         label: service.label().to_string(),
+        hierarchy: service.hierarchy.clone(),
         standard_minutes: standard,
         sites: sites.clone(),
         open,
@@ -697,7 +698,7 @@ pub fn explain_infeasible(ctx: &Context, hier: &HierarchyPlan, data: &ServiceDat
     reasons.extend(capacity_reasons(ctx, hier, data));
     for level in service.levels.iter().filter(|l| l.per_leader) {
         for &l in &hier.leaders {
-            if !tier_allows(ctx, hier, Some(level), l) {
+            if !super::data::leader_must_host(ctx, hier, level, l) {
                 continue;
             }
             if !(0..sites.len())

@@ -192,7 +192,18 @@ pub fn plan_map(given: &Path, opts: &MapOptions) -> Result<Map> {
     let (proj, map_h) = frame(&dir, &islands, &settlements, &facilities, &routes)?;
     let width = MAP_W + LEGEND_W;
     let height = map_h.max(560.0);
-    let (island_layer, tier_order) = islands_layer(&islands, &proj);
+    // The shown service's hierarchy: `[hierarchy]`, or a named one (`tier_NAME` columns).
+    let named = summary
+        .services
+        .iter()
+        .find(|s| s.service == shown.0)
+        .and_then(|s| s.hierarchy.as_ref());
+    let hierarchy = named
+        .and_then(|n| summary.hierarchies.get(n))
+        .unwrap_or(&summary.hierarchy);
+    let suffix = named.map_or(String::new(), |n| format!("_{n}"));
+    let tier_title = named.map_or("Island tier".to_string(), |n| format!("Island tier ({n})"));
+    let (island_layer, tier_order) = islands_layer(&islands, &proj, (hierarchy, &suffix));
     let only = opts.service.as_deref();
     let (facility_layer, service_colours, drawn) = facilities_layer(&facilities, &proj, only);
     let (north, scale) = north_and_scale(&proj, height);
@@ -226,7 +237,7 @@ pub fn plan_map(given: &Path, opts: &MapOptions) -> Result<Map> {
         .add(legend(
             (&summary.scenario, subtitle.as_deref()),
             &shown,
-            &tier_order,
+            (&tier_title, &tier_order),
             &service_colours,
             (emptied, height),
         ));
@@ -480,33 +491,33 @@ fn frame(
     Ok((proj, map_h))
 }
 
-/// Islands: fill by tier, outline by community; with the tiers in legend order.
-fn islands_layer(islands: &geojson::FeatureCollection, proj: &Projection) -> (Group, Vec<String>) {
+/// Islands: fill by tier, outline by community (of `hierarchy`, whose columns end in
+/// `suffix`); with the tiers in legend order: the leaders' tiers as the summary lists them (hub
+/// first), then the others as the islands give them.
+fn islands_layer(
+    islands: &geojson::FeatureCollection,
+    proj: &Projection,
+    (hierarchy, suffix): (&super::plan_out::HierarchySummary, &str),
+) -> (Group, Vec<String>) {
+    let (tier_key, community_key) = (format!("tier{suffix}"), format!("community{suffix}"));
     let mut communities: BTreeMap<String, usize> = BTreeMap::new();
-    let mut tiers: Vec<String> = Vec::new();
-    for f in &islands.features {
-        let t = text(f, "tier");
-        if t != "external" && !t.is_empty() && !tiers.contains(&t) {
-            tiers.push(t);
+    let mut tier_order: Vec<String> = Vec::new();
+    let seen = hierarchy
+        .leaders
+        .iter()
+        .map(|l| l.tier.clone())
+        .chain(islands.features.iter().map(|f| text(f, &tier_key)));
+    for t in seen {
+        if t != "external" && !t.is_empty() && !tier_order.contains(&t) {
+            tier_order.push(t);
         }
     }
-    let tier_order: Vec<String> = ["hub", "subcenter", "small"]
-        .iter()
-        .map(|s| s.to_string())
-        .filter(|t| tiers.contains(t))
-        .chain(
-            tiers
-                .iter()
-                .filter(|t| !["hub", "subcenter", "small"].contains(&t.as_str()))
-                .cloned(),
-        )
-        .collect();
     let mut g = Group::new()
         .set("id", "islands")
         .set("clip-path", "url(#map-area)");
     for f in &islands.features {
-        let tier = text(f, "tier");
-        let community = text(f, "community");
+        let tier = text(f, &tier_key);
+        let community = text(f, &community_key);
         let fill = if tier == "external" {
             EXTERNAL_FILL.to_string()
         } else {
@@ -780,7 +791,7 @@ fn north_and_scale(proj: &Projection, height: f64) -> (Group, Group) {
 fn legend(
     (title, subtitle): (&str, Option<&str>),
     shown: &Shown,
-    tier_order: &[String],
+    (tier_title, tier_order): (&str, &[String]),
     service_colours: &[(String, String)],
     (emptied, height): (bool, f64),
 ) -> Group {
@@ -802,7 +813,7 @@ fn legend(
     }
     legend = legend.add(label(lx, y, 11.0, format!("settlements: {service_label}")));
     y += 22.0;
-    legend = legend.add(label(lx, y, 12.0, "Island tier"));
+    legend = legend.add(label(lx, y, 12.0, tier_title));
     y += 6.0;
     for (k, t) in tier_order.iter().enumerate() {
         legend = legend

@@ -3,7 +3,8 @@
 use crate::error::{Error, Result};
 use crate::io::geojson_bytes;
 use crate::plan::service::{PlanSite, SiteOrigin};
-use crate::plan::{Context, Plan, Status};
+use crate::plan::{Context, HierarchyPlan, Plan, Status};
+use crate::scenario::Hierarchy;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue};
 use serde::Serialize;
 use std::path::Path;
@@ -78,6 +79,9 @@ pub fn site_status(site: &PlanSite, open: bool) -> Option<&'static str> {
 pub struct ServiceSummary {
     pub service: String,
     pub label: String,
+    /// The named hierarchy the service follows (absent: `hierarchy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hierarchy: Option<String>,
     pub standard_minutes: f64,
     pub new: usize,
     pub kept: usize,
@@ -128,6 +132,9 @@ pub struct PlanSummary {
     pub targets: Vec<TargetRow>,
     pub services: Vec<ServiceSummary>,
     pub hierarchy: HierarchySummary,
+    /// Each named hierarchy a service follows (`[hierarchies.NAME]`), by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub hierarchies: std::collections::BTreeMap<String, HierarchySummary>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -196,7 +203,6 @@ impl PlanSummary {
 }
 
 pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
-    let ds = ctx.ds;
     let services = plan
         .services
         .iter()
@@ -205,6 +211,7 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
             let mut row = ServiceSummary {
                 service: s.service.clone(),
                 label: s.label.clone(),
+                hierarchy: s.hierarchy.clone(),
                 standard_minutes: s.standard_minutes,
                 new: 0,
                 kept: 0,
@@ -248,24 +255,6 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
         })
         .collect::<Vec<ServiceSummary>>();
     let plan_costs = sum_of_lines(&services);
-    let h = &plan.hierarchy;
-    let tiers = &ctx.scenario.hierarchy.tiers;
-    let leaders = h
-        .leaders
-        .iter()
-        .map(|&l| LeaderSummary {
-            island: ds.islands[l].id.clone(),
-            name: ds.islands[l].name.clone(),
-            tier: tiers[h.tier[l]].name.clone(),
-            parent: h.parent[l].map(|p| ds.islands[p].id.clone()),
-            members: ctx
-                .inhabited_islands
-                .iter()
-                .filter(|&&k| h.leader[k] == Some(l))
-                .map(|&k| ds.islands[k].id.clone())
-                .collect(),
-        })
-        .collect();
     PlanSummary {
         scenario: plan.scenario.clone(),
         // The plan's cost is the sum of its services' lines, each to the fen: the tables add up.
@@ -293,12 +282,51 @@ pub fn summarize(ctx: &Context, plan: &Plan) -> PlanSummary {
             })
             .collect(),
         services,
-        hierarchy: HierarchySummary {
-            hub: ds.islands[ctx.hub].id.clone(),
-            method: h.method.clone(),
-            mean_minutes_to_leader: round(h.mean_minutes_to_leader, 2),
-            leaders,
-        },
+        hierarchy: hierarchy_summary(ctx, &plan.hierarchy, &ctx.scenario.hierarchy),
+        hierarchies: named_hierarchies(ctx, plan)
+            .map(|(name, h, spec)| (name.to_string(), hierarchy_summary(ctx, h, spec)))
+            .collect(),
+    }
+}
+
+/// Each named hierarchy of the plan with its scenario table, by name.
+fn named_hierarchies<'p>(
+    ctx: &'p Context,
+    plan: &'p Plan,
+) -> impl Iterator<Item = (&'p str, &'p HierarchyPlan, &'p Hierarchy)> {
+    plan.hierarchies.iter().filter_map(|(name, h)| {
+        let spec = ctx.scenario.hierarchies.get(name)?;
+        Some((name.as_str(), h, spec))
+    })
+}
+
+/// The hub, leaders and members of one hierarchy (its hub is its first leader).
+fn hierarchy_summary(ctx: &Context, h: &HierarchyPlan, spec: &Hierarchy) -> HierarchySummary {
+    let ds = ctx.ds;
+    let leaders = h
+        .leaders
+        .iter()
+        .map(|&l| LeaderSummary {
+            island: ds.islands[l].id.clone(),
+            name: ds.islands[l].name.clone(),
+            tier: spec.tiers[h.tier[l]].name.clone(),
+            parent: h.parent[l].map(|p| ds.islands[p].id.clone()),
+            members: ctx
+                .inhabited_islands
+                .iter()
+                .filter(|&&k| h.leader[k] == Some(l))
+                .map(|&k| ds.islands[k].id.clone())
+                .collect(),
+        })
+        .collect();
+    HierarchySummary {
+        hub: h.leaders.first().map_or_else(
+            || ds.islands[ctx.hub].id.clone(),
+            |&l| ds.islands[l].id.clone(),
+        ),
+        method: h.method.clone(),
+        mean_minutes_to_leader: round(h.mean_minutes_to_leader, 2),
+        leaders,
     }
 }
 
@@ -593,6 +621,25 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
                 ("stroke-width", 1.into()),
             ],
         );
+        if let Some(props) = f.properties.as_mut() {
+            for (name, h, spec) in named_hierarchies(ctx, plan) {
+                let tier = if island.external {
+                    "external".to_string()
+                } else {
+                    spec.tiers[h.tier[k]].name.clone()
+                };
+                let id = |l: Option<usize>| {
+                    l.map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into())
+                };
+                props.insert(format!("tier_{name}"), tier.into());
+                props.insert(format!("community_{name}"), id(h.leader[k]));
+                props.insert(format!("parent_{name}"), id(h.parent[k]));
+                props.insert(
+                    format!("minutes_to_leader_{name}"),
+                    h.minutes_to_leader[k].map_or(JsonValue::Null, |m| round(m, 1).into()),
+                );
+            }
+        }
         pass_through(&mut f, &island.properties);
         out.push(f);
     }

@@ -150,22 +150,32 @@ pub fn plan(s: &super::plan_out::PlanSummary) -> String {
         s.status.as_str(),
         pct(s.gap)
     );
-    let h = &s.hierarchy;
-    let _ = writeln!(
-        out,
-        "hierarchy: {} leader island(s), population-weighted {:.1} min to the leader ({})",
-        h.leaders.len(),
-        h.mean_minutes_to_leader,
-        h.method
-    );
-    for l in &h.leaders {
+    let named = s.hierarchies.iter().map(|(name, h)| {
+        let users: Vec<&str> = s
+            .services
+            .iter()
+            .filter(|v| v.hierarchy.as_deref() == Some(name))
+            .map(|v| v.service.as_str())
+            .collect();
+        (format!("hierarchy `{name}` (for {})", users.join(", ")), h)
+    });
+    for (title, h) in std::iter::once(("hierarchy".to_string(), &s.hierarchy)).chain(named) {
         let _ = writeln!(
             out,
-            "  {:<10} {:<22} members: {}",
-            l.tier,
-            l.island,
-            l.members.join(", ")
+            "{title}: {} leader island(s), population-weighted {:.1} min to the leader ({})",
+            h.leaders.len(),
+            h.mean_minutes_to_leader,
+            h.method
         );
+        for l in &h.leaders {
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<22} members: {}",
+                l.tier,
+                l.island,
+                l.members.join(", ")
+            );
+        }
     }
     let _ = writeln!(out);
     // The service column fits the longest name (`craft_college`...), 10 at the least.

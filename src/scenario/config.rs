@@ -27,6 +27,11 @@ pub struct Scenario {
     pub objective: Objective,
     #[serde(default)]
     pub hierarchy: Hierarchy,
+    /// Further named hierarchies (`[hierarchies.health]`), for services whose system has a
+    /// structure of its own (health's "1+2+3+N" beside "1+4+N"); a service names the one it
+    /// uses with `hierarchy = "health"`, the others follow `[hierarchy]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hierarchies: BTreeMap<String, Hierarchy>,
     /// Services planned; when the file defines none, the template's apply.
     #[serde(default, rename = "service")]
     pub services: Vec<Service>,
@@ -268,6 +273,10 @@ pub struct Service {
     pub label: Option<String>,
     #[serde(default = "default_demand")]
     pub demand: Demand,
+    /// The named hierarchy (`[hierarchies.NAME]`) the service's tiers, communities and roving
+    /// bases follow; default: `[hierarchy]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hierarchy: Option<String>,
     pub standard_minutes: f64,
     #[serde(default = "default_assign")]
     pub assign: Assign,
@@ -337,6 +346,11 @@ pub struct Level {
     /// Every community leader (of an allowed tier) hosts at least one.
     #[serde(default)]
     pub per_leader: bool,
+    /// With `per_leader`: only the leaders of these tiers must host one (default: of every
+    /// allowed tier), e.g. a central health centre on the hub and the two "island" leaders of
+    /// a "1+2+3+N" health system, while the three "township" leaders may keep theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_leader_tiers: Option<Vec<String>>,
     /// New sites may open at settlements of allowed tiers.
     #[serde(default)]
     pub new_sites: bool,
@@ -643,10 +657,55 @@ impl Scenario {
             .collect()
     }
 
+    /// The hierarchy a service follows: its named one, else `[hierarchy]` (a name the checks
+    /// have not seen falls back to `[hierarchy]`).
+    pub fn hierarchy_of(&self, service: &Service) -> &Hierarchy {
+        service
+            .hierarchy
+            .as_ref()
+            .and_then(|n| self.hierarchies.get(n))
+            .unwrap_or(&self.hierarchy)
+    }
+
+    /// The named hierarchies some service uses, in name order.
+    pub fn used_hierarchies(&self) -> Vec<&str> {
+        self.hierarchies
+            .keys()
+            .map(String::as_str)
+            .filter(|n| {
+                self.services
+                    .iter()
+                    .any(|s| s.hierarchy.as_deref() == Some(n))
+            })
+            .collect()
+    }
+
+    /// The scenario as the services of named hierarchy `name` see it: `[hierarchy]` replaced by
+    /// `[hierarchies.NAME]` (everything else as is). `None` when there is no such hierarchy.
+    pub fn view(&self, name: &str) -> Option<Scenario> {
+        let h = self.hierarchies.get(name)?;
+        let mut v = self.clone();
+        v.hierarchy = h.clone();
+        Some(v)
+    }
+
     /// Semantic checks; the message names the offending path.
     fn check(&self) -> std::result::Result<(), String> {
         self.check_totals()?;
-        let names = self.check_hierarchy()?;
+        let names = Self::check_hierarchy("hierarchy", &self.hierarchy)?;
+        let mut named = BTreeMap::new();
+        for (n, h) in &self.hierarchies {
+            if n.trim().is_empty() || n.contains(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                return Err(format!(
+                    "hierarchies.{n}: a hierarchy name is letters, digits and `_` (it names \
+                     output columns such as tier_{n})"
+                ));
+            }
+            named.insert(
+                n.as_str(),
+                Self::check_hierarchy(&format!("hierarchies.{n}"), h)?,
+            );
+        }
         let mut service_names = HashSet::new();
         for (si, s) in self.services.iter().enumerate() {
             let at = format!("service[{si}] (`{}`)", s.name);
@@ -656,7 +715,24 @@ impl Scenario {
             if !service_names.insert(s.name.as_str()) {
                 return Err(format!("{at}: service name repeats"));
             }
-            self.check_service(&at, s, &names)?;
+            let names = match &s.hierarchy {
+                None => &names,
+                Some(n) => named.get(n.as_str()).ok_or_else(|| {
+                    format!(
+                        "{at}.hierarchy: unknown hierarchy `{n}` (declared: {})",
+                        if self.hierarchies.is_empty() {
+                            "none; add a [hierarchies.NAME] table".to_string()
+                        } else {
+                            self.hierarchies
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    )
+                })?,
+            };
+            self.check_service(&at, s, names)?;
         }
         self.check_decisions()?;
         self.check_targets()
@@ -684,40 +760,46 @@ impl Scenario {
     }
 
     /// Tiers and fixed islands; the tier names.
-    fn check_hierarchy(&self) -> std::result::Result<HashSet<&str>, String> {
-        let h = &self.hierarchy;
-        minutes("hierarchy.leader_minutes".into(), h.leader_minutes)?;
+    fn check_hierarchy<'h>(
+        at: &str,
+        h: &'h Hierarchy,
+    ) -> std::result::Result<HashSet<&'h str>, String> {
+        let tier_list = || {
+            h.tiers
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        minutes(format!("{at}.leader_minutes"), h.leader_minutes)?;
         if h.tiers.len() < 2 {
-            return Err(
-                "hierarchy.tiers: at least two tiers are needed (a hub and the rest)".into(),
-            );
+            return Err(format!(
+                "{at}.tiers: at least two tiers are needed (a hub and the rest)"
+            ));
         }
         let mut names = HashSet::new();
         for (k, t) in h.tiers.iter().enumerate() {
             if !names.insert(t.name.as_str()) {
-                return Err(format!(
-                    "hierarchy.tiers[{k}]: tier name `{}` repeats",
-                    t.name
-                ));
+                return Err(format!("{at}.tiers[{k}]: tier name `{}` repeats", t.name));
             }
             let last = k + 1 == h.tiers.len();
             match (k, last, t.count) {
                 (0, _, Some(TierCount::Fixed(1))) => {}
                 (0, _, _) => {
                     return Err(format!(
-                        "hierarchy.tiers[0] (`{}`): the first tier is the hub: count = 1",
+                        "{at}.tiers[0] (`{}`): the first tier is the hub: count = 1",
                         t.name
                     ));
                 }
                 (_, true, Some(_)) => {
                     return Err(format!(
-                        "hierarchy.tiers[{k}] (`{}`): the last tier takes every remaining island; remove its count",
+                        "{at}.tiers[{k}] (`{}`): the last tier takes every remaining island; remove its count",
                         t.name
                     ));
                 }
                 (_, false, None) => {
                     return Err(format!(
-                        "hierarchy.tiers[{k}] (`{}`): a leader tier needs a count",
+                        "{at}.tiers[{k}] (`{}`): a leader tier needs a count",
                         t.name
                     ));
                 }
@@ -730,17 +812,16 @@ impl Scenario {
             .count()
             > 1
         {
-            return Err(
-                "hierarchy.tiers: at most one tier may have count = \"auto\" (the fewest leaders \
+            return Err(format!(
+                "{at}.tiers: at most one tier may have count = \"auto\" (the fewest leaders \
                  that reach every island decide one number)"
-                    .into(),
-            );
+            ));
         }
         for (island, tier) in &h.fixed {
             if !names.contains(tier.as_str()) {
                 return Err(format!(
-                    "hierarchy.fixed.{island}: unknown tier `{tier}` (tiers: {})",
-                    self.tier_names().join(", ")
+                    "{at}.fixed.{island}: unknown tier `{tier}` (tiers: {})",
+                    tier_list()
                 ));
             }
         }
@@ -748,12 +829,12 @@ impl Scenario {
         for (g, group) in h.together.iter().enumerate() {
             if group.len() < 2 {
                 return Err(format!(
-                    "hierarchy.together[{g}]: a group needs at least two islands"
+                    "{at}.together[{g}]: a group needs at least two islands"
                 ));
             }
             if let Some(island) = group.iter().find(|i| !grouped.insert(i.as_str())) {
                 return Err(format!(
-                    "hierarchy.together[{g}]: island `{island}` is in more than one group"
+                    "{at}.together[{g}]: island `{island}` is in more than one group"
                 ));
             }
         }
@@ -793,11 +874,31 @@ impl Scenario {
             if !levels.insert(l.level) {
                 return Err(format!("{at}: level {} repeats", l.level));
             }
-            for t in l.tiers.iter().flatten() {
-                if !names.contains(t.as_str()) {
+            if l.per_leader_tiers.is_some() && !l.per_leader {
+                return Err(format!("{at}.per_leader_tiers needs per_leader = true"));
+            }
+            for t in l.per_leader_tiers.iter().flatten() {
+                if l.tiers.as_ref().is_some_and(|ts| !ts.contains(t)) {
                     return Err(format!(
-                        "{at}.tiers: unknown tier `{t}` (tiers: {})",
-                        self.tier_names().join(", ")
+                        "{at}.per_leader_tiers: tier `{t}` is not among the level's tiers"
+                    ));
+                }
+            }
+            for t in l
+                .tiers
+                .iter()
+                .flatten()
+                .chain(l.per_leader_tiers.iter().flatten())
+            {
+                if !names.contains(t.as_str()) {
+                    let h = self.hierarchy_of(s);
+                    let list: Vec<&str> = h.tiers.iter().map(|t| t.name.as_str()).collect();
+                    return Err(format!(
+                        "{at}.tiers: unknown tier `{t}` (tiers of {}: {})",
+                        s.hierarchy
+                            .as_ref()
+                            .map_or("[hierarchy]".to_string(), |n| format!("hierarchy `{n}`")),
+                        list.join(", ")
                     ));
                 }
             }
