@@ -336,3 +336,47 @@ fn the_cli_plans_audits_and_proves_a_named_hierarchy() {
         );
     }
 }
+
+/// A unit set by tier reads the tiers of the target's service's hierarchy: "at least one new
+/// village clinic on an `island`-tier island" (health's S) adds a clinic on S to the plan
+/// above: 13,310,000 + 310,000 = 13,620,000, audited. `island` is no tier of `[hierarchy]`:
+/// the same target on the school (which follows it) is refused.
+#[test]
+fn tier_unit_sets_follow_the_service_hierarchy() {
+    let ds = micro_data();
+    let target = "\n[[target]]\nname = \"a new clinic on the island tier\"\nservice = \"clinic\"\n\
+                  measure = \"sites\"\nlevel = 1\nsites = \"new\"\nat_least = 1\n\
+                  [target.units]\ntiers = [\"island\"]\n";
+    let text = format!(
+        "{}{target}",
+        health_text("per_leader_tiers = [\"island\"]\n")
+    );
+    let sc = Scenario::parse(&text, "micro-health").expect("parses");
+    let ctx = Context::new(&ds, &sc).expect("context");
+    let plan = plan_in(&ctx, PlanOptions::default()).expect("feasible");
+    assert_audited(&ctx, &plan);
+    assert!(plan.targets.iter().all(|t| t.met), "{:?}", plan.targets);
+    let clinic = service_of(&plan, "clinic");
+    assert!(
+        (clinic.costs.total - CLINIC_UNDER_HEALTH - 310_000.0).abs() < 1e-6,
+        "{}",
+        clinic.costs.total
+    );
+    let on_s = clinic
+        .sites
+        .iter()
+        .zip(&clinic.open)
+        .filter(|(s, o)| **o && s.level == 1 && ds.islands[s.island].id == "S")
+        .count();
+    assert_eq!(on_s, 1);
+    let school = text.replace(
+        "name = \"a new clinic on the island tier\"\nservice = \"clinic\"",
+        "name = \"a new clinic on the island tier\"\nservice = \"school\"",
+    );
+    let e = Scenario::parse(&school, "bad").expect_err("not a tier of [hierarchy]");
+    assert!(
+        e.to_string()
+            .contains("unknown tier `island` (tiers of [hierarchy]"),
+        "{e}"
+    );
+}

@@ -63,8 +63,12 @@ fn clinic_plan(ds: &DataSet, targets: &str) -> (f64, usize, usize) {
         .expect("clinic");
     let hier = hierarchy::choose(&ctx).expect("hierarchy");
     let svc = sc.service("clinic").expect("clinic");
-    let targets = sc.targets_of("clinic").collect();
-    let data = service::prepare(&ctx, &hier, svc, targets).expect("prepare");
+    // Tier unit sets read on the chosen tiers (the audit above resolves them on its own).
+    let targets: Vec<_> = sc
+        .targets_of("clinic")
+        .map(|t| archiplan::plan::data::resolve_tier_units(&ctx, &hier, t))
+        .collect();
+    let data = service::prepare(&ctx, &hier, svc, targets.iter().collect()).expect("prepare");
     let (n, m) = (data.sites.len(), data.mobile_options.len());
     assert!(n + m <= 18, "brute force over {} choices", n + m);
     let mut best = f64::INFINITY;
@@ -108,6 +112,33 @@ fn an_island_target_counts_only_the_islands_listed() {
     let (cost, roving, new) = clinic_plan(&ds, &listed);
     assert_eq!((roving, new), (0, 0));
     assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+}
+
+/// Islands by tier (`units.tiers`, the tiers the plan chooses): `["small"]` counts M alone, which
+/// still needs its roving team; `["hub", "subcenter"]` counts H and S, so M needs nothing:
+/// 13,000,000. A tier the hierarchy lacks is refused, naming the tiers it has.
+#[test]
+fn a_target_counts_the_islands_on_the_tiers_it_names() {
+    let ds = micro_data();
+    let (_, roving, new) =
+        clinic_plan(&ds, &island_target("[target.units]\ntiers = [\"small\"]\n"));
+    assert_eq!((roving, new), (1, 0));
+    let leaders = island_target("[target.units]\ntiers = [\"hub\", \"subcenter\"]\n");
+    let (cost, roving, new) = clinic_plan(&ds, &leaders);
+    assert_eq!((roving, new), (0, 0));
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    // Within a listed set: small islands among H and S are none, so nothing is required.
+    let none = island_target("[target.units]\ntiers = [\"small\"]\nislands = [\"H\", \"S\"]\n");
+    let (cost, _, _) = clinic_plan(&ds, &none);
+    assert!((cost - HOSPITAL_AND_CENTRE).abs() < 1e-6, "{cost}");
+    let e = micro_scenario(&island_target("[target.units]\ntiers = [\"sub-centre\"]\n"))
+        .expect_err("unknown tier");
+    assert!(
+        e.to_string().contains(
+            "units.tiers: unknown tier `sub-centre` (tiers of [hierarchy]: hub, subcenter, small)"
+        ),
+        "{e}"
+    );
 }
 
 /// No bridges in the micro archipelago: S and M are remote, H (the hub) is not. `remote = true`

@@ -165,6 +165,15 @@ pub fn audit_folder_proving(
     let mut log = Log::default();
     let mut world = World::new(ds, scenario)?;
     let tiers = hierarchy::audit_all(&mut world, folder, &mut log);
+    // Unit sets by tier count the islands the (audited) folder puts on those tiers.
+    let resolved = units::with_tier_islands(&world, &tiers);
+    let mut world = match &resolved {
+        Some(sc) => World {
+            scenario: sc,
+            ..world
+        },
+        None => world,
+    };
     let mut outcomes = Vec::new();
     for s in &scenario.services {
         outcomes.push(service::audit(&mut world, tiers.of(s), folder, s, &mut log));

@@ -5,7 +5,7 @@
 
 use super::World;
 use crate::layers::{Endpoint, RouteMode};
-use crate::scenario::Target;
+use crate::scenario::{Scenario, Target};
 
 /// Per island: true when no chain of bridges reaches it from the hub island, unless the
 /// island's `remote` property says otherwise.
@@ -44,6 +44,42 @@ pub(crate) fn remote(world: &World) -> Vec<bool> {
             _ => !r,
         })
         .collect()
+}
+
+/// The scenario with each unit set's `tiers` restated as the islands the folder puts on them
+/// (in the hierarchy the target's service follows, as audited), within the set's `islands`;
+/// `None` when no unit set names tiers.
+pub(crate) fn with_tier_islands(
+    world: &World,
+    tiers: &super::hierarchy::TierSets,
+) -> Option<Scenario> {
+    let sc = world.scenario;
+    let named = |t: &Target| t.units.as_ref().is_some_and(|u| u.tiers.is_some());
+    if !sc.targets.iter().any(named) {
+        return None;
+    }
+    let mut out = sc.clone();
+    for t in &mut out.targets {
+        let Some(s) = sc.service(&t.service) else {
+            continue;
+        };
+        let Some(u) = t.units.as_mut() else { continue };
+        let Some(names) = u.tiers.take() else {
+            continue;
+        };
+        let on = tiers.of(s);
+        let ids = world
+            .ds
+            .islands
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| names.iter().any(|n| n == on.tier_name(world, k)))
+            .map(|(_, island)| island.id.clone())
+            .filter(|id| u.islands.as_ref().is_none_or(|l| l.contains(id)))
+            .collect();
+        u.islands = Some(ids);
+    }
+    Some(out)
 }
 
 /// Whether the target counts settlement `i` (data set index).

@@ -274,6 +274,29 @@ pub fn target_met(t: &Target, achieved: f64) -> bool {
     }
 }
 
+/// The target with a unit set's `tiers` restated as the islands on those tiers (within its
+/// `islands`, when it lists some) under the hierarchy `hier`: what the unit-set tests below
+/// read. Targets without tiers come back as they are.
+pub fn resolve_tier_units(ctx: &Context, hier: &HierarchyPlan, t: &Target) -> Target {
+    let mut t = t.clone();
+    if let Some(u) = t.units.as_mut()
+        && let Some(tiers) = u.tiers.take()
+    {
+        let names = &ctx.scenario.hierarchy.tiers;
+        let on: Vec<String> = ctx
+            .ds
+            .islands
+            .iter()
+            .enumerate()
+            .filter(|(k, island)| !island.external && tiers.contains(&names[hier.tier[*k]].name))
+            .map(|(_, island)| island.id.clone())
+            .filter(|id| u.islands.as_ref().is_none_or(|l| l.contains(id)))
+            .collect();
+        u.islands = Some(on);
+    }
+    t
+}
+
 /// Whether settlement `i` (data set index) is in the target's unit set.
 pub(crate) fn in_units(ctx: &Context, t: &Target, i: usize) -> bool {
     let Some(u) = &t.units else { return true };

@@ -132,12 +132,23 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
             None => (ctx, &hier),
         }
     };
+    // Each service's targets, tier unit sets read on its hierarchy.
+    let targets: Vec<Vec<crate::scenario::Target>> = scenario
+        .services
+        .iter()
+        .map(|s| {
+            let (c, h) = frame(s);
+            let of = scenario.targets_of(&s.name);
+            of.map(|t| data::resolve_tier_units(c, h, t)).collect()
+        })
+        .collect();
     let prepared: Vec<service::ServiceData> = scenario
         .services
         .par_iter()
-        .map(|s| {
+        .zip(&targets)
+        .map(|(s, ts)| {
             let (c, h) = frame(s);
-            service::prepare(c, h, s, scenario.targets_of(&s.name).collect())
+            service::prepare(c, h, s, ts.iter().collect())
         })
         .collect::<Result<_>>()?;
     // Largest services first: under a time limit the small ones then run beside the largest
@@ -186,6 +197,22 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     {
         return Err(over_budget(&services, cost, budget));
     }
+    let mut plan = assemble(scenario, (hier, hierarchies), services, cost);
+    plan.solver = options.solver.milp_name().to_string();
+    plan.seconds = started.elapsed().as_secs_f64();
+    Ok(plan)
+}
+
+/// The plan of solved services: targets in scenario order, sums, the weakest status.
+fn assemble(
+    scenario: &Scenario,
+    (hier, hierarchies): (
+        HierarchyPlan,
+        std::collections::BTreeMap<String, HierarchyPlan>,
+    ),
+    services: Vec<ServicePlan>,
+    cost: f64,
+) -> Plan {
     let targets = scenario
         .targets
         .iter()
@@ -202,7 +229,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     let status = services
         .iter()
         .fold(Status::Optimal, |acc, s| acc.and(s.status));
-    Ok(Plan {
+    Plan {
         scenario: scenario.name.clone(),
         hierarchy: hier,
         hierarchies,
@@ -214,9 +241,9 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         bound,
         gap: relative_gap(objective, bound),
         status,
-        solver: options.solver.milp_name().to_string(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+        solver: String::new(),
+        seconds: 0.0,
+    }
 }
 
 /// Why the cheapest plan found is no plan: it costs more than the budget.

@@ -535,8 +535,10 @@ impl Target {
 ///
 /// Settlements: `kind` (the data's `kind`, e.g. `village` for administrative villages, 村, vs
 /// `community`, 社区), `towns` (the data's `town` property), `islands` (island ids), `remote`
-/// (on a remote island, see below), `min_population` / `max_population` (the settlement's).
-/// Islands: `islands`, `remote`, `min_population` / `max_population` (the island's residents).
+/// (on a remote island, see below), `tiers` (on an island of those tiers of the service's
+/// hierarchy, as the plan chooses them), `min_population` / `max_population` (the
+/// settlement's). Islands: `islands`, `tiers`, `remote`, `min_population` / `max_population`
+/// (the island's residents).
 /// Sites (count targets): the island fields (of the site's island), `towns` (the site's
 /// township: a new site's settlement's, else the facility's `town`, else the nearest
 /// settlement's on its island) and `facilities` (facility ids).
@@ -558,6 +560,10 @@ pub struct Units {
     pub min_population: Option<u64>,
     #[serde(default)]
     pub max_population: Option<u64>,
+    /// Islands (of settlements, islands or sites) on these tiers of the target's service's
+    /// hierarchy as the plan chooses it, e.g. `["small"]` for "every small island".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<String>>,
     /// Count targets only: the facility ids (of `facilities.geojson`) counted, e.g. the four
     /// schools a merge closes.
     #[serde(default)]
@@ -1016,6 +1022,7 @@ impl Scenario {
             }
             if let Some(u) = &t.units {
                 check_units(&at, t.measure, u)?;
+                self.check_unit_tiers(&at, t, u)?;
             }
         }
         Ok(())
@@ -1023,6 +1030,31 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// A unit set's tiers are tiers of the hierarchy its service follows.
+    fn check_unit_tiers(&self, at: &str, t: &Target, u: &Units) -> std::result::Result<(), String> {
+        let Some(service) = self.service(&t.service) else {
+            return Ok(());
+        };
+        let h = self.hierarchy_of(service);
+        if let Some(bad) = u
+            .tiers
+            .iter()
+            .flatten()
+            .find(|x| !h.tiers.iter().any(|y| &y.name == *x))
+        {
+            let names: Vec<&str> = h.tiers.iter().map(|y| y.name.as_str()).collect();
+            return Err(format!(
+                "{at}.units.tiers: unknown tier `{bad}` (tiers of {}: {})",
+                service
+                    .hierarchy
+                    .as_ref()
+                    .map_or("[hierarchy]".to_string(), |n| format!("hierarchy `{n}`")),
+                names.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
     /// A count target: bounds given and in order, no share or minutes, a level the service
     /// has, island fields only in its unit set.
     fn check_count(&self, at: &str, t: &Target) -> std::result::Result<(), String> {
@@ -1082,6 +1114,7 @@ fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(),
         ("kind", &u.kind),
         ("towns", &u.towns),
         ("islands", &u.islands),
+        ("tiers", &u.tiers),
         ("facilities", &u.facilities),
     ] {
         if list.as_ref().is_some_and(Vec::is_empty) {
@@ -1101,6 +1134,7 @@ fn check_units(at: &str, measure: Measure, u: &Units) -> std::result::Result<(),
         let others = [
             ("kind", u.kind.is_some()),
             ("islands", u.islands.is_some()),
+            ("tiers", u.tiers.is_some()),
             ("remote", u.remote.is_some()),
             ("min_population", u.min_population.is_some()),
             ("max_population", u.max_population.is_some()),
