@@ -815,3 +815,94 @@ fn pupils_add_up_the_primary_and_junior_bands() {
         assert!(e.to_string().contains(says), "{says}: {e}");
     }
 }
+
+/// `decisions.convert`: the small hub school `school-b` becomes a village clinic in its building.
+/// Worked answer: the school plan already closes b (a and c seat every child at less cost:
+/// 1,295,000), so the school costs the same; the clinic gains a village clinic open by decision
+/// (250,000 + 60,000 = 310,000) that covers nobody the hospital does not (H's villages are within
+/// 30 minutes of it), so M keeps its roving team: the plan costs exactly 310,000 more. The
+/// converted site is `convert-clinic-1-school-b` (new, `converted_from` school-b), b counts as
+/// closed and the clinic as new; audited, and against the brute force.
+#[test]
+fn a_converted_facility_closes_and_opens_as_the_new_service() {
+    let ds = micro_data();
+    let base = audited_plan(&ds, &micro_scenario(&island_target("")).expect("scenario"));
+    let counts = "[[target]]\nname = \"b converted\"\nservice = \"school\"\nmeasure = \"sites\"\n\
+                  sites = \"closed\"\nexactly = 1\n[target.units]\nfacilities = [\"school-b\"]\n\
+                  [[target]]\nname = \"one clinic built\"\nservice = \"clinic\"\nmeasure = \"sites\"\n\
+                  level = 1\nsites = \"new\"\nexactly = 1\n";
+    let convert = "[decisions]\nconvert = { school-b = { service = \"clinic\", level = 1 } }\n";
+    let targets = format!("{}{counts}{convert}", island_target(""));
+    let (cost, roving, _) = clinic_plan(&ds, &targets);
+    assert_eq!(roving, 1);
+    let sc = micro_scenario(&targets).expect("scenario");
+    let plan = audited_plan(&ds, &sc);
+    assert!(
+        (plan.cost - base.cost - VILLAGE_CLINIC).abs() < 1e-6,
+        "{} vs {}",
+        plan.cost,
+        base.cost
+    );
+    let clinic = plan
+        .services
+        .iter()
+        .find(|s| s.service == "clinic")
+        .expect("clinic");
+    let j = clinic
+        .sites
+        .iter()
+        .position(|s| s.id == "convert-clinic-1-school-b")
+        .expect("the converted site");
+    assert!(clinic.open[j]);
+    assert!(matches!(
+        clinic.sites[j].origin,
+        service::SiteOrigin::Converted(_)
+    ));
+    let base_clinic = base
+        .services
+        .iter()
+        .find(|s| s.service == "clinic")
+        .expect("clinic");
+    assert!(
+        (cost - base_clinic.costs.total - VILLAGE_CLINIC).abs() < 1e-6,
+        "{cost}"
+    );
+    let school = plan
+        .services
+        .iter()
+        .find(|s| s.service == "school")
+        .expect("school");
+    let b = school
+        .sites
+        .iter()
+        .position(|s| s.id == "school-b")
+        .expect("b");
+    assert!(!school.open[b]);
+
+    // Refused: a candidate or unknown facility, an unknown service or level, a facility also kept.
+    for (decision, want) in [
+        (
+            "convert = { school-x = { service = \"clinic\", level = 1 } }",
+            "names no facility",
+        ),
+        (
+            "convert = { school-b = { service = \"clinik\", level = 1 } }",
+            "unknown service `clinik`",
+        ),
+        (
+            "convert = { school-b = { service = \"clinic\", level = 7 } }",
+            "has no level 7",
+        ),
+        (
+            "keep = [\"school-b\"]\nconvert = { school-b = { service = \"clinic\", level = 1 } }",
+            "also in decisions.close, keep, open or expand",
+        ),
+    ] {
+        let text = format!("{}[decisions]\n{decision}\n", island_target(""));
+        let e = match micro_scenario(&text) {
+            Err(e) => e,
+            Ok(sc) => Context::new(&ds, &sc).err().expect("refused"),
+        };
+        assert!(e.to_string().contains(want), "{e}\nwanted: {want}");
+    }
+}

@@ -90,13 +90,15 @@ impl Catalogue {
                 expand_min: d.expand.get(&f.id).copied().unwrap_or(0.0),
                 expand_cost_per_unit: level.map_or(0.0, |l| l.expand_cost_per_unit),
                 forced_open: !d.close.contains(&f.id)
+                    && !d.convert.contains_key(&f.id)
                     && (d.keep.contains(&f.id)
                         || d.expand.contains_key(&f.id)
                         || d.open.contains(&f.id)
                         || (existing && (f.must_stay || level.is_none()))),
-                decided_closure: d.close.contains(&f.id),
+                decided_closure: d.close.contains(&f.id) || d.convert.contains_key(&f.id),
             });
         }
+        sites.extend(converted(world, service));
         for level in service.levels.iter().filter(|l| l.new_sites) {
             for &i in &world.planned {
                 let s = &ds.settlements[i];
@@ -131,4 +133,45 @@ impl Catalogue {
             .collect();
         Catalogue { sites, by_id }
     }
+}
+
+/// Sites of facilities converted to this service (`decisions.convert`): in the facility's
+/// building, at the level's costs, open by decision, named `convert-{service}-{level}-{id}`.
+fn converted(world: &World, service: &Service) -> Vec<Site> {
+    let (ds, sc, net) = (world.ds, world.scenario, &world.times.net);
+    let mut sites = Vec::new();
+    for (id, to) in sc
+        .decisions
+        .convert
+        .iter()
+        .filter(|(_, to)| to.service == service.name)
+    {
+        let (Some(level), Some(fi)) = (
+            service.level(to.level),
+            ds.facilities.iter().position(|f| &f.id == id),
+        ) else {
+            continue;
+        };
+        let f = &ds.facilities[fi];
+        sites.push(Site {
+            id: format!("convert-{}-{}-{id}", to.service, to.level),
+            level: to.level,
+            island: f.island,
+            node: net.facility_nodes[fi],
+            location: f.location,
+            existing: false,
+            new_site: false,
+            capacity: level.capacity,
+            annual_cost: level.running_cost(),
+            open_cost: level.open_cost,
+            close_cost: 0.0,
+            cost_per_unit: level.cost_per_unit,
+            expand_max: 0.0,
+            expand_min: 0.0,
+            expand_cost_per_unit: 0.0,
+            forced_open: true,
+            decided_closure: false,
+        });
+    }
+    sites
 }

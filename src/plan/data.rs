@@ -22,6 +22,9 @@ pub enum SiteOrigin {
     Candidate(usize),
     /// A new site the scenario allows at a settlement (index into settlements).
     New(usize),
+    /// A new site in the building of a facility converted to this service (`decisions.convert`;
+    /// index into the data set's facilities).
+    Converted(usize),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,10 +227,12 @@ pub(crate) fn site_town(ctx: &Context, site: &PlanSite) -> Option<String> {
     use geo::{Distance, Euclidean};
     let own = match site.origin {
         SiteOrigin::New(i) => return settlement_town(ctx, i).map(str::to_string),
-        SiteOrigin::Existing(f) | SiteOrigin::Candidate(f) => ctx.ds.facilities[f]
-            .properties
-            .get("town")
-            .and_then(serde_json::Value::as_str),
+        SiteOrigin::Existing(f) | SiteOrigin::Candidate(f) | SiteOrigin::Converted(f) => {
+            ctx.ds.facilities[f]
+                .properties
+                .get("town")
+                .and_then(serde_json::Value::as_str)
+        }
     };
     if let Some(t) = own {
         return Some(t.to_string());

@@ -84,6 +84,22 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
             }
         }
     }
+    for id in d.convert.keys() {
+        match ds.facilities.iter().find(|f| &f.id == id) {
+            None => errors.push(format!(
+                "decisions.convert.{id}: `{id}` names no facility of the data set{}",
+                near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))
+            )),
+            Some(f) if f.status != FacilityStatus::Existing => errors.push(format!(
+                "decisions.convert.{id}: only an existing facility can be converted (`{id}` is \
+                 a candidate)"
+            )),
+            Some(f) if ds.islands[f.island].external => errors.push(format!(
+                "decisions.convert.{id}: `{id}` is on an external island, outside the plan"
+            )),
+            Some(_) => {}
+        }
+    }
     for (id, &seats) in &d.expand {
         if let Some(e) = expand_error(ds, scenario, id, seats) {
             errors.push(e);

@@ -41,7 +41,8 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             || decisions.open.contains(&f.id)
             || expand_min > 0.0
             || (existing && (f.must_stay || level.is_none()));
-        let forced_closed = decisions.close.contains(&f.id);
+        let forced_closed =
+            decisions.close.contains(&f.id) || decisions.convert.contains_key(&f.id);
         let fixed = if forced_closed {
             Some(false)
         } else if forced_open {
@@ -93,6 +94,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             allowed,
         });
     }
+    sites.extend(converted_sites(ctx, service));
     for level in service.levels.iter().filter(|l| l.new_sites) {
         for &i in &ctx.settlements {
             let s = &ds.settlements[i];
@@ -121,6 +123,46 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
                 allowed: true,
             });
         }
+    }
+    sites
+}
+
+/// The sites facilities converted to this service open (`decisions.convert`): in the
+/// facility's building, at the level's costs, open by decision whatever the tier.
+fn converted_sites(ctx: &Context, service: &Service) -> Vec<PlanSite> {
+    let ds = ctx.ds;
+    let mut sites = Vec::new();
+    for (id, to) in &ctx.scenario.decisions.convert {
+        let (Some(level), Some(fi)) = (
+            service
+                .level(to.level)
+                .filter(|_| to.service == service.name),
+            ds.facilities.iter().position(|f| &f.id == id),
+        ) else {
+            continue;
+        };
+        let f = &ds.facilities[fi];
+        sites.push(PlanSite {
+            id: crate::scenario::Decisions::converted_id(id, to),
+            name: format!("{} (converted from {})", level.display_name(), f.name),
+            level: level.level,
+            level_name: level.display_name(),
+            origin: SiteOrigin::Converted(fi),
+            node: ctx.net.facility_nodes[fi],
+            island: f.island,
+            location: f.location,
+            capacity: level.capacity,
+            annual_cost: level.running_cost(),
+            open_cost: level.open_cost,
+            close_cost: 0.0,
+            cost_per_unit: level.cost_per_unit,
+            expand_max: 0.0,
+            expand_min: 0.0,
+            expand_cost_per_unit: 0.0,
+            fixed: Some(true),
+            decided_closure: false,
+            allowed: true,
+        });
     }
     sites
 }

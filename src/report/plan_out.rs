@@ -344,7 +344,7 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                 SiteOrigin::Existing(fi) | SiteOrigin::Candidate(fi) => {
                     Some(&ds.facilities[fi].properties)
                 }
-                SiteOrigin::New(_) => None,
+                SiteOrigin::New(_) | SiteOrigin::Converted(_) => None,
             };
             let mut f = feature(
                 GeometryValue::new_point(pos(site.location)),
@@ -395,6 +395,9 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
             );
             if let Some(input) = input {
                 pass_through(&mut f, input);
+            }
+            if let (SiteOrigin::Converted(fi), Some(props)) = (site.origin, f.properties.as_mut()) {
+                props.insert("converted_from".into(), ds.facilities[fi].id.clone().into());
             }
             out.push(f);
         }

@@ -63,6 +63,28 @@ pub struct Decisions {
     /// plan may add more, up to the level's `expand_max`.
     #[serde(default)]
     pub expand: BTreeMap<String, f64>,
+    /// Existing facilities converted to a site of another service or level, e.g. a small elder
+    /// home into a meal point: `{ eh_yushan = { service = "meal", level = 1 } }`. The facility
+    /// closes (a decided closure, paying its closing cost) and a site of that service and
+    /// level opens in its building, at the level's running and opening costs, named
+    /// `convert-{service}-{level}-{facility}` (a new site of that service).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub convert: BTreeMap<String, Conversion>,
+}
+
+/// What a converted facility becomes (see [`Decisions::convert`]).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversion {
+    pub service: String,
+    pub level: u32,
+}
+
+impl Decisions {
+    /// The id of the site a converted facility becomes.
+    pub fn converted_id(facility: &str, to: &Conversion) -> String {
+        format!("convert-{}-{}-{facility}", to.service, to.level)
+    }
 }
 
 fn default_name() -> String {
@@ -970,6 +992,37 @@ impl Scenario {
             .find(|id| d.keep.contains(id) || d.open.contains(id))
         {
             return Err(format!("decisions: `{id}` cannot both close and stay open"));
+        }
+        for (id, to) in &d.convert {
+            let at = format!("decisions.convert.{id}");
+            if d.close.contains(id)
+                || d.keep.contains(id)
+                || d.open.contains(id)
+                || d.expand.contains_key(id)
+            {
+                return Err(format!(
+                    "{at}: `{id}` is also in decisions.close, keep, open or expand; a converted \
+                     facility closes and its building serves `{}`",
+                    to.service
+                ));
+            }
+            let Some(service) = self.service(&to.service) else {
+                return Err(format!(
+                    "{at}.service: unknown service `{}` (services: {})",
+                    to.service,
+                    self.services
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            if service.level(to.level).is_none() {
+                return Err(format!(
+                    "{at}.level: service `{}` has no level {}",
+                    to.service, to.level
+                ));
+            }
         }
         Ok(())
     }
