@@ -666,7 +666,13 @@ impl Pricing<'_> {
         // limit, later rounds a tenth.
         let share = if self.evaluations == 0 { 4.0 } else { 10.0 };
         let round = remaining.map(|r| r.min(span.unwrap_or(r) / share).max(0.5));
-        let budget = RoundBudget::new(self.scopes, round);
+        // Each component in proportion to its size (sites times settlements).
+        let weight = self
+            .scopes
+            .iter()
+            .map(|s| ((s.sites.len() + s.mobiles.len() + 1) * (s.settlements.len() + 1)) as f64)
+            .collect();
+        let budget = super::budget::Shares::new(weight, round);
         let parts: Vec<(usize, Option<ScopeSolution>)> = budget
             .order
             .par_iter()
@@ -750,59 +756,6 @@ impl Pricing<'_> {
         if self.best_ub.as_ref().is_none_or(|(b, _)| obj < *b) {
             self.best_ub = Some((obj, parts));
         }
-    }
-}
-
-/// How one round of component solves shares its time: every component starts with a slice of
-/// what is left of the round times the threads, in proportion to its size (sites times
-/// settlements) among the components not yet started, so the round's work fits its time
-/// whatever the thread count, and time a small component leaves unused goes to the later ones.
-/// Largest components first, so the long solves overlap the many short ones.
-struct RoundBudget {
-    order: Vec<usize>,
-    weight: Vec<f64>,
-    end: Option<Instant>,
-    /// Total weight of the components not yet started.
-    left: std::sync::Mutex<f64>,
-}
-
-impl RoundBudget {
-    fn new(scopes: &[Scope], round: Option<f64>) -> Self {
-        let weight: Vec<f64> = scopes
-            .iter()
-            .map(|s| ((s.sites.len() + s.mobiles.len() + 1) * (s.settlements.len() + 1)) as f64)
-            .collect();
-        let mut order: Vec<usize> = (0..scopes.len()).collect();
-        order.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]).then(a.cmp(&b)));
-        let end = round.map(|r| Instant::now() + std::time::Duration::from_secs_f64(r));
-        RoundBudget {
-            order,
-            left: std::sync::Mutex::new(weight.iter().sum()),
-            weight,
-            end,
-        }
-    }
-
-    /// The deadline of component `c`, taken as it starts.
-    fn deadline_for(&self, c: usize) -> Deadline {
-        let Some(end) = self.end else {
-            return Deadline::none();
-        };
-        let mut left = self
-            .left
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let share = if *left > 0.0 {
-            self.weight[c] / *left
-        } else {
-            1.0
-        };
-        *left -= self.weight[c];
-        drop(left);
-        let time = end.saturating_duration_since(Instant::now()).as_secs_f64();
-        let threads = rayon::current_num_threads() as f64;
-        // At least a twentieth of a second, at most what is left of the round.
-        Deadline::after(Some((time * threads * share).min(time).max(0.05)))
     }
 }
 

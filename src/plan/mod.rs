@@ -6,6 +6,7 @@
 //! is optimal when every service's MILP is proven optimal (given the hierarchy); the reported
 //! bound and gap are the sums over services.
 
+mod budget;
 pub mod context;
 pub mod data;
 pub mod decompose;
@@ -34,9 +35,9 @@ pub type ServiceDone = std::sync::Arc<dyn Fn(&ServicePlan) + Send + Sync>;
 
 #[derive(Clone)]
 pub struct PlanOptions {
-    /// Seconds the whole plan may take (the choice of leaders at most a third of it, then the
-    /// services, in parallel, each until the same deadline); the best plan found and its
-    /// proven gap are reported after. The fallbacks that keep a plan when a solve finds none
+    /// Seconds the whole plan may take (the choice of leaders at most a sixth of it, then the
+    /// services, in parallel, sharing the rest equally); the best plan found and its proven
+    /// gap are reported after. The fallbacks that keep a plan when a solve finds none
     /// may overrun it by a few seconds.
     pub time_limit: Option<f64>,
     /// Services with more binary variables than this are split into priced components
@@ -110,12 +111,17 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         crate::limits::time_limit("time_limit", t)?;
     }
     let scenario = ctx.scenario;
-    // One deadline for the whole run: the leaders may use a third of it, each service what is
-    // left when it starts.
+    // One deadline for the whole run: the leaders may use a sixth of it, the services share
+    // what is left.
     let deadline = crate::solve::Deadline::after(options.time_limit);
     let named = scenario.used_hierarchies();
-    let share = |r: f64| r / 3.0 / (1 + named.len()) as f64;
+    let share = |r: f64| r / 6.0 / (1 + named.len()) as f64;
     let hier = hierarchy::choose_within(ctx, deadline.remaining().map(share))?;
+    log::debug!(
+        "[plan] leaders chosen at {:.1} s ({})",
+        started.elapsed().as_secs_f64(),
+        hier.method
+    );
     // Each named hierarchy: the scenario seen through it, its context (the network shared)
     // and its own choice of leaders.
     let views: Vec<Scenario> = named.iter().filter_map(|n| scenario.view(n)).collect();
@@ -151,23 +157,34 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
             service::prepare(c, h, s, ts.iter().collect())
         })
         .collect::<Result<_>>()?;
-    // Largest services first: under a time limit the small ones then run beside the largest
-    // instead of queueing behind it (the plan itself does not depend on the order).
-    let mut order: Vec<usize> = (0..prepared.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(service_size(&prepared[i])));
+    // The services share what is left of the budget equally (model size says little of the
+    // time a service needs: at 20,000 settlements the capacitated schools, a fifth of the
+    // courier's size, need as long), largest first: the small ones run beside the largest
+    // instead of queueing behind it, and none starts with nothing left (the plan itself does
+    // not depend on the order).
+    let sizes: Vec<f64> = prepared.iter().map(|d| service_size(d) as f64).collect();
     let solve_all = |travel_weight: f64| -> Result<Vec<ServicePlan>> {
-        let mut solved: Vec<(usize, ServicePlan)> = order
+        // A twentieth of the budget is kept back for what follows a service's deadline (the
+        // seat polish, the last evaluation), so the whole run ends near the limit.
+        let left = deadline
+            .remaining()
+            .map(|r| r - deadline.span().unwrap_or(0.0) / 20.0);
+        let mut shares = budget::Shares::new(vec![1.0; sizes.len()], left.map(|r| r.max(0.05)));
+        shares
+            .order
+            .sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
+        let mut solved: Vec<(usize, ServicePlan)> = shares
+            .order
             .par_iter()
             .with_max_len(1)
             .map(|&i| {
                 let data = &prepared[i];
                 let (ctx, hier) = frame(data.service);
                 let mut mine = options.clone();
-                mine.time_limit = deadline.remaining().map(|r| r.max(0.05));
+                mine.time_limit = shares.seconds_for(i);
                 match service::solve(ctx, hier, data, travel_weight, &mine)? {
                     Some(mut p) => {
-                        // Judged against the time the service was given.
-                        p.status = p.status.honest(mine.time_limit, p.seconds);
+                        judge(&mut p, mine.time_limit, started);
                         if let Some(done) = &options.on_service_done {
                             done(&p);
                         }
@@ -244,6 +261,18 @@ fn assemble(
         solver: String::new(),
         seconds: 0.0,
     }
+}
+
+/// A solved service judged against the time it was given (`Status::honest`), and logged.
+fn judge(p: &mut ServicePlan, given: Option<f64>, started: std::time::Instant) {
+    p.status = p.status.honest(given, p.seconds);
+    log::debug!(
+        "[plan] service {} done at {:.1} s (given {:?} s, took {:.1} s)",
+        p.service,
+        started.elapsed().as_secs_f64(),
+        given,
+        p.seconds
+    );
 }
 
 /// Why the cheapest plan found is no plan: it costs more than the budget.
