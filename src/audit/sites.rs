@@ -105,25 +105,10 @@ impl Catalogue {
                 if s.population == 0 {
                     continue;
                 }
-                sites.push(Site {
-                    id: format!("new-{}-{}-{}", service.name, level.level, s.id),
-                    level: level.level,
-                    island: s.island,
-                    node: net.settlement_nodes[i],
-                    location: s.location,
-                    existing: false,
-                    new_site: true,
-                    capacity: level.capacity,
-                    annual_cost: level.running_cost(),
-                    open_cost: level.open_cost,
-                    close_cost: 0.0,
-                    cost_per_unit: level.cost_per_unit,
-                    expand_max: 0.0,
-                    expand_min: 0.0,
-                    expand_cost_per_unit: 0.0,
-                    forced_open: false,
-                    decided_closure: false,
-                });
+                let id = format!("new-{}-{}-{}", service.name, level.level, s.id);
+                let mut site = unbuilt(level, id, (net.settlement_nodes[i], s.island, s.location));
+                site.new_site = true;
+                sites.push(site);
             }
         }
         let by_id = sites
@@ -153,25 +138,38 @@ fn converted(world: &World, service: &Service) -> Vec<Site> {
             continue;
         };
         let f = &ds.facilities[fi];
-        sites.push(Site {
-            id: format!("convert-{}-{}-{id}", to.service, to.level),
-            level: to.level,
-            island: f.island,
-            node: net.facility_nodes[fi],
-            location: f.location,
-            existing: false,
-            new_site: false,
-            capacity: level.capacity,
-            annual_cost: level.running_cost(),
-            open_cost: level.open_cost,
-            close_cost: 0.0,
-            cost_per_unit: level.cost_per_unit,
-            expand_max: 0.0,
-            expand_min: 0.0,
-            expand_cost_per_unit: 0.0,
-            forced_open: true,
-            decided_closure: false,
-        });
+        let id = format!("convert-{}-{}-{id}", to.service, to.level);
+        let mut site = unbuilt(level, id, (net.facility_nodes[fi], f.island, f.location));
+        site.forced_open = true;
+        sites.push(site);
     }
     sites
+}
+
+/// A site no facility of the service stands for: the level's capacity and costs, nothing to
+/// close or expand, neither existing nor forced (the callers say which it is).
+fn unbuilt(
+    level: &Level,
+    id: String,
+    (node, island, location): (NodeIndex, usize, Point<f64>),
+) -> Site {
+    Site {
+        id,
+        level: level.level,
+        island,
+        node,
+        location,
+        existing: false,
+        new_site: false,
+        capacity: level.capacity,
+        annual_cost: level.running_cost(),
+        open_cost: level.open_cost,
+        close_cost: 0.0,
+        cost_per_unit: level.cost_per_unit,
+        expand_max: 0.0,
+        expand_min: 0.0,
+        expand_cost_per_unit: 0.0,
+        forced_open: false,
+        decided_closure: false,
+    }
 }

@@ -101,27 +101,15 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             if s.population == 0 || !tier_allows(ctx, hier, Some(level), s.island) {
                 continue;
             }
-            sites.push(PlanSite {
-                id: format!("new-{}-{}-{}", service.name, level.level, s.id),
-                name: format!("{} at {}", level.display_name(), s.name),
-                level: level.level,
-                level_name: level.display_name(),
-                origin: SiteOrigin::New(i),
-                node: ctx.settlement_node(i),
-                island: s.island,
-                location: s.location,
-                capacity: level.capacity,
-                annual_cost: level.running_cost(),
-                open_cost: level.open_cost,
-                close_cost: 0.0,
-                cost_per_unit: level.cost_per_unit,
-                expand_max: 0.0,
-                expand_min: 0.0,
-                expand_cost_per_unit: 0.0,
-                fixed: None,
-                decided_closure: false,
-                allowed: true,
-            });
+            sites.push(fresh_site(
+                level,
+                (
+                    format!("new-{}-{}-{}", service.name, level.level, s.id),
+                    format!("{} at {}", level.display_name(), s.name),
+                ),
+                SiteOrigin::New(i),
+                (ctx.settlement_node(i), s.island, s.location),
+            ));
         }
     }
     sites
@@ -142,29 +130,50 @@ fn converted_sites(ctx: &Context, service: &Service) -> Vec<PlanSite> {
             continue;
         };
         let f = &ds.facilities[fi];
-        sites.push(PlanSite {
-            id: crate::scenario::Decisions::converted_id(id, to),
-            name: format!("{} (converted from {})", level.display_name(), f.name),
-            level: level.level,
-            level_name: level.display_name(),
-            origin: SiteOrigin::Converted(fi),
-            node: ctx.net.facility_nodes[fi],
-            island: f.island,
-            location: f.location,
-            capacity: level.capacity,
-            annual_cost: level.running_cost(),
-            open_cost: level.open_cost,
-            close_cost: 0.0,
-            cost_per_unit: level.cost_per_unit,
-            expand_max: 0.0,
-            expand_min: 0.0,
-            expand_cost_per_unit: 0.0,
-            fixed: Some(true),
-            decided_closure: false,
-            allowed: true,
-        });
+        let mut site = fresh_site(
+            level,
+            (
+                crate::scenario::Decisions::converted_id(id, to),
+                format!("{} (converted from {})", level.display_name(), f.name),
+            ),
+            SiteOrigin::Converted(fi),
+            (ctx.net.facility_nodes[fi], f.island, f.location),
+        );
+        site.fixed = Some(true);
+        sites.push(site);
     }
     sites
+}
+
+/// A site the plan may open that no facility of the service stands for (at a settlement, or
+/// in a converted building): the level's capacity and costs, nothing to close or expand.
+fn fresh_site(
+    level: &Level,
+    (id, name): (String, String),
+    origin: SiteOrigin,
+    (node, island, location): (petgraph::graph::NodeIndex, usize, geo::Point<f64>),
+) -> PlanSite {
+    PlanSite {
+        id,
+        name,
+        level: level.level,
+        level_name: level.display_name(),
+        origin,
+        node,
+        island,
+        location,
+        capacity: level.capacity,
+        annual_cost: level.running_cost(),
+        open_cost: level.open_cost,
+        close_cost: 0.0,
+        cost_per_unit: level.cost_per_unit,
+        expand_max: 0.0,
+        expand_min: 0.0,
+        expand_cost_per_unit: 0.0,
+        fixed: None,
+        decided_closure: false,
+        allowed: true,
+    }
 }
 
 /// Distinct standards (minutes) the service's coverage is measured at.
