@@ -30,7 +30,7 @@ pub(crate) struct Tiers {
 
 impl Tiers {
     /// The tier name of an island ("" when unknown).
-    pub fn tier_name(&self, _world: &World, k: usize) -> &str {
+    pub fn tier_name(&self, k: usize) -> &str {
         self.tier[k].map_or("", |t| self.spec.tiers[t].name.as_str())
     }
 
@@ -243,7 +243,7 @@ fn check_hub(world: &World, folder: &PlanFolder, t: &Tiers, log: &mut Log) {
             FILE,
             &hub_id,
             &t.column("tier"),
-            t.tier_name(world, h),
+            t.tier_name(h),
             tiers.first().map_or("", |x| x.name.as_str()),
         );
     }
@@ -376,7 +376,7 @@ fn check_joined(
             FILE,
             id,
             &t.column("tier"),
-            format!("`{}`", t.tier_name(world, k)),
+            format!("`{}`", t.tier_name(k)),
             format!(
                 "the last tier: hierarchy.together puts it in `{}`'s community",
                 world.ds.islands[first].id

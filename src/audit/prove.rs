@@ -356,10 +356,10 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// Whether the island's tier may host a site of this level.
-fn allowed_on(world: &World, tiers: &Tiers, s: &Service, level: u32, island: usize) -> bool {
+fn allowed_on(tiers: &Tiers, s: &Service, level: u32, island: usize) -> bool {
     match s.level(level).and_then(|l| l.tiers.as_ref()) {
         None => true,
-        Some(list) => list.iter().any(|t| t == tiers.tier_name(world, island)),
+        Some(list) => list.iter().any(|t| t == tiers.tier_name(island)),
     }
 }
 
@@ -427,15 +427,13 @@ fn build(world: &World, tiers: &Tiers, s: &Service, sites: &[Site]) -> Model {
     }
     let exists: Vec<bool> = sites
         .iter()
-        .map(|x| !x.new_site || allowed_on(world, tiers, s, x.level, x.island))
+        .map(|x| !x.new_site || allowed_on(tiers, s, x.level, x.island))
         .collect();
     let usable = (0..sites.len())
         .map(|j| {
             let x = &sites[j];
             x.forced_open
-                || (!x.decided_closure
-                    && exists[j]
-                    && allowed_on(world, tiers, s, x.level, x.island))
+                || (!x.decided_closure && exists[j] && allowed_on(tiers, s, x.level, x.island))
         })
         .collect();
     let mut d = Draft {
@@ -868,10 +866,10 @@ impl Draft<'_> {
     /// One site of each per-leader level on every leader whose tier allows it; an open
     /// supplied site has an open supplier within the supply time.
     fn rules(&mut self) {
-        let (world, tiers, sites) = (self.world, self.tiers, self.sites);
+        let (tiers, sites) = (self.tiers, self.sites);
         for level in self.s.levels.iter().filter(|l| l.per_leader) {
             for &l in &tiers.leaders {
-                let tier = tiers.tier_name(world, l);
+                let tier = tiers.tier_name(l);
                 let on = |list: &Option<Vec<String>>| {
                     list.as_ref().is_none_or(|t| t.iter().any(|x| x == tier))
                 };

@@ -264,7 +264,7 @@ fn check_site_rules(
                 "closed (decisions.close)".into(),
             );
         }
-        if open[j] && !site.forced_open && !tier_allows(world, tiers, s, site) {
+        if open[j] && !site.forced_open && !tier_allows(tiers, s, site) {
             log.finding(
                 FAC,
                 &site.id,
@@ -272,7 +272,7 @@ fn check_site_rules(
                 format!(
                     "`{}` (tier {})",
                     world.ds.islands[site.island].id,
-                    tiers.tier_name(world, site.island)
+                    tiers.tier_name(site.island)
                 ),
                 format!("an island of tier {}", level_tiers(s, site.level)),
             );
@@ -370,7 +370,7 @@ fn check_roving(
                 FAC,
                 &id,
                 "island",
-                format!("`{island}` (tier {})", tiers.tier_name(world, k)),
+                format!("`{island}` (tier {})", tiers.tier_name(k)),
                 "a small island of the last tier, not a leader".into(),
             );
         }
@@ -1004,11 +1004,11 @@ fn level_tiers(s: &Service, level: u32) -> String {
         .map_or("any".to_string(), |t| t.join(" or "))
 }
 
-fn tier_allows(world: &World, tiers: &Tiers, s: &Service, site: &Site) -> bool {
+fn tier_allows(tiers: &Tiers, s: &Service, site: &Site) -> bool {
     match s.level(site.level).and_then(|l| l.tiers.as_ref()) {
         None => true,
         Some(list) => {
-            let name = tiers.tier_name(world, site.island);
+            let name = tiers.tier_name(site.island);
             list.iter().any(|t| t == name)
         }
     }
@@ -1094,7 +1094,7 @@ fn rules(
 ) {
     for level in s.levels.iter().filter(|l| l.per_leader) {
         for &l in &tiers.leaders {
-            let tier = tiers.tier_name(world, l);
+            let tier = tiers.tier_name(l);
             let on = |list: &Option<Vec<String>>| {
                 list.as_ref().is_none_or(|t| t.iter().any(|x| x == tier))
             };

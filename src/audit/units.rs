@@ -73,7 +73,7 @@ pub(crate) fn with_tier_islands(
             .islands
             .iter()
             .enumerate()
-            .filter(|&(k, _)| names.iter().any(|n| n == on.tier_name(world, k)))
+            .filter(|&(k, _)| names.iter().any(|n| n == on.tier_name(k)))
             .map(|(_, island)| island.id.clone())
             .filter(|id| u.islands.as_ref().is_none_or(|l| l.contains(id)))
             .collect();

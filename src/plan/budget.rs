@@ -7,7 +7,7 @@ use std::time::Instant;
 /// How jobs share a budget: every job starts with a slice of what is left of the budget times
 /// the threads, in proportion to its weight among the jobs not yet started, so the work fits
 /// the budget whatever the thread count, and time a quick job leaves unused goes to the later
-/// ones. Heaviest first (`order`), so the long jobs overlap the many short ones.
+/// ones. Largest first (`order`), so the long jobs overlap the many short ones.
 pub(crate) struct Shares {
     pub order: Vec<usize>,
     weight: Vec<f64>,
@@ -17,10 +17,11 @@ pub(crate) struct Shares {
 }
 
 impl Shares {
-    /// Jobs of these weights sharing `budget` seconds (`None`: no limit).
-    pub fn new(weight: Vec<f64>, budget: Option<f64>) -> Self {
+    /// Jobs of these weights sharing `budget` seconds (`None`: no limit), started in
+    /// descending order of `size` (ties by index).
+    pub fn new(weight: Vec<f64>, size: &[f64], budget: Option<f64>) -> Self {
         let mut order: Vec<usize> = (0..weight.len()).collect();
-        order.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| size[b].total_cmp(&size[a]).then(a.cmp(&b)));
         let end = budget.map(|r| Instant::now() + std::time::Duration::from_secs_f64(r));
         Shares {
             order,

@@ -116,7 +116,7 @@ impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let warnings = super::inputs::check(ds, scenario)?;
         let net = Arc::new(Network::try_build(ds)?);
-        Self::with_network(ds, scenario, net, warnings)
+        Self::with_network(ds, scenario, net, (None, warnings))
     }
 
     /// The same data and network seen through named hierarchy `scenario` (a
@@ -125,18 +125,22 @@ impl<'a> Context<'a> {
     where
         'a: 'b,
     {
-        let mut view = Context::with_network(self.ds, scenario, Arc::clone(&self.net), Vec::new())?;
         // Remote islands stay those of `[hierarchy]`'s hub: a unit set means the same islands
         // whichever hierarchy a service follows.
-        view.remote.clone_from(&self.remote);
-        Ok(view)
+        let remote = Some(self.remote.clone());
+        Context::with_network(
+            self.ds,
+            scenario,
+            Arc::clone(&self.net),
+            (remote, Vec::new()),
+        )
     }
 
     fn with_network(
         ds: &'a DataSet,
         scenario: &'a Scenario,
         net: Arc<Network>,
-        warnings: Vec<String>,
+        (remote, warnings): (Option<Vec<bool>>, Vec<String>),
     ) -> Result<Self> {
         let island_ids: HashMap<String, usize> = ds
             .islands
@@ -231,7 +235,7 @@ impl<'a> Context<'a> {
             hub,
             inhabited_islands,
             island_population,
-            remote: remote_islands(ds, hub),
+            remote: remote.unwrap_or_else(|| remote_islands(ds, hub)),
             centre,
             settlements,
             island_ids,

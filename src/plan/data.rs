@@ -375,13 +375,12 @@ pub(crate) fn leader_must_host(
     level: &Level,
     l: usize,
 ) -> bool {
-    let name = &ctx.scenario.hierarchy.tiers[hier.tier[l]].name;
     level.per_leader
         && tier_allows(ctx, hier, Some(level), l)
         && level
             .per_leader_tiers
             .as_ref()
-            .is_none_or(|ts| ts.contains(name))
+            .is_none_or(|ts| ts.contains(&ctx.scenario.hierarchy.tiers[hier.tier[l]].name))
 }
 
 /// Inputs of one service's model, precomputed once (also used to explain infeasibility).

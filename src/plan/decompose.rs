@@ -667,12 +667,12 @@ impl Pricing<'_> {
         let share = if self.evaluations == 0 { 4.0 } else { 10.0 };
         let round = remaining.map(|r| r.min(span.unwrap_or(r) / share).max(0.5));
         // Each component in proportion to its size (sites times settlements).
-        let weight = self
+        let weight: Vec<f64> = self
             .scopes
             .iter()
             .map(|s| ((s.sites.len() + s.mobiles.len() + 1) * (s.settlements.len() + 1)) as f64)
             .collect();
-        let budget = super::budget::Shares::new(weight, round);
+        let budget = super::budget::Shares::new(weight.clone(), &weight, round);
         let parts: Vec<(usize, Option<ScopeSolution>)> = budget
             .order
             .par_iter()

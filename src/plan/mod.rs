@@ -169,10 +169,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         let left = deadline
             .remaining()
             .map(|r| r - deadline.span().unwrap_or(0.0) / 20.0);
-        let mut shares = budget::Shares::new(vec![1.0; sizes.len()], left.map(|r| r.max(0.05)));
-        shares
-            .order
-            .sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
+        let shares = budget::Shares::new(vec![1.0; sizes.len()], &sizes, left.map(|r| r.max(0.05)));
         let mut solved: Vec<(usize, ServicePlan)> = shares
             .order
             .par_iter()

@@ -587,11 +587,6 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
         } else {
             GeometryValue::new_multi_polygon(polygons)
         };
-        let tier = if island.external {
-            "external".to_string()
-        } else {
-            tiers[h.tier[k]].name.clone()
-        };
         let fill = if island.external {
             "#f0f0f0"
         } else if h.tier[k] == last {
@@ -599,54 +594,58 @@ fn islands(ctx: &Context, plan: &Plan) -> FeatureCollection {
         } else {
             TIER_FILL[h.tier[k].min(2)]
         };
-        let mut f = feature(
-            geometry,
-            vec![
-                ("id", island.id.clone().into()),
-                ("name", island.name.clone().into()),
-                ("tier", tier.into()),
-                (
-                    "community",
-                    h.leader[k].map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into()),
-                ),
-                (
-                    "parent",
-                    h.parent[k].map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into()),
-                ),
-                (
-                    "minutes_to_leader",
-                    h.minutes_to_leader[k].map_or(JsonValue::Null, |m| round(m, 1).into()),
-                ),
-                ("population", ctx.island_population[k].into()),
-                ("fill", fill.into()),
-                ("fill-opacity", 0.6.into()),
-                ("stroke", "#555555".into()),
-                ("stroke-width", 1.into()),
-            ],
-        );
-        if let Some(props) = f.properties.as_mut() {
-            for (name, h, spec) in named_hierarchies(ctx, plan) {
-                let tier = if island.external {
-                    "external".to_string()
-                } else {
-                    spec.tiers[h.tier[k]].name.clone()
-                };
-                let id = |l: Option<usize>| {
-                    l.map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into())
-                };
-                props.insert(format!("tier_{name}"), tier.into());
-                props.insert(format!("community_{name}"), id(h.leader[k]));
-                props.insert(format!("parent_{name}"), id(h.parent[k]));
-                props.insert(
-                    format!("minutes_to_leader_{name}"),
-                    h.minutes_to_leader[k].map_or(JsonValue::Null, |m| round(m, 1).into()),
-                );
-            }
+        let mut props: Vec<(String, JsonValue)> = vec![
+            ("id".into(), island.id.clone().into()),
+            ("name".into(), island.name.clone().into()),
+        ];
+        props.extend(hierarchy_props(ctx, k, (h, &ctx.scenario.hierarchy), ""));
+        for (key, v) in [
+            ("population", ctx.island_population[k].into()),
+            ("fill", fill.into()),
+            ("fill-opacity", 0.6.into()),
+            ("stroke", "#555555".into()),
+            ("stroke-width", 1.into()),
+        ] {
+            props.push((key.into(), v));
         }
+        for (name, h, spec) in named_hierarchies(ctx, plan) {
+            props.extend(hierarchy_props(ctx, k, (h, spec), &format!("_{name}")));
+        }
+        let mut f = Feature {
+            geometry: Some(Geometry::new(geometry)),
+            properties: Some(props.into_iter().collect::<JsonObject>()),
+            ..Default::default()
+        };
         pass_through(&mut f, &island.properties);
         out.push(f);
     }
     FeatureCollection::new(out)
+}
+
+/// Island `k`'s tier, community, parent and minutes to its leader in one hierarchy, under
+/// keys ending in `suffix` (empty for `[hierarchy]`, `_NAME` for a named one).
+fn hierarchy_props(
+    ctx: &Context,
+    k: usize,
+    (h, spec): (&HierarchyPlan, &Hierarchy),
+    suffix: &str,
+) -> Vec<(String, JsonValue)> {
+    let ds = ctx.ds;
+    let tier = if ds.islands[k].external {
+        "external".to_string()
+    } else {
+        spec.tiers[h.tier[k]].name.clone()
+    };
+    let id = |l: Option<usize>| l.map_or(JsonValue::Null, |l| ds.islands[l].id.clone().into());
+    vec![
+        (format!("tier{suffix}"), tier.into()),
+        (format!("community{suffix}"), id(h.leader[k])),
+        (format!("parent{suffix}"), id(h.parent[k])),
+        (
+            format!("minutes_to_leader{suffix}"),
+            h.minutes_to_leader[k].map_or(JsonValue::Null, |m| round(m, 1).into()),
+        ),
+    ]
 }
 
 /// Whole CNY for tables (no "-0").

@@ -919,14 +919,9 @@ impl Scenario {
                 .chain(l.per_leader_tiers.iter().flatten())
             {
                 if !names.contains(t.as_str()) {
-                    let h = self.hierarchy_of(s);
-                    let list: Vec<&str> = h.tiers.iter().map(|t| t.name.as_str()).collect();
                     return Err(format!(
-                        "{at}.tiers: unknown tier `{t}` (tiers of {}: {})",
-                        s.hierarchy
-                            .as_ref()
-                            .map_or("[hierarchy]".to_string(), |n| format!("hierarchy `{n}`")),
-                        list.join(", ")
+                        "{at}.tiers: unknown tier `{t}` ({})",
+                        self.tiers_of(s)
                     ));
                 }
             }
@@ -1007,15 +1002,7 @@ impl Scenario {
                 ));
             }
             let Some(service) = self.service(&to.service) else {
-                return Err(format!(
-                    "{at}.service: unknown service `{}` (services: {})",
-                    to.service,
-                    self.services
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Err(self.unknown_service(&at, &to.service));
             };
             if service.level(to.level).is_none() {
                 return Err(format!(
@@ -1036,15 +1023,7 @@ impl Scenario {
                 return Err(format!("{at}: target name repeats"));
             }
             if self.service(&t.service).is_none() {
-                return Err(format!(
-                    "{at}.service: unknown service `{}` (services: {})",
-                    t.service,
-                    self.services
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Err(self.unknown_service(&at, &t.service));
             }
             if t.is_count() {
                 self.check_count(&at, t)?;
@@ -1083,6 +1062,30 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// "`at`.service: unknown service ..." listing the services.
+    fn unknown_service(&self, at: &str, name: &str) -> String {
+        let names: Vec<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
+        format!(
+            "{at}.service: unknown service `{name}` (services: {})",
+            names.join(", ")
+        )
+    }
+
+    /// "tiers of [hierarchy]: hub, subcenter, small" for the hierarchy `service` follows.
+    fn tiers_of(&self, service: &Service) -> String {
+        let names: Vec<&str> = self
+            .hierarchy_of(service)
+            .tiers
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        let which = service
+            .hierarchy
+            .as_ref()
+            .map_or("[hierarchy]".to_string(), |n| format!("hierarchy `{n}`"));
+        format!("tiers of {which}: {}", names.join(", "))
+    }
+
     /// A unit set's tiers are tiers of the hierarchy its service follows.
     fn check_unit_tiers(&self, at: &str, t: &Target, u: &Units) -> std::result::Result<(), String> {
         let Some(service) = self.service(&t.service) else {
@@ -1095,14 +1098,9 @@ impl Scenario {
             .flatten()
             .find(|x| !h.tiers.iter().any(|y| &y.name == *x))
         {
-            let names: Vec<&str> = h.tiers.iter().map(|y| y.name.as_str()).collect();
             return Err(format!(
-                "{at}.units.tiers: unknown tier `{bad}` (tiers of {}: {})",
-                service
-                    .hierarchy
-                    .as_ref()
-                    .map_or("[hierarchy]".to_string(), |n| format!("hierarchy `{n}`")),
-                names.join(", ")
+                "{at}.units.tiers: unknown tier `{bad}` ({})",
+                self.tiers_of(service)
             ));
         }
         Ok(())

@@ -88,6 +88,14 @@ pub fn assert_audited(ctx: &archiplan::plan::Context, plan: &archiplan::plan::Pl
     assert!(a.ok, "the plan fails its audit: {:#?}", a.disagreements);
 }
 
+/// Plans `sc` on `ds`, which must have no feasible plan (exit 3); returns the explanation.
+pub fn infeasible_reason(ds: &DataSet, sc: &archiplan::scenario::Scenario) -> String {
+    let options = archiplan::plan::PlanOptions::default();
+    let err = archiplan::plan::plan(ds, sc, options).expect_err("no feasible plan");
+    assert_eq!(err.exit_code(), 3, "{err}");
+    err.to_string()
+}
+
 /// A small sweep (6 scenarios: the relocation sweep at 0%, 50% and 100%) written into `dir`
 /// beside copies of the two Daishan scenarios it uses.
 pub fn small_sweep(dir: &std::path::Path) -> std::path::PathBuf {
