@@ -322,7 +322,13 @@ fn check_fails_on_a_tampered_target_share() {
 #[test]
 fn check_fails_on_a_tampered_cost() {
     let (_d, out) = tampered("summary.json", |v| {
-        let c = &mut v["services"][1]["costs"]["running"];
+        let clinic = v["services"]
+            .as_array_mut()
+            .expect("services")
+            .iter_mut()
+            .find(|s| s["service"] == "clinic")
+            .expect("clinic");
+        let c = &mut clinic["costs"]["running"];
         *c = Value::from(c.as_f64().expect("cost") - 100_000.0);
     });
     assert_caught(&out, "costs/running", Some("clinic"));

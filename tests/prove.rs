@@ -122,23 +122,24 @@ fn duigang_lies_in_no_drawn_island() {
     }
 }
 
-/// A worse plan written consistently: the planner re-solved with one more school closed by a
-/// decision. Audited against the real scenario, every value it reports is re-derivable (the
-/// plain audit passes), but its claim that the school plan is optimal is false.
+/// A worse plan written consistently: the planner re-solved with one more school kept by a
+/// decision (Dongsha primary, which the optimum closes). Audited against the real scenario,
+/// every value it reports is re-derivable (the plain audit passes), but its claim that the
+/// school plan is optimal is false.
 #[test]
 fn a_deliberately_weakened_plan_is_caught_only_by_the_prover() {
     let dir = tempfile::tempdir().expect("tempdir");
     let real = daishan().join("scenario-2024.toml");
     let text = std::fs::read_to_string(&real).expect("scenario");
-    let needle = "close = [\"sch_daidong_primary\"";
-    assert!(text.contains(needle), "the 2024 scenario closes Daidong");
+    let needle = "keep = [\"hosp_county1\"";
+    assert!(
+        text.contains(needle),
+        "the 2024 scenario keeps the hospitals"
+    );
     let weak = dir.path().join("weak.toml");
     std::fs::write(
         &weak,
-        text.replace(
-            needle,
-            "close = [\"sch_dongsha_primary\", \"sch_daidong_primary\"",
-        ),
+        text.replace(needle, "keep = [\"sch_dongsha_primary\", \"hosp_county1\""),
     )
     .expect("write");
     let out = dir.path().join("weak");

@@ -141,7 +141,14 @@ fn every_geojson_output_is_rfc7946_with_simplestyle() {
     // Services with settlement cover targets (villages, residents or demand), judged at the
     // service's own standard; the clinic's island target, the craft colleges' island target
     // and every count target paint nothing.
-    let targeted = ["school", "meal", "courier", "elder_care"];
+    let targeted = [
+        "school",
+        "junior_school",
+        "kindergarten",
+        "meal",
+        "courier",
+        "elder_care",
+    ];
     let mut red = 0;
     for f in &settlements.features {
         let p = f.properties.as_ref().expect("properties");

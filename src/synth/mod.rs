@@ -110,6 +110,21 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// Ages 3-5, 6-11 and 12-14 of `children` (0-14), as if the 15 single-year cohorts were
+/// equal (3, 6 and 3 fifteenths, largest remainder, 0-2 not stored): the method of the Daishan
+/// estimates (data/daishan/README.md).
+fn age_bands(children: u64) -> [u64; 3] {
+    let parts = [3u64, 3, 6, 3]; // 0-2, 3-5, 6-11, 12-14
+    let mut n: Vec<u64> = parts.iter().map(|p| children * p / 15).collect();
+    let mut order: Vec<usize> = (0..4).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(children * parts[k] % 15), k));
+    let short = children - n.iter().sum::<u64>();
+    for &k in order.iter().take(short as usize) {
+        n[k] += 1;
+    }
+    [n[1], n[2], n[3]]
+}
+
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
@@ -296,6 +311,7 @@ fn place_settlements(
             };
             let children = (population as f64 * child_share).round() as u64;
             let elderly = (population as f64 * elder_share).round() as u64;
+            let [preschool, primary, junior] = age_bands(children);
             let id = format!("S{i:05}-{k:04}");
             plan.population += population;
             settlement_sites[i].push((id.clone(), c, population));
@@ -306,6 +322,9 @@ fn place_settlements(
                     ("name", format!("Village {i}-{k}").into()),
                     ("population", population.into()),
                     ("children", children.into()),
+                    ("preschool", preschool.into()),
+                    ("primary", primary.into()),
+                    ("junior", junior.into()),
                     ("elderly", elderly.into()),
                     ("island", format!("I{i:05}").into()),
                     ("kind", "village".into()),
@@ -458,7 +477,8 @@ fn existing_facilities(
         };
         let schools = 1 + sites.len() / 10;
         for k in 0..schools.min(sites.len()) {
-            let seats = (pop as f64 * 0.08 / schools as f64 * 1.2).max(30.0);
+            // Seats for the pupils (6-14: 9/15 of the 5-10% aged 0-14) and a fifth spare.
+            let seats = (pop as f64 * 0.075 * 0.6 / schools as f64 * 1.2).max(30.0);
             add("school", 1, k, seats, seats * 1500.0);
         }
         if i == hub {
@@ -627,5 +647,27 @@ fn coastal_point(
     Coord {
         x: centre.x + dx * r,
         y: centre.y + dy * r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_bands;
+
+    /// 17 children: fifteenths give 3.4, 3.4, 6.8 and 3.4; the two left over go to the largest
+    /// remainders, 6-11 (0.8) and then 0-2 (0.4, first of the ties), so 0-2 keeps 4.
+    #[test]
+    fn age_bands_split_by_largest_remainder() {
+        assert_eq!(age_bands(17), [3, 7, 3]);
+        assert_eq!(age_bands(15), [3, 6, 3]);
+        assert_eq!(age_bands(0), [0, 0, 0]);
+        for c in 0..200u64 {
+            let [p, q, r] = age_bands(c);
+            let rest = c - p - q - r; // 0-2, not stored
+            for (n, part) in [(rest, 3), (p, 3), (q, 6), (r, 3)] {
+                let exact = c as f64 * part as f64 / 15.0;
+                assert!((n as f64 - exact).abs() < 1.0, "{c}: {n} vs {exact}");
+            }
+        }
     }
 }
