@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::plan::PlanOptions;
 use crate::planner::Planner;
-use crate::synth::{SynthParams, generate, scenario_text};
+use crate::synth::{SCENARIO_FILE, SynthParams, generate};
 use serde::Serialize;
 
 /// One size's measurement.
@@ -43,7 +43,6 @@ pub fn plan_sizes(
             "sizes: give one or more settlement counts, each at least 1".into(),
         ));
     }
-    let scenario = crate::scenario::Scenario::parse(&scenario_text(), "generated scenario")?;
     let mut rows = Vec::new();
     for &n in sizes {
         let islands = (n / 10).max(1);
@@ -56,10 +55,12 @@ pub fn plan_sizes(
             seed,
         })?
         .write(&dir)?;
+        // Planned as `generate` then `plan DIR --scenario DIR/scenario.toml` would be.
         let loaded = crate::layers::DataSet::load(&dir);
-        // The folder is this run's own: removed whatever the load says.
+        let scenario = crate::scenario::Scenario::load(&dir.join(SCENARIO_FILE));
+        // The folder is this run's own: removed whatever the loads say.
         let _ = std::fs::remove_dir_all(&dir);
-        let (ds, _) = loaded?;
+        let ((ds, _), scenario) = (loaded?, scenario?);
         let setup_seconds = started.elapsed().as_secs_f64();
         let t0 = std::time::Instant::now();
         let planner = Planner::new(&ds, &scenario)?;

@@ -257,6 +257,16 @@ impl<'a> Context<'a> {
             .map(|p| row[p].1)
     }
 
+    /// The islands that may lead within `hierarchy.leader_minutes` of inhabited island `from`
+    /// (itself included when it may lead), ascending.
+    pub fn leaders_within(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
+        self.leader_reach
+            .get(from)
+            .into_iter()
+            .flatten()
+            .map(|&(l, _)| l as usize)
+    }
+
     /// Centre-to-centre minutes from inhabited island `from` to every island (`None`: not
     /// reachable, or no residents), by a shortest-path search: one row, computed when asked.
     pub fn minutes_from(&self, from: usize) -> Vec<Option<f64>> {

@@ -53,6 +53,51 @@ fn binomial(n: usize, k: usize) -> Option<u128> {
     Some(r)
 }
 
+/// The largest `min_leader_population`, at most `cap`, at which every inhabited island has an
+/// island that may lead within `hierarchy.leader_minutes` of it (itself included; the hub,
+/// fixed and tiered islands may lead whatever their size): what a scenario written for data
+/// its writer has not seen (`generate`) can demand without being infeasible by construction.
+pub fn fitting_min_leader_population(
+    ds: &crate::layers::DataSet,
+    scenario: &crate::scenario::Scenario,
+    cap: u64,
+) -> Result<u64> {
+    let mut open = scenario.clone();
+    open.hierarchy.min_leader_population = 0;
+    open.hierarchy.eligible = None;
+    let ctx = Context::new(ds, &open)?;
+    let always = may_lead_regardless(&ctx);
+    let mut fit = cap;
+    for &k in &ctx.inhabited_islands {
+        let best = ctx
+            .leaders_within(k)
+            .map(|l| {
+                if always[l] {
+                    u64::MAX
+                } else {
+                    ctx.island_population[l]
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        fit = fit.min(best);
+    }
+    Ok(fit)
+}
+
+/// Islands that may lead whatever their population: the hub, islands with a tier in the data
+/// and islands the scenario fixes.
+fn may_lead_regardless(ctx: &Context) -> Vec<bool> {
+    let mut always: Vec<bool> = ctx.ds.islands.iter().map(|i| i.tier.is_some()).collect();
+    always[ctx.hub] = true;
+    for id in ctx.scenario.hierarchy.fixed.keys() {
+        if let Some(k) = ctx.island_index(id) {
+            always[k] = true;
+        }
+    }
+    always
+}
+
 pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
     choose_within(ctx, None)
 }
@@ -77,11 +122,15 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
         fixed[k] = Some(last);
     }
     let free = free_islands(ctx, &fixed)?;
+    // With a limit, the set cover of an `"auto"` tier (or the feasibility check before the
+    // p-median) gets half of it and the p-median what is left.
+    let started = std::time::Instant::now();
+    let cover_limit = time_limit.map(|t| t / 2.0);
     let TierCounts {
         counts,
         note: auto_note,
         cover,
-    } = tier_counts(ctx, &fixed, &free)?;
+    } = tier_counts(ctx, &fixed, &free, cover_limit)?;
     let mut seats = free_seats_per_tier(ctx, &fixed, &counts)?;
     let shortfall = fit_seats(ctx, &mut seats, &free)?;
     let free_seats: usize = seats.iter().sum();
@@ -118,7 +167,9 @@ pub fn choose_within(ctx: &Context, time_limit: Option<f64>) -> Result<Hierarchy
             ),
         )
     } else {
-        leaders_by_pmedian(ctx, &free, free_seats, &fixed_leaders, cover, time_limit)?
+        let left = time_limit.map(|t| (t - started.elapsed().as_secs_f64()).max(t / 10.0));
+        let limits = (cover_limit, left);
+        leaders_by_pmedian(ctx, (&free, free_seats, &fixed_leaders), cover, limits)?
     };
     let Some(chosen) = chosen else {
         return Err(Error::Infeasible(explain_unreachable(
@@ -448,7 +499,12 @@ fn communities(
 /// every inhabited island within the leader minutes (a set cover over the fixed leaders,
 /// required, and the free eligible islands, solved to proven optimality), less the other
 /// tiers' leaders. With the note saying how the auto count was found, and the cover.
-fn tier_counts(ctx: &Context, fixed: &[Option<usize>], free: &[usize]) -> Result<TierCounts> {
+fn tier_counts(
+    ctx: &Context,
+    fixed: &[Option<usize>],
+    free: &[usize],
+    time_limit: Option<f64>,
+) -> Result<TierCounts> {
     use crate::scenario::TierCount;
     let h = &ctx.scenario.hierarchy;
     let last = h.tiers.len() - 1;
@@ -475,15 +531,22 @@ fn tier_counts(ctx: &Context, fixed: &[Option<usize>], free: &[usize]) -> Result
     let fixed_leaders: Vec<usize> = (0..n)
         .filter(|&k| fixed[k].is_some_and(|t| t < last))
         .collect();
-    let cover = fewest_leaders(ctx, &fixed_leaders, free)?;
-    let needed = cover.len();
+    let cover = fewest_leaders(ctx, &fixed_leaders, free, time_limit)?;
+    let needed = cover.open.len();
     let others: usize = (1..last).filter(|&t| t != auto).map(|t| counts[t]).sum();
     let fixed_here = (0..n).filter(|&k| fixed[k] == Some(auto)).count();
     // The hub is one of the leaders the cover counts.
     counts[auto] = needed.saturating_sub(1 + others).max(fixed_here);
+    let how = if cover.proven {
+        "a proven set cover".to_string()
+    } else {
+        format!(
+            "the best set cover found before the time limit; at least {} are needed",
+            cover.at_least
+        )
+    };
     let note = format!(
-        "{} = {} (the fewest leaders within {} min of every inhabited island: {needed}, a \
-         proven set cover)",
+        "{} = {} (the fewest leaders within {} min of every inhabited island: {needed}, {how})",
         h.tiers[auto].name, counts[auto], h.leader_minutes
     );
     Ok(TierCounts {
@@ -498,13 +561,28 @@ fn tier_counts(ctx: &Context, fixed: &[Option<usize>], free: &[usize]) -> Result
 struct TierCounts {
     counts: Vec<usize>,
     note: Option<String>,
-    cover: Option<Vec<usize>>,
+    cover: Option<Cover>,
+}
+
+/// A set of leaders that puts every inhabited island within the leader minutes of one.
+struct Cover {
+    /// Columns of [`leader_matrix`].
+    open: Vec<usize>,
+    /// Proven to be the fewest.
+    proven: bool,
+    /// The proven lower bound on how many are needed.
+    at_least: usize,
 }
 
 /// The fewest leaders (fixed ones included) that put every inhabited island within the leader
-/// minutes of one, by the set-cover solver of [`crate::solve`] run to a proof: one such set,
-/// as columns of [`leader_matrix`].
-fn fewest_leaders(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -> Result<Vec<usize>> {
+/// minutes of one, by the set-cover solver of [`crate::solve`], run to a proof or until
+/// `time_limit` (then the best cover found, with the bound it has proven).
+fn fewest_leaders(
+    ctx: &Context,
+    fixed_leaders: &[usize],
+    free: &[usize],
+    time_limit: Option<f64>,
+) -> Result<Cover> {
     use crate::model::{Instance, Lscp, Model, Problem};
     let (_, sites, times) = leader_matrix(ctx, fixed_leaders, free, 1.0);
     let weights = vec![1.0; ctx.inhabited_islands.len()];
@@ -513,8 +591,17 @@ fn fewest_leaders(ctx: &Context, fixed_leaders: &[usize], free: &[usize]) -> Res
         Instance::new(weights, sites, times)?,
         Model::Lscp(Lscp::new(limit)),
     );
-    match crate::solve::solve(&problem, &crate::solve::SolveOptions::default()) {
-        Ok(sol) => Ok(sol.open),
+    let opts = crate::solve::SolveOptions {
+        time_limit,
+        ..Default::default()
+    };
+    match crate::solve::solve(&problem, &opts) {
+        Ok(sol) => Ok(Cover {
+            proven: sol.status == crate::model::Status::Optimal,
+            // The bound counts leaders (each column costs 1): round up, less a rounding hair.
+            at_least: (sol.bound - 1e-6).ceil().max(0.0) as usize,
+            open: sol.open,
+        }),
         Err(crate::Error::Infeasible(_)) => Err(crate::Error::Infeasible(explain_unreachable(
             ctx,
             fixed_leaders,
@@ -589,13 +676,12 @@ fn leader_matrix(
 /// `hierarchy.together` followers cannot lead here either (their tier is fixed), but their
 /// residents count at their own nearest leader, not their group's: the exhaustive search is
 /// exact for groups, this one approximates them; the assignment follows the group either way.
+/// `limits`: the set cover's (when it has not been found yet) and the p-median's seconds.
 fn leaders_by_pmedian(
     ctx: &Context,
-    free: &[usize],
-    free_seats: usize,
-    fixed_leaders: &[usize],
-    cover: Option<Vec<usize>>,
-    time_limit: Option<f64>,
+    (free, free_seats, fixed_leaders): (&[usize], usize, &[usize]),
+    cover: Option<Cover>,
+    (cover_limit, time_limit): (Option<f64>, Option<f64>),
 ) -> Result<(Option<Vec<usize>>, String)> {
     use crate::model::{Instance, Model, PMedian, Problem};
     let limit = ctx.scenario.hierarchy.leader_minutes;
@@ -610,24 +696,26 @@ fn leaders_by_pmedian(
         "p-median over {} eligible islands (over {EXACT_LIMIT} combinations)",
         free.len()
     );
-    // The fewest leaders that reach every island (a proven set cover): more than p proves that
-    // no choice works; otherwise it is a feasible start the p-median search may not find alone.
-    // (An `"auto"` tier's count already found one.)
-    let cover = match cover.map_or_else(|| fewest_leaders(ctx, fixed_leaders, free), Ok) {
-        Ok(cover) => cover,
-        Err(crate::Error::Infeasible(_)) => return Ok((None, what)),
-        Err(e) => return Err(e),
-    };
-    if cover.len() > p {
+    // The fewest leaders that reach every island (a set cover): a proven need of more than p
+    // proves that no choice works; a cover of at most p is a feasible start the p-median
+    // search may not find alone. (An `"auto"` tier's count already found one.)
+    let cover =
+        match cover.map_or_else(|| fewest_leaders(ctx, fixed_leaders, free, cover_limit), Ok) {
+            Ok(cover) => cover,
+            Err(crate::Error::Infeasible(_)) => return Ok((None, what)),
+            Err(e) => return Err(e),
+        };
+    if cover.at_least > p || (cover.proven && cover.open.len() > p) {
         return Ok((None, what));
     }
+    let start = (cover.open.len() <= p).then_some(cover.open);
     let problem = Problem::new(
         Instance::new(weights, sites, times)?,
         Model::PMedian(PMedian::new(p)),
     );
     let opts = crate::solve::SolveOptions {
         time_limit,
-        start: Some(cover),
+        start,
         ..Default::default()
     };
     match crate::solve::solve(&problem, &opts) {

@@ -70,8 +70,11 @@ impl SynthLayers {
                 let path = tmp.join(file);
                 std::fs::write(&path, geojson_bytes(fc)).map_err(|e| crate::Error::io(&path, e))?;
             }
+            // The scenario fits the layers just written: read back as any user's data would be.
+            let (ds, _) = crate::layers::DataSet::load(tmp)?;
+            let text = fitted_scenario_text(&ds)?;
             let path = tmp.join(SCENARIO_FILE);
-            std::fs::write(&path, scenario_text()).map_err(|e| crate::Error::io(&path, e))?;
+            std::fs::write(&path, text).map_err(|e| crate::Error::io(&path, e))?;
             Ok(())
         })
     }
@@ -92,6 +95,34 @@ pub fn scenario_text() -> String {
          # `archiplan scenario init`) with `count = \"auto\"` sub-centres.\n\n{}",
         template.replacen(fixed, auto, 1)
     )
+}
+
+/// The template's `min_leader_population` (the generated scenario lowers it where it must).
+const TEMPLATE_MIN_LEADER_POPULATION: &str =
+    "min_leader_population = 1000      # islands smaller than this never lead (unless fixed)\n";
+
+/// [`scenario_text`] fitted to `ds`: `min_leader_population` lowered from the template's 1,000
+/// to the largest value at which every inhabited island has a possible leader within the
+/// leader minutes (far islands of a large archipelago may have no 1,000-resident island within
+/// 480 minutes), so that `count = "auto"` has a cover.
+pub fn fitted_scenario_text(ds: &crate::layers::DataSet) -> Result<String> {
+    let text = scenario_text();
+    let scenario = crate::scenario::Scenario::parse(&text, "generated scenario")?;
+    let cap = scenario.hierarchy.min_leader_population;
+    let fit = crate::plan::hierarchy::fitting_min_leader_population(ds, &scenario, cap)?;
+    if fit >= cap {
+        return Ok(text);
+    }
+    let line = format!(
+        "min_leader_population = {fit}        # written by generate: the template's {cap}, lowered \
+         until every inhabited island has a possible leader within leader_minutes\n"
+    );
+    if !text.contains(TEMPLATE_MIN_LEADER_POPULATION) {
+        return Err(crate::Error::Internal(
+            "the scenario template's min_leader_population line changed".into(),
+        ));
+    }
+    Ok(text.replacen(TEMPLATE_MIN_LEADER_POPULATION, &line, 1))
 }
 
 struct IslandPlan {
