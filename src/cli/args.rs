@@ -87,6 +87,11 @@ pub struct NetworkArgs {
     /// Travel-time cutoff (minutes) of the sparse matrix statistics.
     #[arg(long, default_value_t = 60.0)]
     pub cutoff: f64,
+    /// Also give each island's trip to the hub leaving its largest settlement at this clock
+    /// time (HH:MM), by the routes' timetables (`departures`) where they have one and the
+    /// expected wait elsewhere.
+    #[arg(long, value_name = "HH:MM")]
+    pub depart: Option<String>,
     /// Replace an existing file that archiplan did not write (never an input, a layer, or
     /// a file inside a plan or sweep folder).
     #[arg(long)]

@@ -62,7 +62,12 @@ pub fn network(a: NetworkArgs) -> Result<i32> {
     let ds = load(&a.data)?;
     let started = std::time::Instant::now();
     let net = Network::try_build(&ds)?;
-    let summary = summarize(&ds, &net, a.cutoff);
+    let mut summary = summarize(&ds, &net, a.cutoff);
+    if let Some(depart) = &a.depart {
+        let t = archiplan::layers::timetable::parse_clock(depart)
+            .map_err(|e| Error::Usage(format!("--depart: {e}")))?;
+        archiplan::network::add_clock_trips(&ds, &net, &mut summary, t);
+    }
     archiplan::note!(
         "built network and {}-minute matrix in {:.2} s",
         a.cutoff,

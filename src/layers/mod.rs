@@ -12,6 +12,7 @@ pub mod read;
 mod route;
 mod settlement;
 pub mod shape;
+pub mod timetable;
 mod validate;
 
 /// The diagnostics module, where it was before it served more than the layers.
@@ -22,6 +23,7 @@ pub use island::{Island, Tier};
 pub use port::Port;
 pub use route::{Endpoint, Route, RouteMode};
 pub use settlement::{Groups, Settlement};
+pub use timetable::Timetable;
 
 use std::path::{Path, PathBuf};
 

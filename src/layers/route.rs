@@ -1,6 +1,7 @@
 //! Ferry routes, fast-ferry routes and bridges: the links between islands.
 
 use super::read::{Props, RawFeature, positive};
+use super::timetable::Timetable;
 use super::{DEFAULT_SERVICE_HOURS, FERRIES_FILE, shape};
 use crate::diagnostics::Diagnostics;
 use geo::{LineString, Point};
@@ -46,6 +47,9 @@ pub struct Route {
     pub service_hours: f64,
     /// Share of days the route runs.
     pub reliability: f64,
+    /// Departures by the clock, where known (`departures`); the expected-wait model above
+    /// stays the fallback and the planner's default.
+    pub timetable: Option<Timetable>,
     pub geometry: LineString<f64>,
     pub properties: JsonObject,
 }
@@ -77,6 +81,7 @@ pub(super) struct Parsed {
     pub departures_per_day: f64,
     pub service_hours: f64,
     pub reliability: f64,
+    pub timetable: Option<Timetable>,
     pub geometry: LineString<f64>,
     pub properties: JsonObject,
 }
@@ -126,6 +131,8 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 (x <= 0.0 || x > 1.0).then(|| "a share of days must be in (0, 1]".to_string())
             })
             .unwrap_or(1.0);
+        let has_timetable = p.props.get("departures").is_some_and(|v| !v.is_null());
+        let timetable = super::timetable::parse(&mut p);
         let is_ferry = mode != RouteMode::Bridge;
         if is_ferry && !has_minutes {
             p.error(
@@ -134,15 +141,19 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 "required property `minutes` (sailing time) is missing",
             );
         }
-        if is_ferry && !has_departures {
+        if is_ferry && !has_departures && !has_timetable {
             p.error(
                 "missing-property",
                 Some("departures_per_day"),
-                "required property `departures_per_day` is missing for a ferry route",
+                "required property `departures_per_day` (or a `departures` timetable) is \
+                 missing for a ferry route",
             );
         }
+        // Without `departures_per_day`, the timetable's count feeds the headway model.
+        let departures = departures.or(timetable.as_ref().map(Timetable::per_day));
         let usable = !(is_ferry && (minutes.is_none() || departures.is_none()))
-            && !(has_minutes && minutes.is_none());
+            && !(has_minutes && minutes.is_none())
+            && !(has_timetable && timetable.is_none());
         if let (Some(id), Some(geometry), true) = (id, geometry, usable) {
             out.push(Parsed {
                 index: f.index,
@@ -155,6 +166,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 departures_per_day: departures.unwrap_or(0.0),
                 service_hours,
                 reliability,
+                timetable,
                 geometry,
                 properties: f.properties.clone(),
             });

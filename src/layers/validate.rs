@@ -488,6 +488,9 @@ fn resolve_route(
         departures_per_day: r.departures_per_day,
         service_hours: r.service_hours,
         reliability: r.reliability,
+        timetable: (r.mode != RouteMode::Bridge)
+            .then_some(r.timetable)
+            .flatten(),
         geometry: r.geometry,
         properties: r.properties,
     })

@@ -5,13 +5,17 @@
 //! `great-circle km * circuity / speed`; a ferry leg takes the expected wait (half the headway)
 //! plus the sailing minutes; a bridge takes its driving minutes and never waits.
 
+mod clock;
 mod dijkstra;
 mod matrix;
 mod summary;
 
 pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
-pub use summary::{IslandReach, NetworkSummary, network_geojson, route_features, summarize};
+pub use summary::{
+    ClockReach, IslandReach, NetworkSummary, add_clock_trips, clock_text, network_geojson,
+    route_features, summarize,
+};
 
 use crate::geometry::{LocalProjection, km_between};
 use crate::layers::{DataSet, Endpoint, RouteMode};
@@ -80,6 +84,8 @@ pub struct Network {
     pub port_nodes: Vec<NodeIndex>,
     pub facility_nodes: Vec<NodeIndex>,
     adjacency: dijkstra::Adjacency,
+    /// Timetabled ferry routes, by route index, for travel by the clock.
+    clock: Vec<Option<clock::ClockLeg>>,
 }
 
 impl Network {
@@ -229,12 +235,14 @@ impl Network {
             );
         }
         let adjacency = dijkstra::Adjacency::from_graph(&graph);
+        let clock = clock::clock_legs(ds, &route_ends);
         Network {
             graph,
             settlement_nodes,
             port_nodes,
             facility_nodes,
             adjacency,
+            clock,
         }
     }
 

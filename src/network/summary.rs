@@ -41,6 +41,56 @@ pub struct IslandReach {
     /// (unweighted when nobody lives there); `null` when none is reachable.
     pub minutes_to_hub_mean: Option<f64>,
     pub minutes_to_hub_max: Option<f64>,
+    /// With a departure time (`network --depart`): the trip by the timetables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_clock: Option<ClockReach>,
+}
+
+/// A trip to the hub by the clock, from the island's most populous settlement.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockReach {
+    /// The settlement the trip starts from.
+    pub from: String,
+    /// Leaving at (HH:MM).
+    pub depart: String,
+    /// Arriving at the hub reference at (HH:MM; past 24:00 on the same service day);
+    /// `null` when no trip gets there that day.
+    pub arrive: Option<String>,
+    /// Door-to-door minutes, waits at the piers included.
+    pub minutes: Option<f64>,
+}
+
+/// A clock time in minutes after midnight as HH:MM (hours past 24 kept, as GTFS writes them).
+pub fn clock_text(minutes: f64) -> String {
+    let m = minutes.round() as i64;
+    format!("{:02}:{:02}", m.div_euclid(60), m.rem_euclid(60))
+}
+
+/// Adds to each island of `summary` the trip to the hub leaving its most populous settlement
+/// at clock time `depart` (see [`Network::earliest_arrival`]).
+pub fn add_clock_trips(ds: &DataSet, net: &Network, summary: &mut NetworkSummary, depart: f64) {
+    let (hub_node, _) = hub_reference(ds, net);
+    for (k, reach) in summary.islands.iter_mut().enumerate() {
+        let centre = (0..ds.settlements.len())
+            .filter(|&s| ds.settlements[s].island == k)
+            .max_by(|&a, &b| {
+                ds.settlements[a]
+                    .population
+                    .cmp(&ds.settlements[b].population)
+                    .then(b.cmp(&a))
+            });
+        let Some(c) = centre.filter(|_| !reach.external) else {
+            continue;
+        };
+        let at = net.earliest_arrival(net.settlement_nodes[c], depart)[hub_node.index()];
+        let arrive = at.is_finite().then_some(at);
+        reach.by_clock = Some(ClockReach {
+            from: ds.settlements[c].id.clone(),
+            depart: clock_text(depart),
+            arrive: arrive.map(clock_text),
+            minutes: arrive.map(|a| round2(a - depart)),
+        });
+    }
 }
 
 /// Size of the settlement x (settlement + facility) travel-time matrix at the cutoff.
@@ -164,6 +214,7 @@ pub fn summarize(ds: &DataSet, net: &Network, cutoff: f64) -> NetworkSummary {
                 settlements: members.len(),
                 minutes_to_hub_mean: mean.map(round2),
                 minutes_to_hub_max: max.map(round2),
+                by_clock: None,
             }
         })
         .collect();

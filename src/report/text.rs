@@ -101,11 +101,16 @@ pub fn network(s: &NetworkSummary) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(
+    let clock = s.islands.iter().find_map(|i| i.by_clock.as_ref());
+    let _ = write!(
         out,
         "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
         "island", "name", "tier", "population", "to hub mean", "to hub max"
     );
+    let _ = match clock {
+        Some(c) => writeln!(out, "   leave {} -> at hub  minutes", c.depart),
+        None => writeln!(out),
+    };
     let mut rows: Vec<_> = s
         .islands
         .iter()
@@ -118,7 +123,7 @@ pub fn network(s: &NetworkSummary) -> String {
             (false, Some(t)) => format!("{t:?}").to_lowercase(),
             (false, None) => "-".to_string(),
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
             i.id,
@@ -128,6 +133,15 @@ pub fn network(s: &NetworkSummary) -> String {
             minutes(i.minutes_to_hub_mean),
             minutes(i.minutes_to_hub_max)
         );
+        let _ = match &i.by_clock {
+            Some(c) => writeln!(
+                out,
+                "   {:>17} {:>8}",
+                c.arrive.as_deref().unwrap_or("no trip"),
+                minutes(c.minutes)
+            ),
+            None => writeln!(out),
+        };
     }
     out
 }

@@ -309,6 +309,10 @@ fn retime_route(
     if let Some(h) = service_hours {
         r.service_hours = h;
     }
+    // A new frequency or service span replaces the published departures it contradicts.
+    if departures_per_day.is_some() || departures_factor.is_some() || service_hours.is_some() {
+        r.timetable = None;
+    }
     Ok(())
 }
 
@@ -363,6 +367,7 @@ fn add_route(
         departures_per_day: departures,
         service_hours: hours,
         reliability: 1.0,
+        timetable: None,
         geometry: LineString::from(vec![pa.0, pb.0]),
         properties: Default::default(),
     });

@@ -1,0 +1,120 @@
+//! Travel by the clock: earliest arrival over the network when some ferries run to a
+//! timetable (a time-dependent Dijkstra).
+//!
+//! A ferry leg with departures waits at the pier for the next departure in the direction
+//! travelled and then sails; with no departure left that service day it cannot be taken. A
+//! ferry leg without a timetable keeps the headway model's expected minutes (half the headway
+//! plus the crossing); roads and bridges take their minutes and never wait. Every leg is FIFO
+//! (leaving later never arrives earlier), so settling each node once in order of arrival is
+//! exact.
+
+use super::{LegKind, Network};
+use crate::layers::{DataSet, Timetable};
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// A timetabled ferry route as the search needs it.
+#[derive(Debug, Clone)]
+pub(super) struct ClockLeg {
+    timetable: Timetable,
+    sailing: f64,
+    /// The graph node of the route's first end: travelling away from it is `forward`.
+    first_end: NodeIndex,
+}
+
+/// The timetabled routes of `ds`, by route index (`None`: no timetable, or a bridge).
+pub(super) fn clock_legs(ds: &DataSet, route_ends: &[[NodeIndex; 2]]) -> Vec<Option<ClockLeg>> {
+    ds.routes
+        .iter()
+        .zip(route_ends)
+        .map(|(r, ends)| {
+            let ferry = r.mode != crate::layers::RouteMode::Bridge;
+            r.timetable.as_ref().filter(|_| ferry).map(|t| ClockLeg {
+                timetable: t.clone(),
+                sailing: r.minutes,
+                first_end: ends[0],
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Label(f64, u32);
+
+impl Eq for Label {}
+
+impl Ord for Label {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Earliest first; ties by node for a fixed order.
+        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+    }
+}
+
+impl PartialOrd for Label {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Network {
+    /// Whether any route runs to a timetable.
+    pub fn has_timetables(&self) -> bool {
+        self.clock.iter().any(Option::is_some)
+    }
+
+    /// The earliest clock time (minutes after midnight) each node is reached leaving `source`
+    /// at clock time `depart`; infinite where it cannot be reached that service day.
+    pub fn earliest_arrival(&self, source: NodeIndex, depart: f64) -> Vec<f64> {
+        let n = self.graph.node_count();
+        let mut at = vec![f64::INFINITY; n];
+        let mut done = vec![false; n];
+        let mut heap = BinaryHeap::new();
+        if source.index() >= n || !depart.is_finite() {
+            return at;
+        }
+        at[source.index()] = depart;
+        heap.push(Label(depart, source.index() as u32));
+        while let Some(Label(t, v)) = heap.pop() {
+            let v = v as usize;
+            if done[v] {
+                continue;
+            }
+            done[v] = true;
+            let here = NodeIndex::new(v);
+            for e in self.graph.edges(here) {
+                let other = if e.source() == here {
+                    e.target()
+                } else {
+                    e.source()
+                };
+                let Some(arrive) = self.cross(e.weight(), here, t) else {
+                    continue;
+                };
+                let w = other.index();
+                if arrive < at[w] {
+                    at[w] = arrive;
+                    heap.push(Label(arrive, w as u32));
+                }
+            }
+        }
+        at
+    }
+
+    /// Clock time at the far end of `leg` entered from `from` at clock time `t`.
+    fn cross(&self, leg: &super::Leg, from: NodeIndex, t: f64) -> Option<f64> {
+        match leg.kind {
+            LegKind::Ferry { route } => match self.clock.get(route).and_then(Option::as_ref) {
+                Some(c) => {
+                    let forward = from == c.first_end;
+                    c.timetable
+                        .next_departure(forward, t)
+                        .map(|d| d + c.sailing)
+                }
+                None => Some(t + leg.minutes),
+            },
+            LegKind::Road | LegKind::Bridge { .. } => Some(t + leg.minutes),
+        }
+    }
+}
