@@ -20,6 +20,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod error;
 pub mod geometry;
+pub mod import;
 pub mod instances;
 pub mod io;
 pub mod layers;

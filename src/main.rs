@@ -38,6 +38,7 @@ fn run(cli: Cli) -> archiplan::Result<i32> {
         Command::Render(a) => cmd::render(a),
         Command::Report(a) => cmd::report(a),
         Command::Generate(a) => cmd::generate_data(a),
+        Command::Import(c) => cmd::import(c),
         Command::Solve(a) => cmd::solve(a),
         Command::Orlib(a) => cmd::orlib(a),
         Command::Bench(c) => cmd::bench(c),

@@ -50,6 +50,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Generate a synthetic archipelago data set (same seed, same bytes).
     Generate(GenerateArgs),
+    /// Bring data from other formats onto a data set: `import gtfs` lays a GTFS feed's ferry
+    /// timetables onto its routes.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Solve a facility-location instance file (p-median, p-center, MCLP, LSCP): OR-Library,
     /// TSPLIB, CSV points or a cost matrix (CSV, Matrix Market).
     Solve(SolveFileArgs),
@@ -92,6 +96,14 @@ pub struct NetworkArgs {
     /// expected wait elsewhere.
     #[arg(long, value_name = "HH:MM")]
     pub depart: Option<String>,
+    /// Also say for each island whether a team from the hub can spend this many minutes on it
+    /// within the working day, by the timetables (leave, arrive, leave again, back; or which
+    /// sailing makes it impossible).
+    #[arg(long, value_name = "MINUTES")]
+    pub day_trip: Option<f64>,
+    /// The working day of `--day-trip` (HH:MM-HH:MM).
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "07:00-18:00")]
+    pub working_day: String,
     /// Replace an existing file that archiplan did not write (never an input, a layer, or
     /// a file inside a plan or sweep folder).
     #[arg(long)]
@@ -545,6 +557,43 @@ impl SolveArgs {
             }
         }
     }
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Lay a GTFS feed's ferry timetables onto a data set's routes and write the data set,
+    /// with the new ferries.geojson, into a new folder.
+    Gtfs(ImportGtfsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ImportGtfsArgs {
+    /// The GTFS feed: a zip file or a folder of its .txt tables.
+    pub feed: PathBuf,
+    /// The data set whose ferry routes get the timetables (its layers are copied, never
+    /// changed).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// New data-set folder to write (must not exist, or be empty).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// The weekday whose trips are imported (by calendar.txt).
+    #[arg(long, value_enum, default_value = "mon")]
+    pub weekday: WeekdayArg,
+    /// Print what was imported as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum WeekdayArg {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
 }
 
 #[derive(Subcommand)]

@@ -68,6 +68,27 @@ pub fn network(a: NetworkArgs) -> Result<i32> {
             .map_err(|e| Error::Usage(format!("--depart: {e}")))?;
         archiplan::network::add_clock_trips(&ds, &net, &mut summary, t);
     }
+    if let Some(onsite) = a.day_trip {
+        archiplan::limits::minutes("--day-trip", onsite)?;
+        let clock = |s: &str| {
+            archiplan::layers::timetable::parse_clock(s)
+                .map_err(|e| Error::Usage(format!("--working-day: {e}")))
+        };
+        let (from, to) = a.working_day.split_once('-').ok_or_else(|| {
+            Error::Usage(format!(
+                "--working-day: `{}` is not HH:MM-HH:MM",
+                a.working_day
+            ))
+        })?;
+        let day = (clock(from)?, clock(to)?);
+        if day.1 <= day.0 {
+            return Err(Error::Usage(format!(
+                "--working-day: `{}` ends before it starts",
+                a.working_day
+            )));
+        }
+        archiplan::network::add_day_trips(&ds, &net, &mut summary, day, onsite);
+    }
     archiplan::note!(
         "built network and {}-minute matrix in {:.2} s",
         a.cutoff,
@@ -274,6 +295,35 @@ pub fn generate_data(a: GenerateArgs) -> Result<i32> {
         "wrote {} ({islands} islands, {settlements} settlements, seed {seed})",
         a.out.display()
     );
+    Ok(exit::OK)
+}
+
+pub fn import(c: ImportCommand) -> Result<i32> {
+    use archiplan::import::gtfs::{Weekday, import};
+    let ImportCommand::Gtfs(a) = c;
+    archiplan::io::refuse_dir_over_inputs(&a.out, &[&a.data, &a.feed])?;
+    let ds = load(&a.data)?;
+    let day = match a.weekday {
+        WeekdayArg::Mon => Weekday::Mon,
+        WeekdayArg::Tue => Weekday::Tue,
+        WeekdayArg::Wed => Weekday::Wed,
+        WeekdayArg::Thu => Weekday::Thu,
+        WeekdayArg::Fri => Weekday::Fri,
+        WeekdayArg::Sat => Weekday::Sat,
+        WeekdayArg::Sun => Weekday::Sun,
+    };
+    let summary = import(&a.feed, &a.data, &ds, &a.out, day)?;
+    archiplan::note!(
+        "wrote {}: {} trips, {} departures; timetables on {} route(s), {} route(s) added",
+        a.out.display(),
+        summary.trips,
+        summary.departures,
+        summary.routes_timetabled.len(),
+        summary.routes_added.len()
+    );
+    if a.json {
+        respond(true, &summary, |_| String::new())?;
+    }
     Ok(exit::OK)
 }
 

@@ -118,3 +118,85 @@ impl Network {
         }
     }
 }
+
+/// A working-day visit from a base to a place and back, by the clock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DayTrip {
+    /// Leave the base at `leave`, arrive at `arrive`, stay until `depart_back`, be back at
+    /// `back` (clock minutes): the first arrival and the last return that fit.
+    Possible {
+        leave: f64,
+        arrive: f64,
+        depart_back: f64,
+        back: f64,
+    },
+    /// No trip leaving the base within the day reaches the place.
+    NoWayThere,
+    /// The place is reached at `arrive`, but no return leaving after `arrive + onsite` is back
+    /// by the day's end; `last_return` is the latest departure from the place that is (if any).
+    NoWayBack {
+        arrive: f64,
+        last_return: Option<f64>,
+    },
+}
+
+impl Network {
+    /// Whether a team can leave `base` no earlier than `day.0`, spend `onsite` minutes at
+    /// `place` and be back at `base` by `day.1`. The return is the latest departure from the
+    /// place that is back in time (arrival by the clock never decreases with the departure, so
+    /// a bisection to a second finds it).
+    pub fn day_trip(
+        &self,
+        base: NodeIndex,
+        place: NodeIndex,
+        day: (f64, f64),
+        onsite: f64,
+    ) -> DayTrip {
+        let (start, end) = day;
+        let arrive = self.earliest_arrival(base, start)[place.index()];
+        if arrive.is_nan() || arrive > end {
+            return DayTrip::NoWayThere;
+        }
+        let back_at = |t: f64| self.earliest_arrival(place, t)[base.index()];
+        // The latest departure from the place still back by the end of the day.
+        let last_return = if back_at(arrive) <= end {
+            let (mut lo, mut hi) = (arrive, end);
+            while hi - lo > 1.0 / 60.0 {
+                let mid = (lo + hi) / 2.0;
+                if back_at(mid) <= end {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            Some(lo)
+        } else {
+            None
+        };
+        match last_return {
+            Some(t) if t >= arrive + onsite => {
+                // Leave the base as late as still makes the same arrival (no idle wait at
+                // the pier): the latest departure from the base arriving by `arrive`.
+                let (mut lo, mut hi) = (start, arrive);
+                while hi - lo > 1.0 / 60.0 {
+                    let mid = (lo + hi) / 2.0;
+                    if self.earliest_arrival(base, mid)[place.index()] <= arrive {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                DayTrip::Possible {
+                    leave: lo,
+                    arrive,
+                    depart_back: t,
+                    back: back_at(t),
+                }
+            }
+            _ => DayTrip::NoWayBack {
+                arrive,
+                last_return,
+            },
+        }
+    }
+}

@@ -10,11 +10,12 @@ mod dijkstra;
 mod matrix;
 mod summary;
 
+pub use clock::DayTrip;
 pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
 pub use summary::{
-    ClockReach, IslandReach, NetworkSummary, add_clock_trips, clock_text, network_geojson,
-    route_features, summarize,
+    ClockReach, DayTripReport, IslandReach, NetworkSummary, add_clock_trips, add_day_trips,
+    clock_text, network_geojson, route_features, summarize,
 };
 
 use crate::geometry::{LocalProjection, km_between};

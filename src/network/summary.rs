@@ -44,6 +44,108 @@ pub struct IslandReach {
     /// With a departure time (`network --depart`): the trip by the timetables.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_clock: Option<ClockReach>,
+    /// With `network --day-trip MIN`: whether a team from the hub can spend MIN minutes on
+    /// the island within the working day, by the timetables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_trip: Option<DayTripReport>,
+}
+
+/// A working-day visit from the hub's reference point to an island's largest settlement.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayTripReport {
+    pub possible: bool,
+    pub onsite_minutes: f64,
+    /// Clock times (HH:MM): leave the hub, arrive, leave the island, back at the hub.
+    pub leave: Option<String>,
+    pub arrive: Option<String>,
+    pub depart_back: Option<String>,
+    pub back: Option<String>,
+    /// Why it is not possible, naming the sailings that make it so.
+    pub reason: Option<String>,
+}
+
+/// Adds to each inhabited island of `summary` whether a team from the hub reference can spend
+/// `onsite` minutes at its largest settlement within `day` (clock minutes), by the timetables.
+pub fn add_day_trips(
+    ds: &DataSet,
+    net: &Network,
+    summary: &mut NetworkSummary,
+    day: (f64, f64),
+    onsite: f64,
+) {
+    use super::clock::DayTrip;
+    let (hub_node, _) = hub_reference(ds, net);
+    for (k, reach) in summary.islands.iter_mut().enumerate() {
+        let Some(c) = largest_settlement(ds, k).filter(|_| !reach.external) else {
+            continue;
+        };
+        let trip = net.day_trip(hub_node, net.settlement_nodes[c], day, onsite);
+        let mut r = DayTripReport {
+            possible: false,
+            onsite_minutes: onsite,
+            leave: None,
+            arrive: None,
+            depart_back: None,
+            back: None,
+            reason: None,
+        };
+        match trip {
+            DayTrip::Possible {
+                leave,
+                arrive,
+                depart_back,
+                back,
+            } => {
+                r.possible = true;
+                r.leave = Some(clock_text(leave));
+                r.arrive = Some(clock_text(arrive));
+                r.depart_back = Some(clock_text(depart_back));
+                r.back = Some(clock_text(back));
+            }
+            DayTrip::NoWayThere => {
+                r.reason = Some(format!(
+                    "no trip leaving the hub from {} arrives by {}",
+                    clock_text(day.0),
+                    clock_text(day.1)
+                ));
+            }
+            DayTrip::NoWayBack {
+                arrive,
+                last_return,
+            } => {
+                r.arrive = Some(clock_text(arrive));
+                r.reason = Some(match last_return {
+                    Some(t) => format!(
+                        "the first arrival is at {}, but the last departure back that reaches \
+                         the hub by {} leaves at {}: {} minutes on the island, {onsite} needed",
+                        clock_text(arrive),
+                        clock_text(day.1),
+                        clock_text(t),
+                        (t - arrive).round()
+                    ),
+                    None => format!(
+                        "the first arrival is at {}, and no departure back after it reaches the \
+                         hub by {}",
+                        clock_text(arrive),
+                        clock_text(day.1)
+                    ),
+                });
+            }
+        }
+        reach.day_trip = Some(r);
+    }
+}
+
+/// The island's most populous settlement (ties: the first).
+fn largest_settlement(ds: &DataSet, island: usize) -> Option<usize> {
+    (0..ds.settlements.len())
+        .filter(|&s| ds.settlements[s].island == island)
+        .max_by(|&a, &b| {
+            ds.settlements[a]
+                .population
+                .cmp(&ds.settlements[b].population)
+                .then(b.cmp(&a))
+        })
 }
 
 /// A trip to the hub by the clock, from the island's most populous settlement.
@@ -71,15 +173,7 @@ pub fn clock_text(minutes: f64) -> String {
 pub fn add_clock_trips(ds: &DataSet, net: &Network, summary: &mut NetworkSummary, depart: f64) {
     let (hub_node, _) = hub_reference(ds, net);
     for (k, reach) in summary.islands.iter_mut().enumerate() {
-        let centre = (0..ds.settlements.len())
-            .filter(|&s| ds.settlements[s].island == k)
-            .max_by(|&a, &b| {
-                ds.settlements[a]
-                    .population
-                    .cmp(&ds.settlements[b].population)
-                    .then(b.cmp(&a))
-            });
-        let Some(c) = centre.filter(|_| !reach.external) else {
+        let Some(c) = largest_settlement(ds, k).filter(|_| !reach.external) else {
             continue;
         };
         let at = net.earliest_arrival(net.settlement_nodes[c], depart)[hub_node.index()];
@@ -215,6 +309,7 @@ pub fn summarize(ds: &DataSet, net: &Network, cutoff: f64) -> NetworkSummary {
                 minutes_to_hub_mean: mean.map(round2),
                 minutes_to_hub_max: max.map(round2),
                 by_clock: None,
+                day_trip: None,
             }
         })
         .collect();

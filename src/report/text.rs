@@ -107,10 +107,17 @@ pub fn network(s: &NetworkSummary) -> String {
         "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
         "island", "name", "tier", "population", "to hub mean", "to hub max"
     );
-    let _ = match clock {
-        Some(c) => writeln!(out, "   leave {} -> at hub  minutes", c.depart),
-        None => writeln!(out),
-    };
+    if let Some(c) = clock {
+        let _ = write!(out, "   leave {} -> at hub  minutes", c.depart);
+    }
+    if let Some(t) = s.islands.iter().find_map(|i| i.day_trip.as_ref()) {
+        let _ = write!(
+            out,
+            "   day trip from the hub ({} min on site)",
+            t.onsite_minutes
+        );
+    }
+    let _ = writeln!(out);
     let mut rows: Vec<_> = s
         .islands
         .iter()
@@ -133,15 +140,23 @@ pub fn network(s: &NetworkSummary) -> String {
             minutes(i.minutes_to_hub_mean),
             minutes(i.minutes_to_hub_max)
         );
-        let _ = match &i.by_clock {
-            Some(c) => writeln!(
+        if let Some(c) = &i.by_clock {
+            let _ = write!(
                 out,
                 "   {:>17} {:>8}",
                 c.arrive.as_deref().unwrap_or("no trip"),
                 minutes(c.minutes)
-            ),
-            None => writeln!(out),
-        };
+            );
+        }
+        if let Some(t) = &i.day_trip {
+            let _ = match (&t.leave, &t.arrive, &t.depart_back, &t.back) {
+                (Some(l), Some(a), Some(d), Some(b)) => {
+                    write!(out, "   yes: leave {l}, on site {a}-{d}, back {b}")
+                }
+                _ => write!(out, "   no: {}", t.reason.as_deref().unwrap_or("-")),
+            };
+        }
+        let _ = writeln!(out);
     }
     out
 }
