@@ -56,6 +56,21 @@ fn write_feed(dir: &Path, edit: impl Fn(&str, &str) -> String) -> PathBuf {
     feed
 }
 
+/// `archiplan network DATA ARGS --json`, the island `id`'s object.
+fn island(data: &Path, args: &[&str], id: &str) -> serde_json::Value {
+    let mut all = vec!["network", data.to_str().expect("utf-8")];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let v = json_of(&ok(run(&all)));
+    v["islands"]
+        .as_array()
+        .expect("islands")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no island {id}"))
+        .clone()
+}
+
 fn import(feed: &Path, out: &Path) -> std::process::Output {
     run(&[
         "import",
@@ -110,19 +125,7 @@ fn a_hand_written_feed_times_its_route_and_the_clock_follows_it() {
     }
     // By the clock: leaving Dajiao's largest village at 06:30, the 07:00 boat reaches the
     // Gaoting pier at 07:15; the headway model (1.5 departures over 12 hours) says over four.
-    let v = json_of(&ok(run(&[
-        "network",
-        out.to_str().expect("utf-8"),
-        "--depart",
-        "06:30",
-        "--json",
-    ])));
-    let dajiao = v["islands"]
-        .as_array()
-        .expect("islands")
-        .iter()
-        .find(|i| i["id"] == "dajiao")
-        .expect("dajiao");
+    let dajiao = island(&out, &["--depart", "06:30"], "dajiao");
     let trip = &dajiao["by_clock"];
     let minutes = trip["minutes"].as_f64().expect("minutes");
     assert!(minutes < 60.0, "{trip}");
@@ -132,20 +135,13 @@ fn a_hand_written_feed_times_its_route_and_the_clock_follows_it() {
         "{trip}"
     );
     // Leaving at 07:01 the boat is gone: no trip that day (the next leaves Gaoting at 14:00).
-    let v = json_of(&ok(run(&[
-        "network",
-        out.to_str().expect("utf-8"),
-        "--depart",
-        "07:01",
-        "--json",
-    ])));
-    let late = v["islands"]
-        .as_array()
-        .expect("islands")
-        .iter()
-        .find(|i| i["id"] == "dajiao")
-        .expect("dajiao");
+    let late = island(&out, &["--depart", "07:01"], "dajiao");
     assert!(late["by_clock"]["arrive"].is_null(), "{}", late["by_clock"]);
+    // To be at the hub by 08:30, leave Dajiao's village in time for the 07:00 boat.
+    let by = &island(&out, &["--arrive-by", "08:30"], "dajiao")["by_clock"];
+    let leave = by["depart"].as_str().expect("depart");
+    assert!(("06:30".."07:01").contains(&leave), "{by}");
+    assert!(by["arrive"].as_str().expect("arrive") <= "08:30", "{by}");
     // The imported data set plans, and the plan passes the audit.
     let plan = dir.path().join("plan");
     plan_checked(
@@ -307,22 +303,7 @@ fn with_the_bundled_feed_every_island_reaches_the_hub_in_the_morning() {
 #[test]
 fn day_trips_follow_the_timetable_and_say_why_not() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let day_trip = |data: &Path| -> serde_json::Value {
-        let v = json_of(&ok(run(&[
-            "network",
-            data.to_str().expect("utf-8"),
-            "--day-trip",
-            "240",
-            "--json",
-        ])));
-        v["islands"]
-            .as_array()
-            .expect("islands")
-            .iter()
-            .find(|i| i["id"] == "dajiao")
-            .expect("dajiao")["day_trip"]
-            .clone()
-    };
+    let day_trip = |data: &Path| island(data, &["--day-trip", "240"], "dajiao")["day_trip"].clone();
     let feed = write_feed(dir.path(), |_, t| t.to_string());
     let out = dir.path().join("data");
     ok(import(&feed, &out));

@@ -387,18 +387,8 @@ fn tier_unit_sets_follow_the_service_hierarchy() {
 /// not, and the planner proves it by naming an island no possible leader reaches.
 #[test]
 fn the_fitted_min_leader_population_is_the_largest_that_works() {
-    use archiplan::synth::{SynthParams, generate, scenario_text};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("g");
-    generate(SynthParams {
-        islands: 30,
-        settlements: 300,
-        seed: 1,
-    })
-    .expect("generate")
-    .write(&data)
-    .expect("write");
-    let (ds, _) = DataSet::load(&data).expect("generated data");
+    use archiplan::synth::scenario_text;
+    let (_dir, ds) = generated(30, 300, 1);
     let text = scenario_text().replacen("leader_minutes = 480", "leader_minutes = 45", 1);
     let sc = Scenario::parse(&text, "short leader limit").expect("scenario");
     let cap = 1_000_000;
@@ -441,17 +431,9 @@ fn the_fitted_min_leader_population_is_the_largest_that_works() {
 /// with `count = "auto"` and nothing else changed.
 #[test]
 fn generate_writes_the_template_where_nothing_needs_lowering() {
-    use archiplan::synth::{SCENARIO_FILE, SynthParams, generate, scenario_text};
+    use archiplan::synth::{SCENARIO_FILE, scenario_text};
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("g");
-    generate(SynthParams {
-        islands: 30,
-        settlements: 300,
-        seed: 1,
-    })
-    .expect("generate")
-    .write(&data)
-    .expect("write");
+    let data = generate_into(dir.path(), 30, 300, 1);
     let written = std::fs::read_to_string(data.join(SCENARIO_FILE)).expect("scenario");
     assert_eq!(written, scenario_text());
 }

@@ -157,6 +157,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// The latest departure that still arrives by a time is in time, and leaving two seconds
+    /// later is not (unless that is past the deadline itself): checked with the earliest-arrival
+    /// search it is built on, on random timetables.
+    #[test]
+    fn the_latest_departure_is_the_last_in_time(seed in 0u64..1000, by in 400.0f64..1300.0, s in 0usize..300, t in 0usize..300) {
+        let (_d, ds) = timetabled(seed);
+        let net = Network::build(&ds);
+        let from = net.settlement_nodes[s % ds.settlements.len()];
+        let to = net.settlement_nodes[t % ds.settlements.len()];
+        let arrives = |at: f64| net.earliest_arrival(from, at)[to.index()];
+        match net.latest_departure(from, to, by) {
+            Some(l) => {
+                prop_assert!(arrives(l) <= by, "{l}: {} > {by}", arrives(l));
+                let later = l + 2.0 / 60.0;
+                prop_assert!(later > by || arrives(later) > by, "{l}: {later} still arrives");
+            }
+            None => prop_assert!(arrives(0.0) > by),
+        }
+    }
+}
+
 /// One ferry with a timetable, worked by hand: a single route from the hub port to a small
 /// island's port, sailing 40 minutes, departing 07:00 and 12:00 forward and 08:00 and 16:00
 /// back. Leaving the hub's port at 06:50 arrives at 07:40; at 07:01 it waits for the 12:00
@@ -195,6 +219,19 @@ fn a_timetabled_ferry_waits_for_its_next_departure_in_its_direction() {
     assert_eq!(arrive(first, 410.0, last), 460.0);
     assert_eq!(arrive(first, 421.0, last), 760.0);
     assert!(arrive(first, 721.0, last).is_infinite());
+    // Arriving by 13:00: the 12:00 boat (12:40); by 12:00: the 07:00 boat; by 07:30: none.
+    let latest = |by: f64| net.latest_departure(first, last, by);
+    assert!(
+        latest(780.0).is_some_and(|l| (l - 720.0).abs() < 1.0 / 60.0),
+        "{:?}",
+        latest(780.0)
+    );
+    assert!(
+        latest(720.0).is_some_and(|l| (l - 420.0).abs() < 1.0 / 60.0),
+        "{:?}",
+        latest(720.0)
+    );
+    assert_eq!(latest(450.0), None);
     assert_eq!(arrive(last, 400.0, first), 520.0);
     assert_eq!(arrive(last, 900.0, first), 1000.0);
 }

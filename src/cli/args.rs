@@ -94,8 +94,12 @@ pub struct NetworkArgs {
     /// Also give each island's trip to the hub leaving its largest settlement at this clock
     /// time (HH:MM), by the routes' timetables (`departures`) where they have one and the
     /// expected wait elsewhere.
-    #[arg(long, value_name = "HH:MM")]
+    #[arg(long, value_name = "HH:MM", conflicts_with = "arrive_by")]
     pub depart: Option<String>,
+    /// Instead of `--depart`: each island's latest departure to the hub that still arrives by
+    /// this clock time (HH:MM), e.g. school at 08:30.
+    #[arg(long, value_name = "HH:MM")]
+    pub arrive_by: Option<String>,
     /// Also say for each island whether a team from the hub can spend this many minutes on it
     /// within the working day, by the timetables (leave, arrive, leave again, back; or which
     /// sailing makes it impossible).
@@ -577,23 +581,17 @@ pub struct ImportGtfsArgs {
     /// New data-set folder to write (must not exist, or be empty).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// The weekday whose trips are imported (by calendar.txt).
-    #[arg(long, value_enum, default_value = "mon")]
-    pub weekday: WeekdayArg,
+    /// The weekday whose trips are imported (by calendar.txt): mon, tue, wed, thu, fri, sat
+    /// or sun.
+    #[arg(long, default_value = "mon", value_parser = weekday)]
+    pub weekday: archiplan::import::gtfs::Weekday,
     /// Print what was imported as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum WeekdayArg {
-    Mon,
-    Tue,
-    Wed,
-    Thu,
-    Fri,
-    Sat,
-    Sun,
+fn weekday(s: &str) -> std::result::Result<archiplan::import::gtfs::Weekday, String> {
+    s.parse()
 }
 
 #[derive(Subcommand)]

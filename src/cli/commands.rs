@@ -63,17 +63,22 @@ pub fn network(a: NetworkArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let net = Network::try_build(&ds)?;
     let mut summary = summarize(&ds, &net, a.cutoff);
-    if let Some(depart) = &a.depart {
-        let t = archiplan::layers::timetable::parse_clock(depart)
-            .map_err(|e| Error::Usage(format!("--depart: {e}")))?;
-        archiplan::network::add_clock_trips(&ds, &net, &mut summary, t);
+    let clock_of = |flag: &str, s: &str| {
+        archiplan::layers::timetable::parse_clock(s)
+            .map_err(|e| Error::Usage(format!("{flag}: {e}")))
+    };
+    use archiplan::network::ClockQuery;
+    let query = match (&a.depart, &a.arrive_by) {
+        (Some(d), _) => Some(ClockQuery::Depart(clock_of("--depart", d)?)),
+        (None, Some(b)) => Some(ClockQuery::ArriveBy(clock_of("--arrive-by", b)?)),
+        (None, None) => None,
+    };
+    if let Some(q) = query {
+        archiplan::network::add_clock_trips(&ds, &net, &mut summary, q);
     }
     if let Some(onsite) = a.day_trip {
         archiplan::limits::minutes("--day-trip", onsite)?;
-        let clock = |s: &str| {
-            archiplan::layers::timetable::parse_clock(s)
-                .map_err(|e| Error::Usage(format!("--working-day: {e}")))
-        };
+        let clock = |s: &str| clock_of("--working-day", s);
         let (from, to) = a.working_day.split_once('-').ok_or_else(|| {
             Error::Usage(format!(
                 "--working-day: `{}` is not HH:MM-HH:MM",
@@ -299,20 +304,10 @@ pub fn generate_data(a: GenerateArgs) -> Result<i32> {
 }
 
 pub fn import(c: ImportCommand) -> Result<i32> {
-    use archiplan::import::gtfs::{Weekday, import};
     let ImportCommand::Gtfs(a) = c;
     archiplan::io::refuse_dir_over_inputs(&a.out, &[&a.data, &a.feed])?;
     let ds = load(&a.data)?;
-    let day = match a.weekday {
-        WeekdayArg::Mon => Weekday::Mon,
-        WeekdayArg::Tue => Weekday::Tue,
-        WeekdayArg::Wed => Weekday::Wed,
-        WeekdayArg::Thu => Weekday::Thu,
-        WeekdayArg::Fri => Weekday::Fri,
-        WeekdayArg::Sat => Weekday::Sat,
-        WeekdayArg::Sun => Weekday::Sun,
-    };
-    let summary = import(&a.feed, &a.data, &ds, &a.out, day)?;
+    let summary = archiplan::import::gtfs::import(&a.feed, &a.data, &ds, &a.out, a.weekday)?;
     archiplan::note!(
         "wrote {}: {} trips, {} departures; timetables on {} route(s), {} route(s) added",
         a.out.display(),

@@ -31,6 +31,28 @@ pub enum Weekday {
     Sun,
 }
 
+impl std::str::FromStr for Weekday {
+    type Err = String;
+
+    /// `mon` .. `sun` (or the full English names), any case.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let days = [
+            ("mon", Weekday::Mon),
+            ("tue", Weekday::Tue),
+            ("wed", Weekday::Wed),
+            ("thu", Weekday::Thu),
+            ("fri", Weekday::Fri),
+            ("sat", Weekday::Sat),
+            ("sun", Weekday::Sun),
+        ];
+        let l = s.trim().to_lowercase();
+        days.iter()
+            .find(|(short, _)| l.len() >= 3 && l.starts_with(short))
+            .map(|&(_, d)| d)
+            .ok_or_else(|| format!("`{s}` is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportSummary {

@@ -119,6 +119,42 @@ impl Network {
     }
 }
 
+impl Network {
+    /// The latest clock time (from midnight on) at which one can leave `from` and still reach
+    /// `to` by clock time `by`, to a second; `None` when even leaving at midnight does not.
+    /// Arrival never decreases with the departure, so a bisection finds it.
+    pub fn latest_departure(&self, from: NodeIndex, to: NodeIndex, by: f64) -> Option<f64> {
+        self.latest_departure_after(from, to, by, 0.0)
+    }
+
+    /// [`Network::latest_departure`] among departures no earlier than `not_before`.
+    pub fn latest_departure_after(
+        &self,
+        from: NodeIndex,
+        to: NodeIndex,
+        by: f64,
+        not_before: f64,
+    ) -> Option<f64> {
+        let arrives = |t: f64| self.earliest_arrival(from, t)[to.index()];
+        if !by.is_finite() || !not_before.is_finite() || arrives(not_before) > by {
+            return None;
+        }
+        if arrives(by) <= by {
+            return Some(by);
+        }
+        let (mut lo, mut hi) = (not_before, by);
+        while hi - lo > 1.0 / 60.0 {
+            let mid = (lo + hi) / 2.0;
+            if arrives(mid) <= by {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(lo)
+    }
+}
+
 /// A working-day visit from a base to a place and back, by the clock.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DayTrip {
@@ -159,35 +195,16 @@ impl Network {
         }
         let back_at = |t: f64| self.earliest_arrival(place, t)[base.index()];
         // The latest departure from the place still back by the end of the day.
-        let last_return = if back_at(arrive) <= end {
-            let (mut lo, mut hi) = (arrive, end);
-            while hi - lo > 1.0 / 60.0 {
-                let mid = (lo + hi) / 2.0;
-                if back_at(mid) <= end {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            Some(lo)
-        } else {
-            None
-        };
+        let last_return = self.latest_departure_after(place, base, end, arrive);
         match last_return {
             Some(t) if t >= arrive + onsite => {
                 // Leave the base as late as still makes the same arrival (no idle wait at
-                // the pier): the latest departure from the base arriving by `arrive`.
-                let (mut lo, mut hi) = (start, arrive);
-                while hi - lo > 1.0 / 60.0 {
-                    let mid = (lo + hi) / 2.0;
-                    if self.earliest_arrival(base, mid)[place.index()] <= arrive {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
+                // the pier).
+                let leave = self
+                    .latest_departure(base, place, arrive)
+                    .map_or(start, |l| l.max(start));
                 DayTrip::Possible {
-                    leave: lo,
+                    leave,
                     arrive,
                     depart_back: t,
                     back: back_at(t),

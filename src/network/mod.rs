@@ -14,8 +14,8 @@ pub use clock::DayTrip;
 pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
 pub use summary::{
-    ClockReach, DayTripReport, IslandReach, NetworkSummary, add_clock_trips, add_day_trips,
-    clock_text, network_geojson, route_features, summarize,
+    ClockQuery, ClockReach, DayTripReport, IslandReach, NetworkSummary, add_clock_trips,
+    add_day_trips, clock_text, network_geojson, route_features, summarize,
 };
 
 use crate::geometry::{LocalProjection, km_between};

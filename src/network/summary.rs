@@ -153,8 +153,9 @@ fn largest_settlement(ds: &DataSet, island: usize) -> Option<usize> {
 pub struct ClockReach {
     /// The settlement the trip starts from.
     pub from: String,
-    /// Leaving at (HH:MM).
-    pub depart: String,
+    /// Leaving at (HH:MM); with `--arrive-by`, the latest departure that arrives in time
+    /// (`null`: none does).
+    pub depart: Option<String>,
     /// Arriving at the hub reference at (HH:MM; past 24:00 on the same service day);
     /// `null` when no trip gets there that day.
     pub arrive: Option<String>,
@@ -168,19 +169,48 @@ pub fn clock_text(minutes: f64) -> String {
     format!("{:02}:{:02}", m.div_euclid(60), m.rem_euclid(60))
 }
 
-/// Adds to each island of `summary` the trip to the hub leaving its most populous settlement
-/// at clock time `depart` (see [`Network::earliest_arrival`]).
-pub fn add_clock_trips(ds: &DataSet, net: &Network, summary: &mut NetworkSummary, depart: f64) {
+/// When a clock trip starts: leaving at a time, or as late as still arrives by a time.
+#[derive(Debug, Clone, Copy)]
+pub enum ClockQuery {
+    Depart(f64),
+    ArriveBy(f64),
+}
+
+/// Adds to each island of `summary` the trip to the hub from its most populous settlement,
+/// leaving at a clock time or as late as still arrives by one (see
+/// [`Network::earliest_arrival`], [`Network::latest_departure`]).
+pub fn add_clock_trips(
+    ds: &DataSet,
+    net: &Network,
+    summary: &mut NetworkSummary,
+    query: ClockQuery,
+) {
     let (hub_node, _) = hub_reference(ds, net);
     for (k, reach) in summary.islands.iter_mut().enumerate() {
         let Some(c) = largest_settlement(ds, k).filter(|_| !reach.external) else {
             continue;
         };
-        let at = net.earliest_arrival(net.settlement_nodes[c], depart)[hub_node.index()];
+        let from = net.settlement_nodes[c];
+        let depart = match query {
+            ClockQuery::Depart(t) => t,
+            ClockQuery::ArriveBy(by) => match net.latest_departure(from, hub_node, by) {
+                Some(t) => t,
+                None => {
+                    reach.by_clock = Some(ClockReach {
+                        from: ds.settlements[c].id.clone(),
+                        depart: None,
+                        arrive: None,
+                        minutes: None,
+                    });
+                    continue;
+                }
+            },
+        };
+        let at = net.earliest_arrival(from, depart)[hub_node.index()];
         let arrive = at.is_finite().then_some(at);
         reach.by_clock = Some(ClockReach {
             from: ds.settlements[c].id.clone(),
-            depart: clock_text(depart),
+            depart: Some(clock_text(depart)),
             arrive: arrive.map(clock_text),
             minutes: arrive.map(|a| round2(a - depart)),
         });

@@ -107,8 +107,8 @@ pub fn network(s: &NetworkSummary) -> String {
         "{:<14} {:<24} {:>9} {:>11} {:>12} {:>11}",
         "island", "name", "tier", "population", "to hub mean", "to hub max"
     );
-    if let Some(c) = clock {
-        let _ = write!(out, "   leave {} -> at hub  minutes", c.depart);
+    if clock.is_some() {
+        let _ = write!(out, "   {:>9} {:>7} {:>8}", "leave", "at hub", "minutes");
     }
     if let Some(t) = s.islands.iter().find_map(|i| i.day_trip.as_ref()) {
         let _ = write!(
@@ -141,12 +141,10 @@ pub fn network(s: &NetworkSummary) -> String {
             minutes(i.minutes_to_hub_max)
         );
         if let Some(c) = &i.by_clock {
-            let _ = write!(
-                out,
-                "   {:>17} {:>8}",
-                c.arrive.as_deref().unwrap_or("no trip"),
-                minutes(c.minutes)
-            );
+            let _ = match (&c.depart, &c.arrive) {
+                (Some(d), Some(at)) => write!(out, "   {d:>9} {at:>7} {:>8}", minutes(c.minutes)),
+                _ => write!(out, "   {:>9} {:>7} {:>8}", "no trip", "-", "-"),
+            };
         }
         if let Some(t) = &i.day_trip {
             let _ = match (&t.leave, &t.arrive, &t.depart_back, &t.back) {
