@@ -351,3 +351,52 @@ fn day_trips_follow_the_timetable_and_say_why_not() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A feed table that is a FIFO (or a device) is refused before it is opened, so the import
+/// neither blocks nor reads without end: exit 2 naming it, within seconds.
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_feed_is_refused_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let feed = write_feed(dir.path(), |_, t| t.to_string());
+    std::fs::remove_file(feed.join("stops.txt")).expect("rm");
+    let fifo = feed.join("stops.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let mut child = std::process::Command::new(BIN)
+        .args(["import", "gtfs"])
+        .arg(&feed)
+        .args(["--data", "data/daishan", "-o"])
+        .arg(dir.path().join("out"))
+        .current_dir(ROOT)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if started.elapsed().as_secs() > 30 {
+            let _ = child.kill();
+            panic!("the import blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(
+        err.contains("stops.txt") && err.contains("not a regular file"),
+        "{err}"
+    );
+}

@@ -81,11 +81,11 @@ pub fn import(
     out: &Path,
     day: Weekday,
 ) -> Result<ImportSummary> {
+    check_feed_files(feed)?;
     let gtfs = gtfs_structures::Gtfs::from_path(feed).map_err(|e| feed_error(feed, &e))?;
     let port_of = match_stops(feed, ds, &gtfs)?;
     let (legs, trips, legs_without_times) = legs(&gtfs, &port_of, day);
-    let text = std::fs::read_to_string(data.join(FERRIES_FILE))
-        .map_err(|e| Error::io(data.join(FERRIES_FILE), e))?;
+    let text = crate::limits::read_text(&data.join(FERRIES_FILE), crate::limits::MAX_LAYER_BYTES)?;
     let mut ferries: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Usage(format!("{}: {e}", data.join(FERRIES_FILE).display())))?;
     let mut summary = ImportSummary {
@@ -115,6 +115,40 @@ pub fn import(
         Ok(())
     })?;
     Ok(summary)
+}
+
+/// The feed (a zip file, or each `.txt` table of a folder) must be a regular file of at most
+/// [`crate::limits::MAX_LAYER_BYTES`]: a FIFO would block the reader, a device never end.
+fn check_feed_files(feed: &Path) -> Result<()> {
+    let regular = |path: &Path| -> Result<()> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::Usage(format!(
+                "GTFS feed: {} is not a regular file",
+                path.display()
+            )));
+        }
+        if meta.len() > crate::limits::MAX_LAYER_BYTES {
+            return Err(Error::Usage(format!(
+                "GTFS feed: {} is larger than the {} MiB a feed file may have",
+                path.display(),
+                crate::limits::MAX_LAYER_BYTES / (1024 * 1024)
+            )));
+        }
+        Ok(())
+    };
+    let meta = std::fs::metadata(feed).map_err(|e| Error::io(feed, e))?;
+    if !meta.is_dir() {
+        return regular(feed);
+    }
+    let entries = std::fs::read_dir(feed).map_err(|e| Error::io(feed, e))?;
+    for e in entries {
+        let path = e.map_err(|e| Error::io(feed, e))?.path();
+        if path.extension().is_some_and(|x| x == "txt") {
+            regular(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// A feed that cannot be read: exit 2 with the reader's reason and the file and line it names.
