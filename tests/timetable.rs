@@ -79,6 +79,11 @@ proptest! {
             _ => m,
         }));
         prop_assert_eq!(at[source.index()], depart);
+        // The search that stops at its target agrees with the full one.
+        for v in (0..at.len()).step_by(7) {
+            let one = net.arrival_at(source, depart, NodeIndex::new(v));
+            prop_assert!(one == at[v], "node {v}: {one} vs {}", at[v]);
+        }
         for v in 0..at.len() {
             if at[v].is_finite() {
                 prop_assert!(at[v] + 1e-9 >= depart + bare[v], "node {v}: {} < {} + {}", at[v], depart, bare[v]);

@@ -67,6 +67,17 @@ impl Network {
     /// The earliest clock time (minutes after midnight) each node is reached leaving `source`
     /// at clock time `depart`; infinite where it cannot be reached that service day.
     pub fn earliest_arrival(&self, source: NodeIndex, depart: f64) -> Vec<f64> {
+        self.search(source, depart, None)
+    }
+
+    /// The earliest clock time `target` is reached leaving `source` at `depart` (infinite if
+    /// it is not that day); the search stops once `target` is settled.
+    pub fn arrival_at(&self, source: NodeIndex, depart: f64, target: NodeIndex) -> f64 {
+        let at = self.search(source, depart, Some(target));
+        at.get(target.index()).copied().unwrap_or(f64::INFINITY)
+    }
+
+    fn search(&self, source: NodeIndex, depart: f64, target: Option<NodeIndex>) -> Vec<f64> {
         let n = self.graph.node_count();
         let mut at = vec![f64::INFINITY; n];
         let mut done = vec![false; n];
@@ -82,6 +93,9 @@ impl Network {
                 continue;
             }
             done[v] = true;
+            if target.is_some_and(|t| t.index() == v) {
+                break;
+            }
             let here = NodeIndex::new(v);
             for e in self.graph.edges(here) {
                 let other = if e.source() == here {
@@ -135,7 +149,7 @@ impl Network {
         by: f64,
         not_before: f64,
     ) -> Option<f64> {
-        let arrives = |t: f64| self.earliest_arrival(from, t)[to.index()];
+        let arrives = |t: f64| self.arrival_at(from, t, to);
         if !by.is_finite() || !not_before.is_finite() || arrives(not_before) > by {
             return None;
         }
@@ -189,11 +203,11 @@ impl Network {
         onsite: f64,
     ) -> DayTrip {
         let (start, end) = day;
-        let arrive = self.earliest_arrival(base, start)[place.index()];
+        let arrive = self.arrival_at(base, start, place);
         if arrive.is_nan() || arrive > end {
             return DayTrip::NoWayThere;
         }
-        let back_at = |t: f64| self.earliest_arrival(place, t)[base.index()];
+        let back_at = |t: f64| self.arrival_at(place, t, base);
         // The latest departure from the place still back by the end of the day.
         let last_return = self.latest_departure_after(place, base, end, arrive);
         match last_return {

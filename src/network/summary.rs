@@ -5,6 +5,7 @@ use super::{Network, NodeKind};
 use crate::layers::{DataSet, Endpoint, RouteMode};
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue};
 use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,9 +76,11 @@ pub fn add_day_trips(
 ) {
     use super::clock::DayTrip;
     let (hub_node, _) = hub_reference(ds, net);
-    for (k, reach) in summary.islands.iter_mut().enumerate() {
-        let Some(c) = largest_settlement(ds, k).filter(|_| !reach.external) else {
-            continue;
+    let largest = largest_settlements(ds);
+    let islands = summary.islands.par_iter_mut().enumerate();
+    islands.for_each(|(k, reach)| {
+        let Some(c) = largest[k].filter(|_| !reach.external) else {
+            return;
         };
         let trip = net.day_trip(hub_node, net.settlement_nodes[c], day, onsite);
         let mut r = DayTripReport {
@@ -133,19 +136,19 @@ pub fn add_day_trips(
             }
         }
         reach.day_trip = Some(r);
-    }
+    });
 }
 
-/// The island's most populous settlement (ties: the first).
-fn largest_settlement(ds: &DataSet, island: usize) -> Option<usize> {
-    (0..ds.settlements.len())
-        .filter(|&s| ds.settlements[s].island == island)
-        .max_by(|&a, &b| {
-            ds.settlements[a]
-                .population
-                .cmp(&ds.settlements[b].population)
-                .then(b.cmp(&a))
-        })
+/// Each island's most populous settlement (ties: the first), in one pass.
+fn largest_settlements(ds: &DataSet) -> Vec<Option<usize>> {
+    let mut best: Vec<Option<usize>> = vec![None; ds.islands.len()];
+    for (i, s) in ds.settlements.iter().enumerate() {
+        let slot = &mut best[s.island];
+        if slot.is_none_or(|b| s.population > ds.settlements[b].population) {
+            *slot = Some(i);
+        }
+    }
+    best
 }
 
 /// A trip to the hub by the clock, from the island's most populous settlement.
@@ -186,9 +189,11 @@ pub fn add_clock_trips(
     query: ClockQuery,
 ) {
     let (hub_node, _) = hub_reference(ds, net);
-    for (k, reach) in summary.islands.iter_mut().enumerate() {
-        let Some(c) = largest_settlement(ds, k).filter(|_| !reach.external) else {
-            continue;
+    let largest = largest_settlements(ds);
+    let islands = summary.islands.par_iter_mut().enumerate();
+    islands.for_each(|(k, reach)| {
+        let Some(c) = largest[k].filter(|_| !reach.external) else {
+            return;
         };
         let from = net.settlement_nodes[c];
         let depart = match query {
@@ -202,11 +207,11 @@ pub fn add_clock_trips(
                         arrive: None,
                         minutes: None,
                     });
-                    continue;
+                    return;
                 }
             },
         };
-        let at = net.earliest_arrival(from, depart)[hub_node.index()];
+        let at = net.arrival_at(from, depart, hub_node);
         let arrive = at.is_finite().then_some(at);
         reach.by_clock = Some(ClockReach {
             from: ds.settlements[c].id.clone(),
@@ -214,7 +219,7 @@ pub fn add_clock_trips(
             arrive: arrive.map(clock_text),
             minutes: arrive.map(|a| round2(a - depart)),
         });
-    }
+    });
 }
 
 /// Size of the settlement x (settlement + facility) travel-time matrix at the cutoff.
