@@ -75,13 +75,7 @@ pub fn add_day_trips(
     onsite: f64,
 ) {
     use super::clock::DayTrip;
-    let (hub_node, _) = hub_reference(ds, net);
-    let largest = largest_settlements(ds);
-    let islands = summary.islands.par_iter_mut().enumerate();
-    islands.for_each(|(k, reach)| {
-        let Some(c) = largest[k].filter(|_| !reach.external) else {
-            return;
-        };
+    each_planned_island(ds, net, summary, |reach, c, hub_node| {
         let trip = net.day_trip(hub_node, net.settlement_nodes[c], day, onsite);
         let mut r = DayTripReport {
             possible: false,
@@ -139,6 +133,24 @@ pub fn add_day_trips(
     });
 }
 
+/// Runs `f` on each island of `summary` that is not external and has settlements (in
+/// parallel), with its most populous settlement and the hub reference node.
+fn each_planned_island(
+    ds: &DataSet,
+    net: &Network,
+    summary: &mut NetworkSummary,
+    f: impl Fn(&mut IslandReach, usize, NodeIndex) + Sync + Send,
+) {
+    let (hub_node, _) = hub_reference(ds, net);
+    let largest = largest_settlements(ds);
+    let islands = summary.islands.par_iter_mut().enumerate();
+    islands.for_each(|(k, reach)| {
+        if let Some(c) = largest[k].filter(|_| !reach.external) {
+            f(reach, c, hub_node);
+        }
+    });
+}
+
 /// Each island's most populous settlement (ties: the first), in one pass.
 fn largest_settlements(ds: &DataSet) -> Vec<Option<usize>> {
     let mut best: Vec<Option<usize>> = vec![None; ds.islands.len()];
@@ -188,13 +200,7 @@ pub fn add_clock_trips(
     summary: &mut NetworkSummary,
     query: ClockQuery,
 ) {
-    let (hub_node, _) = hub_reference(ds, net);
-    let largest = largest_settlements(ds);
-    let islands = summary.islands.par_iter_mut().enumerate();
-    islands.for_each(|(k, reach)| {
-        let Some(c) = largest[k].filter(|_| !reach.external) else {
-            return;
-        };
+    each_planned_island(ds, net, summary, |reach, c, hub_node| {
         let from = net.settlement_nodes[c];
         let depart = match query {
             ClockQuery::Depart(t) => t,
