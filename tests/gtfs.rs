@@ -155,7 +155,7 @@ fn a_hand_written_feed_times_its_route_and_the_clock_follows_it() {
 /// Bad feeds are refused with exit 2 and a reason naming what is wrong; nothing is written.
 #[test]
 fn bad_feeds_are_refused_naming_the_problem() {
-    let cases: [(&str, &str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         (
             "stop_times.txt",
             "out1,07:15:00,07:15:00,gaoting,2",
@@ -179,6 +179,12 @@ fn bad_feeds_are_refused_naming_the_problem() {
             "back1,14:16:00,14:16:00,DJ,2",
             "ghost,14:16:00,14:16:00,DJ,2",
             "ghost",
+        ),
+        (
+            "stop_times.txt",
+            "back1,14:16:00,14:16:00,DJ,2",
+            "back1,13:16:00,13:16:00,DJ,2",
+            "trip `back1` arrives at stop `DJ` (13:16) before it leaves stop `gaoting` (14:00)",
         ),
         (
             "stops.txt",

@@ -84,7 +84,7 @@ pub fn import(
     check_feed_files(feed)?;
     let gtfs = gtfs_structures::Gtfs::from_path(feed).map_err(|e| feed_error(feed, &e))?;
     let port_of = match_stops(feed, ds, &gtfs)?;
-    let (legs, trips, legs_without_times) = legs(&gtfs, &port_of, day);
+    let (legs, trips, legs_without_times) = legs(feed, &gtfs, &port_of, day)?;
     let text = crate::limits::read_text(&data.join(FERRIES_FILE), crate::limits::MAX_LAYER_BYTES)?;
     let mut ferries: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Usage(format!("{}: {e}", data.join(FERRIES_FILE).display())))?;
@@ -256,11 +256,14 @@ fn runs_on(gtfs: &gtfs_structures::Gtfs, service: &str, day: Weekday) -> bool {
 
 /// The legs of the day's trips by port pair (ordered: from, to), each with the feed's route
 /// id, the departure and the sailing minutes; trips counted; leg pairs without times counted.
+/// Consecutive stops at one port are no crossing and are passed over; a leg that arrives
+/// before it leaves is refused, naming the trip.
 fn legs(
+    feed: &Path,
     gtfs: &gtfs_structures::Gtfs,
     port_of: &BTreeMap<String, usize>,
     day: Weekday,
-) -> (Legs, usize, usize) {
+) -> Result<(Legs, usize, usize)> {
     let mut legs: Legs = BTreeMap::new();
     let (mut trips, mut untimed) = (0, 0);
     let mut ids: Vec<&String> = gtfs.trips.keys().collect();
@@ -284,7 +287,18 @@ fn legs(
             let (Some(&pa), Some(&pb)) = (port_of.get(&a.stop.id), port_of.get(&b.stop.id)) else {
                 continue;
             };
-            if pa == pb || arr < dep {
+            if arr < dep {
+                return Err(Error::Usage(format!(
+                    "GTFS feed {}: stop_times.txt: trip `{id}` arrives at stop `{}` ({}) \
+                     before it leaves stop `{}` ({})",
+                    feed.display(),
+                    b.stop.id,
+                    clock(f64::from(arr) / 60.0),
+                    a.stop.id,
+                    clock(f64::from(dep) / 60.0)
+                )));
+            }
+            if pa == pb {
                 continue;
             }
             let (dep, arr) = (f64::from(dep) / 60.0, f64::from(arr) / 60.0);
@@ -293,7 +307,7 @@ fn legs(
                 .push((trip.route_id.clone(), dep, arr - dep));
         }
     }
-    (legs, trips, untimed)
+    Ok((legs, trips, untimed))
 }
 
 /// The data set's ferry routes (index) joining ports `a` and `b`, either way.

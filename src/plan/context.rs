@@ -257,6 +257,20 @@ impl<'a> Context<'a> {
             .map(|p| row[p].1)
     }
 
+    /// Islands that may lead whatever their population: the hub, islands with a tier in the
+    /// data, and those the scenario fixes or lists as eligible (the eligibility rule of
+    /// [`may_lead`] without its population threshold).
+    pub fn may_lead_regardless(&self) -> Vec<bool> {
+        let mut h = self.scenario.hierarchy.clone();
+        h.min_leader_population = u64::MAX;
+        may_lead(
+            self.ds,
+            &h,
+            (self.hub, &self.island_ids),
+            (&self.inhabited_islands, &self.island_population),
+        )
+    }
+
     /// The islands that may lead within `hierarchy.leader_minutes` of inhabited island `from`
     /// (itself included when it may lead), ascending.
     pub fn leaders_within(&self, from: usize) -> impl Iterator<Item = usize> + '_ {

@@ -66,7 +66,7 @@ pub fn fitting_min_leader_population(
     open.hierarchy.min_leader_population = 0;
     open.hierarchy.eligible = None;
     let ctx = Context::new(ds, &open)?;
-    let always = may_lead_regardless(&ctx);
+    let always = ctx.may_lead_regardless();
     let mut fit = cap;
     for &k in &ctx.inhabited_islands {
         let best = ctx
@@ -83,19 +83,6 @@ pub fn fitting_min_leader_population(
         fit = fit.min(best);
     }
     Ok(fit)
-}
-
-/// Islands that may lead whatever their population: the hub, islands with a tier in the data
-/// and islands the scenario fixes.
-fn may_lead_regardless(ctx: &Context) -> Vec<bool> {
-    let mut always: Vec<bool> = ctx.ds.islands.iter().map(|i| i.tier.is_some()).collect();
-    always[ctx.hub] = true;
-    for id in ctx.scenario.hierarchy.fixed.keys() {
-        if let Some(k) = ctx.island_index(id) {
-            always[k] = true;
-        }
-    }
-    always
 }
 
 pub fn choose(ctx: &Context) -> Result<HierarchyPlan> {
