@@ -502,7 +502,8 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// The MILP backend of the services' models (auto: microlp).
+    /// The solver of the services' models (auto: large capacitated components by Lagrangian
+    /// relaxation, the rest by microlp; microlp or highs: every model as one MILP).
     #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
     pub solver: SolverArg,
     /// No progress display on stderr (it shows only on a terminal anyway).

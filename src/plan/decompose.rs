@@ -14,8 +14,9 @@
 use super::context::Context;
 use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
+use super::lagrangian::solve_scope;
 use super::milp::{
-    Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, solve_scope, target_total,
+    Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, target_total,
 };
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
@@ -230,6 +231,7 @@ fn merge(parts: &[&ScopeSolution], n_targets: usize) -> ScopeSolution {
         out.flows.extend(&p.flows);
         out.cost += p.cost;
         out.variables += p.variables;
+        out.by_relaxation += p.by_relaxation;
         out.travel += p.travel;
         for (t, c) in p.covered.iter().enumerate() {
             out.covered[t] += c;
@@ -384,11 +386,19 @@ pub fn solve_service(
     } else {
         Status::TimeLimit
     };
-    let method = format!(
+    let mut method = format!(
         "{} components, targets priced by Lagrangian bisection ({} rounds)",
         scopes.len(),
         p.evaluations
     );
+    if solution.by_relaxation > 0 {
+        method += &format!(
+            "; {} capacitated components planned by Lagrangian relaxation (seats and \
+             open-before-close), the rest by {}",
+            solution.by_relaxation,
+            options.solver.milp_name()
+        );
+    }
     // Without a time limit the user asked for a proof: a model the decomposition left with a
     // gap and small enough to solve whole (a few times the whole-model size) is solved whole.
     if status != Status::Optimal

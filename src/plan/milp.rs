@@ -37,6 +37,7 @@ pub struct Scope {
 }
 
 /// How targets enter the model.
+#[derive(Clone, Copy)]
 pub enum Targets<'a> {
     /// `sum covered >= share * total` over the whole archipelago (scope must be whole).
     Enforce,
@@ -65,10 +66,12 @@ pub struct ScopeSolution {
     pub status: Status,
     /// Model size (summed over parts when merged).
     pub variables: usize,
+    /// Parts whose plan came from the Lagrangian solver ([`super::lagrangian`]), not the MILP.
+    pub by_relaxation: usize,
 }
 
 /// Measure of target `t` carried by settlement position `a` (0 for island targets).
-fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
+pub(super) fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
     let target = data.targets[t];
     target_measure(ctx, data.service, target, ctx.settlements[a])
 }
@@ -120,6 +123,30 @@ pub fn solve_scope(
     travel_weight: f64,
     limits: Limits,
 ) -> Result<Option<ScopeSolution>> {
+    solve_scope_from(
+        ctx,
+        hier,
+        data,
+        scope,
+        (targets, travel_weight),
+        limits,
+        None,
+    )
+}
+
+/// [`solve_scope`] with a plan of the scope already in hand (`start`, with its proven bound):
+/// the better of it and the MILP's plan is kept with the higher bound, and when the MILP finds
+/// no plan in time `start` stands instead of the LP-rounding fallback.
+pub fn solve_scope_from(
+    ctx: &Context,
+    hier: &HierarchyPlan,
+    data: &ServiceData,
+    scope: &Scope,
+    (targets, travel_weight): (Targets, f64),
+    limits: Limits,
+    start: Option<ScopeSolution>,
+) -> Result<Option<ScopeSolution>> {
+    let lagrangian = start;
     let Limits {
         deadline,
         mip_gap,
@@ -148,8 +175,10 @@ pub fn solve_scope(
             scope.settlements.len(),
             match &outcome {
                 Solved::Plan(r) => format!(
-                    "{:?} gap {:.4}",
+                    "{:?} objective {:.0} bound {:.0} gap {:.4}",
                     r.status,
+                    r.objective,
+                    r.bound,
                     crate::model::relative_gap(r.objective, r.bound)
                 ),
                 Solved::Infeasible => "infeasible".into(),
@@ -164,9 +193,26 @@ pub fn solve_scope(
         Solved::Plan(res) => {
             let mut sol = read(ctx, data, scope, &built.handles, &res, variables);
             sol.bound = sol.bound.max(floor).min(sol.objective);
+            if let Some(l) = lagrangian
+                && l.objective < sol.objective
+            {
+                let bound = sol.bound.max(l.bound).min(l.objective);
+                sol = ScopeSolution { bound, ..l };
+            }
             Ok(Some(sol))
         }
         Solved::Infeasible => Ok(None),
+        Solved::NoIncumbent | Solved::Numerical(_) if lagrangian.is_some() => {
+            Ok(lagrangian.map(|l| ScopeSolution {
+                status: if deadline.expired() {
+                    Status::TimeLimit
+                } else {
+                    l.status
+                },
+                bound: l.bound.max(floor).min(l.objective),
+                ..l
+            }))
+        }
         fallback @ (Solved::NoIncumbent | Solved::Numerical(_)) => {
             let scope_model = ScopeModel {
                 ctx,
@@ -832,7 +878,12 @@ fn read(
 
 /// Cover per target achieved by a scope's plan, measured on the plan itself (a model's
 /// cover variables may sit below the true cover when nothing rewards them).
-fn covered_by(ctx: &Context, data: &ServiceData, scope: &Scope, sol: &ScopeSolution) -> Vec<f64> {
+pub(super) fn covered_by(
+    ctx: &Context,
+    data: &ServiceData,
+    scope: &Scope,
+    sol: &ScopeSolution,
+) -> Vec<f64> {
     let open: std::collections::HashSet<usize> = sol.open.iter().copied().collect();
     let mut seated: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     for &(a, j, share) in &sol.flows {
@@ -1305,12 +1356,12 @@ impl Builder<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scenario::Scenario;
 
     /// A generated archipelago, written and read back as a user's would be.
-    fn generated(
+    pub(crate) fn generated(
         islands: usize,
         settlements: usize,
         seed: u64,

@@ -14,6 +14,7 @@ pub mod dominance;
 pub mod evaluate;
 pub mod hierarchy;
 pub mod inputs;
+pub mod lagrangian;
 pub mod milp;
 pub mod resilience;
 pub mod service;

@@ -8,12 +8,14 @@
 //! Every solver is single-threaded and deterministic: the same input and seed give the same
 //! result whatever the machine's thread count, unless the time limit cuts the search short.
 
+pub mod cflp;
 mod cover;
 mod lagrange;
 mod milp;
 pub mod mip;
 mod pcenter;
 mod pmedian;
+mod transport;
 
 use crate::error::{Error, Result};
 use crate::model::{Model, Problem, Sense, Solution, Status, evaluate, relative_gap};

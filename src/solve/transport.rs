@@ -1,0 +1,304 @@
+//! The transportation problem of a capacitated plan once its sites are chosen: every
+//! customer's demand split over the open sites it may use, each site's seats filled first at
+//! no cost and then, up to a limit, at a cost per added seat, at the least total cost.
+//!
+//! Solved exactly as a min-cost flow by successive shortest paths. The flow starts from each
+//! customer's cheapest arc (no residual cycle of negative cost: every customer sits on its
+//! cheapest arc, and added seats are not used yet); what overloads a site is then routed on
+//! shortest residual paths (label-correcting, since reverse arcs cost less than nothing) to
+//! free seats, which keeps the flow of least cost for what it carries. When some demand
+//! cannot be routed, the customers it is stuck with are returned, for the caller to open more
+//! sites.
+
+use std::collections::VecDeque;
+
+/// One customer's allowed arc: (site, cost per unit of demand).
+pub type Arc = (usize, f64);
+
+/// A site's seats: `free` at no cost, then up to `extra` at `extra_cost` per seat.
+#[derive(Debug, Clone, Copy)]
+pub struct Seats {
+    pub free: f64,
+    pub extra: f64,
+    pub extra_cost: f64,
+}
+
+/// The least-cost flow: per customer, (site, units) on each arc used; per site, the added
+/// seats used; the total cost.
+#[derive(Debug, Clone, Default)]
+pub struct Flow {
+    pub per_customer: Vec<Vec<(usize, f64)>>,
+    pub added: Vec<f64>,
+    pub cost: f64,
+}
+
+/// The residual network: customers `0..n`, sites `n..n+m`, the sink, the source.
+struct Net {
+    to: Vec<usize>,
+    cap: Vec<f64>,
+    cost: Vec<f64>,
+    adj: Vec<Vec<usize>>,
+}
+
+impl Net {
+    fn new(nodes: usize) -> Self {
+        Net {
+            to: Vec::new(),
+            cap: Vec::new(),
+            cost: Vec::new(),
+            adj: vec![Vec::new(); nodes],
+        }
+    }
+
+    /// An arc and its reverse (arc `e`'s reverse is `e ^ 1`); returns the forward arc.
+    fn add(&mut self, from: usize, to: usize, cap: f64, cost: f64) -> usize {
+        let e = self.to.len();
+        self.to.extend([to, from]);
+        self.cap.extend([cap, 0.0]);
+        self.cost.extend([cost, -cost]);
+        self.adj[from].push(e);
+        self.adj[to].push(e + 1);
+        e
+    }
+
+    fn push(&mut self, e: usize, amount: f64) {
+        self.cap[e] -= amount;
+        self.cap[e ^ 1] += amount;
+    }
+
+    /// Shortest residual path from `s` (label-correcting: arcs may cost less than nothing,
+    /// never a cycle); the arc into each node on it. `None` when rounding made a cycle of
+    /// negative cost (a node relabelled more often than there are nodes).
+    fn shortest(&self, s: usize, eps: f64) -> Option<Vec<Option<usize>>> {
+        let n = self.adj.len();
+        let mut dist = vec![f64::INFINITY; n];
+        let mut via = vec![None; n];
+        let mut queued = vec![false; n];
+        let mut queue = VecDeque::from([s]);
+        dist[s] = 0.0;
+        // Label-correcting ends after at most `n` passes over a node without a negative
+        // cycle; the cap guards against one made of rounding errors.
+        let mut pops = vec![0usize; n];
+        while let Some(u) = queue.pop_front() {
+            queued[u] = false;
+            pops[u] += 1;
+            if pops[u] > n {
+                return None;
+            }
+            for &e in &self.adj[u] {
+                let v = self.to[e];
+                if v == s {
+                    continue; // the source's arcs only hand out the excess
+                }
+                let d = dist[u] + self.cost[e];
+                // Strict improvement beyond rounding, so equal-cost labels never cycle.
+                if self.cap[e] > eps && d < dist[v] - 1e-12 * (1.0 + d.abs()) {
+                    dist[v] = d;
+                    via[v] = Some(e);
+                    if !queued[v] {
+                        queued[v] = true;
+                        queue.push_back(v);
+                    }
+                }
+            }
+        }
+        Some(via)
+    }
+}
+
+/// Why a transportation problem has no flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoFlow {
+    /// The demand cannot all be seated; these customers' unrouted demand has no residual
+    /// path to a free seat (open more sites they reach).
+    Stuck(Vec<usize>),
+    /// Rounding broke the search (a residual cycle of negative cost): no answer.
+    Numerical,
+}
+
+/// Routes every customer's `demand[a]` over its `arcs[a]` within the sites' `seats` at the
+/// least cost, or says why there is no such flow.
+pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow, NoFlow> {
+    let (n, m) = (demand.len(), seats.len());
+    let (sink, source) = (n + m, n + m + 1);
+    let scale = demand.iter().fold(1.0f64, |s, &w| s.max(w));
+    let eps = 1e-9 * scale;
+    let mut net = Net::new(n + m + 2);
+    let mut arc_ids: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
+    let mut inflow = vec![0.0; m];
+    for (a, row) in arcs.iter().enumerate() {
+        let mut ids = Vec::with_capacity(row.len());
+        let cheapest = row
+            .iter()
+            .enumerate()
+            .min_by(|p, q| p.1.1.total_cmp(&q.1.1).then(p.1.0.cmp(&q.1.0)))
+            .map(|(i, _)| i);
+        for (i, &(j, c)) in row.iter().enumerate() {
+            let e = net.add(a, n + j, f64::INFINITY, c);
+            if Some(i) == cheapest && demand[a] > 0.0 {
+                net.push(e, demand[a]);
+                inflow[j] += demand[a];
+            }
+            ids.push((j, e));
+        }
+        if cheapest.is_none() && demand[a] > eps {
+            return Err(NoFlow::Stuck(vec![a]));
+        }
+        arc_ids.push(ids);
+    }
+    let mut extra_arcs = Vec::with_capacity(m);
+    let mut excess = 0.0;
+    for (j, s) in seats.iter().enumerate() {
+        let free = net.add(n + j, sink, s.free, 0.0);
+        net.push(free, inflow[j].min(s.free));
+        extra_arcs.push(net.add(n + j, sink, s.extra, s.extra_cost));
+        let over = inflow[j] - s.free;
+        if over > eps {
+            net.add(source, n + j, over, 0.0);
+            excess += over;
+        }
+    }
+    while excess > eps {
+        let via = net.shortest(source, eps).ok_or(NoFlow::Numerical)?;
+        if via[sink].is_none() {
+            let stuck = (0..n).filter(|&a| via[a].is_some()).collect();
+            return Err(NoFlow::Stuck(stuck));
+        }
+        let mut path = Vec::new();
+        let mut v = sink;
+        while let Some(e) = via[v] {
+            path.push(e);
+            v = net.to[e ^ 1];
+            if path.len() > net.adj.len() {
+                return Err(NoFlow::Numerical);
+            }
+        }
+        let amount = path.iter().map(|&e| net.cap[e]).fold(excess, f64::min);
+        for &e in &path {
+            net.push(e, amount);
+        }
+        excess -= amount;
+    }
+    let mut flow = Flow {
+        per_customer: Vec::with_capacity(n),
+        added: vec![0.0; m],
+        cost: 0.0,
+    };
+    for (a, ids) in arc_ids.iter().enumerate() {
+        let mut used = Vec::new();
+        for (&(j, e), &(_, c)) in ids.iter().zip(&arcs[a]) {
+            let units = net.cap[e ^ 1];
+            if units > eps {
+                flow.cost += units * c;
+                used.push((j, units));
+            }
+        }
+        flow.per_customer.push(used);
+    }
+    for (j, &e) in extra_arcs.iter().enumerate() {
+        let units = net.cap[e ^ 1];
+        if units > eps {
+            flow.added[j] = units;
+            flow.cost += units * seats[j].extra_cost;
+        }
+    }
+    Ok(flow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The same transportation problem as an LP through good_lp (microlp): the reference.
+    fn by_lp(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Option<f64> {
+        use good_lp::{Expression, ProblemVariables, Solution, SolverModel, variable};
+        let mut vars = ProblemVariables::new();
+        let mut cost = Expression::default();
+        let mut load: Vec<Expression> = vec![Expression::default(); seats.len()];
+        let mut rows = Vec::new();
+        for (a, row) in arcs.iter().enumerate() {
+            let mut sent = Expression::default();
+            for &(j, c) in row {
+                let x = vars.add(variable().min(0));
+                cost.add_mul(c, x);
+                sent.add_mul(1.0, x);
+                load[j].add_mul(1.0, x);
+            }
+            rows.push(sent.eq(demand[a]));
+        }
+        for (j, s) in seats.iter().enumerate() {
+            let e = vars.add(variable().min(0).max(s.extra));
+            cost.add_mul(s.extra_cost, e);
+            rows.push((load[j].clone() - e).leq(s.free));
+        }
+        let mut model = vars.minimise(cost.clone()).using(good_lp::microlp);
+        for r in rows {
+            model = model.with(r);
+        }
+        model.solve().ok().map(|s| s.eval(&cost))
+    }
+
+    fn instance() -> impl Strategy<Value = (Vec<f64>, Vec<Vec<Arc>>, Vec<Seats>)> {
+        (1usize..4, 1usize..9).prop_flat_map(|(m, n)| {
+            let seats = prop::collection::vec((0u8..40, 0u8..20, 0u8..30), m).prop_map(|v| {
+                v.into_iter()
+                    .map(|(f, x, c)| Seats {
+                        free: f64::from(f),
+                        extra: f64::from(x),
+                        extra_cost: f64::from(c),
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let customers = prop::collection::vec(
+                (
+                    1u8..15,
+                    prop::collection::btree_map(0..m, -20i16..50, 1..=m),
+                ),
+                n,
+            );
+            (customers, seats).prop_map(|(cs, seats)| {
+                let demand = cs.iter().map(|c| f64::from(c.0)).collect();
+                let arcs = cs
+                    .iter()
+                    .map(|c| c.1.iter().map(|(&j, &k)| (j, f64::from(k))).collect())
+                    .collect();
+                (demand, arcs, seats)
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Least cost equal to the LP's; every customer's demand routed on its own arcs, no
+        /// site over its seats; infeasible exactly when the LP is.
+        #[test]
+        fn the_flow_is_the_least_cost_transport((demand, arcs, seats) in instance()) {
+            let reference = by_lp(&demand, &arcs, &seats);
+            match solve(&demand, &arcs, &seats) {
+                Ok(flow) => {
+                    let lp = reference.expect("the LP finds a plan where the flow does");
+                    prop_assert!((flow.cost - lp).abs() <= 1e-6 * (1.0 + lp.abs()), "flow {} lp {}", flow.cost, lp);
+                    let mut load = vec![0.0; seats.len()];
+                    for (a, used) in flow.per_customer.iter().enumerate() {
+                        let total: f64 = used.iter().map(|u| u.1).sum();
+                        prop_assert!((total - demand[a]).abs() < 1e-6);
+                        for &(j, u) in used {
+                            prop_assert!(arcs[a].iter().any(|arc| arc.0 == j));
+                            load[j] += u;
+                        }
+                    }
+                    for (j, s) in seats.iter().enumerate() {
+                        prop_assert!(load[j] <= s.free + flow.added[j] + 1e-6);
+                        prop_assert!(flow.added[j] <= s.extra + 1e-6);
+                    }
+                }
+                Err(NoFlow::Stuck(stuck)) => {
+                    prop_assert!(reference.is_none(), "flow refused a feasible transport");
+                    prop_assert!(!stuck.is_empty());
+                }
+                Err(NoFlow::Numerical) => prop_assert!(false, "rounding on whole numbers"),
+            }
+        }
+    }
+}
