@@ -16,7 +16,8 @@ use super::data::ServiceData;
 use super::hierarchy::HierarchyPlan;
 use super::lagrangian::solve_scope;
 use super::milp::{
-    Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, target_total,
+    Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, solve_scope_from,
+    target_total,
 };
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
@@ -627,18 +628,20 @@ impl Pricing<'_> {
             let again: Vec<(usize, Option<ScopeSolution>)> = batch
                 .par_iter()
                 .map(|&c| {
-                    solve_scope(
+                    // The MILP, starting from the part in hand (same prices): its plan stands
+                    // when the MILP finds none, and the relaxation is not run again.
+                    solve_scope_from(
                         self.ctx,
                         self.hier,
                         self.data,
                         &self.scopes[c],
-                        Targets::Price(price),
-                        self.travel_weight,
+                        (Targets::Price(price), self.travel_weight),
                         Limits {
                             deadline: each,
                             mip_gap: COMPONENT_GAP,
                             backend: self.backend,
                         },
+                        Some(parts[c].clone()),
                     )
                     .map(|p| (c, p))
                 })
