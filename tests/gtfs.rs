@@ -406,3 +406,81 @@ fn a_fifo_in_the_feed_is_refused_not_read() {
         "{err}"
     );
 }
+
+/// `roving.csv` in the plan folder: each small island a roving team could visit, what serves it
+/// and the day trip from its leader by the real timetable. With the hand-written feed the team
+/// would land on Dajiao off the 14:00 boat and find no boat back in the working day (07:00 to
+/// 17:00, `day_minutes = 600`): impossible, the row says why. With the morning and afternoon
+/// boats added the trip fits: out at 08:00 (on Dajiao 08:16 or a little later), back on the
+/// 16:00 boat, the times read off the feed written here.
+#[test]
+fn the_plan_prints_each_small_islands_day_trip_by_the_timetable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = Path::new(ROOT).join("data/daishan/scenario-2024.toml");
+    let dajiao = |feed: &Path, name: &str| {
+        let data = dir.path().join(format!("{name}-data"));
+        ok(import(feed, &data));
+        let plan = dir.path().join(format!("{name}-plan"));
+        plan_checked(&data, &scenario, &plan, &[]);
+        let mut r = csv::Reader::from_path(plan.join("roving.csv")).expect("roving.csv");
+        let header: Vec<String> = r
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(header, archiplan::report::roving::HEADER);
+        let rows: Vec<std::collections::HashMap<String, String>> =
+            r.deserialize().collect::<Result<_, _>>().expect("rows");
+        rows.into_iter()
+            .find(|row| row["service"] == "clinic" && row["island"] == "dajiao")
+            .expect("a clinic row for Dajiao")
+    };
+    // The bundled data has no timetable: the headway model's expected waits, as planned.
+    let plan = dir.path().join("headway-plan");
+    plan_checked(&Path::new(ROOT).join("data/daishan"), &scenario, &plan, &[]);
+    let text = std::fs::read_to_string(plan.join("roving.csv")).expect("roving.csv");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("clinic,dajiao,"))
+        .expect("a clinic row for Dajiao");
+    assert!(line.contains(",headway,false,"), "{line}");
+    assert!(line.contains("working day"), "{line}");
+
+    let feed = write_feed(&dir.path().join("one"), |_, t| t.to_string());
+    let row = dajiao(&feed, "one");
+    assert_eq!(row["timetable"], "clock", "{row:?}");
+    assert_eq!(row["possible"], "false", "{row:?}");
+    assert!(row["reason"].contains("arrives 14:"), "{row:?}");
+    assert!(row["reason"].contains("no sailing back"), "{row:?}");
+    assert_eq!(row["leave"], "", "{row:?}");
+
+    let feed = write_feed(&dir.path().join("two"), |name, t| match name {
+        "trips.txt" => format!("{t}gaoting_dajiao,daily,out8\ngaoting_dajiao,daily,back16\n"),
+        "stop_times.txt" => format!(
+            "{t}out8,08:00:00,08:00:00,gaoting,1\nout8,08:16:00,08:16:00,DJ,2\n\
+             back16,16:00:00,16:00:00,DJ,1\nback16,16:15:00,16:15:00,gaoting,2\n"
+        ),
+        _ => t.to_string(),
+    });
+    let row = dajiao(&feed, "two");
+    assert_eq!(row["possible"], "true", "{row:?}");
+    assert_eq!(row["reason"], "", "{row:?}");
+    let at = |k: &str| row[k].clone();
+    assert!(
+        at("leave").as_str() >= "07:00" && at("leave").as_str() <= "08:00",
+        "{row:?}"
+    );
+    assert!(
+        at("arrive").as_str() >= "08:16" && at("arrive").as_str() < "09:00",
+        "{row:?}"
+    );
+    assert!(at("depart_back").as_str() <= "16:00", "{row:?}");
+    assert!(
+        at("back").as_str() >= "16:15" && at("back").as_str() <= "17:00",
+        "{row:?}"
+    );
+    let onsite: f64 = row["onsite_minutes"].parse().expect("minutes");
+    let needed: f64 = row["needed_onsite_minutes"].parse().expect("minutes");
+    assert!(onsite >= needed && needed > 0.0, "{row:?}");
+}

@@ -11,6 +11,7 @@ pub mod plan_out;
 pub mod render;
 pub mod resilience;
 pub mod results;
+pub mod roving;
 pub mod text;
 
 use crate::layers::{Diagnostic, Validation};

@@ -835,6 +835,7 @@ pub fn write_plan_verified(
         ("summary.json", crate::report::json_pretty(summary)?),
         ("summary.csv", csv_summary(summary)?),
         ("targets.csv", targets_csv(summary)?),
+        ("roving.csv", crate::report::roving::roving_csv(ctx, plan)?),
     ];
     crate::io::replace_dir(out, crate::io::owned::PLAN, |tmp| {
         for (i, (name, bytes)) in files.iter().enumerate() {
