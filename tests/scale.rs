@@ -247,15 +247,7 @@ fn large_capacitated_components_are_planned_by_lagrangian_relaxation() {
     let scenario = data.join("scenario.toml");
     let out = dir.path().join("plan");
     plan_checked(&data, &scenario, &out, &["--time-limit", "20"]);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
-            .expect("json");
-    let school = summary["services"]
-        .as_array()
-        .expect("services")
-        .iter()
-        .find(|s| s["service"] == "school")
-        .expect("school");
+    let school = service_summary(&out, "school");
     let method = school["method"].as_str().expect("method");
     assert!(method.contains("by Lagrangian relaxation"), "{method}");
     let (objective, bound) = (

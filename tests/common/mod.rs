@@ -153,3 +153,16 @@ pub fn assert_proven(data: &std::path::Path, out: &std::path::Path, scenario: &s
         assert_eq!(p["verdict"], "agrees", "{}: {p}", out.display());
     }
 }
+
+/// The `services` entry named `service` of a plan folder's `summary.json`.
+pub fn service_summary(out: &std::path::Path, service: &str) -> Value {
+    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
+    let summary: Value = serde_json::from_str(&text).expect("summary.json is JSON");
+    summary["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["service"] == service)
+        .unwrap_or_else(|| panic!("no service {service} in {}", out.display()))
+        .clone()
+}
