@@ -1021,3 +1021,63 @@ fn decided_expansions_are_made_and_audited() {
     let err = plan_refused(&data, &scenario, &dir.path().join("bad"));
     assert!(err.contains("also in decisions.close"), "{err}");
 }
+
+/// The micro archipelago's roving clinic team (S to M, no timetable: the expected-wait model)
+/// in `roving.csv` and on the map: it goes on Monday, leaves at 07:00, lands after the one-way
+/// minutes the facility feature reports, has the working day's 600 minutes less the two
+/// crossings on the island (at least the 240 needed), and the map's roving feature carries the
+/// same schedule.
+#[test]
+fn the_roving_team_has_a_schedule_in_roving_csv_and_on_the_map() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    let out = dir.path().join("plan");
+    plan_checked(&data, &data.join("scenario.toml"), &out, &[]);
+    let mut r = csv::Reader::from_path(out.join("roving.csv")).expect("roving.csv");
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        r.deserialize().collect::<Result<_, _>>().expect("rows");
+    let row = rows
+        .iter()
+        .find(|r| r["service"] == "clinic" && r["island"] == "M")
+        .expect("a clinic row for M");
+    assert_eq!(row["served"], "roving", "{row:?}");
+    assert_eq!(row["base"], "S", "{row:?}");
+    assert_eq!(row["weekday"], "mon", "{row:?}");
+    assert_eq!(row["timetable"], "headway", "{row:?}");
+    assert_eq!(row["possible"], "true", "{row:?}");
+    let minutes = |k: &str| -> f64 {
+        let (h, m) = row[k].split_once(':').expect("HH:MM");
+        60.0 * h.parse::<f64>().expect("h") + m.parse::<f64>().expect("m")
+    };
+    let fc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
+    )
+    .expect("json");
+    let team = fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["status"] == "mobile")
+        .expect("the roving team on the map");
+    let one_way = team["properties"]["one_way_minutes"]
+        .as_f64()
+        .expect("minutes");
+    assert_eq!(minutes("leave"), 7.0 * 60.0);
+    assert!(
+        (minutes("arrive") - minutes("leave") - one_way).abs() <= 1.0,
+        "{row:?}"
+    );
+    assert!(
+        (minutes("back") - minutes("depart_back") - one_way).abs() <= 1.0,
+        "{row:?}"
+    );
+    assert_eq!(minutes("back"), 17.0 * 60.0);
+    let onsite: f64 = row["onsite_minutes"].parse().expect("onsite");
+    assert!(
+        onsite >= 240.0 && (onsite - (600.0 - 2.0 * one_way)).abs() <= 1.0,
+        "{row:?}"
+    );
+    for k in ["weekday", "leave", "arrive", "depart_back", "back"] {
+        assert_eq!(team["properties"][k], row[k].as_str(), "{k}");
+    }
+}

@@ -330,7 +330,9 @@ fn hierarchy_summary(ctx: &Context, h: &HierarchyPlan, spec: &Hierarchy) -> Hier
     }
 }
 
-fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
+/// Every site of every service, and the roving teams with their visit schedule (`schedules`:
+/// the rows of `roving.csv`).
+fn facilities(ctx: &Context, plan: &Plan, schedules: &[Vec<String>]) -> FeatureCollection {
     let ds = ctx.ds;
     let mut out = Vec::new();
     for (si, s) in plan.services.iter().enumerate() {
@@ -405,7 +407,11 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
             let Some(c) = ctx.centre[m.island] else {
                 continue;
             };
-            out.push(feature(
+            let island = &ds.islands[m.island].id;
+            let schedule = schedules
+                .iter()
+                .find(|r| r[0] == s.service && &r[1] == island && r[5] == "roving");
+            let mut f = feature(
                 GeometryValue::new_point(pos(ds.settlements[c].location)),
                 vec![
                     (
@@ -433,7 +439,15 @@ fn facilities(ctx: &Context, plan: &Plan) -> FeatureCollection {
                     ("marker-symbol", "ferry".into()),
                     ("marker-size", "medium".into()),
                 ],
-            ));
+            );
+            // The visit schedule of roving.csv: weekday, timetable, possible, the sailings.
+            if let (Some(row), Some(props)) = (schedule, f.properties.as_mut()) {
+                for k in crate::report::roving::MAP_COLUMNS {
+                    let name = crate::report::roving::HEADER[k];
+                    props.insert(name.into(), row[k].clone().into());
+                }
+            }
+            out.push(f);
         }
     }
     FeatureCollection::new(out)
@@ -815,8 +829,12 @@ pub fn write_plan_verified(
     out: &Path,
     verify: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<()> {
+    let roving = crate::report::roving::roving_rows(ctx, plan);
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("facilities.geojson", geojson_bytes(&facilities(ctx, plan))),
+        (
+            "facilities.geojson",
+            geojson_bytes(&facilities(ctx, plan, &roving)),
+        ),
         (
             "settlements.geojson",
             geojson_bytes(&settlements(ctx, plan)),
@@ -835,7 +853,7 @@ pub fn write_plan_verified(
         ("summary.json", crate::report::json_pretty(summary)?),
         ("summary.csv", csv_summary(summary)?),
         ("targets.csv", targets_csv(summary)?),
-        ("roving.csv", crate::report::roving::roving_csv(ctx, plan)?),
+        ("roving.csv", crate::report::roving::roving_csv(&roving)?),
     ];
     crate::io::replace_dir(out, crate::io::owned::PLAN, |tmp| {
         for (i, (name, bytes)) in files.iter().enumerate() {

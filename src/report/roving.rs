@@ -42,11 +42,21 @@ pub const HEADER: [&str; 16] = [
     "reason",
 ];
 
-/// The rows of `roving.csv`.
-pub fn roving_csv(ctx: &Context, plan: &Plan) -> Result<Vec<u8>> {
+/// `roving.csv` of these rows ([`roving_rows`]).
+pub fn roving_csv(rows: &[Vec<String>]) -> Result<Vec<u8>> {
     let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(to_err)?;
+    for row in rows {
+        w.write_record(row).map_err(to_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+/// The rows of `roving.csv` (cells in [`HEADER`] order), services in plan order.
+pub fn roving_rows(ctx: &Context, plan: &Plan) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
     for sp in &plan.services {
         let Some(service) = ctx.scenario.services.iter().find(|s| s.name == sp.service) else {
             continue;
@@ -64,13 +74,13 @@ pub fn roving_csv(ctx: &Context, plan: &Plan) -> Result<Vec<u8>> {
             },
             None => (&plan.hierarchy, ctx.scenario.hierarchy.tiers.len()),
         };
-        for row in service_rows(ctx, sp, hier, tiers, mobile) {
-            w.write_record(&row).map_err(to_err)?;
-        }
+        rows.extend(service_rows(ctx, sp, hier, tiers, mobile));
     }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
+    rows
 }
+
+/// The schedule columns a roving team's map feature carries (from `weekday` to `back`).
+pub const MAP_COLUMNS: std::ops::Range<usize> = 6..13;
 
 /// One service's rows, islands in id order.
 fn service_rows(
