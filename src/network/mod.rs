@@ -15,7 +15,7 @@ pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
 pub use summary::{
     ClockQuery, ClockReach, DayTripReport, IslandReach, NetworkSummary, add_clock_trips,
-    add_day_trips, clock_text, largest_settlements, network_geojson, route_features, summarize,
+    add_day_trips, clock_text, network_geojson, route_features, summarize,
 };
 
 use crate::geometry::{LocalProjection, km_between};

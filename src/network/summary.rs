@@ -152,8 +152,7 @@ fn each_planned_island(
 }
 
 /// Each island's most populous settlement (ties: the first), in one pass.
-/// Each island's most populous settlement (the first of equals), where it has one.
-pub fn largest_settlements(ds: &DataSet) -> Vec<Option<usize>> {
+fn largest_settlements(ds: &DataSet) -> Vec<Option<usize>> {
     let mut best: Vec<Option<usize>> = vec![None; ds.islands.len()];
     for (i, s) in ds.settlements.iter().enumerate() {
         let slot = &mut best[s.island];

@@ -144,7 +144,7 @@ pub fn solve(
     let started = std::time::Instant::now();
     let out = solve_cflp(&t.inst, deadline, gap, nodes)?;
     log::debug!(
-        "[plan]   {} component by Lagrangian relaxation: {} sites, {} settlements: plan {:.0}, bound {:.0} ({:.4}), {} iterations, {:.2} s",
+        "[plan]   {} component by Lagrangian relaxation: {} sites, {} settlements: plan {:.0}, bound {:.0} ({:.4}), {} iterations, {} nodes, {:.2} s",
         data.service.name,
         t.sites.len(),
         t.customers.len(),
@@ -152,6 +152,7 @@ pub fn solve(
         out.bound,
         crate::model::relative_gap(out.plan.cost, out.bound),
         out.iterations,
+        out.nodes,
         started.elapsed().as_secs_f64()
     );
     let mut sol = ScopeSolution {

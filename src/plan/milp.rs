@@ -146,7 +146,6 @@ pub fn solve_scope_from(
     limits: Limits,
     start: Option<ScopeSolution>,
 ) -> Result<Option<ScopeSolution>> {
-    let lagrangian = start;
     let Limits {
         deadline,
         mip_gap,
@@ -193,7 +192,7 @@ pub fn solve_scope_from(
         Solved::Plan(res) => {
             let mut sol = read(ctx, data, scope, &built.handles, &res, variables);
             sol.bound = sol.bound.max(floor).min(sol.objective);
-            if let Some(l) = lagrangian
+            if let Some(l) = start
                 && l.objective < sol.objective
             {
                 let bound = sol.bound.max(l.bound).min(l.objective);
@@ -202,8 +201,8 @@ pub fn solve_scope_from(
             Ok(Some(sol))
         }
         Solved::Infeasible => Ok(None),
-        Solved::NoIncumbent | Solved::Numerical(_) if lagrangian.is_some() => {
-            Ok(lagrangian.map(|l| ScopeSolution {
+        Solved::NoIncumbent | Solved::Numerical(_) if start.is_some() => {
+            Ok(start.map(|l| ScopeSolution {
                 status: if deadline.expired() {
                     Status::TimeLimit
                 } else {

@@ -91,7 +91,6 @@ fn service_rows(
     mobile: &Mobile,
 ) -> Vec<Vec<String>> {
     let ds = ctx.ds;
-    let largest = crate::network::largest_settlements(ds);
     let mut islands: Vec<usize> = ctx
         .inhabited_islands
         .iter()
@@ -121,7 +120,7 @@ fn service_rows(
         } else {
             ""
         };
-        let trip = match (largest[base], largest[k]) {
+        let trip = match (ctx.centre[base], ctx.centre[k]) {
             (Some(b), Some(c)) => trip(&ctx.net, (b, c), hier.minutes_to_leader[k], mobile),
             _ => Trip::impossible("the island or its leader has no settlement to start from"),
         };
@@ -176,8 +175,8 @@ impl Trip {
     }
 }
 
-/// The day trip from settlement `from` (the leader island's largest) to `to` (the island's
-/// largest): by the clock where the network has timetables, else by the headway model's
+/// The day trip from settlement `from` (the leader island's centre, [`Context::centre`]) to
+/// `to` (the island's, where teams land): by the clock where the network has timetables, else by the headway model's
 /// one-way minutes.
 fn trip(net: &Network, (from, to): (usize, usize), one_way: Option<f64>, m: &Mobile) -> Trip {
     let day = (DAY_START, DAY_START + m.day_minutes);
