@@ -111,7 +111,7 @@ pub fn solve(inst: &Instance, deadline: Deadline, gap: f64, node_limit: usize) -
         search.try_open(vec![true; inst.sites.len()]);
     }
     let best = search.best.clone()?;
-    if !ascent.closes(&best, root.bound) {
+    if !ascent.closes(best.cost, root.bound) {
         search.drop_sites(best, deadline);
     }
     let mut tree = Tree {
@@ -188,8 +188,9 @@ struct Ascent<'a> {
 }
 
 impl Ascent<'_> {
-    fn closes(&self, plan: &Plan, bound: f64) -> bool {
-        plan.cost - bound <= self.gap * plan.cost.abs().max(1e-9)
+    /// Whether `bound` proves a plan costing `cost` within the gap.
+    fn closes(&self, cost: f64, bound: f64) -> bool {
+        cost - bound <= self.gap * cost.abs().max(1e-9)
     }
 
     fn run(
@@ -228,7 +229,7 @@ impl Ascent<'_> {
                 // No plan yet: nothing to step towards.
                 break;
             };
-            if self.closes(best, out.bound) {
+            if self.closes(best.cost, out.bound) {
                 break;
             }
             if !prices.step(&relaxed, theta * (best.cost - relaxed.value).max(0.0)) {
@@ -268,10 +269,10 @@ impl Tree {
                 .then(b.depth.cmp(&a.depth))
                 .then(q.cmp(&p))
         }) {
-            let Some(best) = search.best.clone() else {
+            let Some(best) = search.best.as_ref().map(|b| b.cost) else {
                 return;
             };
-            if ascent.closes(&best, self.open[i].bound) {
+            if ascent.closes(best, self.open[i].bound) {
                 // The least bound closes: every node left is settled.
                 let least = self.open[i].bound;
                 self.settled = self.settled.min(least);
@@ -294,10 +295,10 @@ impl Tree {
     /// Settles `node` when its bound closes or every site is decided; else splits it on its
     /// most undecided site.
     fn branch(&mut self, ascent: &Ascent, search: &mut Search, r: &Ascended, node: Node) {
-        let Some(best) = search.best.clone() else {
+        let Some(best) = search.best.as_ref().map(|b| b.cost) else {
             return;
         };
-        if ascent.closes(&best, node.bound) {
+        if ascent.closes(best, node.bound) {
             self.settled = self.settled.min(node.bound);
             return;
         }
@@ -648,9 +649,10 @@ impl Search<'_> {
     fn drop_sites(&mut self, start: Plan, deadline: Deadline) {
         let mut current = start;
         loop {
+            let load = loads(self.inst, &current);
             let mut order: Vec<(f64, usize)> = (0..self.inst.sites.len())
                 .filter(|&j| current.open[j] && self.inst.sites[j].state.is_none())
-                .map(|j| (load(self.inst, &current, j), j))
+                .map(|j| (load[j], j))
                 .collect();
             order.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
             let mut improved = false;
@@ -679,13 +681,15 @@ impl Search<'_> {
     }
 }
 
-/// Demand a plan seats at site `j`.
-fn load(inst: &Instance, plan: &Plan, j: usize) -> f64 {
-    plan.shares
-        .iter()
-        .zip(&inst.customers)
-        .flat_map(|(s, c)| s.iter().filter(|p| p.0 == j).map(move |p| p.1 * c.demand))
-        .sum()
+/// Demand a plan seats at each site.
+fn loads(inst: &Instance, plan: &Plan) -> Vec<f64> {
+    let mut load = vec![0.0; inst.sites.len()];
+    for (shares, c) in plan.shares.iter().zip(&inst.customers) {
+        for &(j, share) in shares {
+            load[j] += share * c.demand;
+        }
+    }
+    load
 }
 
 /// Opens sites until every customer is seated: each time the closed undecided site that
