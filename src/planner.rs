@@ -65,6 +65,12 @@ impl<'a> Planner<'a> {
     pub fn resilience(&self, plan: &Plan) -> Vec<RouteOutage> {
         crate::plan::resilience::outages(&self.ctx, plan)
     }
+
+    /// Storms under `plan`: who loses cover at each wind force that stops ferries, and the
+    /// expected days a year without cover from the routes' reliabilities.
+    pub fn weather(&self, plan: &Plan) -> crate::plan::weather::WeatherReport {
+        crate::plan::weather::weather(&self.ctx, plan)
+    }
 }
 
 /// A plan with its typed summary (what `summary.json` holds), ready to be written.

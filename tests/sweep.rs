@@ -645,3 +645,192 @@ fn resilience_counts_who_loses_cover_when_each_route_is_cancelled() {
     let csv = std::fs::read_to_string(out.join("resilience.csv")).expect("csv");
     assert!(csv.starts_with("route,name,mode,service,population_losing_cover"));
 }
+
+/// The micro archipelago (hub H, sub-centre S, small island M) with its two ferries given
+/// weather limits: H-S sails up to force 8 on 90% of days, S-M (a small boat) up to force 6 on
+/// 80% of days. The plan serves M's clinic by a roving team based on S, whose only way to M is
+/// the S-M boat.
+fn stormy_micro() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("micro");
+    std::fs::create_dir(&data).expect("mkdir");
+    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    for f in std::fs::read_dir(&fixture).expect("fixture") {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
+    }
+    let path = data.join("ferries.geojson");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    for f in v["features"].as_array_mut().expect("features") {
+        let p = f["properties"].as_object_mut().expect("properties");
+        let (r, w) = if p["id"] == "hs" { (0.9, 8) } else { (0.8, 6) };
+        p.insert("reliability".into(), r.into());
+        p.insert("max_wind".into(), w.into());
+    }
+    std::fs::write(&path, v.to_string()).expect("write");
+    (dir, data)
+}
+
+#[test]
+fn a_storm_cancels_every_ferry_above_its_wind_at_once_and_days_follow_reliability() {
+    let (dir, data) = stormy_micro();
+    let scenario = data.join("scenario.toml");
+    // The plan itself, audited; its roving clinic team for M is based on S.
+    let plan = dir.path().join("plan");
+    plan_checked(&data, &scenario, &plan, &[]);
+    let roving = std::fs::read_to_string(plan.join("roving.csv")).expect("roving.csv");
+    assert!(
+        roving
+            .lines()
+            .any(|l| l.starts_with("clinic,M,") && l.contains(",S,") && l.contains(",roving,")),
+        "{roving}"
+    );
+    let out = dir.path().join("weather");
+    let o = ok(run(&[
+        "resilience",
+        data.to_str().expect("utf8"),
+        "--scenario",
+        scenario.to_str().expect("utf8"),
+        "--weather",
+        "-o",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]));
+    let v = json_of(&o);
+    // Force 7 stops the boat (max_wind 6) alone; force 9 stops both; nothing else is asked.
+    let wind = v["wind"].as_array().expect("wind");
+    let forces: Vec<u64> = wind
+        .iter()
+        .map(|w| w["wind"].as_u64().expect("u8"))
+        .collect();
+    assert_eq!(forces, [7, 9]);
+    assert_eq!(wind[0]["routes_cancelled"], serde_json::json!(["sm"]));
+    assert_eq!(wind[1]["routes_cancelled"], serde_json::json!(["hs", "sm"]));
+    let clinic = |w: &Value| {
+        w["losses"]
+            .as_array()
+            .expect("losses")
+            .iter()
+            .find(|l| l["service"] == "clinic")
+            .cloned()
+            .expect("clinic")
+    };
+    for w in wind {
+        // M's 200 residents lose their roving clinic; H, where the hospital is, never does.
+        assert_eq!(clinic(w)["population"], 200, "{w}");
+        assert_eq!(clinic(w)["roving_islands"], 1, "{w}");
+    }
+    // Days: the boat stops on the worst 20% of days (the H-S ferry on the worst 10%, inside
+    // those), so M is without its clinic 365 x 0.2 = 73 days a year; H's settlements lose none.
+    let days: Vec<&Value> = v["settlements"]
+        .as_array()
+        .expect("settlements")
+        .iter()
+        .collect();
+    let m1 = days
+        .iter()
+        .find(|d| d["service"] == "clinic" && d["settlement"] == "m1")
+        .expect("m1 loses clinic days");
+    assert!(
+        (m1["days"].as_f64().expect("days") - 73.0).abs() < 1e-9,
+        "{m1}"
+    );
+    assert!(days.iter().all(|d| d["island"] != "H"), "{days:?}");
+    let clinic_days = v["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|d| d["service"] == "clinic")
+        .expect("clinic");
+    assert_eq!(clinic_days["residents_losing_cover"], 200);
+    assert!((clinic_days["max_days"].as_f64().expect("max") - 73.0).abs() < 1e-9);
+    // The files carry the same rows.
+    let csv = std::fs::read_to_string(out.join("weather.csv")).expect("weather.csv");
+    assert!(csv.contains("\n7,sm,clinic,200,1,1,"), "{csv}");
+    let days_csv = std::fs::read_to_string(out.join("weather-days.csv")).expect("days");
+    assert!(days_csv.contains("clinic,m1,M,200,73.0"), "{days_csv}");
+}
+
+#[test]
+fn the_weather_transform_keeps_bridges_and_sheltered_routes() {
+    let (mut ds, mut sc) = daishan();
+    let bridges = ds
+        .routes
+        .iter()
+        .filter(|r| r.mode == archiplan::layers::RouteMode::Bridge)
+        .count();
+    // Force 7 stops the fast ferries (default max_wind 6), not the conventional ones (7).
+    let mut calm = ds.clone();
+    apply("{ kind = \"weather\", wind = 7 }", &mut calm, &mut sc).expect("weather");
+    assert!(
+        calm.routes
+            .iter()
+            .all(|r| r.mode != archiplan::layers::RouteMode::FastFerry)
+    );
+    assert!(
+        calm.routes
+            .iter()
+            .any(|r| r.mode == archiplan::layers::RouteMode::Ferry)
+    );
+    apply("{ kind = \"weather\", wind = 12 }", &mut ds, &mut sc).expect("weather");
+    assert_eq!(ds.routes.len(), bridges, "only the bridges are left");
+    let err = apply("{ kind = \"weather\", wind = 13 }", &mut ds, &mut sc).expect_err("F13");
+    assert!(err.to_string().contains("Beaufort"), "{err}");
+    // A sheltered ferry (the H-S crossing, its max_wind dropped) sails in any storm.
+    let (_dir, data) = stormy_micro();
+    let path = data.join("ferries.geojson");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    for f in v["features"].as_array_mut().expect("features") {
+        let p = f["properties"].as_object_mut().expect("properties");
+        if p["id"] == "hs" {
+            p.remove("max_wind");
+            p.insert("sheltered".into(), true.into());
+        }
+    }
+    std::fs::write(&path, v.to_string()).expect("write");
+    let (mut micro, _) = DataSet::load(&data).expect("micro");
+    let mut micro_sc = Scenario::load(&data.join("scenario.toml")).expect("scenario");
+    apply(
+        "{ kind = \"weather\", wind = 12 }",
+        &mut micro,
+        &mut micro_sc,
+    )
+    .expect("weather");
+    let left: Vec<&str> = micro.routes.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(left, ["hs"]);
+}
+
+#[test]
+fn bad_wind_limits_name_the_route_and_field() {
+    let (dir, data) = stormy_micro();
+    let path = data.join("ferries.geojson");
+    for (field, value, says) in [
+        ("max_wind", serde_json::json!(13), "Beaufort"),
+        ("max_wind", serde_json::json!(6.5), "whole number"),
+        ("sheltered", serde_json::json!("yes"), "true or false"),
+    ] {
+        let mut v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        v["features"][0]["properties"][field] = value;
+        let bad = dir.path().join(format!("bad-{field}"));
+        std::fs::create_dir_all(&bad).expect("mkdir");
+        for f in std::fs::read_dir(&data).expect("data") {
+            let f = f.expect("entry").path();
+            std::fs::copy(&f, bad.join(f.file_name().expect("name"))).expect("copy");
+        }
+        std::fs::write(bad.join("ferries.geojson"), v.to_string()).expect("write");
+        let o = run(&["validate", bad.to_str().expect("utf8")]);
+        assert_eq!(o.status.code(), Some(2));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            text.contains("ferries.geojson") && text.contains(field) && text.contains(says),
+            "{text}"
+        );
+    }
+}

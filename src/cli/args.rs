@@ -210,9 +210,15 @@ pub struct ResilienceArgs {
     /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
-    /// Also write resilience.csv and resilience.json into this folder.
+    /// Also write the report's files into this folder (resilience.csv and resilience.json;
+    /// with --weather weather.csv, weather-days.csv and weather.json).
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
+    /// Storms instead of single routes: at each Beaufort force that stops ferries (one above a
+    /// route's `max_wind`), cancel all of them at once; and the expected days a year without
+    /// cover from the routes' `reliability` (bad days shared: the least reliable stop first).
+    #[arg(long)]
+    pub weather: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }

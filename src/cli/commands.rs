@@ -242,7 +242,16 @@ pub fn resilience(a: ResilienceArgs) -> Result<i32> {
         options.on_service_done = on_service_done;
         let output = planner.plan(options.clone());
         bar.finish_and_clear();
-        let outages = planner.resilience(&output?.plan);
+        let plan = output?.plan;
+        if a.weather {
+            let report = planner.weather(&plan);
+            if let Some(dir) = a.out {
+                archiplan::report::resilience::write_weather(&dir, &report)?;
+                archiplan::note!("wrote {}", dir.display());
+            }
+            return respond(a.run.json, &report, text::weather);
+        }
+        let outages = planner.resilience(&plan);
         if let Some(dir) = a.out {
             archiplan::report::resilience::write(&dir, &outages)?;
             archiplan::note!("wrote {}", dir.display());

@@ -21,7 +21,7 @@ pub use crate::diagnostics::{Diagnostic, Diagnostics, InvalidData, Severity};
 pub use facility::{Facility, FacilityStatus};
 pub use island::{Island, Tier};
 pub use port::Port;
-pub use route::{Endpoint, Route, RouteMode};
+pub use route::{BEAUFORT_MAX, Endpoint, Route, RouteMode};
 pub use settlement::{Groups, Settlement};
 pub use timetable::Timetable;
 

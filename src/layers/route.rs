@@ -17,7 +17,24 @@ pub enum RouteMode {
     Bridge,
 }
 
+/// The Beaufort force up to which a fast ferry sails when its data says nothing: high-speed
+/// passenger craft are the first to stop (a common rule of Chinese coastal operators).
+pub const FAST_FERRY_MAX_WIND: u8 = 6;
+/// The Beaufort force up to which a conventional ferry sails when its data says nothing.
+pub const FERRY_MAX_WIND: u8 = 7;
+/// The top of the Beaufort scale: a route that sails at this force is never stopped by wind.
+pub const BEAUFORT_MAX: u8 = 12;
+
 impl RouteMode {
+    /// The Beaufort force up to which a route of this mode sails when its data says nothing.
+    pub fn default_max_wind(self) -> u8 {
+        match self {
+            RouteMode::Ferry => FERRY_MAX_WIND,
+            RouteMode::FastFerry => FAST_FERRY_MAX_WIND,
+            RouteMode::Bridge => BEAUFORT_MAX,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             RouteMode::Ferry => "ferry",
@@ -47,6 +64,9 @@ pub struct Route {
     pub service_hours: f64,
     /// Share of days the route runs.
     pub reliability: f64,
+    /// The highest Beaufort force at which it still sails (`max_wind`; 12 when `sheltered`;
+    /// bridges always run).
+    pub max_wind: u8,
     /// Departures by the clock, where known (`departures`); the expected-wait model above
     /// stays the fallback and the planner's default.
     pub timetable: Option<Timetable>,
@@ -61,6 +81,12 @@ impl Route {
             RouteMode::Bridge => 0.0,
             _ => self.service_hours * 60.0 / self.departures_per_day / 2.0,
         }
+    }
+
+    /// Whether the route runs in a wind of Beaufort force `force`: bridges always do, ferries up
+    /// to their `max_wind`.
+    pub fn sails_in(&self, force: u8) -> bool {
+        self.mode == RouteMode::Bridge || force <= self.max_wind
     }
 
     /// Expected door-to-door minutes of the leg: wait plus crossing.
@@ -81,6 +107,7 @@ pub(super) struct Parsed {
     pub departures_per_day: f64,
     pub service_hours: f64,
     pub reliability: f64,
+    pub max_wind: u8,
     pub timetable: Option<Timetable>,
     pub geometry: LineString<f64>,
     pub properties: JsonObject,
@@ -131,6 +158,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 (x <= 0.0 || x > 1.0).then(|| "a share of days must be in (0, 1]".to_string())
             })
             .unwrap_or(1.0);
+        let max_wind = wind_limit(&mut p, mode);
         let has_timetable = p.props.get("departures").is_some_and(|v| !v.is_null());
         let timetable = super::timetable::parse(&mut p);
         let is_ferry = mode != RouteMode::Bridge;
@@ -166,6 +194,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 departures_per_day: departures.unwrap_or(0.0),
                 service_hours,
                 reliability,
+                max_wind,
                 timetable,
                 geometry,
                 properties: f.properties.clone(),
@@ -173,4 +202,27 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
         }
     }
     out
+}
+
+/// `max_wind` (a whole Beaufort force) or `sheltered: true` (never stopped by wind); the mode's
+/// default otherwise. Both given: `sheltered` wins only when `max_wind` is absent, and a
+/// sheltered route with a lower `max_wind` is a contradiction reported as such.
+fn wind_limit(p: &mut Props, mode: RouteMode) -> u8 {
+    let sheltered = p.opt_bool("sheltered").unwrap_or(false);
+    let given = p.opt_number("max_wind", |x| {
+        (x.fract() != 0.0 || !(0.0..=f64::from(BEAUFORT_MAX)).contains(&x))
+            .then(|| format!("a Beaufort force must be a whole number from 0 to {BEAUFORT_MAX}"))
+    });
+    if sheltered && given.is_some_and(|x| x < f64::from(BEAUFORT_MAX)) {
+        p.error(
+            "contradiction",
+            Some("max_wind"),
+            "a `sheltered` route sails in any wind: drop `max_wind` or `sheltered`",
+        );
+    }
+    match (given, sheltered) {
+        (Some(x), _) => x as u8,
+        (None, true) => BEAUFORT_MAX,
+        (None, false) => mode.default_max_wind(),
+    }
 }

@@ -488,6 +488,7 @@ fn resolve_route(
         departures_per_day: r.departures_per_day,
         service_hours: r.service_hours,
         reliability: r.reliability,
+        max_wind: r.max_wind,
         timetable: (r.mode != RouteMode::Bridge)
             .then_some(r.timetable)
             .flatten(),

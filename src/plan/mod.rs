@@ -18,6 +18,7 @@ pub mod lagrangian;
 pub mod milp;
 pub mod resilience;
 pub mod service;
+pub mod weather;
 
 /// A capacitated service's weight in the services' share of the budget (a coverage service
 /// weighs 1; see `plan` for the measurements).

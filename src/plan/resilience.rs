@@ -8,7 +8,7 @@
 
 use super::service::ServicePlan;
 use super::{Context, Plan};
-use crate::layers::{DataSet, RouteMode};
+use crate::layers::DataSet;
 use crate::network::Network;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,7 +34,11 @@ pub struct RouteOutage {
     pub population_any: u64,
 }
 
-fn service_loss(
+/// Who among the plan's covered settlements loses the service on `net` (the plan's sites fixed):
+/// a settlement reached by a fixed site loses it when no open site is left within the standard;
+/// one served by a roving team when the team's round trip no longer fits in a working day and
+/// no open site is within the standard either.
+pub(super) fn service_loss(
     ctx: &Context,
     net: &Network,
     ds: &DataSet,
@@ -60,18 +64,7 @@ fn service_loss(
         settlements: 0,
         roving_islands: 0,
     };
-    let mut lost = vec![false; ctx.settlements.len()];
-    for (a, &i) in ctx.settlements.iter().enumerate() {
-        let before = &sp.settlements[a];
-        if before.covered <= 0.0 || before.demand <= 0.0 {
-            continue;
-        }
-        if tt.row(a).0.is_empty() {
-            lost[a] = true;
-            loss.settlements += 1;
-            loss.population += ds.settlements[i].population;
-        }
-    }
+    let mut team_lost = vec![false; ds.islands.len()];
     if let Some(mobile) = ctx
         .scenario
         .service(&sp.service)
@@ -86,10 +79,56 @@ fn service_loss(
                 .minutes_to(net.settlement_nodes[c_island]);
             if t.is_none_or(|t| !mobile.reachable(t)) {
                 loss.roving_islands += 1;
+                team_lost[m.island] = true;
             }
         }
     }
+    let mut lost = vec![false; ctx.settlements.len()];
+    for (a, &i) in ctx.settlements.iter().enumerate() {
+        let before = &sp.settlements[a];
+        if !has_cover(before) {
+            continue;
+        }
+        let no_site = tt.row(a).0.is_empty();
+        if no_site && (!before.mobile || team_lost[ds.settlements[i].island]) {
+            lost[a] = true;
+            loss.settlements += 1;
+            loss.population += ds.settlements[i].population;
+        }
+    }
     (loss, lost)
+}
+
+/// Whether the plan serves the settlement at all: demand met within the standard by a fixed
+/// site, or visited by a roving team.
+pub(super) fn has_cover(st: &super::data::SettlementService) -> bool {
+    st.demand > 0.0 && (st.covered > 0.0 || st.mobile)
+}
+
+/// The losses of every service on `cut` (the data set with some routes gone), and the residents
+/// losing at least one service.
+pub(super) fn losses_on(ctx: &Context, plan: &Plan, cut: &DataSet) -> (Vec<ServiceLoss>, u64) {
+    let net = Network::build(cut);
+    let mut any = vec![false; ctx.settlements.len()];
+    let losses = plan
+        .services
+        .iter()
+        .map(|sp| {
+            let (loss, lost) = service_loss(ctx, &net, cut, sp);
+            for (a, l) in lost.into_iter().enumerate() {
+                any[a] |= l;
+            }
+            loss
+        })
+        .collect();
+    let population_any = ctx
+        .settlements
+        .iter()
+        .zip(&any)
+        .filter(|(_, l)| **l)
+        .map(|(&i, _)| cut.settlements[i].population)
+        .sum();
+    (losses, population_any)
 }
 
 /// Cancels every route in turn and reports the losses of cover per service.
@@ -101,35 +140,13 @@ pub fn outages(ctx: &Context, plan: &Plan) -> Vec<RouteOutage> {
         .map(|(ri, route)| {
             let mut cut = ds.clone();
             cut.routes.remove(ri);
-            let net = Network::build(&cut);
-            let mut any = vec![false; ctx.settlements.len()];
-            let losses = plan
-                .services
-                .iter()
-                .map(|sp| {
-                    let (loss, lost) = service_loss(ctx, &net, &cut, sp);
-                    for (a, l) in lost.into_iter().enumerate() {
-                        any[a] |= l;
-                    }
-                    loss
-                })
-                .collect();
+            let (losses, population_any) = losses_on(ctx, plan, &cut);
             RouteOutage {
                 route: route.id.clone(),
                 name: route.name.clone(),
-                mode: match route.mode {
-                    RouteMode::Bridge => "bridge",
-                    RouteMode::FastFerry => "fast_ferry",
-                    RouteMode::Ferry => "ferry",
-                },
+                mode: route.mode.name(),
                 losses,
-                population_any: ctx
-                    .settlements
-                    .iter()
-                    .zip(&any)
-                    .filter(|(_, l)| **l)
-                    .map(|(&i, _)| ds.settlements[i].population)
-                    .sum(),
+                population_any,
             }
         })
         .collect()

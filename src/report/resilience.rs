@@ -1,50 +1,116 @@
 //! Ferry-outage report files: `resilience.csv` (one row per route and service) and
-//! `resilience.json`.
+//! `resilience.json`; storms: `weather.csv` (one row per wind force and service),
+//! `weather-days.csv` (one row per settlement and service losing days) and `weather.json`.
 
 use crate::error::{Error, Result};
 use crate::plan::resilience::RouteOutage;
+use crate::plan::weather::WeatherReport;
 use crate::report::csv_text;
 use std::path::Path;
 
 pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    w.write_record([
-        "route",
-        "name",
-        "mode",
-        "service",
-        "population_losing_cover",
-        "settlements_losing_cover",
-        "islands_losing_roving_team",
-        "population_losing_any_service",
-    ])
-    .map_err(to_err)?;
-    for o in outages {
-        for l in &o.losses {
-            w.write_record([
-                csv_text(&o.route),
-                csv_text(o.name.as_deref().unwrap_or_default()),
-                o.mode.to_string(),
-                csv_text(&l.service),
-                l.population.to_string(),
-                l.settlements.to_string(),
-                l.roving_islands.to_string(),
-                o.population_any.to_string(),
-            ])
-            .map_err(to_err)?;
-        }
-    }
-    let csv = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))?;
+    let csv = csv_bytes(
+        &[
+            "route",
+            "name",
+            "mode",
+            "service",
+            "population_losing_cover",
+            "settlements_losing_cover",
+            "islands_losing_roving_team",
+            "population_losing_any_service",
+        ],
+        outages.iter().flat_map(|o| {
+            o.losses.iter().map(|l| {
+                vec![
+                    csv_text(&o.route),
+                    csv_text(o.name.as_deref().unwrap_or_default()),
+                    o.mode.to_string(),
+                    csv_text(&l.service),
+                    l.population.to_string(),
+                    l.settlements.to_string(),
+                    l.roving_islands.to_string(),
+                    o.population_any.to_string(),
+                ]
+            })
+        }),
+    )?;
     let json = crate::report::json_pretty(outages)?;
-    // A folder of its own, owned like a plan folder: replaced only when it is an earlier one.
+    write_files(dir, &[("resilience.csv", &csv), ("resilience.json", &json)])
+}
+
+/// A folder of its own, owned like a plan folder: replaced only when it is an earlier one.
+fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
     crate::io::replace_dir(dir, crate::io::owned::RESILIENCE, |tmp| {
-        for (name, bytes) in [("resilience.csv", &csv), ("resilience.json", &json)] {
+        for (name, bytes) in files {
             let path = tmp.join(name);
             std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
         }
         Ok(())
     })
+}
+
+fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(to_err)?;
+    for row in rows {
+        w.write_record(row).map_err(to_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+pub fn write_weather(dir: &Path, report: &WeatherReport) -> Result<()> {
+    let wind = csv_bytes(
+        &[
+            "wind",
+            "routes_cancelled",
+            "service",
+            "population_losing_cover",
+            "settlements_losing_cover",
+            "islands_losing_roving_team",
+            "population_losing_any_service",
+        ],
+        report.wind.iter().flat_map(|w| {
+            w.losses.iter().map(|l| {
+                vec![
+                    w.wind.to_string(),
+                    csv_text(&w.routes_cancelled.join(" ")),
+                    csv_text(&l.service),
+                    l.population.to_string(),
+                    l.settlements.to_string(),
+                    l.roving_islands.to_string(),
+                    w.population_any.to_string(),
+                ]
+            })
+        }),
+    )?;
+    let days = csv_bytes(
+        &[
+            "service",
+            "settlement",
+            "island",
+            "population",
+            "days_without_cover",
+        ],
+        report.settlements.iter().map(|s| {
+            vec![
+                csv_text(&s.service),
+                csv_text(&s.settlement),
+                csv_text(&s.island),
+                s.population.to_string(),
+                format!("{:.1}", s.days),
+            ]
+        }),
+    )?;
+    let json = crate::report::json_pretty(report)?;
+    write_files(
+        dir,
+        &[
+            ("weather.csv", &wind),
+            ("weather-days.csv", &days),
+            ("weather.json", &json),
+        ],
+    )
 }

@@ -409,3 +409,70 @@ pub fn resilience(outages: &[crate::plan::resilience::RouteOutage]) -> String {
     );
     out
 }
+
+/// The storm report: losses at each wind force, then expected days a year without cover.
+pub fn weather(report: &crate::plan::weather::WeatherReport) -> String {
+    let mut out = String::new();
+    let services: Vec<&str> = report.days.iter().map(|d| d.service.as_str()).collect();
+    let _ = write!(out, "{:<6} {:>7} {:>12}", "wind", "ferries", "any service");
+    for s in &services {
+        let _ = write!(out, " {:>12}", s);
+    }
+    let _ = writeln!(out);
+    for w in &report.wind {
+        let _ = write!(
+            out,
+            "{:<6} {:>7} {:>12}",
+            format!("F{}", w.wind),
+            w.routes_cancelled.len(),
+            thousands(w.population_any)
+        );
+        for l in &w.losses {
+            let cell = if l.roving_islands > 0 {
+                format!("{}+{}r", thousands(l.population), l.roving_islands)
+            } else {
+                thousands(l.population)
+            };
+            let _ = write!(out, " {:>12}", cell);
+        }
+        let _ = writeln!(out);
+    }
+    if report.wind.is_empty() {
+        let _ = writeln!(
+            out,
+            "(no ferry stops below force 12: every route is a bridge or sheltered)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "(F = Beaufort force: every ferry whose max_wind is below it is cancelled at once; residents losing cover; +Nr: roving islands lost)"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<14} {:>10} {:>10} {:>10} {:>10}",
+        "service", "covered", "losing", "mean days", "max days"
+    );
+    for d in &report.days {
+        let _ = writeln!(
+            out,
+            "{:<14} {:>10} {:>10} {:>10.1} {:>10.1}",
+            d.service,
+            thousands(d.residents_covered),
+            thousands(d.residents_losing_cover),
+            d.mean_days,
+            d.max_days
+        );
+    }
+    let _ = writeln!(
+        out,
+        "(expected days a year without cover, from the routes' reliability; bad days shared: the least reliable routes stop first)"
+    );
+    if report.reliability_levels == 0 {
+        let _ = writeln!(
+            out,
+            "(no route has a `reliability` below 1 in the data, so no days are lost: give the ferries theirs)"
+        );
+    }
+    out
+}

@@ -22,6 +22,9 @@ pub enum Transform {
     },
     /// Cancel a ferry route or bridge.
     RemoveRoute { id: String },
+    /// A storm: cancel, all at once, every ferry that does not sail in a wind of Beaufort force
+    /// `wind` (each route's `max_wind`); bridges and sheltered routes stay.
+    Weather { wind: u8 },
     /// Change a route's timetable: set values, or scale the departures.
     RetimeRoute {
         id: String,
@@ -147,6 +150,7 @@ impl Transform {
                 )
             }
             Transform::RemoveRoute { id } => format!("remove route {id}"),
+            Transform::Weather { wind } => format!("wind force {wind}"),
             Transform::RetimeRoute { id, .. } => format!("retime route {id}"),
             Transform::AddRoute { id, .. } => format!("add route {id}"),
             Transform::AddBridge { id, .. } => format!("add bridge {id}"),
@@ -172,6 +176,16 @@ impl Transform {
                 if ds.routes.len() == before {
                     return Err(Error::Usage(format!("remove_route: no route `{id}`")));
                 }
+                Ok(())
+            }
+            Transform::Weather { wind } => {
+                if *wind > crate::layers::BEAUFORT_MAX {
+                    return Err(Error::Usage(format!(
+                        "weather: wind force {wind} is beyond the Beaufort scale (0 to {})",
+                        crate::layers::BEAUFORT_MAX
+                    )));
+                }
+                ds.routes.retain(|r| r.sails_in(*wind));
                 Ok(())
             }
             Transform::RetimeRoute {
@@ -367,6 +381,7 @@ fn add_route(
         departures_per_day: departures,
         service_hours: hours,
         reliability: 1.0,
+        max_wind: mode.default_max_wind(),
         timetable: None,
         geometry: LineString::from(vec![pa.0, pb.0]),
         properties: Default::default(),
