@@ -28,6 +28,7 @@ pub mod limits;
 pub mod model;
 pub mod network;
 pub mod numbers;
+pub mod phase;
 pub mod plan;
 pub mod planner;
 pub mod report;

@@ -1081,3 +1081,174 @@ fn the_roving_team_has_a_schedule_in_roving_csv_and_on_the_map() {
         assert_eq!(team["properties"][k], row[k].as_str(), "{k}");
     }
 }
+
+/// The micro archipelago with the small island's boat (S to M) on a timetable of one sailing
+/// each way: out at `out` from S, back at `back` from M.
+fn micro_with_boat(dir: &Path, out: &str, back: &str) -> std::path::PathBuf {
+    let data = dir.join(format!("micro-{}", back.replace(':', "")));
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    for f in std::fs::read_dir(&fixture).expect("fixture") {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
+    }
+    set_property(
+        &data.join("ferries.geojson"),
+        "sm",
+        "departures",
+        serde_json::json!({ "forward": [out], "back": [back] }),
+    );
+    data
+}
+
+/// The roving clinic team for M as the plan decides it: `(status of M's clinic, roving.csv row)`.
+fn m_clinic(data: &Path, out: &Path) -> (Vec<String>, std::collections::HashMap<String, String>) {
+    plan_checked(data, &data.join("scenario.toml"), out, &[]);
+    let fc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
+    )
+    .expect("json");
+    let statuses = fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| p["service"] == "clinic" && p["island"] == "M")
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["id"].as_str().unwrap_or(""),
+                p["status"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let mut r = csv::Reader::from_path(out.join("roving.csv")).expect("roving.csv");
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        r.deserialize().collect::<Result<_, _>>().expect("rows");
+    let row = rows
+        .into_iter()
+        .find(|r| r["service"] == "clinic" && r["island"] == "M")
+        .expect("a clinic row for M");
+    (statuses, row)
+}
+
+/// Issue #13 item 3: with one boat a day each way the expected-wait model waits six hours and
+/// no team could go; the real 07:30 out and 16:00 back leave eight hours on the island, so the
+/// plan sends its roving team (audited by the check's own clock search). A boat back at 18:00,
+/// after the working day (07:00 + 600 min), rules the team out: M gets a fixed clinic and
+/// roving.csv names the sailing.
+#[test]
+fn roving_teams_are_chosen_by_the_real_sailings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = micro_with_boat(dir.path(), "07:30", "16:00");
+    let (statuses, row) = m_clinic(&data, &dir.path().join("day"));
+    assert_eq!(statuses, ["mobile-clinic-M mobile"], "{row:?}");
+    assert_eq!(row["timetable"], "clock", "{row:?}");
+    assert_eq!(row["served"], "roving", "{row:?}");
+    assert_eq!(row["possible"], "true", "{row:?}");
+    // Out on the 07:30 boat (10 minutes' sailing), back on the 16:00 one (leaving the village
+    // a walk before it), home before 17:00.
+    assert!(row["arrive"].as_str() >= "07:40", "{row:?}");
+    let back = (row["depart_back"].as_str(), row["back"].as_str());
+    assert!(
+        back.0 >= "15:30" && back.0 <= "16:00" && back.1 <= "17:00",
+        "{row:?}"
+    );
+
+    let data = micro_with_boat(dir.path(), "07:30", "18:00");
+    let (statuses, row) = m_clinic(&data, &dir.path().join("late"));
+    assert_eq!(statuses, ["new-clinic-1-m1 new"], "{row:?}");
+    assert_eq!(row["served"], "fixed", "{row:?}");
+    assert_eq!(row["possible"], "false", "{row:?}");
+    assert!(row["reason"].contains("17:00"), "{row:?}");
+    // The audit's own clock search refuses the first plan's team on the late boat's data.
+    let text = check_fails(&data, &dir.path().join("day"), &data.join("scenario.toml"));
+    assert!(text.contains("by the real sailings"), "{text}");
+}
+
+/// The micro archipelago with the H-S ferry on a timetable whose one sailing from S to H
+/// leaves at `back`, and the school judged by `clock` (a `[service.clock]` body; none: the
+/// expected-wait model). Returns the school minutes of S's two villages.
+fn s_school_minutes(dir: &Path, back: &str, clock: Option<&str>) -> Vec<f64> {
+    let tag = format!("{}-{}", back.replace(':', ""), clock.is_some());
+    let data = dir.join(format!("micro-{tag}"));
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
+    for f in std::fs::read_dir(&fixture).expect("fixture") {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
+    }
+    set_property(
+        &data.join("ferries.geojson"),
+        "hs",
+        "departures",
+        serde_json::json!({ "forward": ["06:00", "12:00", "17:00"], "back": [back, "13:00"] }),
+    );
+    // The expected-wait model counts the timetable's sailings (2.5 a day each way).
+    set_property(
+        &data.join("ferries.geojson"),
+        "hs",
+        "departures_per_day",
+        Value::Null,
+    );
+    // S's own school closes, so its pupils cross to the hub's; half of all pupils within the
+    // standard is enough for a plan whatever the model.
+    let mut text = std::fs::read_to_string(data.join("scenario.toml"))
+        .expect("scenario")
+        .replacen("share = 0.9", "share = 0.5", 1);
+    text.push_str("\n[decisions]\nclose = [\"school-c\"]\n");
+    if let Some(c) = clock {
+        // The school's table, right after its own keys (before its levels).
+        text = text.replacen(
+            "open_before_close = true\n",
+            &format!("open_before_close = true\nclock = {{ {c} }}\n"),
+            1,
+        );
+    }
+    std::fs::write(data.join("scenario.toml"), text).expect("write");
+    let out = dir.join(format!("plan-{tag}"));
+    plan_checked(&data, &data.join("scenario.toml"), &out, &[]);
+    let fc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("settlements.geojson")).expect("settlements"),
+    )
+    .expect("json");
+    ["s1", "s2"]
+        .iter()
+        .map(|id| {
+            let f = fc["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .find(|f| f["properties"]["id"] == *id)
+                .expect("settlement");
+            f["properties"]["school_minutes"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("school_minutes of {id}: {f}"))
+        })
+        .collect()
+}
+
+/// Issue #13 item 2: a service standard judged by the clock. "Arrive by 08:30" counts from the
+/// latest departure that still makes it, so moving the morning boat 20 minutes earlier makes
+/// the pupils' trip exactly 20 minutes longer; the same data judged by the expected-wait model
+/// (2.5 sailings a day: a wait of 144 minutes) puts them far beyond. Each plan passes `--check`,
+/// whose audit re-derives the clock minutes by its own search.
+#[test]
+fn a_standard_is_judged_by_the_clock_when_the_service_asks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let late = s_school_minutes(dir.path(), "07:40", Some("arrive_by = \"08:30\""));
+    let early = s_school_minutes(dir.path(), "07:20", Some("arrive_by = \"08:30\""));
+    for (l, e) in late.iter().zip(&early) {
+        assert!((e - l - 20.0).abs() < 1e-6, "{early:?} vs {late:?}");
+        assert!(*l < 60.0, "{late:?}");
+    }
+    let headway = s_school_minutes(dir.path(), "07:40", None);
+    for (h, l) in headway.iter().zip(&late) {
+        assert!(*h > l + 120.0, "{headway:?} vs {late:?}");
+    }
+    // Leaving between 07:00 and 09:00: the trip that catches the 07:40 boat without a wait.
+    let window = s_school_minutes(dir.path(), "07:40", Some("depart = \"07:00-09:00\""));
+    for (w, l) in window.iter().zip(&late) {
+        assert!(*w <= *l + 1e-6, "{window:?} vs {late:?}");
+    }
+}

@@ -348,3 +348,47 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// A service's minutes by the clock (`[service.clock]`) against brute force over departure
+    /// times every half minute: leaving within a window, no sampled departure does better than
+    /// the exact search (and the best sampled one is at most half a minute worse, the wait a
+    /// coarser departure can add); arriving by a deadline, no sampled departure that makes it
+    /// leaves later than the search says (and one within half a minute of it does).
+    #[test]
+    fn clock_minutes_equal_brute_force_over_departure_times(seed in 0u64..1000, from in 360.0f64..600.0, s in 0usize..300) {
+        use archiplan::network::ClockRule;
+        let (_d, ds) = timetabled(seed);
+        let net = Network::build(&ds);
+        let source = net.settlement_nodes[s % ds.settlements.len()];
+        let to = from + 90.0;
+        let window = net.clock_minutes(source, ClockRule::Depart { from, to });
+        let by = from + 120.0;
+        let deadline = net.clock_minutes(source, ClockRule::ArriveBy(by));
+        let n = window.len();
+        let (mut brute_w, mut brute_d) = (vec![f64::INFINITY; n], vec![f64::INFINITY; n]);
+        let steps = |a: f64, b: f64| (0..=((b - a) * 2.0) as usize).map(move |k| a + k as f64 / 2.0);
+        for t in steps(from, to) {
+            for (v, a) in net.earliest_arrival(source, t).into_iter().enumerate() {
+                brute_w[v] = brute_w[v].min(a - t);
+            }
+        }
+        for t in steps(by - 240.0, by) {
+            for (v, a) in net.earliest_arrival(source, t).into_iter().enumerate() {
+                if a <= by {
+                    brute_d[v] = brute_d[v].min(by - t);
+                }
+            }
+        }
+        for v in 0..n {
+            prop_assert!(window[v] <= brute_w[v] + 1e-9, "node {v}: {} > {}", window[v], brute_w[v]);
+            prop_assert!(brute_w[v] <= window[v] + 0.5 + 1e-9, "node {v}: {} vs {}", brute_w[v], window[v]);
+            if deadline[v] <= 240.0 - 0.5 {
+                prop_assert!(deadline[v] <= brute_d[v] + 1e-9, "node {v}: {} > {}", deadline[v], brute_d[v]);
+                prop_assert!(brute_d[v] <= deadline[v] + 0.5 + 1e-9, "node {v}: {} vs {}", brute_d[v], deadline[v]);
+            }
+        }
+    }
+}

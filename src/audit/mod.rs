@@ -16,7 +16,8 @@
 //! and the CSV tables.
 
 mod claims;
-mod folder;
+mod clock;
+pub(crate) mod folder;
 mod hierarchy;
 mod prove;
 mod service;

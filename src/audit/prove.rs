@@ -129,6 +129,9 @@ pub(crate) fn prove(
         .flat_map(|c| c.sites.iter().map(|s| s.node))
         .collect();
     world.times.ensure(nodes);
+    for s in services {
+        super::clock::ensure_clock(world, s);
+    }
     let world = &*world;
     let built: Vec<Model> = services
         .iter()
@@ -490,7 +493,7 @@ impl Draft<'_> {
         let net = &self.world.times.net;
         self.world
             .times
-            .minutes(self.sites[j].node, net.settlement_nodes[i])
+            .service_minutes(&self.s.name, self.sites[j].node, net.settlement_nodes[i])
     }
 
     /// Open variables with their costs, and each capacitated site's seats (with expansion).
@@ -551,7 +554,7 @@ impl Draft<'_> {
             let Some(t) = centre_minutes(world, k, base) else {
                 continue;
             };
-            if !m.reachable(t - tol(t)) {
+            if !super::service::roving_fits(world, m, Some(base), k, t) {
                 continue;
             }
             let v = self.vars.add(variable().binary());

@@ -81,6 +81,7 @@ pub(crate) fn audit(
             .filter(|&(j, x)| decided.open[j] || x.existing)
             .map(|(_, x)| x.node),
     );
+    super::clock::ensure_clock(world, s);
     let world = &*world;
     let view = View::new(world, tiers, s, &cat, &decided.open);
     let mobile_cost = check_roving(world, tiers, s, &decided.roving, log);
@@ -321,15 +322,36 @@ impl<'v> View<'v> {
         }
     }
 
-    /// Minutes from site `j` to settlement `i` (the audit's own Dijkstra).
+    /// Minutes from settlement `i` to site `j` (the audit's own Dijkstra, or clock search).
     fn minutes(&self, j: usize, i: usize) -> Option<f64> {
         let times = &self.world.times;
-        times.minutes(self.cat.sites[j].node, times.net.settlement_nodes[i])
+        times.service_minutes(
+            &self.s.name,
+            self.cat.sites[j].node,
+            times.net.settlement_nodes[i],
+        )
     }
 
     /// An open site by id.
     fn open_site(&self, id: &str) -> Option<usize> {
         self.cat.by_id.get(id).copied().filter(|&j| self.open[j])
+    }
+}
+
+/// Whether a team based on island `base` can serve island `k` (`t` expected minutes one way
+/// between their centres): by the real sailings where the data has timetables, else by the
+/// expected-wait model.
+pub(super) fn roving_fits(
+    world: &World,
+    m: &crate::scenario::Mobile,
+    base: Option<usize>,
+    k: usize,
+    t: f64,
+) -> bool {
+    if super::clock::has_timetables(world) {
+        base.is_some_and(|b| super::clock::day_trip_fits(world, m, b, k))
+    } else {
+        m.reachable(t - tol(t))
     }
 }
 
@@ -397,15 +419,21 @@ fn check_roving(
             0.051 + tol(t.unwrap_or(0.0)),
         );
         if let Some(t) = t {
-            if !m.reachable(t - tol(t)) {
+            if !roving_fits(world, m, base, k, t) {
                 log.finding(
                     FAC,
                     &id,
                     "one_way_minutes",
                     fmt_num(t),
                     format!(
-                        "a round trip and {} min on site within day_minutes = {}",
-                        m.onsite_minutes, m.day_minutes
+                        "a round trip and {} min on site within day_minutes = {}{}",
+                        m.onsite_minutes,
+                        m.day_minutes,
+                        if super::clock::has_timetables(world) {
+                            " by the real sailings"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -921,7 +949,7 @@ fn settlement_share(
         let d = |j: usize| {
             world
                 .times
-                .minutes(sites[j].node, net.settlement_nodes[i])
+                .service_minutes(&s.name, sites[j].node, net.settlement_nodes[i])
                 .unwrap_or(f64::INFINITY)
         };
         let (l, h) = if s.assign == Assign::Capacity && demand(world, s.demand, i) > 0.0 {
@@ -1153,7 +1181,7 @@ fn rules(
                 .filter_map(|j| {
                     world
                         .times
-                        .minutes(sites[j].node, net.settlement_nodes[i])
+                        .service_minutes(&s.name, sites[j].node, net.settlement_nodes[i])
                         .map(|d| (d, j))
                 })
                 .filter(|&(d, _)| d <= s.standard_minutes)

@@ -106,8 +106,12 @@ impl Catalogue {
                     continue;
                 }
                 let id = format!("new-{}-{}-{}", service.name, level.level, s.id);
+                let d = &sc.decisions;
+                let (open, close) = (d.open.contains(&id), d.close.contains(&id));
                 let mut site = unbuilt(level, id, (net.settlement_nodes[i], s.island, s.location));
                 site.new_site = true;
+                site.forced_open = open && !close;
+                site.decided_closure = close;
                 sites.push(site);
             }
         }

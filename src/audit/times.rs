@@ -13,6 +13,9 @@ pub(crate) struct Times {
     pub net: Network,
     /// Minutes from a source node to every node (infinite when unreachable).
     from: HashMap<NodeIndex, Vec<f64>>,
+    /// Services judged by the clock (`[service.clock]`, data with timetables): minutes from
+    /// each settlement node to every node ([`super::clock::clock_row`]).
+    pub clock: HashMap<String, HashMap<NodeIndex, Vec<f64>>>,
 }
 
 impl Times {
@@ -21,6 +24,7 @@ impl Times {
         Ok(Times {
             net: Network::try_build(ds)?,
             from: HashMap::new(),
+            clock: HashMap::new(),
         })
     }
 
@@ -46,6 +50,23 @@ impl Times {
             })
             .collect();
         self.from.extend(rows);
+    }
+
+    /// Minutes of service `service` from the settlement at `settlement` to the site at `site`:
+    /// by the clock for a clock service, else as [`Times::minutes`].
+    pub fn service_minutes(
+        &self,
+        service: &str,
+        site: NodeIndex,
+        settlement: NodeIndex,
+    ) -> Option<f64> {
+        match self.clock.get(service) {
+            Some(rows) => {
+                let d = rows.get(&settlement)?[site.index()];
+                d.is_finite().then_some(d)
+            }
+            None => self.minutes(site, settlement),
+        }
     }
 
     /// Minutes between two nodes; `None` when unreachable. `from` must have been searched

@@ -119,8 +119,11 @@ pub struct PlanArgs {
     /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
     pub data: PathBuf,
     /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+    /// Given more than once, a phased plan: consecutive years planned in turn, each keeping
+    /// what the years before opened, closed and expanded unless its own scenario closes it;
+    /// one plan folder per year (named after the file) and phases.csv, phases.json in OUT.
     #[arg(long)]
-    pub scenario: Option<PathBuf>,
+    pub scenario: Vec<PathBuf>,
     /// Output folder: facilities/settlements/assignments/islands GeoJSON, summary JSON/CSV.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,

@@ -108,12 +108,15 @@ pub fn network(a: NetworkArgs) -> Result<i32> {
 }
 
 pub fn plan(a: PlanArgs) -> Result<i32> {
+    if a.scenario.len() > 1 {
+        return plan_phases(a);
+    }
     let mut options = plan_options(&a.run)?;
     archiplan::limits::in_pool(threads(&a.run)?, || {
         let mut inputs: Vec<&Path> = vec![&a.data];
-        inputs.extend(a.scenario.as_deref());
+        inputs.extend(a.scenario.iter().map(std::path::PathBuf::as_path));
         archiplan::io::refuse_dir_over_inputs(&a.out, &inputs)?;
-        let scenario = scenario_or_default(a.scenario.as_deref())?;
+        let scenario = scenario_or_default(a.scenario.first().map(std::path::PathBuf::as_path))?;
         let ds = load(&a.data)?;
         let planner = Planner::new(&ds, &scenario)?;
         for w in planner.warnings() {
@@ -138,6 +141,37 @@ pub fn plan(a: PlanArgs) -> Result<i32> {
             a.out.display()
         );
         respond(a.run.json, &output.summary, text::plan)
+    })
+}
+
+/// `plan DATA --scenario A --scenario B ...`: consecutive years, see [`archiplan::phase`].
+fn plan_phases(a: PlanArgs) -> Result<i32> {
+    let mut options = plan_options(&a.run)?;
+    archiplan::limits::in_pool(threads(&a.run)?, || {
+        let mut inputs: Vec<&Path> = vec![&a.data];
+        inputs.extend(a.scenario.iter().map(std::path::PathBuf::as_path));
+        archiplan::io::refuse_dir_over_inputs(&a.out, &inputs)?;
+        let names = archiplan::phase::names(&a.scenario)?;
+        let mut phases = Vec::with_capacity(names.len());
+        for (name, path) in names.into_iter().zip(&a.scenario) {
+            phases.push(archiplan::phase::Phase {
+                name,
+                path: path.display().to_string(),
+                scenario: archiplan::scenario::Scenario::load(path)?,
+            });
+        }
+        let ds = load(&a.data)?;
+        let services = phases.iter().map(|p| p.scenario.services.len()).sum();
+        let (bar, on_service_done) = plan_progress(services, options.time_limit, a.run.quiet);
+        options.on_service_done = on_service_done;
+        let manifest = archiplan::phase::run(&ds, &phases, &options, &a.out, a.check);
+        bar.finish_and_clear();
+        let manifest = manifest?;
+        if a.check {
+            archiplan::note!("audit: every year's plan agrees with an independent re-derivation");
+        }
+        archiplan::note!("wrote {}", a.out.display());
+        respond(a.run.json, &manifest, archiplan::phase::text)
     })
 }
 

@@ -14,6 +14,8 @@ pub const OWNED_FILE: &str = ".archiplan-manifest.json";
 pub const PLAN: &str = "plan";
 pub const SWEEP_SCENARIO: &str = "sweep-scenario";
 pub const RESILIENCE: &str = "resilience";
+/// A phased plan: one plan folder per year, `phases.csv`, `phases.json`.
+pub const PHASES: &str = "phases";
 
 /// The marker every single-file output carries (a GeoJSON member, an HTML `<meta>`, an SVG
 /// comment, a PNG text chunk), so that a later run may replace that file and no other.

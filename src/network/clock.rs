@@ -22,6 +22,8 @@ pub(super) struct ClockLeg {
     sailing: f64,
     /// The graph node of the route's first end: travelling away from it is `forward`.
     first_end: NodeIndex,
+    /// The graph node of its other end.
+    last_end: NodeIndex,
 }
 
 /// The timetabled routes of `ds`, by route index (`None`: no timetable, or a bridge).
@@ -35,6 +37,7 @@ pub(super) fn clock_legs(ds: &DataSet, route_ends: &[[NodeIndex; 2]]) -> Vec<Opt
                 timetable: t.clone(),
                 sailing: r.minutes,
                 first_end: ends[0],
+                last_end: ends[1],
             })
         })
         .collect()
@@ -67,17 +70,25 @@ impl Network {
     /// The earliest clock time (minutes after midnight) each node is reached leaving `source`
     /// at clock time `depart`; infinite where it cannot be reached that service day.
     pub fn earliest_arrival(&self, source: NodeIndex, depart: f64) -> Vec<f64> {
-        self.search(source, depart, None)
+        self.search(source, depart, None, true)
     }
 
     /// The earliest clock time `target` is reached leaving `source` at `depart` (infinite if
     /// it is not that day); the search stops once `target` is settled.
     pub fn arrival_at(&self, source: NodeIndex, depart: f64, target: NodeIndex) -> f64 {
-        let at = self.search(source, depart, Some(target));
+        let at = self.search(source, depart, Some(target), true);
         at.get(target.index()).copied().unwrap_or(f64::INFINITY)
     }
 
-    fn search(&self, source: NodeIndex, depart: f64, target: Option<NodeIndex>) -> Vec<f64> {
+    /// `timed = false`: timetabled ferries are not taken (what is reached without waiting on a
+    /// timetable, minutes after `depart`).
+    fn search(
+        &self,
+        source: NodeIndex,
+        depart: f64,
+        target: Option<NodeIndex>,
+        timed: bool,
+    ) -> Vec<f64> {
         let n = self.graph.node_count();
         let mut at = vec![f64::INFINITY; n];
         let mut done = vec![false; n];
@@ -103,7 +114,7 @@ impl Network {
                 } else {
                     e.source()
                 };
-                let Some(arrive) = self.cross(e.weight(), here, t) else {
+                let Some(arrive) = self.cross(e.weight(), here, t, timed) else {
                     continue;
                 };
                 let w = other.index();
@@ -117,9 +128,10 @@ impl Network {
     }
 
     /// Clock time at the far end of `leg` entered from `from` at clock time `t`.
-    fn cross(&self, leg: &super::Leg, from: NodeIndex, t: f64) -> Option<f64> {
+    fn cross(&self, leg: &super::Leg, from: NodeIndex, t: f64, timed: bool) -> Option<f64> {
         match leg.kind {
             LegKind::Ferry { route } => match self.clock.get(route).and_then(Option::as_ref) {
+                Some(_) if !timed => None,
                 Some(c) => {
                     let forward = from == c.first_end;
                     c.timetable
@@ -191,6 +203,20 @@ pub enum DayTrip {
 }
 
 impl Network {
+    /// Whether [`Network::day_trip`] is possible, by two searches (no bisection): the first
+    /// arrival from `base` after `day.0`, then the return leaving `onsite` minutes later, back
+    /// by `day.1`.
+    pub fn day_trip_fits(
+        &self,
+        base: NodeIndex,
+        place: NodeIndex,
+        day: (f64, f64),
+        onsite: f64,
+    ) -> bool {
+        let arrive = self.arrival_at(base, day.0, place);
+        arrive <= day.1 && self.arrival_at(place, arrive + onsite, base) <= day.1
+    }
+
     /// Whether a team can leave `base` no earlier than `day.0`, spend `onsite` minutes at
     /// `place` and be back at `base` by `day.1`. The return is the latest departure from the
     /// place that is back in time (arrival by the clock never decreases with the departure, so
@@ -208,10 +234,15 @@ impl Network {
             return DayTrip::NoWayThere;
         }
         let back_at = |t: f64| self.arrival_at(place, t, base);
-        // The latest departure from the place still back by the end of the day.
+        // Arrival never decreases with the departure, so the trip fits exactly when leaving
+        // the place as early as the time on site allows is back by the end of the day.
+        let earliest_back = arrive + onsite;
+        // The latest departure from the place still back by the end of the day (to a second:
+        // reported, never used to decide).
         let last_return = self.latest_departure_after(place, base, end, arrive);
         match last_return {
-            Some(t) if t >= arrive + onsite => {
+            _ if back_at(earliest_back) <= end => {
+                let depart_back = last_return.map_or(earliest_back, |t| t.max(earliest_back));
                 // Leave the base as late as still makes the same arrival (no idle wait at
                 // the pier).
                 let leave = self
@@ -220,8 +251,8 @@ impl Network {
                 DayTrip::Possible {
                     leave,
                     arrive,
-                    depart_back: t,
-                    back: back_at(t),
+                    depart_back,
+                    back: back_at(depart_back),
                 }
             }
             _ => DayTrip::NoWayBack {
@@ -229,5 +260,81 @@ impl Network {
                 last_return,
             },
         }
+    }
+}
+
+/// Minutes a departure tried by [`Network::clock_minutes`] is moved earlier than the exact
+/// just-in-time one, so that floating-point sums along the way still reach the pier before the
+/// sailing (a microsecond: far below anything reported).
+const CATCH_SLACK: f64 = 1e-8;
+
+/// How a service judges travel by the clock (`[service.clock]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockRule {
+    /// The shortest trip leaving between `from` and `to` (clock minutes; equal for one time).
+    Depart { from: f64, to: f64 },
+    /// Arriving by this clock time: minutes from the latest departure that still does.
+    ArriveBy(f64),
+}
+
+impl Network {
+    /// Door-to-door minutes from `source` to every node by the clock (infinite where no trip
+    /// fits the rule). Exact: a trip's minutes can only shrink by leaving so as to catch its
+    /// first timetabled sailing without waiting, so the departures tried are the window's ends
+    /// and, for every sailing, its time less the minutes to its pier without any timetabled
+    /// leg; one earliest-arrival search per departure tried.
+    pub fn clock_minutes(&self, source: NodeIndex, rule: ClockRule) -> Vec<f64> {
+        let n = self.graph.node_count();
+        let mut best = vec![f64::INFINITY; n];
+        if source.index() >= n {
+            return best;
+        }
+        // Minutes to every node without timetabled legs (relative to a departure at 0).
+        let untimed = self.search(source, 0.0, None, false);
+        let mut tries: Vec<f64> = Vec::new();
+        for c in self.clock.iter().flatten() {
+            for (forward, pier) in [(true, c.first_end), (false, c.last_end)] {
+                let to_pier = untimed[pier.index()];
+                if !to_pier.is_finite() {
+                    continue;
+                }
+                let times = if forward {
+                    &c.timetable.forward
+                } else {
+                    &c.timetable.back
+                };
+                // A hair early, so that rounding in the sums never misses the sailing.
+                tries.extend(times.iter().map(|d| d - to_pier - CATCH_SLACK));
+            }
+        }
+        match rule {
+            ClockRule::Depart { from, to } => {
+                tries.retain(|&t| t >= from && t <= to);
+                tries.extend([from, to]);
+            }
+            ClockRule::ArriveBy(by) => {
+                tries.retain(|&t| t <= by);
+                // A trip without any timetabled leg leaves `untimed` minutes before the bell.
+                for (v, &d) in untimed.iter().enumerate() {
+                    best[v] = d;
+                }
+            }
+        }
+        tries.sort_by(f64::total_cmp);
+        tries.dedup();
+        for &t in &tries {
+            let at = self.search(source, t, None, true);
+            for (v, &a) in at.iter().enumerate() {
+                let minutes = match rule {
+                    ClockRule::Depart { .. } => a - t,
+                    ClockRule::ArriveBy(by) if a <= by => by - t,
+                    ClockRule::ArriveBy(_) => continue,
+                };
+                if minutes < best[v] {
+                    best[v] = minutes;
+                }
+            }
+        }
+        best
     }
 }

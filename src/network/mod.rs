@@ -10,7 +10,7 @@ mod dijkstra;
 mod matrix;
 mod summary;
 
-pub use clock::DayTrip;
+pub use clock::{ClockRule, DayTrip};
 pub use dijkstra::ShortestPaths;
 pub use matrix::TravelTimes;
 pub use summary::{

@@ -52,17 +52,35 @@ fn expand_error(ds: &DataSet, scenario: &Scenario, id: &str, seats: f64) -> Opti
     None
 }
 
+/// The (service, level, settlement) of a new-site id `new-{service}-{level}-{settlement}`, when
+/// it names one the scenario may open: a level with `new_sites` and an inhabited settlement
+/// inside the plan. An earlier phase's plan opens such sites; a later one decides on them by id.
+fn new_site(ds: &DataSet, scenario: &Scenario, id: &str) -> Option<(String, u32, usize)> {
+    let rest = id.strip_prefix("new-")?;
+    scenario.services.iter().find_map(|s| {
+        let rest = rest.strip_prefix(s.name.as_str())?.strip_prefix('-')?;
+        s.levels.iter().filter(|l| l.new_sites).find_map(|l| {
+            let settlement = rest.strip_prefix(&format!("{}-", l.level))?;
+            let i = ds.settlements.iter().position(|x| x.id == settlement)?;
+            let x = &ds.settlements[i];
+            (x.population > 0 && !ds.islands[x.island].external)
+                .then(|| (s.name.clone(), l.level, i))
+        })
+    })
+}
+
 /// Errors (exit 2, all listed together) or the warnings to show.
 pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
     let mut errors = Vec::new();
     let d = &scenario.decisions;
     for (list, ids, want) in [
-        ("close", &d.close, Some(FacilityStatus::Existing)),
+        ("close", &d.close, None),
         ("keep", &d.keep, Some(FacilityStatus::Existing)),
         ("open", &d.open, Some(FacilityStatus::Candidate)),
     ] {
         for id in ids {
             match ds.facilities.iter().find(|f| &f.id == id) {
+                None if list != "keep" && new_site(ds, scenario, id).is_some() => {}
                 None => errors.push(format!(
                     "decisions.{list}: `{id}` names no facility of the data set{}",
                     near_matches(id, ds.facilities.iter().map(|f| f.id.as_str()))

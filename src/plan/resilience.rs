@@ -74,10 +74,11 @@ pub(super) fn service_loss(
             let (Some(c_base), Some(c_island)) = (ctx.centre[m.base], ctx.centre[m.island]) else {
                 continue;
             };
+            let nodes = (net.settlement_nodes[c_base], net.settlement_nodes[c_island]);
             let t = net
-                .shortest_from(net.settlement_nodes[c_base], mobile.day_minutes)
-                .minutes_to(net.settlement_nodes[c_island]);
-            if t.is_none_or(|t| !mobile.reachable(t)) {
+                .shortest_from(nodes.0, mobile.day_minutes)
+                .minutes_to(nodes.1);
+            if t.is_none_or(|t| !super::service::roving_fits(net, mobile, nodes, t)) {
                 loss.roving_islands += 1;
                 team_lost[m.island] = true;
             }

@@ -98,18 +98,30 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
     for level in service.levels.iter().filter(|l| l.new_sites) {
         for &i in &ctx.settlements {
             let s = &ds.settlements[i];
-            if s.population == 0 || !tier_allows(ctx, hier, Some(level), s.island) {
+            let id = format!("new-{}-{}-{}", service.name, level.level, s.id);
+            let decisions = &ctx.scenario.decisions;
+            let (decided_open, decided_closed) =
+                (decisions.open.contains(&id), decisions.close.contains(&id));
+            // A decision to open a new site (an earlier phase built it) stands whatever the
+            // tier, as a decided facility's does.
+            if s.population == 0
+                || (!tier_allows(ctx, hier, Some(level), s.island) && !decided_open)
+            {
                 continue;
             }
-            sites.push(fresh_site(
+            let mut site = fresh_site(
                 level,
-                (
-                    format!("new-{}-{}-{}", service.name, level.level, s.id),
-                    format!("{} at {}", level.display_name(), s.name),
-                ),
+                (id, format!("{} at {}", level.display_name(), s.name)),
                 SiteOrigin::New(i),
                 (ctx.settlement_node(i), s.island, s.location),
-            ));
+            );
+            if decided_closed {
+                site.fixed = Some(false);
+                site.decided_closure = true;
+            } else if decided_open {
+                site.fixed = Some(true);
+            }
+            sites.push(site);
         }
     }
     sites
@@ -206,9 +218,7 @@ pub fn prepare<'c>(
         .iter()
         .map(|&i| ctx.settlement_node(i))
         .collect();
-    let tt = ctx
-        .net
-        .try_travel_times(&sources, &site_nodes, reach_limit)?;
+    let rows = travel_rows(ctx, service, &sources, &site_nodes, reach_limit)?;
     let max_standard = standards.iter().copied().fold(0.0, f64::max);
     // Capacity services seat demand within the standard, or beyond it (boarding, up to
     // `assign_minutes`) only on the community leader's island (or, when it has no site, the
@@ -236,11 +246,7 @@ pub fn prepare<'c>(
         .map(|a| {
             let island = ctx.ds.settlements[ctx.settlements[a]].island;
             let leader = boarding(island);
-            let (cols, mins) = tt.row(a);
-            let all = cols
-                .iter()
-                .zip(mins)
-                .map(|(&j, &d)| (j as usize, f64::from(d)));
+            let all = rows.row(a).into_iter();
             if !capacity_mode {
                 return all.filter(|&(_, d)| d <= max_standard).collect();
             }
@@ -327,6 +333,85 @@ fn suppliers(
     Ok(suppliers)
 }
 
+/// Minutes from each settlement to the sites within `limit`: by the clock where the service
+/// asks for it (`[service.clock]`) and the data has timetables, else the expected-wait matrix.
+enum Rows {
+    Matrix(crate::network::TravelTimes),
+    Clock(Vec<Vec<(usize, f64)>>),
+}
+
+impl Rows {
+    fn row(&self, a: usize) -> Vec<(usize, f64)> {
+        match self {
+            Rows::Matrix(tt) => {
+                let (cols, mins) = tt.row(a);
+                cols.iter()
+                    .zip(mins)
+                    .map(|(&j, &d)| (j as usize, f64::from(d)))
+                    .collect()
+            }
+            Rows::Clock(rows) => rows[a].clone(),
+        }
+    }
+}
+
+fn travel_rows(
+    ctx: &Context,
+    service: &Service,
+    sources: &[NodeIndex],
+    site_nodes: &[NodeIndex],
+    limit: f64,
+) -> Result<Rows> {
+    use crate::network::ClockRule;
+    use rayon::prelude::*;
+    let spec = service.clock.as_ref().and_then(|c| c.spec().ok());
+    let rule = match spec {
+        _ if !ctx.net.has_timetables() => None,
+        Some(crate::scenario::ClockSpec::Depart(from, to)) => Some(ClockRule::Depart { from, to }),
+        Some(crate::scenario::ClockSpec::ArriveBy(t)) => Some(ClockRule::ArriveBy(t)),
+        None => None,
+    };
+    let Some(rule) = rule else {
+        return Ok(Rows::Matrix(
+            ctx.net.try_travel_times(sources, site_nodes, limit)?,
+        ));
+    };
+    Ok(Rows::Clock(
+        sources
+            .par_iter()
+            .map(|&s| {
+                let best = ctx.net.clock_minutes(s, rule);
+                site_nodes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, v)| {
+                        let d = best[v.index()];
+                        (d <= limit).then_some((j, d))
+                    })
+                    .collect()
+            })
+            .collect(),
+    ))
+}
+
+/// Whether a roving team based at node `nodes.0` (its leader's centre) can serve the island
+/// whose centre is `nodes.1` in a working day: where the data has timetables, a real sailing
+/// out and one back that leave `onsite_minutes` on the island within the day (by the clock,
+/// from [`crate::scenario::Mobile::DAY_START`]); else the expected-wait model's `one_way`
+/// minutes each way.
+pub(crate) fn roving_fits(
+    net: &crate::network::Network,
+    m: &crate::scenario::Mobile,
+    nodes: (NodeIndex, NodeIndex),
+    one_way: f64,
+) -> bool {
+    if net.has_timetables() {
+        net.day_trip_fits(nodes.0, nodes.1, m.working_day(), m.onsite_minutes)
+    } else {
+        m.reachable(one_way)
+    }
+}
+
 /// The roving-team options: small islands of the last tier, not leaders, not too populous,
 /// whose leader is a day trip away.
 fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<MobileVisit> {
@@ -337,10 +422,13 @@ fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec
             let (Some(base), Some(t)) = (hier.leader[k], hier.minutes_to_leader[k]) else {
                 continue;
             };
+            let nodes = ctx.centre[base]
+                .zip(ctx.centre[k])
+                .map(|(b, c)| (ctx.settlement_node(b), ctx.settlement_node(c)));
             if hier.tier[k] != last
                 || base == k
                 || ctx.island_population[k] > m.max_island_population
-                || !m.reachable(t)
+                || !nodes.is_some_and(|nodes| roving_fits(&ctx.net, m, nodes, t))
             {
                 continue;
             }

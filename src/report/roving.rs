@@ -18,7 +18,7 @@ use crate::scenario::Mobile;
 
 /// When a roving team's working day starts (07:00, the first boats of the Daishan feed;
 /// ASSUMPTION for data without a timetable).
-pub const DAY_START: f64 = 7.0 * 60.0;
+pub const DAY_START: f64 = crate::scenario::Mobile::DAY_START;
 
 const WEEKDAYS: [&str; 5] = ["mon", "tue", "wed", "thu", "fri"];
 
@@ -179,7 +179,7 @@ impl Trip {
 /// `to` (the island's, where teams land): by the clock where the network has timetables, else by the headway model's
 /// one-way minutes.
 fn trip(net: &Network, (from, to): (usize, usize), one_way: Option<f64>, m: &Mobile) -> Trip {
-    let day = (DAY_START, DAY_START + m.day_minutes);
+    let day = m.working_day();
     let onsite = m.onsite_minutes;
     if !net.has_timetables() {
         let Some(t) = one_way else {

@@ -323,6 +323,50 @@ pub struct Service {
     pub mobile: Option<Mobile>,
     #[serde(default)]
     pub supply: Option<Supply>,
+    /// Travel judged by the timetables where the data has them (`[service.clock]`); the
+    /// expected-wait model otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Clock>,
+}
+
+/// `[service.clock]`: a service whose standard is judged on real sailings, leaving at a time
+/// or within a window (`depart = "07:00-09:00"`: the shortest trip leaving then), or arriving
+/// by a time (`arrive_by = "08:30"`: minutes from the latest departure that still does).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clock {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depart: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrive_by: Option<String>,
+}
+
+/// What a `[service.clock]` asks, in clock minutes after midnight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockSpec {
+    Depart(f64, f64),
+    ArriveBy(f64),
+}
+
+impl Clock {
+    /// The rule, or why the table is wrong.
+    pub fn spec(&self) -> std::result::Result<ClockSpec, String> {
+        use crate::layers::timetable::parse_clock;
+        match (&self.depart, &self.arrive_by) {
+            (Some(d), None) => {
+                let (a, b) = d.split_once('-').unwrap_or((d, d));
+                let (a, b) = (parse_clock(a.trim())?, parse_clock(b.trim())?);
+                if b < a {
+                    return Err(format!(
+                        "depart = \"{d}\": the window ends before it starts"
+                    ));
+                }
+                Ok(ClockSpec::Depart(a, b))
+            }
+            (None, Some(t)) => Ok(ClockSpec::ArriveBy(parse_clock(t.trim())?)),
+            _ => Err("give either `depart` (\"HH:MM\" or \"HH:MM-HH:MM\") or `arrive_by`".into()),
+        }
+    }
 }
 
 fn default_nearest_sites() -> usize {
@@ -429,6 +473,15 @@ pub struct Mobile {
 }
 
 impl Mobile {
+    /// When a roving team's working day starts (clock minutes after midnight: 07:00); it
+    /// lasts `day_minutes`.
+    pub const DAY_START: f64 = 7.0 * 60.0;
+
+    /// The working day as clock minutes (start, end).
+    pub fn working_day(&self) -> (f64, f64) {
+        (Self::DAY_START, Self::DAY_START + self.day_minutes)
+    }
+
     /// Annual cost of serving an island `one_way` minutes from its leader.
     pub fn annual_cost(&self, one_way: f64) -> f64 {
         self.visits_per_year * (self.cost_per_visit + self.cost_per_minute * one_way)
@@ -889,6 +942,9 @@ impl Scenario {
         }
         if s.levels.is_empty() {
             return Err(format!("{at}: needs at least one [[service.level]]"));
+        }
+        if let Some(c) = &s.clock {
+            c.spec().map_err(|e| format!("{at}.clock: {e}"))?;
         }
         if s.nearest_sites == 0 {
             return Err(format!("{at}.nearest_sites must be at least 1"));

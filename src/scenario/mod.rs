@@ -5,6 +5,6 @@ pub mod config;
 pub mod transform;
 
 pub use config::{
-    Assign, Decisions, Demand, Hierarchy, Level, Measure, Mobile, Objective, Scenario, Service,
-    SiteCount, Supply, TEMPLATE, Target, TierCount, TierSpec, Units,
+    Assign, Clock, ClockSpec, Decisions, Demand, Hierarchy, Level, Measure, Mobile, Objective,
+    Scenario, Service, SiteCount, Supply, TEMPLATE, Target, TierCount, TierSpec, Units,
 };
