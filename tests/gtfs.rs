@@ -299,6 +299,34 @@ fn with_the_bundled_feed_every_island_reaches_the_hub_in_the_morning() {
             i["by_clock"]
         );
     }
+    // Within the morning window 06:00-09:00 the best trip leaves inside it and is never
+    // longer than the one leaving at 06:30 (one of the window's departures).
+    let w = json_of(&ok(run(&[
+        "network",
+        out.to_str().expect("utf-8"),
+        "--depart",
+        "06:00-09:00",
+        "--json",
+    ])));
+    for (i, at) in w["islands"]
+        .as_array()
+        .expect("islands")
+        .iter()
+        .zip(v["islands"].as_array().expect("islands"))
+    {
+        if i["population"].as_u64().unwrap_or(0) == 0 || i["external"] == true {
+            continue;
+        }
+        let c = &i["by_clock"];
+        let depart = c["depart"].as_str().expect("a departure");
+        assert!(("06:00"..="09:00").contains(&depart), "{}: {c}", i["id"]);
+        let (best, fixed) = (c["minutes"].as_f64(), at["by_clock"]["minutes"].as_f64());
+        assert!(
+            best.expect("minutes") <= fixed.expect("minutes") + 1e-9,
+            "{}: {c}",
+            i["id"]
+        );
+    }
 }
 
 /// `network --day-trip MIN`: can a team from the hub spend MIN minutes on an island within

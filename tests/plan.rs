@@ -1252,3 +1252,55 @@ fn a_standard_is_judged_by_the_clock_when_the_service_asks() {
         assert!(*w <= *l + 1e-6, "{window:?} vs {late:?}");
     }
 }
+
+/// Issue #13 item 3's alternative: where no scheduled sailing makes the day trip (the boat back
+/// leaves M at 18:00, after the working day), a team may charter a boat at a cost per trip,
+/// sailing when the team reaches the pier. At 500 CNY a trip the chartered team is cheaper than
+/// a fixed clinic, so the plan sends it; the audit re-derives the no-wait trip and the cost,
+/// and refuses the same plan under a scenario that allows no charters.
+#[test]
+fn a_team_charters_a_boat_where_no_sailing_makes_the_day_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = micro_with_boat(dir.path(), "07:30", "18:00");
+    let plain = std::fs::read_to_string(data.join("scenario.toml")).expect("scenario");
+    let charter = plain.replacen(
+        "onsite_minutes = 240\n",
+        "onsite_minutes = 240\ncharter_cost_per_trip = 500\n",
+        1,
+    );
+    assert_ne!(plain, charter);
+    std::fs::write(data.join("scenario.toml"), &charter).expect("write");
+    let out = dir.path().join("charter");
+    let (statuses, row) = m_clinic(&data, &out);
+    assert_eq!(statuses, ["mobile-clinic-M mobile"], "{row:?}");
+    assert_eq!(row["served"], "roving", "{row:?}");
+    assert_eq!(row["timetable"], "charter", "{row:?}");
+    assert!(row["reason"].contains("chartered boat"), "{row:?}");
+    let fc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
+    )
+    .expect("json");
+    let team = fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["status"] == "mobile")
+        .expect("team");
+    assert_eq!(team["properties"]["charter"], true);
+    // The one-way minutes are the boat's 10 minutes' crossing plus the roads, no wait; the cost
+    // adds 104 charters of 500 CNY to the team's own.
+    let c = team["properties"]["one_way_minutes"]
+        .as_f64()
+        .expect("minutes");
+    assert!((10.0..30.0).contains(&c), "{c}");
+    let cost = team["properties"]["annual_cost"].as_f64().expect("cost");
+    let expected = 104.0 * (1500.0 + 10.0 * c + 500.0);
+    assert!(
+        (cost - expected).abs() <= 104.0 * 10.0 * 0.05 + 1.0,
+        "{cost} vs {expected}"
+    );
+    let plain_path = dir.path().join("no-charter.toml");
+    std::fs::write(&plain_path, &plain).expect("write");
+    let text = check_fails(&data, &out, &plain_path);
+    assert!(text.contains("charter"), "{text}");
+}

@@ -198,3 +198,16 @@ pub(crate) fn ensure_clock(world: &mut World, s: &crate::scenario::Service) {
         .collect();
     world.times.clock.insert(s.name.clone(), rows);
 }
+
+/// Minutes between the centres of islands `from` and `to` on a chartered boat: petgraph's
+/// Dijkstra with every ferry at its crossing minutes from the data, no wait.
+pub(crate) fn no_wait_minutes(world: &World, from: usize, to: usize) -> Option<f64> {
+    let (a, b) = (world.centre[from]?, world.centre[to]?);
+    let net = &world.times.net;
+    let (a, b) = (net.settlement_nodes[a], net.settlement_nodes[b]);
+    let found = petgraph::algo::dijkstra(&net.graph, a, Some(b), |e| match e.weight().kind {
+        LegKind::Ferry { route } => world.ds.routes[route].minutes,
+        _ => e.weight().minutes,
+    });
+    found.get(&b).copied()
+}

@@ -554,12 +554,19 @@ impl Draft<'_> {
             let Some(t) = centre_minutes(world, k, base) else {
                 continue;
             };
-            if !super::service::roving_fits(world, m, Some(base), k, t) {
-                continue;
-            }
+            let cost = if super::service::roving_fits(world, m, Some(base), k, t) {
+                m.annual_cost(t)
+            } else {
+                // No scheduled day trip: a chartered boat, where allowed and the trip fits.
+                let charter = super::clock::no_wait_minutes(world, base, k)
+                    .filter(|&c| m.reachable(c - tol(c)))
+                    .and_then(|c| m.charter_annual_cost(c));
+                let Some(cost) = charter else { continue };
+                cost
+            };
             let v = self.vars.add(variable().binary());
             self.binaries.insert(v);
-            self.objective += m.annual_cost(t) * v;
+            self.objective += cost * v;
             self.roving.push((k, v));
         }
     }

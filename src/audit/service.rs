@@ -355,6 +355,52 @@ pub(super) fn roving_fits(
     }
 }
 
+/// A chartered team: charters allowed, no scheduled day trip fits, the trip without waits
+/// does, one-way minutes and cost as re-derived; its annual cost.
+fn check_charter(
+    world: &World,
+    m: &crate::scenario::Mobile,
+    (id, f): (&str, &Feature),
+    (base, k): (Option<usize>, usize),
+    log: &mut Log,
+) -> f64 {
+    let c = base.and_then(|b| super::clock::no_wait_minutes(world, b, k));
+    log.num(
+        FAC,
+        id,
+        "one_way_minutes",
+        prop_f64(f, "one_way_minutes"),
+        c,
+        0.051 + tol(c.unwrap_or(0.0)),
+    );
+    let Some(c) = c else { return 0.0 };
+    let scheduled = base
+        .and_then(|b| centre_minutes(world, k, b))
+        .is_some_and(|t| roving_fits(world, m, base, k, t));
+    let problem = match m.charter_annual_cost(c) {
+        None => Some("no charters: the service has no mobile.charter_cost_per_trip".to_string()),
+        Some(_) if scheduled => Some("no charter: a scheduled day trip fits".to_string()),
+        Some(_) if !m.reachable(c - tol(c)) => Some(format!(
+            "a round trip without waits and {} min on site within day_minutes = {}",
+            m.onsite_minutes, m.day_minutes
+        )),
+        Some(_) => None,
+    };
+    if let Some(p) = problem {
+        log.finding(FAC, id, "charter", "true".into(), p);
+    }
+    let cost = m.charter_annual_cost(c).unwrap_or(0.0);
+    log.num(
+        FAC,
+        id,
+        "annual_cost",
+        prop_f64(f, "annual_cost"),
+        Some(cost),
+        0.51 + cost_tolerance(cost),
+    );
+    cost
+}
+
 /// Checks each roving team (base, tier, island size, day trip, cost); their annual cost.
 fn check_roving(
     world: &World,
@@ -408,6 +454,11 @@ fn check_roving(
                     m.max_island_population
                 ),
             );
+        }
+        let charter = prop(f, "charter").and_then(JsonValue::as_bool) == Some(true);
+        if charter {
+            mobile_cost += check_charter(world, m, (&id, f), (base, k), log);
+            continue;
         }
         let t = base.and_then(|b| centre_minutes(world, k, b));
         log.num(

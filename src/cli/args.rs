@@ -92,8 +92,8 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 60.0)]
     pub cutoff: f64,
     /// Also give each island's trip to the hub leaving its largest settlement at this clock
-    /// time (HH:MM), by the routes' timetables (`departures`) where they have one and the
-    /// expected wait elsewhere.
+    /// time (HH:MM), or the shortest trip leaving within a window (HH:MM-HH:MM), by the
+    /// routes' timetables (`departures`) where they have one and the expected wait elsewhere.
     #[arg(long, value_name = "HH:MM", conflicts_with = "arrive_by")]
     pub depart: Option<String>,
     /// Instead of `--depart`: each island's latest departure to the hub that still arrives by

@@ -69,7 +69,18 @@ pub fn network(a: NetworkArgs) -> Result<i32> {
     };
     use archiplan::network::ClockQuery;
     let query = match (&a.depart, &a.arrive_by) {
-        (Some(d), _) => Some(ClockQuery::Depart(clock_of("--depart", d)?)),
+        (Some(d), _) => Some(match d.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (clock_of("--depart", a)?, clock_of("--depart", b)?);
+                if b < a {
+                    return Err(Error::Usage(format!(
+                        "--depart {d}: the window ends before it starts"
+                    )));
+                }
+                ClockQuery::Window(a, b)
+            }
+            None => ClockQuery::Depart(clock_of("--depart", d)?),
+        }),
         (None, Some(b)) => Some(ClockQuery::ArriveBy(clock_of("--arrive-by", b)?)),
         (None, None) => None,
     };

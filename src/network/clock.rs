@@ -284,8 +284,17 @@ impl Network {
     /// and, for every sailing, its time less the minutes to its pier without any timetabled
     /// leg; one earliest-arrival search per departure tried.
     pub fn clock_minutes(&self, source: NodeIndex, rule: ClockRule) -> Vec<f64> {
+        self.clock_trips(source, rule)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
+    }
+
+    /// [`Network::clock_minutes`] with the departure that achieves each node's minutes (clock
+    /// time; NaN where unreachable).
+    pub fn clock_trips(&self, source: NodeIndex, rule: ClockRule) -> Vec<(f64, f64)> {
         let n = self.graph.node_count();
-        let mut best = vec![f64::INFINITY; n];
+        let mut best = vec![(f64::INFINITY, f64::NAN); n];
         if source.index() >= n {
             return best;
         }
@@ -316,7 +325,7 @@ impl Network {
                 tries.retain(|&t| t <= by);
                 // A trip without any timetabled leg leaves `untimed` minutes before the bell.
                 for (v, &d) in untimed.iter().enumerate() {
-                    best[v] = d;
+                    best[v] = (d, by - d);
                 }
             }
         }
@@ -330,8 +339,8 @@ impl Network {
                     ClockRule::ArriveBy(by) if a <= by => by - t,
                     ClockRule::ArriveBy(_) => continue,
                 };
-                if minutes < best[v] {
-                    best[v] = minutes;
+                if minutes < best[v].0 {
+                    best[v] = (minutes, t);
                 }
             }
         }

@@ -87,6 +87,8 @@ pub struct Network {
     adjacency: dijkstra::Adjacency,
     /// Timetabled ferry routes, by route index, for travel by the clock.
     clock: Vec<Option<clock::ClockLeg>>,
+    /// Sailing (or driving) minutes of each route without any wait, by route index.
+    crossing: Vec<f64>,
 }
 
 impl Network {
@@ -244,7 +246,21 @@ impl Network {
             facility_nodes,
             adjacency,
             clock,
+            crossing: ds.routes.iter().map(|r| r.minutes).collect(),
         }
+    }
+
+    /// Minutes from `from` to `to` on a boat that sails when one reaches the pier (a charter):
+    /// every ferry leg at its crossing minutes, no wait; `None` when unreachable.
+    pub fn no_wait_minutes(&self, from: NodeIndex, to: NodeIndex) -> Option<f64> {
+        let found =
+            petgraph::algo::dijkstra(&self.graph, from, Some(to), |e| match e.weight().kind {
+                LegKind::Ferry { route } => {
+                    self.crossing.get(route).copied().unwrap_or(f64::INFINITY)
+                }
+                _ => e.weight().minutes,
+            });
+        found.get(&to).copied().filter(|d| d.is_finite())
     }
 
     pub fn node_count(&self) -> usize {

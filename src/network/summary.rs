@@ -188,6 +188,8 @@ pub fn clock_text(minutes: f64) -> String {
 #[derive(Debug, Clone, Copy)]
 pub enum ClockQuery {
     Depart(f64),
+    /// The shortest trip leaving between the two clock times.
+    Window(f64, f64),
     ArriveBy(f64),
 }
 
@@ -204,6 +206,11 @@ pub fn add_clock_trips(
         let from = net.settlement_nodes[c];
         let depart = match query {
             ClockQuery::Depart(t) => t,
+            ClockQuery::Window(a, b) => {
+                let (_, t) = net.clock_trips(from, super::ClockRule::Depart { from: a, to: b })
+                    [hub_node.index()];
+                if t.is_nan() { a } else { t }
+            }
             ClockQuery::ArriveBy(by) => match net.latest_departure(from, hub_node, by) {
                 Some(t) => t,
                 None => {

@@ -70,6 +70,8 @@ pub struct MobileVisit {
     pub base: usize,
     pub one_way_minutes: f64,
     pub annual_cost: f64,
+    /// On a chartered boat (no scheduled day trip fits; `mobile.charter_cost_per_trip`).
+    pub charter: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]

@@ -78,7 +78,13 @@ pub(super) fn service_loss(
             let t = net
                 .shortest_from(nodes.0, mobile.day_minutes)
                 .minutes_to(nodes.1);
-            if t.is_none_or(|t| !super::service::roving_fits(net, mobile, nodes, t)) {
+            let fits = if m.charter {
+                net.no_wait_minutes(nodes.0, nodes.1)
+                    .is_some_and(|c| mobile.reachable(c))
+            } else {
+                t.is_some_and(|t| super::service::roving_fits(net, mobile, nodes, t))
+            };
+            if !fits {
                 loss.roving_islands += 1;
                 team_lost[m.island] = true;
             }

@@ -425,19 +425,37 @@ fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec
             let nodes = ctx.centre[base]
                 .zip(ctx.centre[k])
                 .map(|(b, c)| (ctx.settlement_node(b), ctx.settlement_node(c)));
+            let Some(nodes) = nodes else { continue };
             if hier.tier[k] != last
                 || base == k
                 || ctx.island_population[k] > m.max_island_population
-                || !nodes.is_some_and(|nodes| roving_fits(&ctx.net, m, nodes, t))
             {
                 continue;
             }
-            mobile_options.push(MobileVisit {
-                island: k,
-                base,
-                one_way_minutes: t,
-                annual_cost: m.annual_cost(t),
+            if roving_fits(&ctx.net, m, nodes, t) {
+                mobile_options.push(MobileVisit {
+                    island: k,
+                    base,
+                    one_way_minutes: t,
+                    annual_cost: m.annual_cost(t),
+                    charter: false,
+                });
+                continue;
+            }
+            // No scheduled sailing makes the day trip: a chartered boat, where allowed.
+            let charter = ctx.net.no_wait_minutes(nodes.0, nodes.1).and_then(|c| {
+                let cost = m.charter_annual_cost(c)?;
+                m.reachable(c).then_some((c, cost))
             });
+            if let Some((c, cost)) = charter {
+                mobile_options.push(MobileVisit {
+                    island: k,
+                    base,
+                    one_way_minutes: c,
+                    annual_cost: cost,
+                    charter: true,
+                });
+            }
         }
     }
     mobile_options

@@ -404,53 +404,66 @@ fn facilities(ctx: &Context, plan: &Plan, schedules: &[Vec<String>]) -> FeatureC
             out.push(f);
         }
         for m in &s.mobile {
-            let Some(c) = ctx.centre[m.island] else {
-                continue;
-            };
-            let island = &ds.islands[m.island].id;
-            let schedule = schedules
-                .iter()
-                .find(|r| r[0] == s.service && &r[1] == island && r[5] == "roving");
-            let mut f = feature(
-                GeometryValue::new_point(pos(ds.settlements[c].location)),
-                vec![
-                    (
-                        "id",
-                        format!("mobile-{}-{}", s.service, ds.islands[m.island].id).into(),
-                    ),
-                    (
-                        "name",
-                        format!("roving {} from {}", s.label, ds.islands[m.base].name).into(),
-                    ),
-                    ("service", s.service.clone().into()),
-                    ("level", 1.into()),
-                    ("level_name", "roving team".into()),
-                    ("status", "mobile".into()),
-                    ("island", ds.islands[m.island].id.clone().into()),
-                    ("base", ds.islands[m.base].id.clone().into()),
-                    (
-                        "load",
-                        round(ctx.island_population[m.island] as f64, 0).into(),
-                    ),
-                    ("capacity", JsonValue::Null),
-                    ("one_way_minutes", round(m.one_way_minutes, 1).into()),
-                    ("annual_cost", round(m.annual_cost, 0).into()),
-                    ("marker-color", color.into()),
-                    ("marker-symbol", "ferry".into()),
-                    ("marker-size", "medium".into()),
-                ],
-            );
-            // The visit schedule of roving.csv: weekday, timetable, possible, the sailings.
-            if let (Some(row), Some(props)) = (schedule, f.properties.as_mut()) {
-                for k in crate::report::roving::MAP_COLUMNS {
-                    let name = crate::report::roving::HEADER[k];
-                    props.insert(name.into(), row[k].clone().into());
-                }
+            if let Some(f) = roving_feature(ctx, s, m, color, schedules) {
+                out.push(f);
             }
-            out.push(f);
         }
     }
     FeatureCollection::new(out)
+}
+
+/// A roving team on the map: at the island's centre, with its cost and visit schedule.
+fn roving_feature(
+    ctx: &Context,
+    s: &crate::plan::ServicePlan,
+    m: &crate::plan::data::MobileVisit,
+    color: &str,
+    schedules: &[Vec<String>],
+) -> Option<Feature> {
+    let ds = ctx.ds;
+    let c = ctx.centre[m.island]?;
+    let island = &ds.islands[m.island].id;
+    let schedule = schedules
+        .iter()
+        .find(|r| r[0] == s.service && &r[1] == island && r[5] == "roving");
+    let mut f = feature(
+        GeometryValue::new_point(pos(ds.settlements[c].location)),
+        vec![
+            (
+                "id",
+                format!("mobile-{}-{}", s.service, ds.islands[m.island].id).into(),
+            ),
+            (
+                "name",
+                format!("roving {} from {}", s.label, ds.islands[m.base].name).into(),
+            ),
+            ("service", s.service.clone().into()),
+            ("level", 1.into()),
+            ("level_name", "roving team".into()),
+            ("status", "mobile".into()),
+            ("island", ds.islands[m.island].id.clone().into()),
+            ("base", ds.islands[m.base].id.clone().into()),
+            (
+                "load",
+                round(ctx.island_population[m.island] as f64, 0).into(),
+            ),
+            ("capacity", JsonValue::Null),
+            ("one_way_minutes", round(m.one_way_minutes, 1).into()),
+            ("charter", m.charter.into()),
+            ("annual_cost", round(m.annual_cost, 0).into()),
+            ("marker-color", color.into()),
+            ("marker-symbol", "ferry".into()),
+            ("marker-size", "medium".into()),
+        ],
+    );
+    // The visit schedule of roving.csv: weekday, timetable, possible, the sailings.
+    if let (Some(row), Some(props)) = (schedule, f.properties.as_mut()) {
+        for k in crate::report::roving::MAP_COLUMNS {
+            let name = crate::report::roving::HEADER[k];
+            props.insert(name.into(), row[k].clone().into());
+        }
+    }
+    Some(f)
 }
 
 fn settlements(ctx: &Context, plan: &Plan) -> FeatureCollection {

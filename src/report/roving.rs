@@ -120,8 +120,20 @@ fn service_rows(
         } else {
             ""
         };
-        let trip = match (ctx.centre[base], ctx.centre[k]) {
-            (Some(b), Some(c)) => trip(&ctx.net, (b, c), hier.minutes_to_leader[k], mobile),
+        let chartered = sp.mobile.iter().find(|m| m.island == k && m.charter);
+        let trip = match (ctx.centre[base], ctx.centre[k], chartered) {
+            (_, _, Some(v)) => {
+                let (day, c) = (mobile.working_day(), v.one_way_minutes);
+                Trip {
+                    timetable: "charter",
+                    times: Some([day.0, day.0 + c, day.1 - c, day.1]),
+                    reason: format!(
+                        "no scheduled sailing makes the day trip: a chartered boat, {c:.0} min \
+                         each way"
+                    ),
+                }
+            }
+            (Some(b), Some(c), None) => trip(&ctx.net, (b, c), hier.minutes_to_leader[k], mobile),
             _ => Trip::impossible("the island or its leader has no settlement to start from"),
         };
         let (i, b) = (&ds.islands[k], &ds.islands[base]);

@@ -470,6 +470,11 @@ pub struct Mobile {
     pub day_minutes: f64,
     #[serde(default)]
     pub onsite_minutes: f64,
+    /// CNY per visit for a chartered boat: where no scheduled sailing makes the day trip, a team
+    /// may charter one that sails when the team reaches the pier (no wait), when the trip then
+    /// fits the working day. Absent: no charters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charter_cost_per_trip: Option<f64>,
 }
 
 impl Mobile {
@@ -485,6 +490,13 @@ impl Mobile {
     /// Annual cost of serving an island `one_way` minutes from its leader.
     pub fn annual_cost(&self, one_way: f64) -> f64 {
         self.visits_per_year * (self.cost_per_visit + self.cost_per_minute * one_way)
+    }
+
+    /// Annual cost of a chartered team `one_way` minutes (without waits) from its leader: the
+    /// team's own cost plus a charter per visit; `None` where charters are not allowed.
+    pub fn charter_annual_cost(&self, one_way: f64) -> Option<f64> {
+        self.charter_cost_per_trip
+            .map(|c| self.annual_cost(one_way) + self.visits_per_year * c)
     }
 
     /// Whether a day's round trip plus time on site fits in the working day.
@@ -1003,6 +1015,9 @@ impl Scenario {
             money(format!("{at}.cost_per_minute"), m.cost_per_minute)?;
             minutes(format!("{at}.day_minutes"), m.day_minutes)?;
             non_negative(format!("{at}.onsite_minutes"), m.onsite_minutes)?;
+            if let Some(c) = m.charter_cost_per_trip {
+                money(format!("{at}.charter_cost_per_trip"), c)?;
+            }
             let max_minutes = crate::limits::MAX_MINUTES;
             if m.onsite_minutes > max_minutes {
                 return Err(format!(
