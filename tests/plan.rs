@@ -1086,12 +1086,7 @@ fn the_roving_team_has_a_schedule_in_roving_csv_and_on_the_map() {
 /// each way: out at `out` from S, back at `back` from M.
 fn micro_with_boat(dir: &Path, out: &str, back: &str) -> std::path::PathBuf {
     let data = dir.join(format!("micro-{}", back.replace(':', "")));
-    std::fs::create_dir_all(&data).expect("mkdir");
-    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
-    for f in std::fs::read_dir(&fixture).expect("fixture") {
-        let f = f.expect("entry").path();
-        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
-    }
+    copy_fixture("plan-micro", &data);
     set_property(
         &data.join("ferries.geojson"),
         "sm",
@@ -1172,12 +1167,7 @@ fn roving_teams_are_chosen_by_the_real_sailings() {
 fn s_school_minutes(dir: &Path, back: &str, clock: Option<&str>) -> Vec<f64> {
     let tag = format!("{}-{}", back.replace(':', ""), clock.is_some());
     let data = dir.join(format!("micro-{tag}"));
-    std::fs::create_dir_all(&data).expect("mkdir");
-    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
-    for f in std::fs::read_dir(&fixture).expect("fixture") {
-        let f = f.expect("entry").path();
-        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
-    }
+    copy_fixture("plan-micro", &data);
     set_property(
         &data.join("ferries.geojson"),
         "hs",
@@ -1303,4 +1293,48 @@ fn a_team_charters_a_boat_where_no_sailing_makes_the_day_trip() {
     std::fs::write(&plain_path, &plain).expect("write");
     let text = check_fails(&data, &out, &plain_path);
     assert!(text.contains("charter"), "{text}");
+}
+
+/// Issue #13 item 1's weekday pattern: the small island's boat runs at weekends only (`days`).
+/// The clock judges the scenario's `weekday` (Monday unless it says): on a Monday no boat
+/// sails, so M needs a fixed clinic and roving.csv says no sailing reaches it; on a Saturday
+/// the 07:30 out and 16:00 back make the day trip and the team goes. Both plans pass the
+/// audit, which reads the pattern itself.
+#[test]
+fn a_weekend_boat_serves_a_saturday_but_not_a_monday() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = micro_with_boat(dir.path(), "07:30", "16:00");
+    set_property(
+        &data.join("ferries.geojson"),
+        "sm",
+        "days",
+        serde_json::json!(["sat", "sun"]),
+    );
+    let (statuses, row) = m_clinic(&data, &dir.path().join("monday"));
+    assert_eq!(statuses, ["new-clinic-1-m1 new"], "{row:?}");
+    assert_eq!(row["possible"], "false", "{row:?}");
+    assert!(row["reason"].contains("no sailing"), "{row:?}");
+    let text = std::fs::read_to_string(data.join("scenario.toml")).expect("scenario");
+    std::fs::write(
+        data.join("scenario.toml"),
+        text.replacen("name = \"micro\"", "name = \"micro\"\nweekday = \"sat\"", 1),
+    )
+    .expect("write");
+    let (statuses, row) = m_clinic(&data, &dir.path().join("saturday"));
+    assert_eq!(statuses, ["mobile-clinic-M mobile"], "{row:?}");
+    assert_eq!(row["possible"], "true", "{row:?}");
+    // A pattern the reader cannot take names the route and the field.
+    set_property(
+        &data.join("ferries.geojson"),
+        "sm",
+        "days",
+        serde_json::json!(["funday"]),
+    );
+    let o = run(&["validate", data.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(
+        out.contains("days") && out.contains("funday") && out.contains("sm"),
+        "{out}"
+    );
 }

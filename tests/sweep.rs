@@ -653,12 +653,7 @@ fn resilience_counts_who_loses_cover_when_each_route_is_cancelled() {
 fn stormy_micro() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("micro");
-    std::fs::create_dir(&data).expect("mkdir");
-    let fixture = Path::new(ROOT).join("tests/fixtures/plan-micro");
-    for f in std::fs::read_dir(&fixture).expect("fixture") {
-        let f = f.expect("entry").path();
-        std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
-    }
+    copy_fixture("plan-micro", &data);
     let path = data.join("ferries.geojson");
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");

@@ -25,6 +25,10 @@ fn cross(world: &World, kind: LegKind, minutes: f64, forward: bool, t: f64) -> O
     if let LegKind::Ferry { route } = kind {
         let r = &world.ds.routes[route];
         if let Some(tt) = r.timetable.as_ref() {
+            // Not sailing on the scenario's weekday (`days`): no departure at all.
+            if r.days & (1 << world.scenario.weekday_index()) == 0 {
+                return None;
+            }
             let times = if forward { &tt.forward } else { &tt.back };
             return times.iter().find(|&&d| d >= t).map(|d| d + r.minutes);
         }
@@ -34,30 +38,7 @@ fn cross(world: &World, kind: LegKind, minutes: f64, forward: bool, t: f64) -> O
 
 /// Earliest clock arrival at `to` leaving `from` at clock time `depart` (infinite if never).
 fn earliest(world: &World, from: NodeIndex, depart: f64, to: NodeIndex) -> f64 {
-    let g = &world.times.net.graph;
-    let mut at = vec![f64::INFINITY; g.node_count()];
-    at[from.index()] = depart;
-    loop {
-        let mut changed = false;
-        for e in g.edge_references() {
-            let (a, b) = (e.source().index(), e.target().index());
-            let leg = e.weight();
-            for (u, v, forward) in [(a, b, true), (b, a, false)] {
-                if !at[u].is_finite() {
-                    continue;
-                }
-                if let Some(t) = cross(world, leg.kind, leg.minutes, forward, at[u])
-                    && t < at[v]
-                {
-                    at[v] = t;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            return at[to.index()];
-        }
-    }
+    earliest_all(world, from, depart)[to.index()]
 }
 
 /// Whether a roving team based on island `base` can spend `onsite_minutes` on island `k` within

@@ -365,7 +365,7 @@ impl<'a> World<'a> {
         let mut world = World {
             ds,
             scenario,
-            times: times::Times::new(ds)?,
+            times: times::Times::new(&ds.for_weekday(scenario.weekday_index()))?,
             planned,
             island_population,
             centre,

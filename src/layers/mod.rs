@@ -88,6 +88,21 @@ pub struct Counts {
 }
 
 impl DataSet {
+    /// The data set as the clock sees it on weekday `day` (Monday 0): a timetabled route whose
+    /// `days` leave that day out has no departures (its expected-wait leg stays). Borrowed as
+    /// it is when every timetable runs every day.
+    pub fn for_weekday(&self, day: usize) -> std::borrow::Cow<'_, DataSet> {
+        let idle = |r: &Route| r.timetable.is_some() && r.days & (1 << day) == 0;
+        if !self.routes.iter().any(idle) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut ds = self.clone();
+        for r in ds.routes.iter_mut().filter(|r| idle(r)) {
+            r.timetable = Some(Timetable::default());
+        }
+        std::borrow::Cow::Owned(ds)
+    }
+
     /// Loads and validates a data-set folder; warnings come back with the data.
     pub fn load(dir: impl AsRef<Path>) -> Result<(DataSet, Diagnostics), InvalidData> {
         let v = validate::validate(dir.as_ref());

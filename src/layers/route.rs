@@ -70,6 +70,8 @@ pub struct Route {
     /// Departures by the clock, where known (`departures`); the expected-wait model above
     /// stays the fallback and the planner's default.
     pub timetable: Option<Timetable>,
+    /// The weekdays its timetable runs (`days`; bit 0 Monday), every day by default.
+    pub days: u8,
     pub geometry: LineString<f64>,
     pub properties: JsonObject,
 }
@@ -109,6 +111,7 @@ pub(super) struct Parsed {
     pub reliability: f64,
     pub max_wind: u8,
     pub timetable: Option<Timetable>,
+    pub days: u8,
     pub geometry: LineString<f64>,
     pub properties: JsonObject,
 }
@@ -161,6 +164,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
         let max_wind = wind_limit(&mut p, mode);
         let has_timetable = p.props.get("departures").is_some_and(|v| !v.is_null());
         let timetable = super::timetable::parse(&mut p);
+        let days = days_of(&mut p, has_timetable);
         let is_ferry = mode != RouteMode::Bridge;
         if is_ferry && !has_minutes {
             p.error(
@@ -196,6 +200,7 @@ pub(super) fn parse(features: &[RawFeature], diags: &mut Diagnostics) -> Vec<Par
                 reliability,
                 max_wind,
                 timetable,
+                days,
                 geometry,
                 properties: f.properties.clone(),
             });
@@ -225,4 +230,44 @@ fn wind_limit(p: &mut Props, mode: RouteMode) -> u8 {
         (None, true) => BEAUFORT_MAX,
         (None, false) => mode.default_max_wind(),
     }
+}
+
+/// `days`: the weekdays a timetabled route runs, e.g. `["sat", "sun"]`; every day when absent.
+fn days_of(p: &mut Props, has_timetable: bool) -> u8 {
+    use super::timetable::{EVERY_DAY, WEEKDAYS, weekday_index};
+    let Some(v) = p.props.get("days").filter(|v| !v.is_null()).cloned() else {
+        return EVERY_DAY;
+    };
+    let names: Option<Vec<&str>> = v
+        .as_array()
+        .and_then(|a| a.iter().map(|x| x.as_str()).collect());
+    let mut mask = 0u8;
+    let mut bad = None;
+    match names {
+        Some(names) if !names.is_empty() => {
+            for n in names {
+                match weekday_index(n) {
+                    Some(i) => mask |= 1 << i,
+                    None => bad = Some(format!("`{n}` is not a weekday")),
+                }
+            }
+        }
+        _ => bad = Some(format!("must be a list of weekdays, found {v}")),
+    }
+    if let Some(why) = bad {
+        p.error(
+            "bad-days",
+            Some("days"),
+            format!("`days`: {why} (use {})", WEEKDAYS.join(", ")),
+        );
+        return EVERY_DAY;
+    }
+    if !has_timetable {
+        p.error(
+            "bad-days",
+            Some("days"),
+            "`days` says when a timetable runs: give the route its `departures`",
+        );
+    }
+    mask
 }

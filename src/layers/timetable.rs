@@ -37,6 +37,16 @@ impl Timetable {
     }
 }
 
+/// Weekday names as data and scenarios write them, Monday first (bit `i` of a day mask).
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// A day mask with every day set.
+pub const EVERY_DAY: u8 = 0x7f;
+
+/// The index (Monday 0) of a weekday name.
+pub fn weekday_index(name: &str) -> Option<usize> {
+    WEEKDAYS.iter().position(|d| *d == name)
+}
+
 /// `"HH:MM"` or `"HH:MM:SS"` as minutes after midnight; hours may pass 24 (GTFS), up to 47.
 pub fn parse_clock(text: &str) -> Result<f64, String> {
     let bad = || format!("`{text}` is not a clock time HH:MM or HH:MM:SS (hours 0-47)");

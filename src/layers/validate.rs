@@ -489,6 +489,7 @@ fn resolve_route(
         service_hours: r.service_hours,
         reliability: r.reliability,
         max_wind: r.max_wind,
+        days: r.days,
         timetable: (r.mode != RouteMode::Bridge)
             .then_some(r.timetable)
             .flatten(),

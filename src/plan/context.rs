@@ -115,7 +115,9 @@ fn may_lead(
 impl<'a> Context<'a> {
     pub fn new(ds: &'a DataSet, scenario: &'a Scenario) -> Result<Self> {
         let warnings = super::inputs::check(ds, scenario)?;
-        let net = Arc::new(Network::try_build(ds)?);
+        let net = Arc::new(Network::try_build(
+            &ds.for_weekday(scenario.weekday_index()),
+        )?);
         Self::with_network(ds, scenario, net, (None, warnings))
     }
 

@@ -147,6 +147,7 @@ pub fn outages(ctx: &Context, plan: &Plan) -> Vec<RouteOutage> {
         .map(|(ri, route)| {
             let mut cut = ds.clone();
             cut.routes.remove(ri);
+            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
             let (losses, population_any) = losses_on(ctx, plan, &cut);
             RouteOutage {
                 route: route.id.clone(),

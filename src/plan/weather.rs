@@ -89,6 +89,7 @@ fn wind_losses(ctx: &Context, plan: &Plan) -> Vec<WindLoss> {
         .map(|wind| {
             let mut cut = ds.clone();
             cut.routes.retain(|r| r.sails_in(wind));
+            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
             let (losses, population_any) = losses_on(ctx, plan, &cut);
             WindLoss {
                 wind,
@@ -134,6 +135,7 @@ fn lost_shares(ctx: &Context, plan: &Plan) -> Vec<Vec<f64>> {
         .map(|(stops, share)| {
             let mut cut = ds.clone();
             cut.routes.retain(|r| r.reliability > stops);
+            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
             let net = Network::build(&cut);
             let lost = plan
                 .services

@@ -394,12 +394,7 @@ pub fn resilience(outages: &[crate::plan::resilience::RouteOutage]) -> String {
             thousands(o.population_any)
         );
         for l in &o.losses {
-            let cell = if l.roving_islands > 0 {
-                format!("{}+{}r", thousands(l.population), l.roving_islands)
-            } else {
-                thousands(l.population)
-            };
-            let _ = write!(out, " {:>12}", cell);
+            let _ = write!(out, " {:>12}", loss_cell(l));
         }
         let _ = writeln!(out);
     }
@@ -428,12 +423,7 @@ pub fn weather(report: &crate::plan::weather::WeatherReport) -> String {
             thousands(w.population_any)
         );
         for l in &w.losses {
-            let cell = if l.roving_islands > 0 {
-                format!("{}+{}r", thousands(l.population), l.roving_islands)
-            } else {
-                thousands(l.population)
-            };
-            let _ = write!(out, " {:>12}", cell);
+            let _ = write!(out, " {:>12}", loss_cell(l));
         }
         let _ = writeln!(out);
     }
@@ -475,4 +465,13 @@ pub fn weather(report: &crate::plan::weather::WeatherReport) -> String {
         );
     }
     out
+}
+
+/// Residents losing cover, and `+Nr` for islands losing their roving team.
+fn loss_cell(l: &crate::plan::resilience::ServiceLoss) -> String {
+    if l.roving_islands > 0 {
+        format!("{}+{}r", thousands(l.population), l.roving_islands)
+    } else {
+        thousands(l.population)
+    }
 }

@@ -23,6 +23,10 @@ pub struct Scenario {
     /// Years over which one-off closing costs are spread.
     #[serde(default = "default_closing_years")]
     pub closing_years: f64,
+    /// The weekday travel by the clock is judged on (`mon` ... `sun`; Monday when absent):
+    /// timetabled routes whose `days` leave it out do not sail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekday: Option<String>,
     #[serde(default)]
     pub objective: Objective,
     #[serde(default)]
@@ -831,8 +835,24 @@ impl Scenario {
         self.check_targets()
     }
 
+    /// The clock's weekday (Monday 0).
+    pub fn weekday_index(&self) -> usize {
+        self.weekday
+            .as_deref()
+            .and_then(crate::layers::timetable::weekday_index)
+            .unwrap_or(0)
+    }
+
     /// Budget, closing years, travel weight.
     fn check_totals(&self) -> std::result::Result<(), String> {
+        if let Some(w) = &self.weekday
+            && crate::layers::timetable::weekday_index(w).is_none()
+        {
+            return Err(format!(
+                "weekday = \"{w}\": use one of {}",
+                crate::layers::timetable::WEEKDAYS.join(", ")
+            ));
+        }
         if let Some(b) = self.budget {
             positive("budget".into(), b)?;
             money("budget".into(), b)?;

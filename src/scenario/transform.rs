@@ -383,6 +383,7 @@ fn add_route(
         reliability: 1.0,
         max_wind: mode.default_max_wind(),
         timetable: None,
+        days: crate::layers::timetable::EVERY_DAY,
         geometry: LineString::from(vec![pa.0, pb.0]),
         properties: Default::default(),
     });

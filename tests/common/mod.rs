@@ -166,3 +166,13 @@ pub fn service_summary(out: &std::path::Path, service: &str) -> Value {
         .unwrap_or_else(|| panic!("no service {service} in {}", out.display()))
         .clone()
 }
+
+/// Copies the files of `tests/fixtures/NAME` into `to` (created), for a test that edits them.
+pub fn copy_fixture(name: &str, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    let fixture = std::path::Path::new(ROOT).join("tests/fixtures").join(name);
+    for f in std::fs::read_dir(&fixture).expect("fixture") {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+    }
+}
