@@ -151,6 +151,10 @@ pub fn carry(
         };
         for (j, site) in sp.sites.iter().enumerate() {
             let id = site.id.as_str();
+            // What an earlier year built stands: closing it later pays its closing cost.
+            if sp.open[j] && matches!(site.origin, SiteOrigin::Candidate(_) | SiteOrigin::New(_)) {
+                push_unique(&mut sc.decisions.built, id);
+            }
             if matches!(site.origin, SiteOrigin::Converted(_)) || decided(id) {
                 continue;
             }

@@ -237,6 +237,16 @@ fn a_new_site_is_decided_by_its_plan_id_and_carried_until_a_year_closes_it() {
     let y1 = micro_scenario(dir.path(), "y1", &format!("open = [\"{id}\"]"));
     let y2 = micro_scenario(dir.path(), "y2", "");
     let y3 = micro_scenario(dir.path(), "y3", &format!("close = [\"{id}\"]"));
+    // Closing what year 1 built pays the level's closing cost (100,000 CNY over the default
+    // ten closing years), as closing an existing clinic would.
+    let text = std::fs::read_to_string(&y3).expect("y3");
+    let text = text.replacen(
+        "open_cost = 60000\n",
+        "open_cost = 60000\nclose_cost = 100000\n",
+        1,
+    );
+    assert!(text.contains("close_cost = 100000"));
+    std::fs::write(&y3, text).expect("write");
     let out = dir.path().join("out");
     plan_checked(
         Path::new("tests/fixtures/plan-micro"),
@@ -260,6 +270,15 @@ fn a_new_site_is_decided_by_its_plan_id_and_carried_until_a_year_closes_it() {
             .any(|l| l.starts_with("clinic,M,") && l.contains(",roving,")),
         "{roving}"
     );
+    let closing = |year: &str| -> f64 {
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(year).join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        v["costs"]["closing"].as_f64().expect("closing")
+    };
+    assert_eq!(closing("y2"), 0.0);
+    assert!((closing("y3") - 10_000.0).abs() < 1e-6, "{}", closing("y3"));
     // The carried decisions are in each year's effective scenario, beside its folder.
     let effective = std::fs::read_to_string(out.join("y2.scenario.toml")).expect("effective");
     assert!(effective.contains(id), "{effective}");

@@ -192,9 +192,14 @@ fn read_decisions<'f>(
         }
         listed[j] = Some(f);
         let site = &sites[j];
+        // A site an earlier phase built (`decisions.built`, a closing cost) stands like an
+        // existing one: listed when closed.
+        let stands = site.close_cost > 0.0;
         let expected = match (site.existing, status) {
             (true, "kept" | "closed") | (false, "new") => status,
+            (false, "closed") if stands => status,
             (true, _) => "kept or closed",
+            (false, _) if stands => "new or closed",
             (false, _) => "new",
         };
         log.text(FAC, &id, "status", status, expected);
@@ -869,7 +874,7 @@ fn check_sites(v: &View, decided: &Decisions, tally: &Tally, log: &mut Log) -> C
                 Some(best) => log.text(FAC, id, "refers_to", reported, &sites[best[0]].id),
                 None => log.text(FAC, id, "refers_to", reported, ""),
             }
-        } else if site.existing {
+        } else {
             costs.closing += site.close_cost;
         }
     }

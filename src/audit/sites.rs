@@ -76,7 +76,7 @@ impl Catalogue {
                 } else {
                     pick(f.open_cost, |l| l.open_cost)
                 },
-                close_cost: if existing {
+                close_cost: if existing || d.built.contains(&f.id) {
                     pick(f.close_cost, |l| l.close_cost) / years
                 } else {
                     0.0
@@ -112,6 +112,9 @@ impl Catalogue {
                 site.new_site = true;
                 site.forced_open = open && !close;
                 site.decided_closure = close;
+                if d.built.contains(&site.id) {
+                    site.close_cost = level.close_cost / sc.closing_years;
+                }
                 sites.push(site);
             }
         }

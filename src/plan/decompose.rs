@@ -60,7 +60,7 @@ fn cost_granule(data: &ServiceData) -> Option<(f64, f64)> {
         .sites
         .iter()
         .map(|s| {
-            let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+            let saved = s.close_cost;
             constant += saved;
             s.annual_cost + s.open_cost - saved
         })

@@ -23,7 +23,7 @@ pub struct SiteReach<'a> {
 }
 
 fn effective_cost(s: &PlanSite) -> f64 {
-    let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+    let saved = s.close_cost;
     s.annual_cost + s.open_cost - saved
 }
 
@@ -80,8 +80,10 @@ pub fn dominated(r: &SiteReach) -> Vec<bool> {
         let members = &groups[&key];
         for &j in members {
             let sj = &sites[j];
-            if sj.fixed == Some(true) || sj.is_existing() {
-                continue; // existing sites stay in the plan (kept or reported closed)
+            if sj.fixed == Some(true) || sj.is_existing() || sj.close_cost > 0.0 {
+                // Existing sites, and sites an earlier phase built (a closing cost), stay in
+                // the plan (kept or reported closed).
+                continue;
             }
             if r.closed[j] {
                 out[j] = true; // a candidate that can never open: nothing to decide

@@ -77,6 +77,7 @@ pub fn check(ds: &DataSet, scenario: &Scenario) -> Result<Vec<String>> {
         ("close", &d.close, None),
         ("keep", &d.keep, Some(FacilityStatus::Existing)),
         ("open", &d.open, Some(FacilityStatus::Candidate)),
+        ("built", &d.built, Some(FacilityStatus::Candidate)),
     ] {
         for id in ids {
             match ds.facilities.iter().find(|f| &f.id == id) {

@@ -229,7 +229,7 @@ fn translate(
         .collect();
     for &j in &scope.sites {
         let s = &data.sites[j];
-        let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+        let saved = s.close_cost;
         t.closing_constant += saved;
         let expands =
             s.expand_max > 0.0 && s.capacity.is_some() && !matches!(s.origin, SiteOrigin::New(_));

@@ -672,7 +672,7 @@ fn floor_bound(
     for &j in &scope.sites {
         let s = &sites[j];
         let open = s.annual_cost + s.open_cost;
-        let closed = if s.is_existing() { s.close_cost } else { 0.0 };
+        let closed = s.close_cost;
         let cap = s.capacity;
         match s.fixed {
             Some(true) => {
@@ -779,7 +779,7 @@ fn cover_dual_ascent(data: &ServiceData, scope: &Scope, mut order: Vec<usize>) -
         .map(|&j| {
             let s = &sites[j];
             let open = s.annual_cost + s.open_cost;
-            let closed = if s.is_existing() { s.close_cost } else { 0.0 };
+            let closed = s.close_cost;
             let extra = match s.fixed {
                 None => (open - closed).max(0.0),
                 _ => 0.0,
@@ -1002,7 +1002,7 @@ impl Builder<'_> {
                 (Some(false), _) => self.binary().max(0),
                 (None, _) => self.binary(),
             });
-            let saved = if s.is_existing() { s.close_cost } else { 0.0 };
+            let saved = s.close_cost;
             self.closing_constant += saved;
             self.money.add_mul(s.annual_cost + s.open_cost - saved, v);
             self.y.insert(j, v);

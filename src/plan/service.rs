@@ -76,7 +76,7 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
             } else {
                 f.open_cost.unwrap_or(level.map_or(0.0, |l| l.open_cost))
             },
-            close_cost: if existing {
+            close_cost: if existing || decisions.built.contains(&f.id) {
                 f.close_cost.unwrap_or(level.map_or(0.0, |l| l.close_cost)) / closing_years
             } else {
                 0.0
@@ -115,6 +115,9 @@ pub fn sites_for(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec<
                 SiteOrigin::New(i),
                 (ctx.settlement_node(i), s.island, s.location),
             );
+            if decisions.built.contains(&site.id) {
+                site.close_cost = level.close_cost / ctx.scenario.closing_years;
+            }
             if decided_closed {
                 site.fixed = Some(false);
                 site.decided_closure = true;
@@ -744,7 +747,8 @@ fn cost_lines(
             costs.running += s.annual_cost;
             costs.opening += s.open_cost;
             costs.expansion += expansion[j] * s.expand_cost_per_unit;
-        } else if s.is_existing() {
+        } else {
+            // Zero unless the site stands: an existing one, or one an earlier phase built.
             costs.closing += s.close_cost;
         }
     }

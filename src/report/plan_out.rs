@@ -70,6 +70,8 @@ pub fn site_status(site: &PlanSite, open: bool) -> Option<&'static str> {
         (SiteOrigin::Existing(_), true) => Some("kept"),
         (SiteOrigin::Existing(_), false) => Some("closed"),
         (_, true) => Some("new"),
+        // A site an earlier phase built (it has a closing cost), closed now.
+        (_, false) if site.close_cost > 0.0 => Some("closed"),
         (_, false) => None,
     }
 }

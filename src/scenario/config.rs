@@ -74,6 +74,10 @@ pub struct Decisions {
     /// `convert-{service}-{level}-{facility}` (a new site of that service).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub convert: BTreeMap<String, Conversion>,
+    /// Candidates and new sites (by plan id) an earlier phase built: they stand, so closing one
+    /// pays its level's closing cost as an existing site's would (written by phased plans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub built: Vec<String>,
 }
 
 /// What a converted facility becomes (see [`Decisions::convert`]).
