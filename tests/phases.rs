@@ -11,11 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// (service, site id) -> (status, added seats), read from a plan folder's facilities.geojson.
 fn statuses(folder: &Path) -> BTreeMap<(String, String), (String, f64)> {
-    let text = std::fs::read_to_string(folder.join("facilities.geojson")).expect("facilities");
-    let v: Value = serde_json::from_str(&text).expect("geojson");
-    v["features"]
-        .as_array()
-        .expect("features")
+    features(&folder.join("facilities.geojson"))
         .iter()
         .map(|f| {
             let p = &f["properties"];

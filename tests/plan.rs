@@ -1049,14 +1049,8 @@ fn the_roving_team_has_a_schedule_in_roving_csv_and_on_the_map() {
         let (h, m) = row[k].split_once(':').expect("HH:MM");
         60.0 * h.parse::<f64>().expect("h") + m.parse::<f64>().expect("m")
     };
-    let fc: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
-    )
-    .expect("json");
-    let team = fc["features"]
-        .as_array()
-        .expect("features")
-        .iter()
+    let team = features(&out.join("facilities.geojson"))
+        .into_iter()
         .find(|f| f["properties"]["status"] == "mobile")
         .expect("the roving team on the map");
     let one_way = team["properties"]["one_way_minutes"]
@@ -1099,13 +1093,8 @@ fn micro_with_boat(dir: &Path, out: &str, back: &str) -> std::path::PathBuf {
 /// The roving clinic team for M as the plan decides it: `(status of M's clinic, roving.csv row)`.
 fn m_clinic(data: &Path, out: &Path) -> (Vec<String>, std::collections::HashMap<String, String>) {
     plan_checked(data, &data.join("scenario.toml"), out, &[]);
-    let fc: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
-    )
-    .expect("json");
-    let statuses = fc["features"]
-        .as_array()
-        .expect("features")
+    let fc = features(&out.join("facilities.geojson"));
+    let statuses = fc
         .iter()
         .map(|f| &f["properties"])
         .filter(|p| p["service"] == "clinic" && p["island"] == "M")
@@ -1266,14 +1255,8 @@ fn a_team_charters_a_boat_where_no_sailing_makes_the_day_trip() {
     assert_eq!(row["served"], "roving", "{row:?}");
     assert_eq!(row["timetable"], "charter", "{row:?}");
     assert!(row["reason"].contains("chartered boat"), "{row:?}");
-    let fc: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("facilities.geojson")).expect("facilities"),
-    )
-    .expect("json");
-    let team = fc["features"]
-        .as_array()
-        .expect("features")
-        .iter()
+    let team = features(&out.join("facilities.geojson"))
+        .into_iter()
         .find(|f| f["properties"]["status"] == "mobile")
         .expect("team");
     assert_eq!(team["properties"]["charter"], true);

@@ -176,3 +176,13 @@ pub fn copy_fixture(name: &str, to: &std::path::Path) {
         std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
     }
 }
+
+/// The features of a GeoJSON file of a plan folder (e.g. `facilities.geojson`).
+pub fn features(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut v: Value = serde_json::from_str(&text).expect("GeoJSON");
+    match v["features"].take() {
+        Value::Array(a) => a,
+        other => panic!("{}: no features: {other}", path.display()),
+    }
+}
