@@ -359,40 +359,36 @@ fn in_phase(name: &str, e: Error) -> Error {
 /// `phases.csv`: one row per change, in phase and plan order.
 pub fn changes_csv(rows: &[Change]) -> Result<Vec<u8>> {
     use crate::report::csv_text;
-    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "phase",
-        "service",
-        "site",
-        "name",
-        "island",
-        "level",
-        "change",
-        "seats",
-        "annual_cost",
-        "open_cost",
-        "close_cost",
-    ])
-    .map_err(to_err)?;
-    for r in rows {
-        w.write_record([
-            csv_text(&r.phase),
-            csv_text(&r.service),
-            csv_text(&r.site),
-            csv_text(&r.name),
-            csv_text(&r.island),
-            r.level.to_string(),
-            r.change.to_string(),
-            format!("{:.1}", r.seats),
-            format!("{:.0}", r.annual_cost),
-            format!("{:.0}", r.open_cost),
-            format!("{:.0}", r.close_cost),
-        ])
-        .map_err(to_err)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
+    crate::report::csv_table(
+        &[
+            "phase",
+            "service",
+            "site",
+            "name",
+            "island",
+            "level",
+            "change",
+            "seats",
+            "annual_cost",
+            "open_cost",
+            "close_cost",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                csv_text(&r.phase),
+                csv_text(&r.service),
+                csv_text(&r.site),
+                csv_text(&r.name),
+                csv_text(&r.island),
+                r.level.to_string(),
+                r.change.to_string(),
+                format!("{:.1}", r.seats),
+                format!("{:.0}", r.annual_cost),
+                format!("{:.0}", r.open_cost),
+                format!("{:.0}", r.close_cost),
+            ]
+        }),
+    )
 }
 
 /// A phased plan: per year its costs, targets and what changed.

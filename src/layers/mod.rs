@@ -92,15 +92,19 @@ impl DataSet {
     /// `days` leave that day out has no departures (its expected-wait leg stays). Borrowed as
     /// it is when every timetable runs every day.
     pub fn for_weekday(&self, day: usize) -> std::borrow::Cow<'_, DataSet> {
-        let idle = |r: &Route| r.timetable.is_some() && r.days & (1 << day) == 0;
-        if !self.routes.iter().any(idle) {
+        if !self.routes.iter().any(|r| r.idle_on(day)) {
             return std::borrow::Cow::Borrowed(self);
         }
         let mut ds = self.clone();
-        for r in ds.routes.iter_mut().filter(|r| idle(r)) {
+        ds.keep_weekday(day);
+        std::borrow::Cow::Owned(ds)
+    }
+
+    /// [`DataSet::for_weekday`] in place, for a data set already owned.
+    pub fn keep_weekday(&mut self, day: usize) {
+        for r in self.routes.iter_mut().filter(|r| r.idle_on(day)) {
             r.timetable = Some(Timetable::default());
         }
-        std::borrow::Cow::Owned(ds)
     }
 
     /// Loads and validates a data-set folder; warnings come back with the data.

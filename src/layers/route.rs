@@ -85,6 +85,11 @@ impl Route {
         }
     }
 
+    /// Whether the route has a timetable that does not run on weekday `day` (Monday 0).
+    pub fn idle_on(&self, day: usize) -> bool {
+        self.timetable.is_some() && self.days & (1 << day) == 0
+    }
+
     /// Whether the route runs in a wind of Beaufort force `force`: bridges always do, ferries up
     /// to their `max_wind`.
     pub fn sails_in(&self, force: u8) -> bool {

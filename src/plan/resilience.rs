@@ -75,14 +75,14 @@ pub(super) fn service_loss(
                 continue;
             };
             let nodes = (net.settlement_nodes[c_base], net.settlement_nodes[c_island]);
-            let t = net
-                .shortest_from(nodes.0, mobile.day_minutes)
-                .minutes_to(nodes.1);
             let fits = if m.charter {
                 net.no_wait_minutes(nodes.0, nodes.1)
                     .is_some_and(|c| mobile.reachable(c))
             } else {
-                t.is_some_and(|t| super::service::roving_fits(net, mobile, nodes, t))
+                super::service::roving_fits(net, mobile, nodes, || {
+                    net.shortest_from(nodes.0, mobile.day_minutes)
+                        .minutes_to(nodes.1)
+                })
             };
             if !fits {
                 loss.roving_islands += 1;
@@ -147,7 +147,7 @@ pub fn outages(ctx: &Context, plan: &Plan) -> Vec<RouteOutage> {
         .map(|(ri, route)| {
             let mut cut = ds.clone();
             cut.routes.remove(ri);
-            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
+            cut.keep_weekday(ctx.scenario.weekday_index());
             let (losses, population_any) = losses_on(ctx, plan, &cut);
             RouteOutage {
                 route: route.id.clone(),

@@ -400,18 +400,18 @@ fn travel_rows(
 /// Whether a roving team based at node `nodes.0` (its leader's centre) can serve the island
 /// whose centre is `nodes.1` in a working day: where the data has timetables, a real sailing
 /// out and one back that leave `onsite_minutes` on the island within the day (by the clock,
-/// from [`crate::scenario::Mobile::DAY_START`]); else the expected-wait model's `one_way`
-/// minutes each way.
+/// from [`crate::scenario::Mobile::DAY_START`]); else the expected-wait model's one-way
+/// minutes each way (`one_way`, asked only then; `None`: unreachable).
 pub(crate) fn roving_fits(
     net: &crate::network::Network,
     m: &crate::scenario::Mobile,
     nodes: (NodeIndex, NodeIndex),
-    one_way: f64,
+    one_way: impl FnOnce() -> Option<f64>,
 ) -> bool {
     if net.has_timetables() {
         net.day_trip_fits(nodes.0, nodes.1, m.working_day(), m.onsite_minutes)
     } else {
-        m.reachable(one_way)
+        one_way().is_some_and(|t| m.reachable(t))
     }
 }
 
@@ -435,7 +435,7 @@ fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec
             {
                 continue;
             }
-            if roving_fits(&ctx.net, m, nodes, t) {
+            if roving_fits(&ctx.net, m, nodes, || Some(t)) {
                 mobile_options.push(MobileVisit {
                     island: k,
                     base,

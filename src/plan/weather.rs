@@ -89,7 +89,7 @@ fn wind_losses(ctx: &Context, plan: &Plan) -> Vec<WindLoss> {
         .map(|wind| {
             let mut cut = ds.clone();
             cut.routes.retain(|r| r.sails_in(wind));
-            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
+            cut.keep_weekday(ctx.scenario.weekday_index());
             let (losses, population_any) = losses_on(ctx, plan, &cut);
             WindLoss {
                 wind,
@@ -128,14 +128,15 @@ fn day_states(ds: &DataSet) -> Vec<(f64, f64)> {
 
 /// Expected days a year without cover: per service (in the plan's order) and per settlement
 /// position, the share of days lost.
-fn lost_shares(ctx: &Context, plan: &Plan) -> Vec<Vec<f64>> {
+fn lost_shares(ctx: &Context, plan: &Plan, states: &[(f64, f64)]) -> Vec<Vec<f64>> {
     let ds = ctx.ds;
-    let per_state: Vec<(f64, Vec<Vec<bool>>)> = day_states(ds)
-        .into_par_iter()
+    let per_state: Vec<(f64, Vec<Vec<bool>>)> = states
+        .par_iter()
+        .copied()
         .map(|(stops, share)| {
             let mut cut = ds.clone();
             cut.routes.retain(|r| r.reliability > stops);
-            let cut = cut.for_weekday(ctx.scenario.weekday_index()).into_owned();
+            cut.keep_weekday(ctx.scenario.weekday_index());
             let net = Network::build(&cut);
             let lost = plan
                 .services
@@ -161,7 +162,8 @@ fn lost_shares(ctx: &Context, plan: &Plan) -> Vec<Vec<f64>> {
 /// The weather report of a plan.
 pub fn weather(ctx: &Context, plan: &Plan) -> WeatherReport {
     let ds = ctx.ds;
-    let shares = lost_shares(ctx, plan);
+    let states = day_states(ds);
+    let shares = lost_shares(ctx, plan, &states);
     let mut days = Vec::with_capacity(plan.services.len());
     let mut settlements = Vec::new();
     for (sp, shares) in plan.services.iter().zip(&shares) {
@@ -201,7 +203,7 @@ pub fn weather(ctx: &Context, plan: &Plan) -> WeatherReport {
     }
     WeatherReport {
         wind: wind_losses(ctx, plan),
-        reliability_levels: day_states(ds).len(),
+        reliability_levels: states.len(),
         days,
         settlements,
     }

@@ -106,6 +106,21 @@ fn without_negative_zero(bytes: Vec<u8>) -> Vec<u8> {
 /// A CSV cell of text that came from user data (a name, an id, a message): a cell starting
 /// with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to spreadsheets, so it gets
 /// a leading `'`. Numbers are never passed through this (`-0.5` stays a number).
+/// A CSV table in memory: the header, then each row.
+pub fn csv_table(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> crate::Result<Vec<u8>> {
+    let to_err = |e: csv::Error| crate::Error::Internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(to_err)?;
+    for row in rows {
+        w.write_record(row).map_err(to_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| crate::Error::Internal(format!("csv: {e}")))
+}
+
 pub fn csv_text(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")

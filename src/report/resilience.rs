@@ -9,7 +9,7 @@ use crate::report::csv_text;
 use std::path::Path;
 
 pub fn write(dir: &Path, outages: &[RouteOutage]) -> Result<()> {
-    let csv = csv_bytes(
+    let csv = crate::report::csv_table(
         &[
             "route",
             "name",
@@ -50,19 +50,8 @@ fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
     })
 }
 
-fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
-    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).map_err(to_err)?;
-    for row in rows {
-        w.write_record(row).map_err(to_err)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
-}
-
 pub fn write_weather(dir: &Path, report: &WeatherReport) -> Result<()> {
-    let wind = csv_bytes(
+    let wind = crate::report::csv_table(
         &[
             "wind",
             "routes_cancelled",
@@ -86,7 +75,7 @@ pub fn write_weather(dir: &Path, report: &WeatherReport) -> Result<()> {
             })
         }),
     )?;
-    let days = csv_bytes(
+    let days = crate::report::csv_table(
         &[
             "service",
             "settlement",

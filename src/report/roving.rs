@@ -10,7 +10,7 @@
 //! `mobile.day_minutes`; the team needs `mobile.onsite_minutes` on the island. Each base's
 //! teams go out on weekdays in turn (Monday to Friday, islands in id order).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::network::{DayTrip, Network, clock_text};
 use crate::plan::hierarchy::HierarchyPlan;
 use crate::plan::{Context, Plan, ServicePlan};
@@ -44,14 +44,7 @@ pub const HEADER: [&str; 16] = [
 
 /// `roving.csv` of these rows ([`roving_rows`]).
 pub fn roving_csv(rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let to_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(HEADER).map_err(to_err)?;
-    for row in rows {
-        w.write_record(row).map_err(to_err)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
+    crate::report::csv_table(&HEADER, rows.iter().cloned())
 }
 
 /// The rows of `roving.csv` (cells in [`HEADER`] order), services in plan order.
