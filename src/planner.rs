@@ -100,6 +100,11 @@ impl PlanOutput<'_, '_> {
         write_plan_verified(self.ctx, &self.plan, &self.summary, dir, verify)
     }
 
+    /// The plan folder's files, by name, in memory (what [`PlanOutput::write`] writes).
+    pub fn files(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        crate::report::plan_out::plan_files(self.ctx, &self.plan, &self.summary)
+    }
+
     /// Reads a plan folder's summary back, typed (the file and any missing field named).
     pub fn read(dir: &Path) -> Result<PlanSummary> {
         PlanSummary::read(dir)

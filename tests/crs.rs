@@ -226,3 +226,63 @@ fn the_input_names_and_codes_are_kept_in_every_output_layer() {
         eprintln!("SKIP (GDAL part): ogrinfo is not installed; .ci/run installs gdal-bin");
     }
 }
+
+#[test]
+fn booleans_written_as_numbers_or_words_are_read_with_one_warning_per_field() {
+    // Shapefiles have no boolean type and a pandas boolean column with a gap becomes 1.0/0.0:
+    // `external` as 1.0 on one island, "true" on another, 0 on the rest.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    let path = data.join("islands.geojson");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("j");
+    let mut written = Vec::new();
+    for f in v["features"].as_array_mut().expect("features") {
+        let p = &mut f["properties"];
+        let external = p["external"].as_bool().unwrap_or(false);
+        p["external"] = match (external, written.iter().any(|w| *w)) {
+            (true, false) => Value::from(1.0),
+            (true, true) => Value::from("true"),
+            (false, _) => Value::from(0),
+        };
+        written.push(external);
+    }
+    assert!(
+        written.iter().filter(|w| **w).count() >= 2,
+        "Daishan has two external islands"
+    );
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let o = run(&["validate", s(&data), "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json_of(&o);
+    let warnings: Vec<&Value> = r["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "bool-as-number")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{r}");
+    assert_eq!(warnings[0]["file"], "islands.geojson");
+    assert_eq!(warnings[0]["field"], "external");
+    // The external islands stay outside the planning area: the same residents are planned.
+    assert_eq!(r["population"], 207_982);
+
+    // Anything else is still an error naming the feature and field.
+    v["features"][0]["properties"]["external"] = Value::from("yes");
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let o = run(&["validate", s(&data), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let r = json_of(&o);
+    let e = &r["errors"][0];
+    assert_eq!(
+        (e["code"].as_str(), e["feature"].as_u64()),
+        (Some("bad-type"), Some(0)),
+        "{r}"
+    );
+    assert_eq!(e["field"], "external");
+}

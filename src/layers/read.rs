@@ -394,10 +394,40 @@ impl<'a> Props<'a> {
         self.opt_count(key)
     }
 
+    /// `true`/`false`; also 1/0 and the words `"true"`/`"false"`, with one warning per layer
+    /// and field: shapefiles have no boolean type (GDAL writes 0/1 or text), and a pandas
+    /// boolean column with a missing value becomes 1.0/0.0.
     pub fn opt_bool(&mut self, key: &str) -> Option<bool> {
-        match self.present(key)? {
-            JsonValue::Bool(b) => Some(*b),
-            v => {
+        let v = self.present(key)?;
+        let lenient = match v {
+            JsonValue::Bool(b) => return Some(*b),
+            JsonValue::Number(n) => match n.as_f64() {
+                Some(1.0) => Some(true),
+                Some(0.0) => Some(false),
+                _ => None,
+            },
+            JsonValue::String(t) => match t.trim().to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        match lenient {
+            Some(b) => {
+                let v = v.clone();
+                self.diags.warning_once(
+                    "bool-as-number",
+                    &self.at,
+                    Some(key),
+                    format!(
+                        "`{key}` holds true/false written as {v}; read as {b}. Write JSON \
+                         true/false to silence this"
+                    ),
+                );
+                Some(b)
+            }
+            None => {
                 self.diags.error(
                     "bad-type",
                     &self.at,

@@ -844,8 +844,18 @@ pub fn write_plan_verified(
     out: &Path,
     verify: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<()> {
+    write_plan_files(&plan_files(ctx, plan, summary)?, out, verify)
+}
+
+/// Every file of a plan folder, by name, in writing order: what [`write_plan`] writes, for
+/// callers that keep a plan in memory (the Python package) and write it later.
+pub fn plan_files(
+    ctx: &Context,
+    plan: &Plan,
+    summary: &PlanSummary,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let roving = crate::report::roving::roving_rows(ctx, plan);
-    let files: Vec<(&str, Vec<u8>)> = vec![
+    Ok(vec![
         (
             "facilities.geojson",
             geojson_bytes(&facilities(ctx, plan, &roving)),
@@ -869,10 +879,19 @@ pub fn write_plan_verified(
         ("summary.csv", csv_summary(summary)?),
         ("targets.csv", targets_csv(summary)?),
         ("roving.csv", crate::report::roving::roving_csv(&roving)?),
-    ];
+    ])
+}
+
+/// Writes the files of [`plan_files`] as a plan folder at `out`, atomically; `verify` sees
+/// the complete folder first. A folder archiplan did not write is never replaced.
+pub fn write_plan_files<N: AsRef<str>>(
+    files: &[(N, Vec<u8>)],
+    out: &Path,
+    verify: &dyn Fn(&Path) -> Result<()>,
+) -> Result<()> {
     crate::io::replace_dir(out, crate::io::owned::PLAN, |tmp| {
         for (i, (name, bytes)) in files.iter().enumerate() {
-            let path = tmp.join(name);
+            let path = tmp.join(name.as_ref());
             std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
             if i == 0 {
                 crate::io::swap::fault_point("writing");
