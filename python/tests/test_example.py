@@ -1,12 +1,15 @@
 """examples/daishan.py, run as a newcomer runs it: the plan folder and the picture."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 
-from conftest import DAISHAN, ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
+DAISHAN = ROOT / "data" / "daishan"
 
 pytest.importorskip("matplotlib", reason="matplotlib is not installed: the example's picture is skipped")
 

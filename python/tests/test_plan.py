@@ -1,6 +1,7 @@
 """The plan through Python: the command line's files, its audit, its errors."""
 
 import json
+from pathlib import Path
 import threading
 
 import geopandas as gpd
@@ -8,7 +9,10 @@ import pandas as pd
 import pytest
 
 import archiplan
-from conftest import DAISHAN, MICRO
+
+ROOT = Path(__file__).resolve().parents[2]
+DAISHAN = ROOT / "data" / "daishan"
+MICRO = ROOT / "tests" / "fixtures" / "plan-micro"
 
 
 def test_daishan_plan_through_python_equals_the_cli_files(tmp_path, cli, daishan_plan):

@@ -3,11 +3,14 @@ processing.runAndLoadResults into a project); the layers are read back with GDAL
 and the plans audited with `archiplan check`."""
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
-from conftest import DAISHAN
+
+ROOT = Path(__file__).resolve().parents[2]
+DAISHAN = ROOT / "data" / "daishan"
 
 SCENARIO = DAISHAN / "scenario-2024.toml"
 LAYERS = ("islands", "settlements", "ferries", "facilities", "ports")
