@@ -1,6 +1,6 @@
 """Plan Daishan's public services from Python and draw the plan.
 
-    pip install ./python matplotlib
+    pip install ./python
     python examples/daishan.py [OUT]        # default OUT: out/python-daishan
 
 Writes OUT/plan (the plan folder, audited as `archiplan plan --check` does) and

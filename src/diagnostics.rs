@@ -143,6 +143,14 @@ impl Diagnostics {
         }
     }
 
+    /// Names `to` the file every finding about `from` names (a layer read from another
+    /// source than its GeoJSON file).
+    pub fn rename_file(&mut self, from: &str, to: &str) {
+        for d in self.items.iter_mut().filter(|d| d.file == from) {
+            d.file = to.to_string();
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }

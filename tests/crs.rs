@@ -1,6 +1,8 @@
 //! Layers as GIS tools write them: a layer in another reference system is one clear error per
 //! layer naming the system and the fix (checked on files GDAL's own `ogr2ogr` reprojected,
-//! where GDAL is installed), and numbers written as text are read with one warning.
+//! where GDAL is installed), and numbers written as text are read with one warning. Layers
+//! also come from a CSV table (settlements, ports, facilities) or a GeoPackage (written by
+//! GDAL's `ogr2ogr`); each plans as the bundled GeoJSON does, audited.
 
 mod common;
 use common::{ROOT, json_of, plan_checked, run};
@@ -285,4 +287,273 @@ fn booleans_written_as_numbers_or_words_are_read_with_one_warning_per_field() {
         "{r}"
     );
     assert_eq!(e["field"], "external");
+}
+
+/// The bundled Daishan plan's cost, the reference the other readers must reproduce.
+fn daishan_cost(dir: &Path) -> f64 {
+    let out = dir.join("reference");
+    plan_checked(
+        &Path::new(ROOT).join("data/daishan"),
+        &Path::new(ROOT).join("data/daishan/scenario-2024.toml"),
+        &out,
+        &[],
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read")).expect("j");
+    v["cost"].as_f64().expect("cost")
+}
+
+fn planned_cost(data: &Path, out: &Path) -> f64 {
+    plan_checked(
+        data,
+        &Path::new(ROOT).join("data/daishan/scenario-2024.toml"),
+        out,
+        &[],
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read")).expect("j");
+    v["cost"].as_f64().expect("cost")
+}
+
+/// Daishan's settlements as a spreadsheet would hold them: `lon,lat,` then every property.
+fn settlements_csv(to: &Path) {
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(Path::new(ROOT).join("data/daishan/settlements.geojson")).expect("read"),
+    )
+    .expect("json");
+    let features = v["features"].as_array().expect("features");
+    let mut keys: Vec<String> = Vec::new();
+    for f in features {
+        for k in f["properties"].as_object().expect("props").keys() {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let mut w = csv::Writer::from_path(to).expect("csv");
+    let mut header = vec!["lon".to_string(), "lat".to_string()];
+    header.extend(keys.iter().cloned());
+    w.write_record(&header).expect("header");
+    for f in features {
+        let c = &f["geometry"]["coordinates"];
+        let mut row = vec![c[0].to_string(), c[1].to_string()];
+        for k in &keys {
+            row.push(match &f["properties"][k] {
+                Value::Null => String::new(),
+                Value::String(t) => t.clone(),
+                other => other.to_string(),
+            });
+        }
+        w.write_record(&row).expect("row");
+    }
+    w.flush().expect("flush");
+}
+
+#[test]
+fn settlements_from_a_csv_table_plan_as_the_geojson_layer_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    std::fs::remove_file(data.join("settlements.geojson")).expect("rm");
+    settlements_csv(&data.join("settlements.csv"));
+    let r = json_of(&run(&["validate", s(&data), "--json"]));
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(
+        (
+            r["counts"]["settlements"].as_u64(),
+            r["population"].as_u64()
+        ),
+        (Some(87), Some(207_982))
+    );
+    // The same plan (audited by `plan --check`) as from the GeoJSON layer.
+    let cost = planned_cost(&data, &dir.path().join("plan"));
+    assert_eq!(cost, daishan_cost(dir.path()));
+    let out = common::features(&dir.path().join("plan/settlements.geojson"));
+    assert_eq!(out.len(), 87);
+    assert_eq!(out[0]["properties"]["id"], "330921100001", "ids stay text");
+}
+
+#[test]
+fn a_bad_csv_row_is_named_by_table_row_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    copy_daishan(&data);
+    std::fs::remove_file(data.join("settlements.geojson")).expect("rm");
+    let path = data.join("settlements.csv");
+    settlements_csv(&path);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Row 3 (line 5): a negative population; row 5 (line 7): a latitude that is no number.
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let pop = header
+        .iter()
+        .position(|h| *h == "population")
+        .expect("population column");
+    let mut row3: Vec<String> = lines[4].split(',').map(str::to_string).collect();
+    row3[pop] = "-5".into();
+    lines[4] = row3.join(",");
+    let mut row5: Vec<String> = lines[6].split(',').map(str::to_string).collect();
+    row5[1] = "north".into();
+    lines[6] = row5.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let o = run(&["validate", s(&data), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let r = json_of(&o);
+    let errors = r["errors"].as_array().expect("errors");
+    let find = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("no error on {field}: {r}"))
+    };
+    let e = find("population");
+    assert_eq!(
+        (e["file"].as_str(), e["feature"].as_u64()),
+        (Some("settlements.csv"), Some(3))
+    );
+    let e = find("lat");
+    assert_eq!(
+        (e["file"].as_str(), e["feature"].as_u64()),
+        (Some("settlements.csv"), Some(5))
+    );
+    assert!(e["message"].as_str().expect("m").contains("line 7"), "{e}");
+    // Nothing is planned from it, and a plan folder is not created.
+    let plan = run(&["plan", s(&data), "-o", s(&dir.path().join("p"))]);
+    assert_eq!(plan.status.code(), Some(2));
+    assert!(!dir.path().join("p").exists());
+
+    // A table without coordinates, and a layer given twice, are one error each.
+    std::fs::write(&path, "id,name,population\ns1,A,10\n").expect("write");
+    let r = json_of(&run(&["validate", s(&data), "--json"]));
+    assert_eq!(r["errors"][0]["code"], "csv-no-coordinates", "{r}");
+    settlements_csv(&path);
+    std::fs::copy(
+        Path::new(ROOT).join("data/daishan/settlements.geojson"),
+        data.join("settlements.geojson"),
+    )
+    .expect("copy");
+    let r = json_of(&run(&["validate", s(&data), "--json"]));
+    assert!(
+        r["errors"]
+            .as_array()
+            .expect("e")
+            .iter()
+            .any(|e| e["code"] == "two-sources"),
+        "{r}"
+    );
+}
+
+/// `ogr2ogr` (GDAL, as QGIS writes GeoPackages) puts every Daishan layer into one GeoPackage,
+/// reprojected to `srs`; `None` where GDAL is not installed.
+fn daishan_geopackage(to: &Path, srs: &str) -> Option<()> {
+    if Command::new("ogr2ogr").arg("--version").output().is_err() {
+        eprintln!("SKIP: ogr2ogr (Debian's gdal-bin) is not installed; .ci/run installs it");
+        return None;
+    }
+    for (i, layer) in ["islands", "settlements", "ferries", "ports", "facilities"]
+        .iter()
+        .enumerate()
+    {
+        let mut cmd = Command::new("ogr2ogr");
+        cmd.args(["-f", "GPKG", "-t_srs", srs]);
+        if i > 0 {
+            cmd.arg("-update");
+        }
+        let ok = cmd
+            .arg(to)
+            .arg(Path::new(ROOT).join(format!("data/daishan/{layer}.geojson")))
+            .args(["-nln", layer])
+            .status()
+            .expect("ogr2ogr");
+        assert!(ok.success(), "ogr2ogr {layer}");
+    }
+    Some(())
+}
+
+#[test]
+fn a_geopackage_written_by_gdal_plans_as_the_folder_does_and_is_audited_from_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gpkg = dir.path().join("daishan.gpkg");
+    if daishan_geopackage(&gpkg, "EPSG:4326").is_none() {
+        return;
+    }
+    let r = json_of(&run(&["validate", s(&gpkg), "--json"]));
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["population"], 207_982);
+    assert_eq!(r["counts"]["routes"], 23);
+    let cost = planned_cost(&gpkg, &dir.path().join("plan"));
+    assert_eq!(cost, daishan_cost(dir.path()));
+    let check = run(&[
+        "check",
+        s(&gpkg),
+        s(&dir.path().join("plan")),
+        "--scenario",
+        &format!("{ROOT}/data/daishan/scenario-2024.toml"),
+    ]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    // A bad value is named by the GeoPackage's table, row and column.
+    let ok = Command::new("ogrinfo")
+        .arg(&gpkg)
+        .args([
+            "-sql",
+            "UPDATE settlements SET population = -5 WHERE fid = 4",
+        ])
+        .output()
+        .expect("ogrinfo");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let o = run(&["validate", s(&gpkg), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = &json_of(&o)["errors"][0];
+    assert_eq!(e["file"], "daishan.gpkg:settlements", "{e}");
+    assert_eq!(
+        (e["feature"].as_u64(), e["field"].as_str()),
+        (Some(3), Some("population")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_geopackage_in_another_system_or_not_a_geopackage_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gpkg = dir.path().join("utm.gpkg");
+    if daishan_geopackage(&gpkg, "EPSG:32651").is_some() {
+        let o = run(&["validate", s(&gpkg), "--json"]);
+        assert_eq!(o.status.code(), Some(2));
+        let v = json_of(&o);
+        let errors = v["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 5, "one error per layer: {v}");
+        for e in errors {
+            assert_eq!(e["code"], "wrong-crs", "{e}");
+            let m = e["message"].as_str().expect("m");
+            assert!(
+                m.contains("EPSG:32651") && m.contains("ogr2ogr -f GPKG"),
+                "{m}"
+            );
+        }
+    }
+    // Not SQLite at all, and a GeoPackage-named folder path that does not exist.
+    let fake = dir.path().join("fake.gpkg");
+    std::fs::write(&fake, "this is not a database, just text\n".repeat(100)).expect("write");
+    let o = run(&["validate", s(&fake), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json_of(&o);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("not a GeoPackage"),
+        "{v}"
+    );
+    let o = run(&["validate", s(&dir.path().join("missing.gpkg")), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -34,6 +34,8 @@ class DataSet:
 
     @classmethod
     def load(cls, folder: PathLike) -> "DataSet":
+        """A data-set folder (GeoJSON layers, or CSV tables for the point layers), or a
+        GeoPackage file with the tables islands, settlements, ferries, ports, facilities."""
         return cls(_core.DataSetCore.load(os.fspath(folder)))
 
     @classmethod
@@ -48,15 +50,17 @@ class DataSet:
         """A data set from GeoDataFrames with the columns of ``docs/data-format.md``.
 
         Layers in another CRS are reprojected to EPSG:4326 (a layer without a CRS is taken
-        as EPSG:4326). Errors name the layer as ``settlements.geojson`` and the row by its
-        position (``feature``, from 0) and ``id``.
+        as EPSG:4326). Settlements, ports and facilities may also be plain DataFrames with
+        ``lon``/``lat`` columns (a spreadsheet: ``pd.read_csv``). Errors name the layer as
+        ``settlements.geojson`` (or ``settlements.csv``) and the row by its position
+        (``feature``, from 0) and ``id``.
         """
         layers = dict(islands=islands, settlements=settlements, ferries=ferries,
                       facilities=facilities, ports=ports)
         keep = tempfile.TemporaryDirectory(prefix="archiplan-layers-")
         for name, gdf in layers.items():
             if gdf is not None:
-                _write_layer(gdf, Path(keep.name) / f"{name}.geojson", name)
+                _write_layer(gdf, Path(keep.name), name)
         return cls(_core.DataSetCore.load(keep.name), keep)
 
     @property
@@ -80,14 +84,20 @@ class DataSet:
                 f"{c['ferries']} ferries, {c['facilities']} facilities; {c['population']:,} residents)")
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
+def _write_layer(gdf, folder: Path, name: str) -> None:
+    """One layer into `folder`: a GeoDataFrame as GeoJSON in EPSG:4326; a plain DataFrame
+    of a point layer (settlements, ports, facilities) with lon/lat columns as a CSV table."""
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
+        if isinstance(gdf, pd.DataFrame) and name in ("settlements", "ports", "facilities"):
+            gdf.to_csv(folder / f"{name}.csv", index=False)
+            return
+        raise TypeError(f"{name}: expected a GeoDataFrame (or, for points, a DataFrame with "
+                        f"lon/lat columns), got {type(gdf).__name__}")
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     # Missing values are left out (a property's default applies), never written as null.
     text = gdf.to_json(na="drop", drop_id=True)
-    path.write_text(text, encoding="utf-8")
+    (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
 
 
 def load(folder: PathLike) -> DataSet:

@@ -184,3 +184,27 @@ def test_sweep_returns_the_results_table(tmp_path, cli):
     assert table.equals(pd.read_csv(tmp_path / "out" / "results.csv"))
     audit = cli("check", DAISHAN, tmp_path / "out", "--json")
     assert json.loads(audit.stdout)["ok"] is True
+
+
+def test_a_geopackage_and_a_settlements_table_plan_as_the_folder(tmp_path, daishan_plan, cli):
+    layers = {name: gpd.read_file(DAISHAN / f"{name}.geojson")
+              for name in ("islands", "settlements", "ferries", "facilities", "ports")}
+    gpkg = tmp_path / "daishan.gpkg"
+    for name, gdf in layers.items():
+        gdf.to_file(gpkg, layer=name, driver="GPKG")  # GDAL writes it, archiplan reads SQLite
+    from_gpkg = archiplan.plan(archiplan.load(gpkg), DAISHAN / "scenario-2024.toml")
+    assert from_gpkg.summary["cost"] == daishan_plan.summary["cost"]
+    from_gpkg.write(tmp_path / "plan-gpkg")
+    audit = cli("check", gpkg, tmp_path / "plan-gpkg", "--scenario", DAISHAN / "scenario-2024.toml", "--json")
+    assert json.loads(audit.stdout)["ok"] is True
+    # Settlements as a spreadsheet: a DataFrame with lon/lat columns.
+    s = layers["settlements"]
+    table = pd.DataFrame(s.drop(columns="geometry")).assign(lon=s.geometry.x, lat=s.geometry.y)
+    data = archiplan.DataSet.from_geodataframes(**{**layers, "settlements": table})
+    assert data.counts["settlements"] == 87
+    assert archiplan.plan(data, DAISHAN / "scenario-2024.toml").summary["cost"] == daishan_plan.summary["cost"]
+    bad = table.copy()
+    bad.loc[3, "population"] = -5
+    with pytest.raises(archiplan.InvalidInput) as err:
+        archiplan.DataSet.from_geodataframes(**{**layers, "settlements": bad})
+    assert (err.value.file, err.value.feature, err.value.field) == ("settlements.csv", 3, "population")

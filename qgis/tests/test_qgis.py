@@ -120,3 +120,33 @@ def test_run_sweep_writes_the_results_table(tmp_path, qgis_process, cli):
     assert len(gpd.read_file(r["RESULTS"])) == 4
     audit = cli("check", DAISHAN, tmp_path / "out", "--json")
     assert json.loads(audit.stdout)["ok"] is True
+
+
+def test_the_zip_of_the_readme_installs_into_a_profile(tmp_path, qgis_env, qgis_process):
+    """The README's zip, unpacked where QGIS's "Install from ZIP" puts it (the profile's
+    python/plugins), is found and enabled without QGIS_PLUGINPATH."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import _qgis_process
+
+    qgis = ROOT / "qgis"
+    archive = tmp_path / "archiplan_qgis.zip"
+    subprocess.run([sys.executable, "-m", "zipfile", "-c", str(archive), "archiplan_qgis/"],
+                   cwd=qgis, check=True)
+    env = dict(qgis_env, HOME=str(tmp_path / "home"))
+    env.pop("QGIS_PLUGINPATH")
+    plugins = tmp_path / "home/.local/share/QGIS/QGIS3/profiles/default/python/plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(archive) as z:
+        assert "archiplan_qgis/metadata.txt" in z.namelist()
+        z.extractall(plugins)
+    shutil.rmtree(plugins / "archiplan_qgis" / "__pycache__", ignore_errors=True)
+    binary = _qgis_process()
+    enable = subprocess.run([binary, "plugins", "enable", "archiplan_qgis"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert enable.returncode == 0, enable.stdout + enable.stderr
+    listing = subprocess.run([binary, "list"], env=env, capture_output=True, text=True, timeout=300)
+    assert "archiplan:plan\tPlan services" in listing.stdout

@@ -5,6 +5,7 @@
 //! its warnings or the full list of problems.
 
 mod facility;
+mod gpkg;
 mod island;
 mod locate;
 mod port;
@@ -12,6 +13,8 @@ pub mod read;
 mod route;
 mod settlement;
 pub mod shape;
+mod source;
+mod tabular;
 pub mod timetable;
 mod validate;
 
@@ -117,6 +120,18 @@ impl DataSet {
                 diagnostics: v.diagnostics,
             }),
         }
+    }
+
+    /// The files the data set at `data` is read from (each layer's GeoJSON or CSV file that
+    /// exists, or the GeoPackage), for digests of a run's inputs.
+    pub fn input_files(data: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = LAYER_FILES
+            .iter()
+            .map(|f| source::Source::of(data, f).path().to_path_buf())
+            .filter(|p| p.is_file())
+            .collect();
+        files.dedup();
+        files
     }
 
     /// Runs every check and reports, even when the data set is unusable.

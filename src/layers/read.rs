@@ -3,7 +3,6 @@
 
 use crate::diagnostics::{Diagnostics, Location};
 use geojson::{Feature, GeometryValue, JsonObject, JsonValue};
-use std::path::Path;
 
 /// One feature as read from a file, before its layer interprets it.
 #[derive(Debug, Clone)]
@@ -20,63 +19,7 @@ impl RawFeature {
     }
 }
 
-/// Reads `dir/file` as a GeoJSON FeatureCollection.
-///
-/// Returns `None` when the file is absent (an error only when `required`) or unusable as a
-/// whole; features that cannot be parsed are reported and skipped so the rest still load.
-pub fn read_layer(
-    dir: &Path,
-    file: &str,
-    required: bool,
-    diags: &mut Diagnostics,
-) -> Option<Vec<RawFeature>> {
-    let at = Location::file(file);
-    let path = dir.join(file);
-    // Regular files only, of bounded size: a device or FIFO in place of a layer would never
-    // finish reading (or block), a huge file would exhaust memory.
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if required {
-                diags.error(
-                    "file-missing",
-                    &at,
-                    None,
-                    format!("required layer file not found at {}", path.display()),
-                );
-            }
-            return None;
-        }
-        Err(e) => {
-            diags.error(
-                "file-unreadable",
-                &at,
-                None,
-                format!("cannot read {}: {e}", path.display()),
-            );
-            return None;
-        }
-    };
-    if !meta.is_file() {
-        diags.error(
-            "file-unreadable",
-            &at,
-            None,
-            format!("{} is not a regular file", path.display()),
-        );
-        return None;
-    }
-    let bytes = match crate::limits::read_file(&path, crate::limits::MAX_LAYER_BYTES) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.error("file-unreadable", &at, None, e.to_string());
-            return None;
-        }
-    };
-    parse_layer(&bytes, file, diags)
-}
-
-/// Parses the bytes of a layer file (see [`read_layer`]).
+/// Parses the bytes of a GeoJSON layer file (see [`super::source::read_layer`]).
 pub fn parse_layer(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Vec<RawFeature>> {
     let at = Location::file(file);
     // A UTF-8 byte-order mark (Windows tools, QGIS exports) is not part of the JSON.

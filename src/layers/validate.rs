@@ -1,8 +1,9 @@
 //! Loading a data-set folder: per-layer parsing, then every cross-layer rule.
 
 use super::locate::{IslandIndex, Placement};
-use super::read::{RawFeature, read_layer};
+use super::read::RawFeature;
 use super::route::{Endpoint, Route, RouteMode};
+use super::source::read_layer;
 use super::*;
 use crate::diagnostics::{Diagnostics, Location};
 use crate::geometry::km_between;
@@ -22,12 +23,13 @@ pub(super) fn validate(dir: &Path) -> Validation {
         counts: Counts::default(),
         population: 0,
     };
-    if !dir.is_dir() {
+    let geopackage = super::gpkg::is_geopackage(dir) && dir.is_file();
+    if !(dir.is_dir() || geopackage) {
         diags.error(
             "folder-missing",
             &Location::file(&dir.display().to_string()),
             None,
-            "data-set folder does not exist or is not a directory",
+            "data-set folder (or GeoPackage file) does not exist or is not a directory",
         );
         v.diagnostics = diags;
         return v;
@@ -81,6 +83,13 @@ pub(super) fn validate(dir: &Path) -> Validation {
         .filter(|s| !islands[s.island].external)
         .map(|s| s.population)
         .sum();
+    // Layers read from a CSV table or a GeoPackage are named as such in every finding.
+    for file in super::LAYER_FILES {
+        let name = super::source::Source::of(dir, file).name(file);
+        if name != file {
+            diags.rename_file(file, &name);
+        }
+    }
     diags.sort();
     if !diags.has_errors()
         && let Some(hub) = hub

@@ -105,12 +105,12 @@ pub fn input_digests(
             .collect()
     };
     let mut out = std::collections::BTreeMap::new();
-    for name in crate::layers::LAYER_FILES {
-        let path = data.join(name);
-        if path.is_file() {
-            let bytes = crate::limits::read_file(&path, crate::limits::MAX_LAYER_BYTES)?;
-            out.insert(format!("data {name}"), hex(&bytes));
-        }
+    for path in crate::layers::DataSet::input_files(data) {
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let bytes = crate::limits::read_file(&path, crate::limits::MAX_LAYER_BYTES)?;
+        out.insert(format!("data {name}"), hex(&bytes));
     }
     let base_dir = sweep_path.parent().unwrap_or(Path::new("."));
     let toml = |path: &Path| crate::limits::read_file(path, crate::limits::MAX_TOML_BYTES);
