@@ -15,7 +15,7 @@ import threading
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
+    QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -27,10 +27,10 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterVectorLayer,
     QgsSettings,
     QgsVectorFileWriter,
 )
@@ -86,10 +86,6 @@ class _Algorithm(QgsProcessingAlgorithm):
     def groupId(self):  # noqa: N802
         return ""
 
-    def flags(self):
-        # The command runs in its own process; QGIS need not hold its main thread.
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
-
     # ----- data: a folder or layers -----
 
     def add_data_parameters(self):
@@ -103,34 +99,42 @@ class _Algorithm(QgsProcessingAlgorithm):
             ("FACILITIES", "Facilities (points), optional", QgsProcessing.TypeVectorPoint, True),
             ("PORTS", "Ports and piers (points), optional", QgsProcessing.TypeVectorPoint, True),
         ]:
-            self.addParameter(QgsProcessingParameterVectorLayer(name, label, [kind], optional=optional))
+            self.addParameter(QgsProcessingParameterFeatureSource(name, label, [kind], optional=optional))
 
     def data_folder(self, parameters, context, feedback):
         folder = self.parameterAsFile(parameters, "DATA", context)
         if folder:
             return folder
-        layers = {name: self.parameterAsVectorLayer(parameters, name.upper(), context)
-                  for name in ("islands", "settlements", "ferries", "facilities", "ports")}
-        missing = [n for n in ("islands", "settlements", "ferries") if layers[n] is None]
+        sources = {name: self.parameterAsSource(parameters, name.upper(), context)
+                   for name in ("islands", "settlements", "ferries", "facilities", "ports")}
+        missing = [n for n in ("islands", "settlements", "ferries") if sources[n] is None]
         if missing:
             raise QgsProcessingException(
                 "give a data-set folder (DATA) or at least the islands, settlements and ferries "
                 f"layers; missing: {', '.join(missing)}")
         folder = tempfile.mkdtemp(prefix="archiplan-layers-")
         wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-        for name, layer in layers.items():
-            if layer is None:
+        for name, source in sources.items():
+            if source is None:
                 continue
+            # Feature sources, read in the algorithm's own thread, reprojected as they are read.
+            path = os.path.join(folder, f"{name}.geojson")
             options = QgsVectorFileWriter.SaveVectorOptions()
             options.driverName = "GeoJSON"
             options.fileEncoding = "UTF-8"
-            options.ct = QgsCoordinateTransform(layer.crs(), wgs84, context.transformContext())
-            path = os.path.join(folder, f"{name}.geojson")
-            error = QgsVectorFileWriter.writeAsVectorFormatV2(
-                layer, path, context.transformContext(), options)
-            if error[0] != QgsVectorFileWriter.NoError:
-                raise QgsProcessingException(f"{name}: could not write {path}: {error[1]}")
-            feedback.pushInfo(f"{name}: {layer.featureCount()} features from {layer.name()} -> {path}")
+            writer = QgsVectorFileWriter.create(path, source.fields(), source.wkbType(), wgs84,
+                                                context.transformContext(), options)
+            if writer.hasError() != QgsVectorFileWriter.NoError:
+                raise QgsProcessingException(f"{name}: could not write {path}: {writer.errorMessage()}")
+            request = QgsFeatureRequest().setDestinationCrs(wgs84, context.transformContext())
+            count = 0
+            for feature in source.getFeatures(request):
+                if feedback.isCanceled():
+                    raise QgsProcessingException("cancelled")
+                writer.addFeature(feature)
+                count += 1
+            del writer  # flushes and closes the file
+            feedback.pushInfo(f"{name}: {count} features -> {path}")
         return folder
 
     # ----- running the command -----
