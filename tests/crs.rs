@@ -291,18 +291,13 @@ fn booleans_written_as_numbers_or_words_are_read_with_one_warning_per_field() {
 
 /// The bundled Daishan plan's cost, the reference the other readers must reproduce.
 fn daishan_cost(dir: &Path) -> f64 {
-    let out = dir.join("reference");
-    plan_checked(
+    planned_cost(
         &Path::new(ROOT).join("data/daishan"),
-        &Path::new(ROOT).join("data/daishan/scenario-2024.toml"),
-        &out,
-        &[],
-    );
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read")).expect("j");
-    v["cost"].as_f64().expect("cost")
+        &dir.join("reference"),
+    )
 }
 
+/// The cost of the 2024 plan of `data`, planned and audited (`plan --check`) into `out`.
 fn planned_cost(data: &Path, out: &Path) -> f64 {
     plan_checked(
         data,
