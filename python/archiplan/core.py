@@ -289,10 +289,13 @@ def sweep(
     solver: str = "auto",
     check: bool = False,
     resume: bool = False,
+    progress: Optional[Callable[[str, str, float], None]] = None,
 ) -> pd.DataFrame:
     """Runs a sweep file (``archiplan sweep DATA SWEEP -o OUT``) and returns its results
-    table (``OUT/results.csv``) as a DataFrame, one row per scenario."""
+    table (``OUT/results.csv``) as a DataFrame, one row per scenario. With ``resume``, the
+    scenarios already in ``OUT`` are kept; ``progress(folder, status, seconds)`` is called as
+    each scenario's folder (``OUT/scenarios/<folder>``) is written."""
     folder = data.source if isinstance(data, DataSet) else Path(data)
     _core.sweep(os.fspath(folder), os.fspath(sweep_file), os.fspath(out), threads,
-                time_limit, solver, check, resume)
+                time_limit, solver, check, resume, progress)
     return pd.read_csv(Path(out) / "results.csv")

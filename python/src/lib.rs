@@ -274,20 +274,16 @@ fn plan(
         solver: backend(solver)?,
         ..PlanOptions::default()
     };
-    // A callback that raises stops nothing mid-solve: its first error is raised afterwards.
-    let failed: Arc<Mutex<Option<PyErr>>> = Arc::default();
+    let failed: Failed = Arc::default();
     if let Some(cb) = progress {
         let failed = failed.clone();
         options.on_service_done = Some(Arc::new(move |s: &archiplan::plan::ServicePlan| {
-            Python::attach(|py| {
-                let gap = archiplan::model::relative_gap(s.objective, s.bound);
-                let args = (s.service.as_str(), s.status.as_str(), gap, s.seconds);
-                if let Err(e) = cb.call1(py, args)
-                    && let Ok(mut slot) = failed.lock()
-                {
-                    slot.get_or_insert(e);
-                }
-            })
+            let gap = archiplan::model::relative_gap(s.objective, s.bound);
+            call_back(
+                &cb,
+                &failed,
+                (s.service.as_str(), s.status.as_str(), gap, s.seconds),
+            );
         }));
     }
     let (ds, sc) = (data.ds.clone(), scenario.scenario.clone());
@@ -302,9 +298,7 @@ fn plan(
             ))
         })
     });
-    if let Some(e) = failed.lock().ok().and_then(|mut slot| slot.take()) {
-        return Err(e);
-    }
+    raise_failed(&failed)?;
     let (files, seconds, solver) = result.map_err(to_py)?;
     Ok(PlanCore {
         ds,
@@ -333,10 +327,32 @@ fn check(
     .map_err(to_py)
 }
 
+/// A callback's first error, kept to be raised once the Rust call returns (a callback that
+/// raises stops nothing mid-run).
+type Failed = Arc<Mutex<Option<PyErr>>>;
+
+fn call_back<A: for<'py> pyo3::call::PyCallArgs<'py>>(cb: &Py<PyAny>, failed: &Failed, args: A) {
+    Python::attach(|py| {
+        if let Err(e) = cb.call1(py, args)
+            && let Ok(mut slot) = failed.lock()
+        {
+            slot.get_or_insert(e);
+        }
+    })
+}
+
+fn raise_failed(failed: &Failed) -> PyResult<()> {
+    match failed.lock().ok().and_then(|mut slot| slot.take()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Runs a sweep file over a data-set folder into `out` (what `archiplan sweep` does); the
-/// results table is `out/results.csv`. Returns the run's counts as JSON.
+/// results table is `out/results.csv`. `progress(folder, status, seconds)` is called as
+/// each scenario's folder (`out/scenarios/<folder>`) is written. Returns the run's counts as JSON.
 #[pyfunction]
-#[pyo3(signature = (data, sweep_file, out, threads=None, time_limit=None, solver="auto", check=false, resume=false))]
+#[pyo3(signature = (data, sweep_file, out, threads=None, time_limit=None, solver="auto", check=false, resume=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep(
     py: Python<'_>,
@@ -348,8 +364,10 @@ fn sweep(
     solver: &str,
     check: bool,
     resume: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
-    let opts = archiplan::sweep::SweepOptions {
+    let failed: Failed = Arc::default();
+    let mut opts = archiplan::sweep::SweepOptions {
         threads,
         resume,
         check,
@@ -357,11 +375,25 @@ fn sweep(
         solver: backend(solver)?,
         ..Default::default()
     };
-    py.detach(|| {
+    if let Some(cb) = progress {
+        let failed = failed.clone();
+        opts.progress = Some(Arc::new(move |event: archiplan::sweep::SweepEvent| {
+            if let archiplan::sweep::SweepEvent::Finished {
+                id,
+                status,
+                seconds,
+            } = event
+            {
+                call_back(&cb, &failed, (id, status, seconds));
+            }
+        }));
+    }
+    let result = py.detach(|| {
         let report = archiplan::sweep::Sweep::from_file(&data, &sweep_file)?.run(&out, &opts)?;
         serde_json::to_string(&report).map_err(|e| Error::Internal(format!("sweep report: {e}")))
-    })
-    .map_err(to_py)
+    });
+    raise_failed(&failed)?;
+    result.map_err(to_py)
 }
 
 /// Solves a location model on a sparse cost matrix: `rows[i]` lists `(site, cost)` for

@@ -179,8 +179,13 @@ def test_sweep_returns_the_results_table(tmp_path, cli):
     sweep = (DAISHAN / "sweep-relocation.toml").read_text().replace(
         "values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]", "values = [0.0, 1.0]")
     (tmp_path / "sweep.toml").write_text(sweep)
-    table = archiplan.sweep(DAISHAN, tmp_path / "sweep.toml", tmp_path / "out", check=True)
+    seen = []  # (scenario folder, status)
+    table = archiplan.sweep(DAISHAN, tmp_path / "sweep.toml", tmp_path / "out", check=True,
+                            progress=lambda scenario, status, seconds: seen.append((scenario, status)))
     assert len(table) == 4
+    # One call per scenario, naming its folder.
+    assert sorted(s for s, _ in seen) == sorted(p.name for p in (tmp_path / "out" / "scenarios").iterdir())
+    assert all(status == "optimal" for _, status in seen), seen
     assert table.equals(pd.read_csv(tmp_path / "out" / "results.csv"))
     audit = cli("check", DAISHAN, tmp_path / "out", "--json")
     assert json.loads(audit.stdout)["ok"] is True
