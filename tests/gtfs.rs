@@ -512,3 +512,68 @@ fn the_plan_prints_each_small_islands_day_trip_by_the_timetable() {
     let needed: f64 = row["needed_onsite_minutes"].parse().expect("minutes");
     assert!(onsite >= needed && needed > 0.0, "{row:?}");
 }
+
+#[test]
+fn a_timetable_keeps_a_csv_settlements_table_and_refuses_a_geopackage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    copy_fixture("../../data/daishan", &data);
+    // Settlements as a table: id, name, lon, lat, island, population.
+    let mut table = String::from("id,name,lon,lat,island,population,children,elderly\n");
+    for f in features(&data.join("settlements.geojson")) {
+        let (p, c) = (&f["properties"], &f["geometry"]["coordinates"]);
+        table += &format!(
+            "{},{},{},{},{},{},{},{}\n",
+            p["id"].as_str().expect("id"),
+            p["name"].as_str().expect("name").replace(',', " "),
+            c[0],
+            c[1],
+            p["island"].as_str().expect("island"),
+            p["population"],
+            p["children"],
+            p["elderly"]
+        );
+    }
+    std::fs::write(data.join("settlements.csv"), table).expect("csv");
+    std::fs::remove_file(data.join("settlements.geojson")).expect("rm");
+    let out = dir.path().join("timed");
+    let o = run(&[
+        "import",
+        "gtfs",
+        &format!("{ROOT}/data/daishan-gtfs"),
+        "--data",
+        data.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("settlements.csv").is_file() && !out.join("settlements.geojson").exists());
+    let v = json_of(&run(&["validate", out.to_str().expect("utf-8"), "--json"]));
+    assert_eq!(
+        (v["ok"].as_bool(), v["population"].as_u64()),
+        (Some(true), Some(207_982)),
+        "{v}"
+    );
+
+    // A GeoPackage is no folder to lay a timetable onto: refused (exit 2, nothing written).
+    let gpkg = dir.path().join("d.gpkg");
+    std::fs::write(&gpkg, b"not a database").expect("write");
+    let o = run(&[
+        "import",
+        "gtfs",
+        &format!("{ROOT}/data/daishan-gtfs"),
+        "--data",
+        gpkg.to_str().expect("utf-8"),
+        "-o",
+        dir.path().join("x").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("d.gpkg"), "{err}");
+    assert!(!dir.path().join("x").exists());
+}

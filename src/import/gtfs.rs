@@ -81,6 +81,15 @@ pub fn import(
     out: &Path,
     day: Weekday,
 ) -> Result<ImportSummary> {
+    if !data.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: a timetable is laid onto a data-set folder of GeoJSON layers; convert a \
+             GeoPackage first, e.g. `ogr2ogr -f GeoJSON DIR/ferries.geojson {} ferries` for \
+             each layer",
+            data.display(),
+            data.display()
+        )));
+    }
     check_feed_files(feed)?;
     let gtfs = gtfs_structures::Gtfs::from_path(feed).map_err(|e| feed_error(feed, &e))?;
     let port_of = match_stops(feed, ds, &gtfs)?;
@@ -100,8 +109,11 @@ pub fn import(
     lay_legs(ds, &legs, &mut ferries, &mut summary)?;
     crate::io::write_dir_atomic(out, |tmp| {
         for file in LAYER_FILES {
-            let from = data.join(file);
-            let to = tmp.join(file);
+            // The layer's own file, GeoJSON or a CSV table, under its own name.
+            let from = crate::layers::source::Source::of(data, file)
+                .path()
+                .to_path_buf();
+            let to = tmp.join(from.file_name().unwrap_or(file.as_ref()));
             if file == FERRIES_FILE {
                 let bytes = serde_json::to_vec(&ferries)
                     .map_err(|e| Error::Internal(format!("ferries.geojson: {e}")))?;

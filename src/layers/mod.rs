@@ -13,7 +13,7 @@ pub mod read;
 mod route;
 mod settlement;
 pub mod shape;
-mod source;
+pub mod source;
 mod tabular;
 pub mod timetable;
 mod validate;
