@@ -4,8 +4,10 @@
 //! Cells become JSON values as a spreadsheet user means them: whole and decimal numbers are
 //! numbers (but not codes with leading zeros, `007`), `true`/`false` are booleans, empty cells
 //! are absent (the property's default applies), anything else is text; `id` and `name` stay
-//! text. The rows are then validated exactly as GeoJSON features are, numbered from 0 in
-//! data order (row N is on line N + 2, below the header).
+//! text. The separator is a comma, a semicolon (spreadsheets where the comma is the decimal
+//! mark; there `122,35` is read as 122.35) or a tab, whichever the header uses most. The rows are then validated exactly as
+//! GeoJSON features are, numbered from 0 in data order (row N is on line N + 2, below the
+//! header).
 
 use super::read::RawFeature;
 use crate::diagnostics::{Diagnostics, Location};
@@ -20,9 +22,14 @@ const TEXT_COLUMNS: [&str; 2] = ["id", "name"];
 /// Parses CSV bytes into raw point features; `file` names the table in diagnostics.
 pub fn parse_csv(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Vec<RawFeature>> {
     let at = Location::file(file);
+    let bytes = crate::limits::strip_bom(bytes);
+    let sep = delimiter(bytes);
+    // Semicolon tables come from spreadsheets whose decimal mark is the comma: `122,35`.
+    let decimal_comma = sep == b';';
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(crate::limits::strip_bom(bytes));
+        .delimiter(sep)
+        .from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_string()).collect::<Vec<_>>(),
         Err(e) => {
@@ -77,10 +84,12 @@ pub fn parse_csv(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Ve
                 continue;
             }
             let text = TEXT_COLUMNS.iter().any(|t| name.eq_ignore_ascii_case(t));
-            properties.insert(
-                name.clone(),
-                if text { cell.into() } else { cell_value(cell) },
-            );
+            let value = if text {
+                cell.into()
+            } else {
+                cell_value(&decimal(cell, decimal_comma))
+            };
+            properties.insert(name.clone(), value);
         }
         let id = properties
             .get("id")
@@ -88,7 +97,7 @@ pub fn parse_csv(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Ve
             .map(str::to_string);
         let loc = Location::feature(file, index, id.as_deref());
         let coordinate = |k: usize, name: &str, limit: f64, diags: &mut Diagnostics| {
-            let cell = record.get(k).unwrap_or("").trim();
+            let cell = &decimal(record.get(k).unwrap_or("").trim(), decimal_comma);
             match cell.parse::<f64>() {
                 Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
                 _ => {
@@ -122,6 +131,33 @@ pub fn parse_csv(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Ve
     Some(out)
 }
 
+/// The field separator, from the header line: a comma, or the semicolon that spreadsheets
+/// write where the comma is the decimal mark, or a tab (a pasted table).
+fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .unwrap_or(b',')
+}
+
+/// `cell` with a decimal comma read as a point (`-122,35` -> `-122.35`) where the table
+/// uses them; any other text as it is.
+fn decimal(cell: &str, decimal_comma: bool) -> String {
+    let digits = cell.trim_start_matches(['-', '+']);
+    let is_decimal = decimal_comma
+        && digits.split(',').count() == 2
+        && digits
+            .split(',')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if is_decimal {
+        cell.replace(',', ".")
+    } else {
+        cell.to_string()
+    }
+}
+
 /// A cell as the JSON value a spreadsheet user means (see the module notes).
 fn cell_value(cell: &str) -> JsonValue {
     match cell.to_ascii_lowercase().as_str() {
@@ -147,6 +183,33 @@ fn cell_value(cell: &str) -> JsonValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn semicolon_and_tab_tables_are_read_like_comma_ones() {
+        for sep in [",", ";", "\t"] {
+            let text = format!("id{sep}lon{sep}lat{sep}population\ns1{sep}122.1{sep}30.2{sep}15\n");
+            let mut diags = Diagnostics::new();
+            let rows = parse_csv(text.as_bytes(), "settlements.csv", &mut diags).expect("rows");
+            assert!(!diags.has_errors(), "{sep:?}: {:?}", diags.all());
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].properties["population"], JsonValue::from(15));
+            assert_eq!(rows[0].id.as_deref(), Some("s1"));
+        }
+        // Semicolon tables with decimal commas, as spreadsheets in many locales write them.
+        let text = "id;lon;lat;population;share\ns1;122,35;30,2;15;0,5\n";
+        let mut diags = Diagnostics::new();
+        let rows = parse_csv(text.as_bytes(), "settlements.csv", &mut diags).expect("rows");
+        assert!(!diags.has_errors(), "{:?}", diags.all());
+        assert_eq!(rows[0].properties["share"], JsonValue::from(0.5));
+        match &rows[0].geometry {
+            Some(GeometryValue::Point { coordinates }) => {
+                assert_eq!(coordinates.as_slice(), &[122.35, 30.2])
+            }
+            other => panic!("{other:?}"),
+        }
+        // A comma table whose text holds semicolons keeps the comma.
+        assert_eq!(delimiter(b"id,name,lon,lat\na,\"x;y\",1,2\n"), b',');
+    }
 
     #[test]
     fn cells_become_what_a_spreadsheet_means() {
