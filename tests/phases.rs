@@ -181,23 +181,23 @@ fn micro_scenario(dir: &Path, name: &str, decisions: &str) -> PathBuf {
     path
 }
 
+/// `archiplan plan` of the micro archipelago with `scenarios` in order into `out`, as is.
+fn plan_micro(scenarios: &[&Path], out: &Path) -> std::process::Output {
+    let mut args = vec!["plan", "tests/fixtures/plan-micro"];
+    for s in scenarios {
+        args.extend(["--scenario", path(s)]);
+    }
+    args.extend(["-o", path(out), "--quiet"]);
+    run(&args)
+}
+
 #[test]
 fn a_later_year_cannot_reopen_what_an_earlier_one_closed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = micro_scenario(dir.path(), "y1", "close = [\"school-b\"]");
     let b = micro_scenario(dir.path(), "y2", "keep = [\"school-b\"]");
     let out = dir.path().join("out");
-    let o = run(&[
-        "plan",
-        "tests/fixtures/plan-micro",
-        "--scenario",
-        path(&a),
-        "--scenario",
-        path(&b),
-        "-o",
-        path(&out),
-        "--quiet",
-    ]);
+    let o = plan_micro(&[&a, &b], &out);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -209,16 +209,7 @@ fn a_later_year_cannot_reopen_what_an_earlier_one_closed() {
     let again = dir.path().join("again");
     std::fs::create_dir(&again).expect("mkdir");
     let a2 = micro_scenario(&again, "y1", "");
-    let o = run(&[
-        "plan",
-        "tests/fixtures/plan-micro",
-        "--scenario",
-        path(&a),
-        "--scenario",
-        path(&a2),
-        "-o",
-        path(&out),
-    ]);
+    let o = plan_micro(&[&a, &a2], &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("two phases are named `y1`"));
 }
@@ -287,14 +278,7 @@ fn a_new_site_is_decided_by_its_plan_id_and_carried_until_a_year_closes_it() {
     assert_eq!(report["ok"], true, "{report}");
     // A new-site id the scenario cannot open (no such settlement) is an error, not ignored.
     let bad = micro_scenario(dir.path(), "bad", "open = [\"new-clinic-1-nowhere\"]");
-    let o = run(&[
-        "plan",
-        "tests/fixtures/plan-micro",
-        "--scenario",
-        path(&bad),
-        "-o",
-        path(&dir.path().join("bad-out")),
-    ]);
+    let o = plan_micro(&[&bad], &dir.path().join("bad-out"));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("new-clinic-1-nowhere"));
 }

@@ -57,6 +57,8 @@ class _Model:
 
     @classmethod
     def _from_matrix(cls, cost, weights, p=None, radius=None, sites_index=None):
+        if hasattr(cost, "to_numpy"):  # a DataFrame iterates over its column labels
+            cost = cost.to_numpy()
         if hasattr(cost, "tolist"):
             cost = cost.tolist()
         rows, n = _sparse(cost, radius)

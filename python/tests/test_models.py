@@ -107,3 +107,14 @@ def test_from_geodataframe_uses_the_crs_units_or_great_circle_km():
     b = gpd.GeoDataFrame(geometry=[Point(122.0, 31.0)], crs=4326)
     one = archiplan.PCenter.from_geodataframe(a, b, p=1).solve()
     assert one.objective == pytest.approx(111.195, rel=1e-4)
+
+
+def test_numpy_and_pandas_matrices_are_read_as_the_lists_they_hold():
+    import numpy as np
+    import pandas as pd
+
+    cost, w = instance(2)
+    ref = archiplan.PMedian.from_cost_matrix(cost, w, p=2).solve()
+    for matrix in (np.array(cost), pd.DataFrame(cost, columns=[f"s{j}" for j in range(6)])):
+        m = archiplan.PMedian.from_cost_matrix(matrix, w, p=2).solve()
+        assert (m.objective, m.open_sites) == (ref.objective, ref.open_sites)

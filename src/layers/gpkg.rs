@@ -176,7 +176,7 @@ fn rows(
             if *name == table.geometry {
                 match value {
                     ValueRef::Blob(blob) => match decode(blob) {
-                        Ok(g) => geometry = g,
+                        Ok(g) => geometry = Some(g),
                         Err(e) => bad_geometry = Some(e),
                     },
                     ValueRef::Null => {}
@@ -211,13 +211,13 @@ fn rows(
     Ok(out)
 }
 
-/// A GeoPackage geometry blob as a GeoJSON geometry (`None`: the empty geometry).
-fn decode(blob: &[u8]) -> Result<Option<GeometryValue>, String> {
+/// A GeoPackage geometry blob as a GeoJSON geometry.
+fn decode(blob: &[u8]) -> Result<GeometryValue, String> {
     use geozero::ToGeo;
     let geometry = geozero::wkb::GpkgWkb(blob.to_vec())
         .to_geo()
         .map_err(|e| format!("unreadable GeoPackage geometry: {e}"))?;
-    Ok(Some(GeometryValue::from(&geometry)))
+    Ok(GeometryValue::from(&geometry))
 }
 
 /// A cell as a JSON value: integers and reals as numbers (a BOOLEAN column's as true/false),

@@ -28,8 +28,7 @@ impl Source {
             return Source::GeoPackage(data.to_path_buf());
         }
         let geojson = data.join(file);
-        let csv = data.join(format!("{}.csv", layer_name(file)));
-        if CSV_LAYERS.contains(&file) && !geojson.exists() && csv.exists() {
+        if let Some(csv) = csv_table(data, file).filter(|c| !geojson.exists() && c.exists()) {
             return Source::Csv(csv);
         }
         Source::GeoJson(geojson)
@@ -57,6 +56,13 @@ impl Source {
     }
 }
 
+/// Where a CSV table may stand in for layer `file` (point layers only).
+fn csv_table(data: &Path, file: &str) -> Option<PathBuf> {
+    CSV_LAYERS
+        .contains(&file)
+        .then(|| data.join(format!("{}.csv", layer_name(file))))
+}
+
 /// `settlements` of `settlements.geojson`.
 pub fn layer_name(file: &str) -> &str {
     file.strip_suffix(".geojson").unwrap_or(file)
@@ -79,22 +85,21 @@ pub fn read_layer(
     }
     let at = Location::file(file);
     if let Source::GeoJson(geojson) = &source
-        && CSV_LAYERS.contains(&file)
+        && let Some(csv) = csv_table(dir, file)
+        && geojson.exists()
+        && csv.exists()
     {
-        let csv = dir.join(format!("{}.csv", layer_name(file)));
-        if geojson.exists() && csv.exists() {
-            diags.error(
-                "two-sources",
-                &at,
-                None,
-                format!(
-                    "both {} and {} are in the data set; keep one of them",
-                    geojson.display(),
-                    csv.display()
-                ),
-            );
-            return None;
-        }
+        diags.error(
+            "two-sources",
+            &at,
+            None,
+            format!(
+                "both {} and {} are in the data set; keep one of them",
+                geojson.display(),
+                csv.display()
+            ),
+        );
+        return None;
     }
     let bytes = read_bytes(source.path(), &at, required, diags)?;
     match source {

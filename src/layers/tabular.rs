@@ -144,7 +144,7 @@ fn delimiter(bytes: &[u8]) -> u8 {
 
 /// `cell` with a decimal comma read as a point (`-122,35` -> `-122.35`) where the table
 /// uses them; any other text as it is.
-fn decimal(cell: &str, decimal_comma: bool) -> String {
+fn decimal(cell: &str, decimal_comma: bool) -> std::borrow::Cow<'_, str> {
     let digits = cell.trim_start_matches(['-', '+']);
     let is_decimal = decimal_comma
         && digits.split(',').count() == 2
@@ -152,9 +152,9 @@ fn decimal(cell: &str, decimal_comma: bool) -> String {
             .split(',')
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
     if is_decimal {
-        cell.replace(',', ".")
+        cell.replace(',', ".").into()
     } else {
-        cell.to_string()
+        cell.into()
     }
 }
 
