@@ -14,13 +14,15 @@
 //! (objectives differ by at least 1), within a relative `tolerance` otherwise.
 
 use super::Deadline;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) const FREE: u8 = 0;
 pub(crate) const OPEN: u8 = 1;
 pub(crate) const CLOSED: u8 = 2;
 
 /// A site-selection Lagrangian relaxation of one model.
-pub(crate) trait Relaxation {
+pub(crate) trait Relaxation: Send {
     fn sites(&self) -> usize;
     /// Exact number of open sites, or `None` for "any number" (set covering).
     fn p(&self) -> Option<usize>;
@@ -43,8 +45,17 @@ pub(crate) trait Relaxation {
     }
     /// True when every objective value is an integer (so bounds may be rounded up).
     fn integral(&self) -> bool;
-    /// Drops what the bound `lb` at `mult` proves useless against `cutoff` (optional).
-    fn reduce(&mut self, _mult: &[f64], _lb: f64, _cutoff: f64) {}
+    /// Drops what the bound `lb` at `mult` proves useless against `cutoff`, and the sites
+    /// `state` has closed for the rest of the search (optional).
+    fn reduce(&mut self, _mult: &[f64], _lb: f64, _cutoff: f64, _state: &[u8]) {}
+    /// A second, independent copy for a parallel worker (sharing what never changes), or
+    /// `None` when the search should stay on one worker.
+    fn fork(&self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// Engine knobs.
@@ -95,6 +106,44 @@ struct Node {
     mult: Vec<f64>,
     lb: f64,
 }
+
+/// What a node's bounding starts from and what it leaves: the incumbent and the
+/// heuristics' memory of the sets they last polished.
+struct Memory {
+    ub: f64,
+    best: Option<Vec<usize>>,
+    stopped: bool,
+    last_polished: Option<Vec<usize>>,
+    last_partial: Option<Vec<usize>>,
+}
+
+impl Memory {
+    fn of<R: Relaxation>(e: &Engine<'_, R>) -> Self {
+        Memory {
+            ub: e.ub,
+            best: e.best.clone(),
+            stopped: e.stopped,
+            last_polished: e.last_polished.clone(),
+            last_partial: e.last_partial.clone(),
+        }
+    }
+
+    fn restore<R: Relaxation>(&self, e: &mut Engine<'_, R>) {
+        e.ub = self.ub;
+        e.best.clone_from(&self.best);
+        e.stopped = self.stopped;
+        e.last_polished.clone_from(&self.last_polished);
+        e.last_partial.clone_from(&self.last_partial);
+    }
+}
+
+/// Nodes bounded at a time when the relaxation forks (shared by two workers as they come
+/// free: more than two, so one long ascent does not leave the other worker idle).
+const BATCH: usize = 16;
+
+/// The root's heuristics run every `heuristic_every << idle` iterations, `idle` the number
+/// of their last runs in a row that found nothing better, up to this.
+const IDLE_MAX: u32 = 4;
 
 fn is_root(iters: usize, root_iters: usize) -> bool {
     iters >= root_iters
@@ -308,6 +357,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         let mut stale = 0;
         let mut mark = f64::NEG_INFINITY;
         let mut solved = false;
+        let mut idle: u32 = 0;
         for it in 0..iters.max(1) {
             if it > 0 && it % 8 == 0 && self.deadline.expired() {
                 break;
@@ -358,10 +408,13 @@ impl<'a, R: Relaxation> Engine<'a, R> {
                 solved = true;
                 break;
             }
-            if it % self.params.heuristic_every == 0 {
+            if it % (self.params.heuristic_every << idle.min(IDLE_MAX)) == 0 {
                 if root {
                     let deep = it % (10 * self.params.heuristic_every) == 0;
+                    let before = self.ub;
                     self.heuristic(&chosen, state, deep);
+                    // A heuristic that stopped finding better plans runs half as often.
+                    idle = if self.ub < before { 0 } else { idle + 1 };
                 } else {
                     // Nodes are many: only the raw choice here, the search at the end.
                     self.offer_choice(&chosen);
@@ -486,109 +539,194 @@ impl<'a, R: Relaxation> Engine<'a, R> {
     }
 
     /// Runs the whole search from the initial fixing `state`.
+    ///
+    /// The tree is explored depth first. Where the relaxation can [`Relaxation::fork`], two
+    /// nodes are bounded at a time (the top two of the stack, one on a second worker that
+    /// starts from the same incumbent); their finds are merged in a fixed order, so the
+    /// search is the same whatever the number of threads, only faster with two.
     pub fn run(mut self, mut state: Vec<u8>) -> Outcome {
-        let p = &self.params;
-        let (root_iters, root_patience) = (p.root_iters, p.root_patience);
-        let (node_iters, node_patience, node_pi) = (p.node_iters, p.node_patience, p.node_pi);
+        let (root_iters, root_patience) = (self.params.root_iters, self.params.root_patience);
         let start: Vec<usize> = self.best.clone().unwrap_or_default();
         let mut mult = self.rel.initial(&start);
-        let mut nodes = 1;
         let root = self.ascend(&state, &mut mult, root_iters, 2.0, root_patience);
         let Some(root) = root else {
-            return self.finish(f64::INFINITY, true, nodes, f64::INFINITY);
+            return self.finish(f64::INFINITY, true, 1, f64::INFINITY);
         };
         let root_lb = root.lb;
         if root_lb > self.cutoff() || root.solved || self.stopped {
             let done = !self.stopped || root_lb > self.cutoff();
-            return self.finish(root_lb, done, nodes, root_lb);
+            return self.finish(root_lb, done, 1, root_lb);
         }
         if !self.fix(&mut state, &root) {
-            return self.finish(root_lb, true, nodes, root_lb);
+            return self.finish(root_lb, true, 1, root_lb);
         }
         let cut = self.cutoff();
-        self.rel.reduce(&mult, root_lb, cut);
-        let mut stack = vec![Node {
+        self.rel.reduce(&mult, root_lb, cut, &state);
+        // The root was just bounded: after fixing, a short re-ascent (not counted as a node).
+        let mut stack = self.expand(Node {
             state,
             mult,
             lb: root_lb,
-        }];
-        let mut first = true;
-        while let Some(mut node) = stack.pop() {
-            if node.lb > self.cutoff() {
-                continue;
-            }
+        });
+        let mut nodes = 1;
+        let mut fork = self.rel.fork();
+        let mut helper = fork.as_mut().map(|rel| self.helper(rel));
+        while let Some(node) = self.next(&mut stack) {
             if self.stopped || self.deadline.expired() {
                 stack.push(node);
                 // Children inherit their parent's bound, so every pending bound >= root's.
                 let lb = stack.iter().map(|n| n.lb).fold(f64::INFINITY, f64::min);
                 return self.finish(lb, false, nodes, root_lb);
             }
-            if self.decided(&node.state) {
-                self.leaf(&node.state);
-                continue;
-            }
-            let a = if first {
-                // The root was just bounded: reuse it after fixing (a short re-ascent).
-                first = false;
-                self.ascend(
-                    &node.state,
-                    &mut node.mult,
-                    node_iters,
-                    node_pi,
-                    node_patience,
-                )
-            } else {
+            let Some(h) = helper.as_mut() else {
                 nodes += 1;
-                self.ascend(
-                    &node.state,
-                    &mut node.mult,
-                    node_iters,
-                    node_pi,
-                    node_patience,
-                )
+                let children = self.expand(node);
+                stack.extend(children);
+                continue;
             };
-            let Some(a) = a else { continue };
-            let lb = a.lb.max(node.lb);
-            if lb > self.cutoff() || a.solved {
-                continue;
+            let mut batch = vec![node];
+            while batch.len() < BATCH
+                && let Some(n) = self.next(&mut stack)
+            {
+                batch.push(n);
             }
-            let mut state = node.state;
-            if !self.fix(&mut state, &a) {
-                continue;
+            nodes += batch.len();
+            let results = self.expand_batch(h, batch);
+            // The first node's children on top: the same depth-first order.
+            for children in results.into_iter().rev() {
+                stack.extend(children);
             }
-            if self.decided(&state) {
-                self.leaf(&state);
-                continue;
-            }
-            // Branch on the chosen free site with the largest forced-close penalty (the
-            // smallest value); with nothing chosen free (set covering), on the cheapest free.
-            let pick = (0..state.len())
-                .filter(|&j| state[j] == FREE && a.chosen[j])
-                .min_by(|&x, &y| a.rho[x].total_cmp(&a.rho[y]).then(x.cmp(&y)))
-                .or_else(|| {
-                    (0..state.len())
-                        .filter(|&j| state[j] == FREE)
-                        .min_by(|&x, &y| a.rho[x].total_cmp(&a.rho[y]).then(x.cmp(&y)))
-                });
-            let Some(j) = pick else { continue };
-            let mut closed = state.clone();
-            closed[j] = CLOSED;
-            let mut opened = state;
-            opened[j] = OPEN;
-            stack.push(Node {
-                state: closed,
-                mult: node.mult.clone(),
-                lb,
-            });
-            stack.push(Node {
-                state: opened,
-                mult: node.mult,
-                lb,
-            });
         }
         let done = !self.stopped;
         let bound = if self.stopped { root_lb } else { self.ub };
         self.finish(bound, done, nodes, root_lb)
+    }
+
+    /// Bounds the nodes of `batch` on two workers (this engine and `helper`), each node
+    /// from the same incumbent (the one before the batch) and the same heuristic memory,
+    /// whichever worker takes it: its result depends on the node alone, so the workers may
+    /// share the nodes as they come free. Their finds are merged in the batch's order.
+    /// Returns each node's children.
+    fn expand_batch(&mut self, helper: &mut Engine<'_, R>, batch: Vec<Node>) -> Vec<Vec<Node>> {
+        let start = Memory::of(self);
+        let queue: Vec<Mutex<Option<Node>>> =
+            batch.into_iter().map(|n| Mutex::new(Some(n))).collect();
+        let taken = AtomicUsize::new(0);
+        let (mut mine, theirs) = rayon::join(
+            || self.drain(&queue, &taken, &start),
+            || helper.drain(&queue, &taken, &start),
+        );
+        mine.extend(theirs);
+        mine.sort_unstable_by_key(|r| r.0);
+        start.restore(self);
+        let mut out = Vec::with_capacity(mine.len());
+        for (_, children, memory) in mine {
+            if let Some(open) = memory.best {
+                self.offer(open, memory.ub);
+            }
+            self.stopped |= memory.stopped;
+            self.last_polished = memory.last_polished;
+            self.last_partial = memory.last_partial;
+            out.push(children);
+        }
+        out
+    }
+
+    /// Expands the batch's nodes as this worker takes them, each from `start`.
+    fn drain(
+        &mut self,
+        queue: &[Mutex<Option<Node>>],
+        taken: &AtomicUsize,
+        start: &Memory,
+    ) -> Vec<(usize, Vec<Node>, Memory)> {
+        let mut out = Vec::new();
+        loop {
+            let i = taken.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = queue.get(i) else { break };
+            let node = slot.lock().ok().and_then(|mut n| n.take());
+            let Some(node) = node else { continue };
+            start.restore(self);
+            let children = self.expand(node);
+            out.push((i, children, Memory::of(self)));
+        }
+        out
+    }
+
+    /// A second worker over a fork of the relaxation, with this engine's settings.
+    fn helper<'b>(&self, rel: &'b mut R) -> Engine<'b, R>
+    where
+        'a: 'b,
+    {
+        let mut h = Engine::new(rel, self.params, self.deadline, None, self.ub, self.stop_at);
+        h.best.clone_from(&self.best);
+        h
+    }
+
+    /// Pops the next node whose bound may still beat the incumbent.
+    fn next(&self, stack: &mut Vec<Node>) -> Option<Node> {
+        while let Some(node) = stack.pop() {
+            if node.lb <= self.cutoff() {
+                return Some(node);
+            }
+        }
+        None
+    }
+
+    /// Bounds `node` (a warm-started ascent, fixing) and returns its children to explore,
+    /// the closed branch first (so the opened one is explored first).
+    fn expand(&mut self, mut node: Node) -> Vec<Node> {
+        if self.decided(&node.state) {
+            self.leaf(&node.state);
+            return Vec::new();
+        }
+        let p = self.params;
+        let a = self.ascend(
+            &node.state,
+            &mut node.mult,
+            p.node_iters,
+            p.node_pi,
+            p.node_patience,
+        );
+        let Some(a) = a else { return Vec::new() };
+        let lb = a.lb.max(node.lb);
+        if lb > self.cutoff() || a.solved {
+            return Vec::new();
+        }
+        let mut state = node.state;
+        if !self.fix(&mut state, &a) {
+            return Vec::new();
+        }
+        if self.decided(&state) {
+            self.leaf(&state);
+            return Vec::new();
+        }
+        // Branch on the chosen free site with the largest forced-close penalty (the
+        // smallest value); with nothing chosen free (set covering), on the cheapest free.
+        let pick = (0..state.len())
+            .filter(|&j| state[j] == FREE && a.chosen[j])
+            .min_by(|&x, &y| a.rho[x].total_cmp(&a.rho[y]).then(x.cmp(&y)))
+            .or_else(|| {
+                (0..state.len())
+                    .filter(|&j| state[j] == FREE)
+                    .min_by(|&x, &y| a.rho[x].total_cmp(&a.rho[y]).then(x.cmp(&y)))
+            });
+        let Some(j) = pick else { return Vec::new() };
+        let mut closed = state.clone();
+        closed[j] = CLOSED;
+        let mut opened = state;
+        opened[j] = OPEN;
+        vec![
+            Node {
+                state: closed,
+                mult: node.mult.clone(),
+                lb,
+            },
+            Node {
+                state: opened,
+                mult: node.mult,
+                lb,
+            },
+        ]
     }
 
     fn finish(self, lb: f64, proven: bool, nodes: usize, root_lb: f64) -> Outcome {

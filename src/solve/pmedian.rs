@@ -9,6 +9,7 @@
 
 use super::lagrange::{CLOSED, OPEN, Relaxation};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Demand rows per parallel block (fixed, so results do not depend on the thread count).
 const BLOCK: usize = 128;
@@ -16,25 +17,70 @@ const BLOCK: usize = 128;
 /// thread hand-offs cost more than the second core gives).
 const PARALLEL_MIN: usize = 1500;
 
-/// Sorted cost rows of the served demand points, plus columns for the local search.
-pub(crate) struct PMedianData {
-    m: usize,
-    p: usize,
+/// Rows of (cost, site) pairs in increasing cost, packed, and the same pairs by site.
+#[derive(Default)]
+struct Rows {
     start: Vec<usize>,
-    /// Pairs kept in the relaxation (a prefix of each sorted row, shrunk by `reduce`).
-    len: Vec<usize>,
     cost: Vec<f64>,
     site: Vec<u32>,
     col_start: Vec<usize>,
     col_dem: Vec<u32>,
     col_cost: Vec<f64>,
+}
+
+impl Rows {
+    /// Fills the columns from the rows.
+    fn with_columns(mut self, m: usize) -> Self {
+        let mut fill = vec![0usize; m + 1];
+        for &j in &self.site {
+            fill[j as usize + 1] += 1;
+        }
+        for j in 0..m {
+            fill[j + 1] += fill[j];
+        }
+        self.col_start.clone_from(&fill);
+        self.col_dem = vec![0; self.site.len()];
+        self.col_cost = vec![0.0; self.site.len()];
+        for i in 0..self.start.len() - 1 {
+            for k in self.start[i]..self.start[i + 1] {
+                let j = self.site[k] as usize;
+                self.col_dem[fill[j]] = i as u32;
+                self.col_cost[fill[j]] = self.cost[k];
+                fill[j] += 1;
+            }
+        }
+        self
+    }
+}
+
+/// Sorted cost rows of the served demand points, plus columns for the local search.
+///
+/// The matrix is shared (`Arc`): a [`Relaxation::fork`] for the branch-and-bound's second
+/// worker copies only the scratch.
+#[derive(Clone)]
+pub(crate) struct PMedianData {
+    m: usize,
+    p: usize,
+    start: Arc<[usize]>,
+    /// Pairs kept in the relaxation (a prefix of each sorted row, shrunk by `reduce`).
+    len: Vec<usize>,
+    cost: Arc<[f64]>,
+    site: Arc<[u32]>,
+    col_start: Arc<[usize]>,
+    col_dem: Arc<[u32]>,
+    col_cost: Arc<[f64]>,
     /// Position of each column entry in its sorted row (to honour row truncation).
-    col_pos: Vec<u32>,
+    col_pos: Arc<[u32]>,
+    /// Once the root has fixed sites: the relaxation's rows without the pairs `reduce`
+    /// dropped (too dear, or to a site closed for the whole search), so the tree's many
+    /// ascents visit only pairs that can matter. `None`: the sorted rows' `len` prefixes.
+    compact: Option<Arc<Rows>>,
     integral: bool,
     /// Pairs the last `values` pass visited: the row-wise subgradient costs as much.
     last_work: usize,
     // scratch
     flags: Vec<bool>,
+    nearest: Vec<f64>,
     block_rho: Vec<Vec<f64>>,
 }
 
@@ -80,23 +126,39 @@ impl PMedianData {
         PMedianData {
             m,
             p,
-            start,
+            start: start.into(),
             len,
-            cost,
-            site,
-            col_start,
-            col_dem,
-            col_cost,
-            col_pos,
+            cost: cost.into(),
+            site: site.into(),
+            col_start: col_start.into(),
+            col_dem: col_dem.into(),
+            col_cost: col_cost.into(),
+            col_pos: col_pos.into(),
+            compact: None,
             integral,
             last_work: usize::MAX,
             flags: vec![false; m],
+            nearest: Vec::new(),
             block_rho: Vec::new(),
         }
     }
 
     fn n(&self) -> usize {
         self.start.len() - 1
+    }
+
+    /// Row `i` of the relaxation: its (cost, site) pairs in increasing cost.
+    fn relaxed_row(&self, i: usize) -> (&[f64], &[u32]) {
+        match &self.compact {
+            Some(r) => {
+                let (a, b) = (r.start[i], r.start[i + 1]);
+                (&r.cost[a..b], &r.site[a..b])
+            }
+            None => {
+                let (a, b) = (self.start[i], self.start[i] + self.len[i]);
+                (&self.cost[a..b], &self.site[a..b])
+            }
+        }
     }
 
     /// Adds rows `rows` into `rho`; returns the sum of their multipliers.
@@ -111,11 +173,10 @@ impl PMedianData {
         for i in rows {
             let lam = mult[i];
             constant += lam;
-            let a = self.start[i];
-            let end = a + self.len[i];
+            let (costs, sites) = self.relaxed_row(i);
             // Slices zipped: one bounds check per row, not two per pair.
             let mut visited = 0;
-            for (&c, &j) in self.cost[a..end].iter().zip(&self.site[a..end]) {
+            for (&c, &j) in costs.iter().zip(sites) {
                 if c >= lam {
                     break;
                 }
@@ -133,10 +194,9 @@ impl PMedianData {
         for (off, gi) in g.iter_mut().enumerate() {
             let i = first + off;
             let lam = mult[i];
-            let a = self.start[i];
-            let end = a + self.len[i];
+            let (costs, sites) = self.relaxed_row(i);
             let mut cnt = 0.0;
-            for (&c, &j) in self.cost[a..end].iter().zip(&self.site[a..end]) {
+            for (&c, &j) in costs.iter().zip(sites) {
                 if c >= lam {
                     break;
                 }
@@ -234,6 +294,25 @@ impl PMedianData {
         self.improve(open, state)
     }
 
+    /// Cost of an open set from its sites' columns (nearest open site of each point).
+    fn cost_by_columns(&mut self, open: &[usize]) -> Option<f64> {
+        let mut best = std::mem::take(&mut self.nearest);
+        best.clear();
+        best.resize(self.n(), f64::INFINITY);
+        for &j in open {
+            let col = self.col_start[j]..self.col_start[j + 1];
+            for (&i, &c) in self.col_dem[col.clone()].iter().zip(&self.col_cost[col]) {
+                let b = &mut best[i as usize];
+                if c < *b {
+                    *b = c;
+                }
+            }
+        }
+        let sum = best.iter().sum::<f64>();
+        self.nearest = best;
+        sum.is_finite().then_some(sum)
+    }
+
     /// Cost of an open set over the full rows (nearest open site of each point).
     fn full_cost(&self, is_open: &[bool]) -> Option<f64> {
         let mut sum = 0.0;
@@ -301,6 +380,19 @@ impl Relaxation for PMedianData {
         // With few open sites their columns are shorter than the rows' cheap prefixes. The
         // counts are small integers, so both ways give bit-identical results.
         let open_sites: Vec<usize> = (0..self.m).filter(|&j| open[j]).collect();
+        if let Some(r) = &self.compact {
+            // The relaxation's own columns: every pair in them counts when cheap enough.
+            g.fill(1.0);
+            for &j in &open_sites {
+                let col = r.col_start[j]..r.col_start[j + 1];
+                for (&i, &c) in r.col_dem[col.clone()].iter().zip(&r.col_cost[col]) {
+                    if c < mult[i as usize] {
+                        g[i as usize] -= 1.0;
+                    }
+                }
+            }
+            return g.iter().map(|x| x * x).sum();
+        }
         let col_work: usize = open_sites
             .iter()
             .map(|&j| self.col_start[j + 1] - self.col_start[j])
@@ -359,6 +451,12 @@ impl Relaxation for PMedianData {
     }
 
     fn cost(&mut self, open: &[usize]) -> Option<f64> {
+        // A row is read up to its first open site, about m / |open| pairs: with few open
+        // sites their columns are shorter. Both give each point's least cost, summed in
+        // point order, so the same value bit for bit.
+        if open.len() * (open.len() + 1) < self.m {
+            return self.cost_by_columns(open);
+        }
         let mut flags = std::mem::take(&mut self.flags);
         for &j in open {
             flags[j] = true;
@@ -383,7 +481,7 @@ impl Relaxation for PMedianData {
         self.integral
     }
 
-    fn reduce(&mut self, mult: &[f64], lb: f64, cutoff: f64) {
+    fn reduce(&mut self, mult: &[f64], lb: f64, cutoff: f64, state: &[u8]) {
         // Any solution using pair (i, k) costs at least lb + c_ik - lambda_i.
         if !cutoff.is_finite() {
             return;
@@ -395,6 +493,25 @@ impl Relaxation for PMedianData {
             let keep = self.cost[a..a + full].partition_point(|&c| c - lam <= slack);
             self.len[i] = keep.max(1).min(full);
         }
+        // The kept pairs to sites still open to choice, copied once (a prefix of each row
+        // after the bound's cut, so much smaller than the matrix).
+        let mut rows = Rows::default();
+        rows.start.push(0);
+        for i in 0..self.n() {
+            let (a, b) = (self.start[i], self.start[i] + self.len[i]);
+            for (&c, &j) in self.cost[a..b].iter().zip(&self.site[a..b]) {
+                if state[j as usize] != CLOSED {
+                    rows.cost.push(c);
+                    rows.site.push(j);
+                }
+            }
+            rows.start.push(rows.cost.len());
+        }
+        self.compact = Some(Arc::new(rows.with_columns(self.m)));
+    }
+
+    fn fork(&self) -> Option<Self> {
+        Some(self.clone())
     }
 }
 
