@@ -86,7 +86,9 @@ pub(crate) struct PMedianData {
 
 impl PMedianData {
     /// `rows[i]` lists `(site, cost)` of demand point `i` (any order).
-    pub fn new(rows: Vec<Vec<(u32, f64)>>, m: usize, p: usize) -> Self {
+    pub fn new(mut rows: Vec<Vec<(u32, f64)>>, m: usize, p: usize) -> Self {
+        rows.par_iter_mut()
+            .for_each(|row| row.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0))));
         let mut start = Vec::with_capacity(rows.len() + 1);
         start.push(0);
         let nnz: usize = rows.iter().map(Vec::len).sum();
@@ -94,8 +96,7 @@ impl PMedianData {
         let mut site = Vec::with_capacity(nnz);
         let mut integral = true;
         let mut col_count = vec![0usize; m + 1];
-        for mut row in rows {
-            row.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        for row in rows {
             for (j, c) in row {
                 integral &= c.fract() == 0.0 && c.abs() < 1e15;
                 cost.push(c);
@@ -494,7 +495,7 @@ impl Relaxation for PMedianData {
             self.len[i] = keep.max(1).min(full);
         }
         // The kept pairs to sites still open to choice, copied once (a prefix of each row
-        // after the bound's cut, so much smaller than the matrix).
+        // after the bound's cut, without the sites the root closed).
         let mut rows = Rows::default();
         rows.start.push(0);
         for i in 0..self.n() {
