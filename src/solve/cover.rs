@@ -12,6 +12,7 @@ use super::lagrange::{CLOSED, Engine, FREE, OPEN, Params, Relaxation};
 use super::{Deadline, finish, root_state};
 use crate::error::{Error, Result};
 use crate::model::{Model, Problem, Solution};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Demand points (positive weight, at least one site within T) and their covering sites.
@@ -92,8 +93,9 @@ impl Coverage {
 }
 
 /// MCLP with exactly `p` open sites, in minimisation form (minus the covered weight).
+#[derive(Clone)]
 pub(crate) struct McRelax {
-    c: Coverage,
+    c: Arc<Coverage>,
     p: usize,
     integral: bool,
 }
@@ -101,7 +103,11 @@ pub(crate) struct McRelax {
 impl McRelax {
     pub fn new(c: Coverage, p: usize) -> Self {
         let integral = c.integral();
-        McRelax { c, p, integral }
+        McRelax {
+            c: Arc::new(c),
+            p,
+            integral,
+        }
     }
 
     /// Lazy greedy (coverage is submodular, so lazy gains are exact), then swap search.
@@ -253,6 +259,10 @@ impl Relaxation for McRelax {
         self.c.m
     }
 
+    fn fork(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+
     fn p(&self) -> Option<usize> {
         Some(self.p)
     }
@@ -362,8 +372,9 @@ pub(crate) fn solve_mclp(
 }
 
 /// LSCP (cover every point with positive weight) in minimisation form.
+#[derive(Clone)]
 pub(crate) struct ScRelax {
-    c: Coverage,
+    c: Arc<Coverage>,
     cost: Vec<f64>,
     constant: f64,
     integral: bool,
@@ -374,7 +385,7 @@ impl ScRelax {
         let integral =
             cost.iter().all(|x| x.fract() == 0.0 && x.abs() < 1e15) && constant.fract() == 0.0;
         ScRelax {
-            c,
+            c: Arc::new(c),
             cost,
             constant,
             integral,
@@ -462,6 +473,10 @@ impl ScRelax {
 impl Relaxation for ScRelax {
     fn sites(&self) -> usize {
         self.c.m
+    }
+
+    fn fork(&self) -> Option<Self> {
+        Some(self.clone())
     }
 
     fn p(&self) -> Option<usize> {

@@ -683,6 +683,11 @@ pub(crate) fn solve(
         (a, b) => a.or(b),
     };
     let ub = start.as_ref().map_or(f64::INFINITY, |s| s.1);
+    // The local search is dear and, after the first rounds, rarely finds better: back off.
+    let params = super::lagrange::Params {
+        heuristic_backoff: 4,
+        ..params
+    };
     let engine = Engine::new(&mut data, params, deadline, start, ub, f64::NEG_INFINITY);
     let out = engine.run(state);
     let Some(open) = out.open else {
