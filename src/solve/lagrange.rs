@@ -546,10 +546,11 @@ impl<'a, R: Relaxation> Engine<'a, R> {
 
     /// Runs the whole search from the initial fixing `state`.
     ///
-    /// The tree is explored depth first. Where the relaxation can [`Relaxation::fork`], two
-    /// nodes are bounded at a time (the top two of the stack, one on a second worker that
-    /// starts from the same incumbent); their finds are merged in a fixed order, so the
-    /// search is the same whatever the number of threads, only faster with two.
+    /// The tree is explored depth first. Where the relaxation can [`Relaxation::fork`] and
+    /// the search has no stopping value, [`BATCH`] nodes are bounded at a time (the top of
+    /// the stack, shared by this engine and a second worker, each node from the incumbent of
+    /// before the batch); their finds are merged in the batch's order, so the search is the
+    /// same whatever the number of threads, only faster with two.
     pub fn run(mut self, mut state: Vec<u8>) -> Outcome {
         let (root_iters, root_patience) = (self.params.root_iters, self.params.root_patience);
         let start: Vec<usize> = self.best.clone().unwrap_or_default();
