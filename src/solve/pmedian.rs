@@ -381,26 +381,27 @@ impl Relaxation for PMedianData {
         // With few open sites their columns are shorter than the rows' cheap prefixes. The
         // counts are small integers, so both ways give bit-identical results.
         let open_sites: Vec<usize> = (0..self.m).filter(|&j| open[j]).collect();
-        if let Some(r) = &self.compact {
-            // The relaxation's own columns: every pair in them counts when cheap enough.
-            g.fill(1.0);
-            for &j in &open_sites {
-                let col = r.col_start[j]..r.col_start[j + 1];
-                for (&i, &c) in r.col_dem[col.clone()].iter().zip(&r.col_cost[col]) {
-                    if c < mult[i as usize] {
-                        g[i as usize] -= 1.0;
-                    }
-                }
-            }
-            return g.iter().map(|x| x * x).sum();
-        }
+        // The relaxation's own columns once the root has compacted it (every pair in them
+        // counts when cheap enough), else the matrix's, honouring the rows' truncation.
         let col_work: usize = open_sites
             .iter()
-            .map(|&j| self.col_start[j + 1] - self.col_start[j])
+            .map(|&j| match &self.compact {
+                Some(r) => r.col_start[j + 1] - r.col_start[j],
+                None => self.col_start[j + 1] - self.col_start[j],
+            })
             .sum();
         if col_work < self.last_work {
             g.fill(1.0);
             for &j in &open_sites {
+                if let Some(r) = &self.compact {
+                    let col = r.col_start[j]..r.col_start[j + 1];
+                    for (&i, &c) in r.col_dem[col.clone()].iter().zip(&r.col_cost[col]) {
+                        if c < mult[i as usize] {
+                            g[i as usize] -= 1.0;
+                        }
+                    }
+                    continue;
+                }
                 for k in self.col_start[j]..self.col_start[j + 1] {
                     let i = self.col_dem[k] as usize;
                     if self.col_cost[k] < mult[i] && (self.col_pos[k] as usize) < self.len[i] {
