@@ -29,6 +29,7 @@ pub(crate) trait Relaxation: Send {
     /// Fills the site values for these multipliers and returns the constant part.
     fn values(&mut self, mult: &[f64], rho: &mut [f64]) -> f64;
     /// Subgradient of the bound at these multipliers and site choice; returns its squared norm.
+    /// Called with the multipliers of the last [`Self::values`] (it may reuse that pass).
     fn subgradient(&mut self, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64;
     /// `mult += t * g`, projected onto the multipliers' domain.
     fn step(&self, mult: &mut [f64], g: &[f64], t: f64);

@@ -78,6 +78,8 @@ pub(crate) struct PMedianData {
     integral: bool,
     /// Pairs the last `values` pass visited: the row-wise subgradient costs as much.
     last_work: usize,
+    /// Each row's prefix cheaper than its multiplier at the last `values` pass.
+    cheap: Vec<u32>,
     // scratch
     flags: Vec<bool>,
     nearest: Vec<f64>,
@@ -138,6 +140,7 @@ impl PMedianData {
             compact: None,
             integral,
             last_work: usize::MAX,
+            cheap: vec![0; n],
             flags: vec![false; m],
             nearest: Vec::new(),
             block_rho: Vec::new(),
@@ -162,16 +165,18 @@ impl PMedianData {
         }
     }
 
-    /// Adds rows `rows` into `rho`; returns the sum of their multipliers.
+    /// Adds rows `rows` into `rho` and leaves in `cheap` the length of each row's prefix
+    /// cheaper than its multiplier; returns the sum of their multipliers.
     fn values_rows(
         &self,
         rows: std::ops::Range<usize>,
         mult: &[f64],
         rho: &mut [f64],
+        cheap: &mut [u32],
     ) -> (f64, usize) {
         let mut constant = 0.0;
         let mut work = 0;
-        for i in rows {
+        for (i, k) in rows.zip(cheap) {
             let lam = mult[i];
             constant += lam;
             let (costs, sites) = self.relaxed_row(i);
@@ -184,28 +189,24 @@ impl PMedianData {
                 rho[j as usize] += c - lam;
                 visited += 1;
             }
+            *k = visited as u32;
             work += visited;
         }
         (constant, work)
     }
 
-    /// Subgradient of rows `first..first + g.len()`; returns their squared norm.
-    fn subgradient_rows(&self, first: usize, mult: &[f64], open: &[bool], g: &mut [f64]) -> f64 {
+    /// Subgradient of rows `first..first + g.len()` (their cheap prefixes as the last
+    /// `values` left them); returns their squared norm.
+    fn subgradient_rows(&self, first: usize, open: &[bool], g: &mut [f64]) -> f64 {
         let mut norm = 0.0;
         for (off, gi) in g.iter_mut().enumerate() {
             let i = first + off;
-            let lam = mult[i];
-            let (costs, sites) = self.relaxed_row(i);
-            let mut cnt = 0.0;
-            for (&c, &j) in costs.iter().zip(sites) {
-                if c >= lam {
-                    break;
-                }
-                if open[j as usize] {
-                    cnt += 1.0;
-                }
-            }
-            *gi = 1.0 - cnt;
+            let (_, sites) = self.relaxed_row(i);
+            let cnt = sites[..self.cheap[i] as usize]
+                .iter()
+                .filter(|&&j| open[j as usize])
+                .count();
+            *gi = 1.0 - cnt as f64;
             norm += *gi * *gi;
         }
         norm
@@ -347,7 +348,9 @@ impl Relaxation for PMedianData {
         let n = self.n();
         if n < PARALLEL_MIN {
             rho.fill(0.0);
-            let (constant, work) = self.values_rows(0..n, mult, rho);
+            let mut cheap = std::mem::take(&mut self.cheap);
+            let (constant, work) = self.values_rows(0..n, mult, rho, &mut cheap);
+            self.cheap = cheap;
             self.last_work = work;
             return constant;
         }
@@ -356,15 +359,18 @@ impl Relaxation for PMedianData {
         let mut bufs = std::mem::take(&mut self.block_rho);
         let blocks = n.div_ceil(BLOCK);
         bufs.resize_with(blocks, || vec![0.0; self.m]);
+        let mut cheap = std::mem::take(&mut self.cheap);
         let this = &*self;
         let parts: Vec<(f64, usize)> = bufs
             .par_iter_mut()
+            .zip(cheap.par_chunks_mut(BLOCK))
             .enumerate()
-            .map(|(b, buf)| {
+            .map(|(b, (buf, k))| {
                 buf.fill(0.0);
-                this.values_rows(b * BLOCK..((b + 1) * BLOCK).min(n), mult, buf)
+                this.values_rows(b * BLOCK..((b + 1) * BLOCK).min(n), mult, buf, k)
             })
             .collect();
+        self.cheap = cheap;
         rho.fill(0.0);
         for buf in &bufs {
             for (r, v) in rho.iter_mut().zip(buf) {
@@ -395,10 +401,11 @@ impl Relaxation for PMedianData {
             for &j in &open_sites {
                 if let Some(r) = &self.compact {
                     let col = r.col_start[j]..r.col_start[j + 1];
+                    // Branch-free: whether a pair is cheap enough is a coin toss to the
+                    // branch predictor.
                     for (&i, &c) in r.col_dem[col.clone()].iter().zip(&r.col_cost[col]) {
-                        if c < mult[i as usize] {
-                            g[i as usize] -= 1.0;
-                        }
+                        let i = i as usize;
+                        g[i] -= f64::from(u8::from(c < mult[i]));
                     }
                     continue;
                 }
@@ -412,13 +419,13 @@ impl Relaxation for PMedianData {
             return g.iter().map(|x| x * x).sum();
         }
         if n < PARALLEL_MIN {
-            return self.subgradient_rows(0, mult, open, g);
+            return self.subgradient_rows(0, open, g);
         }
         let this = &*self;
         let norms: Vec<f64> = g
             .par_chunks_mut(BLOCK)
             .enumerate()
-            .map(|(b, gb)| this.subgradient_rows(b * BLOCK, mult, open, gb))
+            .map(|(b, gb)| this.subgradient_rows(b * BLOCK, open, gb))
             .collect();
         norms.iter().sum()
     }
@@ -541,6 +548,127 @@ fn nearest_two(d: &PMedianData, i: usize, is_open: &[bool], out: (&mut f64, &mut
     }
 }
 
+/// The current open set's nearest-site arrays and removal losses, read by the swap scan.
+struct SwapView<'a> {
+    d: &'a PMedianData,
+    state: &'a [u8],
+    open: &'a [usize],
+    is_open: &'a [bool],
+    d1: &'a [f64],
+    d2: &'a [f64],
+    c1: &'a [u32],
+    loss: &'a [f64],
+    orphans: &'a [u32],
+    tol: f64,
+}
+
+/// Per-scan scratch of [`SwapView::best_in`] (left zeroed after each candidate).
+struct SwapScratch {
+    extra: Vec<f64>,
+    fixed_orphans: Vec<u32>,
+    mark: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl SwapScratch {
+    fn new(m: usize) -> Self {
+        SwapScratch {
+            extra: vec![0.0; m],
+            fixed_orphans: vec![0; m],
+            mark: vec![false; m],
+            touched: Vec::new(),
+        }
+    }
+}
+
+/// Candidates scanned per parallel block of the swap search (fixed, so the chosen swap does
+/// not depend on the thread count).
+const SWAP_BLOCK: usize = 64;
+/// Below this many matrix pairs the swap scan stays on one thread.
+const SWAP_PARALLEL_MIN: usize = 200_000;
+
+impl SwapView<'_> {
+    /// The most profitable swap (profit, inserted, removed) inserting a site of `cands`;
+    /// the first in candidate order among equals.
+    fn best_in(
+        &self,
+        cands: std::ops::Range<usize>,
+        s: &mut SwapScratch,
+    ) -> Option<(f64, usize, usize)> {
+        let d = self.d;
+        let mut best: Option<(f64, usize, usize)> = None;
+        for u in cands {
+            if self.is_open[u] || self.state[u] == CLOSED {
+                continue;
+            }
+            let mut gain = 0.0;
+            for k in d.col_start[u]..d.col_start[u + 1] {
+                let i = d.col_dem[k] as usize;
+                let du = d.col_cost[k];
+                let (d1, d2) = (self.d1[i], self.d2[i]);
+                let f = self.c1[i] as usize;
+                if du < d1 {
+                    gain += d1 - du;
+                    if d2.is_finite() {
+                        s.extra[f] -= d2 - d1;
+                    } else {
+                        s.fixed_orphans[f] += 1;
+                    }
+                } else if du < d2 {
+                    if d2.is_finite() {
+                        s.extra[f] -= d2 - du;
+                    } else {
+                        s.fixed_orphans[f] += 1;
+                        s.extra[f] += du - d1;
+                    }
+                } else {
+                    continue;
+                }
+                if !s.mark[f] {
+                    s.mark[f] = true;
+                    s.touched.push(f);
+                }
+            }
+            for &f in self.open {
+                if self.state[f] == OPEN || self.orphans[f] > s.fixed_orphans[f] {
+                    continue;
+                }
+                let profit = gain - (self.loss[f] + s.extra[f]);
+                if profit > self.tol && best.is_none_or(|(b, _, _)| profit > b) {
+                    best = Some((profit, u, f));
+                }
+            }
+            for &f in &s.touched {
+                s.extra[f] = 0.0;
+                s.fixed_orphans[f] = 0;
+                s.mark[f] = false;
+            }
+            s.touched.clear();
+        }
+        best
+    }
+
+    /// [`Self::best_in`] over every site; large instances in fixed blocks on all threads,
+    /// the blocks' bests merged in block order (the same swap as one thread would pick).
+    fn best(&self, scratch: &mut SwapScratch) -> Option<(f64, usize, usize)> {
+        let m = self.d.m;
+        if self.d.cost.len() < SWAP_PARALLEL_MIN {
+            return self.best_in(0..m, scratch);
+        }
+        let blocks: Vec<Option<(f64, usize, usize)>> = (0..m.div_ceil(SWAP_BLOCK))
+            .into_par_iter()
+            .map_init(
+                || SwapScratch::new(m),
+                |s, b| self.best_in(b * SWAP_BLOCK..((b + 1) * SWAP_BLOCK).min(m), s),
+            )
+            .collect();
+        blocks.into_iter().flatten().fold(None, |acc, x| match acc {
+            Some(a) if x.0 <= a.0 => Some(a),
+            _ => Some(x),
+        })
+    }
+}
+
 /// Best-improvement swap local search with Whitaker's O(n) evaluation of all removals per
 /// inserted site. Fixed-open sites never leave; fixed-closed sites never enter.
 fn fast_interchange(
@@ -569,10 +697,7 @@ fn fast_interchange(
     }
     let mut loss = vec![0.0; m];
     let mut orphans = vec![0u32; m];
-    let mut extra = vec![0.0; m];
-    let mut fixed_orphans = vec![0u32; m];
-    let mut touched: Vec<usize> = Vec::new();
-    let mut mark = vec![false; m];
+    let mut scratch = SwapScratch::new(m);
     let mut total: f64 = d1.iter().sum();
     loop {
         loss.fill(0.0);
@@ -585,56 +710,21 @@ fn fast_interchange(
                 orphans[f] += 1;
             }
         }
-        let tol = 1e-10 * total.abs().max(1.0);
-        let mut best: Option<(f64, usize, usize)> = None;
-        for u in 0..m {
-            if is_open[u] || state[u] == CLOSED {
-                continue;
-            }
-            let mut gain = 0.0;
-            for k in d.col_start[u]..d.col_start[u + 1] {
-                let i = d.col_dem[k] as usize;
-                let du = d.col_cost[k];
-                let f = c1[i] as usize;
-                if du < d1[i] {
-                    gain += d1[i] - du;
-                    if d2[i].is_finite() {
-                        extra[f] -= d2[i] - d1[i];
-                    } else {
-                        fixed_orphans[f] += 1;
-                    }
-                } else if du < d2[i] {
-                    if d2[i].is_finite() {
-                        extra[f] -= d2[i] - du;
-                    } else {
-                        fixed_orphans[f] += 1;
-                        extra[f] += du - d1[i];
-                    }
-                } else {
-                    continue;
-                }
-                if !mark[f] {
-                    mark[f] = true;
-                    touched.push(f);
-                }
-            }
-            for &f in &open {
-                if state[f] == OPEN || orphans[f] > fixed_orphans[f] {
-                    continue;
-                }
-                let profit = gain - (loss[f] + extra[f]);
-                if profit > tol && best.is_none_or(|(b, _, _)| profit > b) {
-                    best = Some((profit, u, f));
-                }
-            }
-            for &f in &touched {
-                extra[f] = 0.0;
-                fixed_orphans[f] = 0;
-                mark[f] = false;
-            }
-            touched.clear();
-        }
-        let Some((_, u, f)) = best else { break };
+        let view = SwapView {
+            d,
+            state,
+            open: &open,
+            is_open: &is_open,
+            d1: &d1,
+            d2: &d2,
+            c1: &c1,
+            loss: &loss,
+            orphans: &orphans,
+            tol: 1e-10 * total.abs().max(1.0),
+        };
+        let Some((_, u, f)) = view.best(&mut scratch) else {
+            break;
+        };
         is_open[f] = false;
         is_open[u] = true;
         if let Some(pos) = open.iter().position(|&x| x == f) {
