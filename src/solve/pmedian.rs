@@ -152,6 +152,7 @@ impl PMedianData {
     }
 
     /// Row `i` of the relaxation: its (cost, site) pairs in increasing cost.
+    #[inline(always)]
     fn relaxed_row(&self, i: usize) -> (&[f64], &[u32]) {
         match &self.compact {
             Some(r) => {
@@ -798,4 +799,79 @@ pub(crate) fn solve(
         "lagrangian-bnb",
         started,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::lagrange::FREE;
+
+    /// Manhattan distance between points `a` and `b` of a `side` x `side` grid.
+    fn manhattan(side: usize, a: usize, b: usize) -> f64 {
+        ((a % side).abs_diff(b % side) + (a / side).abs_diff(b / side)) as f64
+    }
+
+    /// The grid with every point a demand and a site: whole costs with many equal swaps,
+    /// and enough pairs for the parallel swap scan.
+    fn grid(side: usize, p: usize) -> PMedianData {
+        let n = side * side;
+        let rows = (0..n)
+            .map(|a| (0..n).map(|b| (b as u32, manhattan(side, a, b))).collect())
+            .collect();
+        PMedianData::new(rows, n, p)
+    }
+
+    /// Best-improvement swaps on the grid, each plan costed from the coordinates, in the order
+    /// the fast interchange breaks ties (inserted site, then the open list's order).
+    fn brute_force_swaps(side: usize, mut open: Vec<usize>) -> Vec<usize> {
+        let n = side * side;
+        let cost = |open: &[usize]| -> f64 {
+            (0..n)
+                .map(|a| {
+                    open.iter()
+                        .map(|&j| manhattan(side, a, j))
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .sum()
+        };
+        loop {
+            let total = cost(&open);
+            let mut best: Option<(f64, usize, usize)> = None;
+            for u in (0..n).filter(|u| !open.contains(u)) {
+                for pos in 0..open.len() {
+                    let mut next = open.clone();
+                    next[pos] = u;
+                    let profit = total - cost(&next);
+                    if profit > 0.5 && best.is_none_or(|(b, _, _)| profit > b) {
+                        best = Some((profit, u, pos));
+                    }
+                }
+            }
+            let Some((_, u, pos)) = best else { break };
+            open[pos] = u;
+        }
+        open.sort_unstable();
+        open
+    }
+
+    #[test]
+    fn the_swap_search_matches_a_brute_force_at_any_thread_count() {
+        let side = 22; // 484 points, 234,256 pairs: above SWAP_PARALLEL_MIN
+        let mut d = grid(side, 4);
+        assert!(d.cost.len() >= SWAP_PARALLEL_MIN);
+        let state = vec![FREE; d.m];
+        let start = vec![0, 1, 2, 3];
+        let expected = brute_force_swaps(side, start.clone());
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            let (open, c) = pool
+                .install(|| fast_interchange(&d, start.clone(), &state))
+                .expect("a plan");
+            assert_eq!(open, expected, "{threads} threads");
+            assert_eq!(Some(c), d.cost(&open));
+        }
+    }
 }
