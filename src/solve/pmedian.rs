@@ -26,6 +26,8 @@ struct Rows {
     col_start: Vec<usize>,
     col_dem: Vec<u32>,
     col_cost: Vec<f64>,
+    /// Position of each column entry in its row.
+    col_pos: Vec<u32>,
 }
 
 impl Rows {
@@ -41,11 +43,13 @@ impl Rows {
         self.col_start.clone_from(&fill);
         self.col_dem = vec![0; self.site.len()];
         self.col_cost = vec![0.0; self.site.len()];
+        self.col_pos = vec![0; self.site.len()];
         for i in 0..self.start.len() - 1 {
             for k in self.start[i]..self.start[i + 1] {
                 let j = self.site[k] as usize;
                 self.col_dem[fill[j]] = i as u32;
                 self.col_cost[fill[j]] = self.cost[k];
+                self.col_pos[fill[j]] = (k - self.start[i]) as u32;
                 fill[j] += 1;
             }
         }
@@ -61,16 +65,10 @@ impl Rows {
 pub(crate) struct PMedianData {
     m: usize,
     p: usize,
-    start: Arc<[usize]>,
+    /// Every pair of the matrix (column positions honour the rows' truncation by `len`).
+    full: Arc<Rows>,
     /// Pairs kept in the relaxation (a prefix of each sorted row, shrunk by `reduce`).
     len: Vec<usize>,
-    cost: Arc<[f64]>,
-    site: Arc<[u32]>,
-    col_start: Arc<[usize]>,
-    col_dem: Arc<[u32]>,
-    col_cost: Arc<[f64]>,
-    /// Position of each column entry in its sorted row (to honour row truncation).
-    col_pos: Arc<[u32]>,
     /// Once the root has fixed sites: the relaxation's rows without the pairs `reduce`
     /// dropped (too dear, or to a site closed for the whole search), so the tree's many
     /// ascents visit only pairs that can matter. `None`: the sorted rows' `len` prefixes.
@@ -91,52 +89,29 @@ impl PMedianData {
     pub fn new(mut rows: Vec<Vec<(u32, f64)>>, m: usize, p: usize) -> Self {
         rows.par_iter_mut()
             .for_each(|row| row.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0))));
-        let mut start = Vec::with_capacity(rows.len() + 1);
-        start.push(0);
+        let mut full = Rows::default();
+        full.start.reserve(rows.len() + 1);
+        full.start.push(0);
         let nnz: usize = rows.iter().map(Vec::len).sum();
-        let mut cost = Vec::with_capacity(nnz);
-        let mut site = Vec::with_capacity(nnz);
+        full.cost.reserve(nnz);
+        full.site.reserve(nnz);
         let mut integral = true;
-        let mut col_count = vec![0usize; m + 1];
         for row in rows {
             for (j, c) in row {
                 integral &= c.fract() == 0.0 && c.abs() < 1e15;
-                cost.push(c);
-                site.push(j);
-                col_count[j as usize + 1] += 1;
+                full.cost.push(c);
+                full.site.push(j);
             }
-            start.push(cost.len());
+            full.start.push(full.cost.len());
         }
-        for j in 0..m {
-            col_count[j + 1] += col_count[j];
-        }
-        let col_start = col_count.clone();
-        let mut fill = col_count;
-        let mut col_dem = vec![0u32; nnz];
-        let mut col_cost = vec![0.0; nnz];
-        let mut col_pos = vec![0u32; nnz];
-        let n = start.len() - 1;
-        for i in 0..n {
-            for k in start[i]..start[i + 1] {
-                let j = site[k] as usize;
-                col_dem[fill[j]] = i as u32;
-                col_cost[fill[j]] = cost[k];
-                col_pos[fill[j]] = (k - start[i]) as u32;
-                fill[j] += 1;
-            }
-        }
-        let len = (0..n).map(|i| start[i + 1] - start[i]).collect();
+        let full = full.with_columns(m);
+        let n = full.start.len() - 1;
+        let len = (0..n).map(|i| full.start[i + 1] - full.start[i]).collect();
         PMedianData {
             m,
             p,
-            start: start.into(),
+            full: Arc::new(full),
             len,
-            cost: cost.into(),
-            site: site.into(),
-            col_start: col_start.into(),
-            col_dem: col_dem.into(),
-            col_cost: col_cost.into(),
-            col_pos: col_pos.into(),
             compact: None,
             integral,
             last_work: usize::MAX,
@@ -148,7 +123,7 @@ impl PMedianData {
     }
 
     fn n(&self) -> usize {
-        self.start.len() - 1
+        self.full.start.len() - 1
     }
 
     /// Row `i` of the relaxation: its (cost, site) pairs in increasing cost.
@@ -160,8 +135,8 @@ impl PMedianData {
                 (&r.cost[a..b], &r.site[a..b])
             }
             None => {
-                let (a, b) = (self.start[i], self.start[i] + self.len[i]);
-                (&self.cost[a..b], &self.site[a..b])
+                let (a, b) = (self.full.start[i], self.full.start[i] + self.len[i]);
+                (&self.full.cost[a..b], &self.full.site[a..b])
             }
         }
     }
@@ -234,9 +209,9 @@ impl PMedianData {
             is_open[j] = true;
         }
         for (i, b) in best.iter_mut().enumerate() {
-            for k in self.start[i]..self.start[i + 1] {
-                if is_open[self.site[k] as usize] {
-                    *b = self.cost[k];
+            for k in self.full.start[i]..self.full.start[i + 1] {
+                if is_open[self.full.site[k] as usize] {
+                    *b = self.full.cost[k];
                     break;
                 }
             }
@@ -245,9 +220,9 @@ impl PMedianData {
         let gain = |u: usize, best: &[f64]| -> (usize, f64) {
             let mut served = 0;
             let mut g = 0.0;
-            for k in self.col_start[u]..self.col_start[u + 1] {
-                let i = self.col_dem[k] as usize;
-                let c = self.col_cost[k];
+            for k in self.full.col_start[u]..self.full.col_start[u + 1] {
+                let i = self.full.col_dem[k] as usize;
+                let c = self.full.col_cost[k];
                 if best[i].is_infinite() {
                     served += 1;
                     g -= c;
@@ -283,9 +258,9 @@ impl PMedianData {
                     let u = cand.swap_remove(top).0;
                     open.push(u);
                     is_open[u] = true;
-                    for k in self.col_start[u]..self.col_start[u + 1] {
-                        let i = self.col_dem[k] as usize;
-                        best[i] = best[i].min(self.col_cost[k]);
+                    for k in self.full.col_start[u]..self.full.col_start[u + 1] {
+                        let i = self.full.col_dem[k] as usize;
+                        best[i] = best[i].min(self.full.col_cost[k]);
                     }
                     break;
                 }
@@ -303,8 +278,11 @@ impl PMedianData {
         best.clear();
         best.resize(self.n(), f64::INFINITY);
         for &j in open {
-            let col = self.col_start[j]..self.col_start[j + 1];
-            for (&i, &c) in self.col_dem[col.clone()].iter().zip(&self.col_cost[col]) {
+            let col = self.full.col_start[j]..self.full.col_start[j + 1];
+            for (&i, &c) in self.full.col_dem[col.clone()]
+                .iter()
+                .zip(&self.full.col_cost[col])
+            {
                 let b = &mut best[i as usize];
                 if c < *b {
                     *b = c;
@@ -321,9 +299,9 @@ impl PMedianData {
         let mut sum = 0.0;
         for i in 0..self.n() {
             let mut found = false;
-            for k in self.start[i]..self.start[i + 1] {
-                if is_open[self.site[k] as usize] {
-                    sum += self.cost[k];
+            for k in self.full.start[i]..self.full.start[i + 1] {
+                if is_open[self.full.site[k] as usize] {
+                    sum += self.full.cost[k];
                     found = true;
                     break;
                 }
@@ -390,30 +368,29 @@ impl Relaxation for PMedianData {
         let open_sites: Vec<usize> = (0..self.m).filter(|&j| open[j]).collect();
         // The relaxation's own columns once the root has compacted it (every pair in them
         // counts when cheap enough), else the matrix's, honouring the rows' truncation.
+        let cols: &Rows = self.compact.as_deref().unwrap_or(&self.full);
         let col_work: usize = open_sites
             .iter()
-            .map(|&j| match &self.compact {
-                Some(r) => r.col_start[j + 1] - r.col_start[j],
-                None => self.col_start[j + 1] - self.col_start[j],
-            })
+            .map(|&j| cols.col_start[j + 1] - cols.col_start[j])
             .sum();
         if col_work < self.last_work {
             g.fill(1.0);
+            // Branch-free: whether a pair is cheap enough is a coin toss to the predictor.
             for &j in &open_sites {
-                if let Some(r) = &self.compact {
-                    let col = r.col_start[j]..r.col_start[j + 1];
-                    // Branch-free: whether a pair is cheap enough is a coin toss to the
-                    // branch predictor.
-                    for (&i, &c) in r.col_dem[col.clone()].iter().zip(&r.col_cost[col]) {
+                let col = cols.col_start[j]..cols.col_start[j + 1];
+                let pairs = cols.col_dem[col.clone()]
+                    .iter()
+                    .zip(&cols.col_cost[col.clone()]);
+                if self.compact.is_some() {
+                    for (&i, &c) in pairs {
                         let i = i as usize;
                         g[i] -= f64::from(u8::from(c < mult[i]));
                     }
-                    continue;
-                }
-                for k in self.col_start[j]..self.col_start[j + 1] {
-                    let i = self.col_dem[k] as usize;
-                    if self.col_cost[k] < mult[i] && (self.col_pos[k] as usize) < self.len[i] {
-                        g[i] -= 1.0;
+                } else {
+                    for ((&i, &c), &pos) in pairs.zip(&cols.col_pos[col]) {
+                        let i = i as usize;
+                        let kept = (pos as usize) < self.len[i];
+                        g[i] -= f64::from(u8::from((c < mult[i]) & kept));
                     }
                 }
             }
@@ -435,7 +412,7 @@ impl Relaxation for PMedianData {
         for i in 0..mult.len() {
             mult[i] += t * g[i];
             // Below the cheapest pair a multiplier only loosens the bound.
-            let lo = self.cost[self.start[i]];
+            let lo = self.full.cost[self.full.start[i]];
             if mult[i] < lo {
                 mult[i] = lo;
             }
@@ -449,13 +426,13 @@ impl Relaxation for PMedianData {
         }
         (0..self.n())
             .map(|i| {
-                let row = self.start[i]..self.start[i + 1];
+                let row = self.full.start[i]..self.full.start[i + 1];
                 let near = row
                     .clone()
-                    .find(|&k| is_open[self.site[k] as usize])
-                    .map(|k| self.cost[k]);
+                    .find(|&k| is_open[self.full.site[k] as usize])
+                    .map(|k| self.full.cost[k]);
                 // Nearest incumbent site, else the second-nearest site.
-                near.unwrap_or_else(|| self.cost[(self.start[i] + 1).min(row.end - 1)])
+                near.unwrap_or_else(|| self.full.cost[(self.full.start[i] + 1).min(row.end - 1)])
             })
             .collect()
     }
@@ -498,9 +475,9 @@ impl Relaxation for PMedianData {
         }
         let slack = cutoff - lb;
         for (i, &lam) in mult.iter().enumerate() {
-            let a = self.start[i];
-            let full = self.start[i + 1] - a;
-            let keep = self.cost[a..a + full].partition_point(|&c| c - lam <= slack);
+            let a = self.full.start[i];
+            let full = self.full.start[i + 1] - a;
+            let keep = self.full.cost[a..a + full].partition_point(|&c| c - lam <= slack);
             self.len[i] = keep.max(1).min(full);
         }
         // The kept pairs to sites still open to choice, copied once (a prefix of each row
@@ -508,8 +485,8 @@ impl Relaxation for PMedianData {
         let mut rows = Rows::default();
         rows.start.push(0);
         for i in 0..self.n() {
-            let (a, b) = (self.start[i], self.start[i] + self.len[i]);
-            for (&c, &j) in self.cost[a..b].iter().zip(&self.site[a..b]) {
+            let (a, b) = (self.full.start[i], self.full.start[i] + self.len[i]);
+            for (&c, &j) in self.full.cost[a..b].iter().zip(&self.full.site[a..b]) {
                 if state[j as usize] != CLOSED {
                     rows.cost.push(c);
                     rows.site.push(j);
@@ -535,14 +512,14 @@ fn nearest_two(d: &PMedianData, i: usize, is_open: &[bool], out: (&mut f64, &mut
     *d1 = f64::INFINITY;
     *d2 = f64::INFINITY;
     *c1 = NONE;
-    for k in d.start[i]..d.start[i + 1] {
-        let j = d.site[k] as usize;
+    for k in d.full.start[i]..d.full.start[i + 1] {
+        let j = d.full.site[k] as usize;
         if is_open[j] {
             if *c1 == NONE {
-                *d1 = d.cost[k];
+                *d1 = d.full.cost[k];
                 *c1 = j as u32;
             } else {
-                *d2 = d.cost[k];
+                *d2 = d.full.cost[k];
                 return;
             }
         }
@@ -603,9 +580,9 @@ impl SwapView<'_> {
                 continue;
             }
             let mut gain = 0.0;
-            for k in d.col_start[u]..d.col_start[u + 1] {
-                let i = d.col_dem[k] as usize;
-                let du = d.col_cost[k];
+            for k in d.full.col_start[u]..d.full.col_start[u + 1] {
+                let i = d.full.col_dem[k] as usize;
+                let du = d.full.col_cost[k];
                 let (d1, d2) = (self.d1[i], self.d2[i]);
                 let f = self.c1[i] as usize;
                 if du < d1 {
@@ -653,7 +630,7 @@ impl SwapView<'_> {
     /// the blocks' bests merged in block order (the same swap as one thread would pick).
     fn best(&self, scratch: &mut SwapScratch) -> Option<(f64, usize, usize)> {
         let m = self.d.m;
-        if self.d.cost.len() < SWAP_PARALLEL_MIN {
+        if self.d.full.cost.len() < SWAP_PARALLEL_MIN {
             return self.best_in(0..m, scratch);
         }
         let blocks: Vec<Option<(f64, usize, usize)>> = (0..m.div_ceil(SWAP_BLOCK))
@@ -858,7 +835,7 @@ mod tests {
     fn the_swap_search_matches_a_brute_force_at_any_thread_count() {
         let side = 22; // 484 points, 234,256 pairs: above SWAP_PARALLEL_MIN
         let mut d = grid(side, 4);
-        assert!(d.cost.len() >= SWAP_PARALLEL_MIN);
+        assert!(d.full.cost.len() >= SWAP_PARALLEL_MIN);
         let state = vec![FREE; d.m];
         let start = vec![0, 1, 2, 3];
         let expected = brute_force_swaps(side, start.clone());
