@@ -8,6 +8,7 @@
 //! per-leader rules or island, township and count targets stay with the MILP.
 
 use super::context::Context;
+use super::coverage;
 use super::data::{ServiceData, SiteOrigin, catchments, leader_must_host};
 use super::hierarchy::HierarchyPlan;
 use super::milp::{
@@ -76,6 +77,23 @@ pub fn solve_scope(
 ) -> Result<Option<ScopeSolution>> {
     let mut start = None;
     if limits.backend == Backend::Auto
+        && coverage::fits(data, &targets)
+        && coverage::binaries(scope) >= coverage::MIN_BINARIES
+    {
+        let alone = coverage::binaries(scope) > coverage::MILP_MAX_BINARIES;
+        let share = if alone { 1.0 } else { FIRST_SHARE };
+        let first = Deadline::after(limits.deadline.remaining().map(|t| t * share));
+        let sol = coverage::solve(ctx, hier, data, scope, &targets, first, limits.mip_gap);
+        if let Some(sol) = sol {
+            if alone
+                || relative_gap(sol.objective, sol.bound) <= limits.mip_gap
+                || limits.deadline.expired()
+            {
+                return Ok(Some(sol));
+            }
+            start = Some(sol);
+        }
+    } else if limits.backend == Backend::Auto
         && fits(ctx, hier, data, scope, &targets)
         && arcs(data, scope) >= MIN_ARCS
     {

@@ -8,6 +8,7 @@
 
 mod budget;
 pub mod context;
+pub mod coverage;
 pub mod data;
 pub mod decompose;
 pub mod dominance;

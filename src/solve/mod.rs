@@ -14,6 +14,7 @@ mod lagrange;
 mod milp;
 pub mod mip;
 mod pcenter;
+pub mod pcover;
 mod pmedian;
 mod transport;
 
