@@ -17,15 +17,14 @@ use crate::model::Status;
 use crate::scenario::{Assign, Measure};
 use crate::solve::Deadline;
 use crate::solve::pcover::{Instance, Lhs, solve as solve_pcover};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-/// Scopes with fewer open/close choices (sites and roving teams) than this go to the MILP
-/// directly: it proves them in seconds.
-pub const MIN_BINARIES: usize = 1500;
-
-/// Scopes with more choices than this are the relaxation's alone: microlp's LP of such a
-/// model takes minutes and gigabytes before its first plan.
-pub const MILP_MAX_BINARIES: usize = 6000;
+/// Scopes with at most this many open/close choices (sites and roving teams) go to the MILP
+/// (the size up to which a whole service is one MILP: Daishan's are): it proves them in a
+/// fraction of a second. Beyond it microlp soon needs seconds for a first plan (the
+/// 100,000-settlement archipelago's 1,200-site meal components: none in 1.5 s). Equal to
+/// `plan::decompose::WHOLE_MAX_BINARIES`.
+pub const MIN_BINARIES: usize = 400;
 
 /// Whether the scope's model is a priced covering instance this solver handles exactly.
 pub fn fits(data: &ServiceData, targets: &Targets) -> bool {
@@ -122,29 +121,38 @@ pub fn solve(
 }
 
 /// The sites (instance indices) that cover settlement position `a` within `m` minutes, and
-/// those that cover it through a supplied site (the suppliers in its place).
+/// those that cover it through a supplied site (the suppliers in its place), collected with
+/// `mark` (one stamp per instance site, all below `stamp` on entry).
 fn cover_rows(
     data: &ServiceData,
     local: &HashMap<usize, u32>,
-    a: usize,
-    m: f64,
+    (a, m): (usize, f64),
+    mark: &mut [u32],
+    stamp: u32,
 ) -> (Vec<u32>, Option<Vec<u32>>) {
     let mut direct = Vec::new();
-    let mut via: BTreeSet<u32> = BTreeSet::new();
+    let mut via = Vec::new();
+    let mut take = |k: u32, via: &mut Vec<u32>| {
+        if mark[k as usize] != stamp {
+            mark[k as usize] = stamp;
+            via.push(k);
+        }
+    };
     for &(j, d) in &data.reach[a] {
         let Some(&k) = local.get(&j).filter(|_| d <= m) else {
             continue;
         };
         direct.push(k);
         match data.suppliers.get(&j) {
-            Some(from) => via.extend(from.iter().filter_map(|c| local.get(c))),
-            None => {
-                via.insert(k);
-            }
+            Some(from) => from
+                .iter()
+                .filter_map(|c| local.get(c))
+                .for_each(|&c| take(c, &mut via)),
+            None => take(k, &mut via),
         }
     }
-    let supplied = !data.suppliers.is_empty();
-    (direct, supplied.then(|| via.into_iter().collect()))
+    via.sort_unstable();
+    (direct, (!data.suppliers.is_empty()).then_some(via))
 }
 
 /// Each settlement's cover per travel-time standard: a point earning the priced targets'
@@ -157,6 +165,8 @@ fn settlement_points(
     price: &dyn Fn(usize) -> f64,
     inst: &mut Instance,
 ) {
+    let mut mark = vec![0u32; scope.sites.len()];
+    let mut stamp = 0;
     for &a in &scope.settlements {
         for (si, &m) in data.standards.iter().enumerate() {
             let mut prize = 0.0;
@@ -175,7 +185,8 @@ fn settlement_points(
             if !must && prize <= 0.0 {
                 continue;
             }
-            let (direct, via) = cover_rows(data, local, a, m);
+            stamp += 1;
+            let (direct, via) = cover_rows(data, local, (a, m), &mut mark, stamp);
             let lhs = point(inst, must, prize);
             inst.rows.push((lhs, direct));
             if let Some(via) = via {

@@ -393,9 +393,14 @@ pub fn solve_service(
         p.evaluations
     );
     if solution.by_relaxation > 0 {
+        let what = match data.service.assign {
+            Assign::Capacity => {
+                "capacitated components planned by Lagrangian relaxation (seats and open-before-close)"
+            }
+            Assign::Coverage => "components planned by Lagrangian relaxation (priced cover)",
+        };
         method += &format!(
-            "; {} capacitated components planned by Lagrangian relaxation (seats and \
-             open-before-close), the rest by {}",
+            "; {} {what}, the rest by {}",
             solution.by_relaxation,
             options.solver.milp_name()
         );

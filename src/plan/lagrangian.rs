@@ -61,11 +61,14 @@ pub fn fits(
 /// (5,000 settlements, 40 s: gap 0.6% with the root alone, 0.9% with the tree).
 const FIRST_SHARE: f64 = 0.4;
 
-/// Solves one scope of a service: large capacitated scopes that [`fits`] by the Lagrangian
-/// solver first (with the default solver, [`Backend::Auto`]), on at most a share of the time
-/// left. Its plan stands when its bound proves it within the gap; otherwise the MILP gets the
-/// rest of the time, starting from it ([`solve_scope_from`]: the better plan and the higher
-/// bound of the two are kept). Every other scope is the MILP's ([`super::milp::solve_scope`]).
+/// Solves one scope of a service (with the default solver, [`Backend::Auto`]): coverage
+/// scopes beyond the whole-model size that [`coverage::fits`] by the priced-cover relaxation
+/// alone, with all the time left; large capacitated scopes that [`fits`] by the Lagrangian
+/// solver first, on at most a share of the time left. Its plan stands when its bound proves it
+/// within the gap; otherwise the MILP gets the rest of the time, starting from it
+/// ([`solve_scope_from`]: the better plan and the higher bound of the two are kept). Every
+/// other scope, and any the relaxations find no plan for, is the MILP's
+/// ([`super::milp::solve_scope`]).
 pub fn solve_scope(
     ctx: &Context,
     hier: &HierarchyPlan,
@@ -78,20 +81,22 @@ pub fn solve_scope(
     let mut start = None;
     if limits.backend == Backend::Auto
         && coverage::fits(data, &targets)
-        && coverage::binaries(scope) >= coverage::MIN_BINARIES
+        && coverage::binaries(scope) > coverage::MIN_BINARIES
     {
-        let alone = coverage::binaries(scope) > coverage::MILP_MAX_BINARIES;
-        let share = if alone { 1.0 } else { FIRST_SHARE };
-        let first = Deadline::after(limits.deadline.remaining().map(|t| t * share));
-        let sol = coverage::solve(ctx, hier, data, scope, &targets, first, limits.mip_gap);
+        // The whole time: on the generated archipelagos' meal and courier components microlp,
+        // given the rest after the relaxation, found no better plan (and no plan at all
+        // beyond about 1,000 sites), while the relaxation's gap kept closing.
+        let sol = coverage::solve(
+            ctx,
+            hier,
+            data,
+            scope,
+            &targets,
+            limits.deadline,
+            limits.mip_gap,
+        );
         if let Some(sol) = sol {
-            if alone
-                || relative_gap(sol.objective, sol.bound) <= limits.mip_gap
-                || limits.deadline.expired()
-            {
-                return Ok(Some(sol));
-            }
-            start = Some(sol);
+            return Ok(Some(sol));
         }
     } else if limits.backend == Backend::Auto
         && fits(ctx, hier, data, scope, &targets)

@@ -111,6 +111,19 @@ fn service_size(data: &service::ServiceData) -> usize {
     data.reach.iter().map(Vec::len).sum::<usize>() + data.sites.len() + data.mobile_options.len()
 }
 
+/// Logs (with `-v`) when a service's data are ready and how large they are.
+fn ready(data: service::ServiceData, started: std::time::Instant) -> service::ServiceData {
+    log::debug!(
+        "[plan] service {}: data ready at {:.1} s ({} sites, {} settlement-site pairs, {} roving options)",
+        data.service.name,
+        started.elapsed().as_secs_f64(),
+        data.sites.len(),
+        data.reach.iter().map(Vec::len).sum::<usize>(),
+        data.mobile_options.len()
+    );
+    data
+}
+
 /// Plans within a prepared context (the network and island facts already built).
 pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
     let started = std::time::Instant::now();
@@ -161,7 +174,7 @@ pub fn plan_in(ctx: &Context, options: PlanOptions) -> Result<Plan> {
         .zip(&targets)
         .map(|(s, ts)| {
             let (c, h) = frame(s);
-            service::prepare(c, h, s, ts.iter().collect())
+            service::prepare(c, h, s, ts.iter().collect()).map(|d| ready(d, started))
         })
         .collect::<Result<_>>()?;
     // The services share what is left of the budget, a capacitated one twice as much as a

@@ -445,8 +445,11 @@ fn mobile_options(ctx: &Context, hier: &HierarchyPlan, service: &Service) -> Vec
                 });
                 continue;
             }
-            // No scheduled sailing makes the day trip: a chartered boat, where allowed.
-            let charter = ctx.net.no_wait_minutes(nodes.0, nodes.1).and_then(|c| {
+            // No scheduled sailing makes the day trip: a chartered boat, where allowed (the
+            // route search only then: one per far island adds up to minutes at 10,000 islands).
+            let charter = m.charter_cost_per_trip.is_some();
+            let charter = charter.then(|| ctx.net.no_wait_minutes(nodes.0, nodes.1));
+            let charter = charter.flatten().and_then(|c| {
                 let cost = m.charter_annual_cost(c)?;
                 m.reachable(c).then_some((c, cost))
             });

@@ -17,7 +17,27 @@
 
 use super::Deadline;
 use super::lagrange::{CLOSED, Engine, FREE, OPEN, Params, Relaxation};
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
+
+/// A move's worth, ordered (ties by the site index that goes with it in the heap).
+#[derive(Clone, Copy, PartialEq)]
+struct Key(f64);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
 
 /// The left side of a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +75,10 @@ pub struct Outcome {
     /// The bound is within the asked gap of the objective (the search finished).
     pub proven: bool,
 }
+
+/// Rows of at most this many sites make their sites neighbours for the local search's swaps
+/// (longer ones, such as the sites that reach a meal point's canteens, would make it slow).
+const NEAR_ROW: usize = 64;
 
 /// The instance in compressed rows and columns.
 struct Compiled {
@@ -389,8 +413,70 @@ impl<'c> Work<'c> {
         Some(add)
     }
 
+    /// Greedy steps: closes the open sites whose closing pays most first, then opens the
+    /// sites whose opening pays most first (lazily: a move's worth only falls as the plan
+    /// moves the same way, so a re-costed move still at the top is the best).
+    fn greedy(&mut self, state: &[u8]) {
+        let free = |j: usize| state[j] == FREE;
+        let mut heap: BinaryHeap<(Reverse<Key>, usize)> = BinaryHeap::new();
+        for j in 0..self.c.m {
+            if !free(j) || !self.open[j] {
+                continue;
+            }
+            if let Some(d) = self.drop_delta(j) {
+                heap.push((Reverse(Key(d)), j));
+            }
+        }
+        while let Some((Reverse(Key(old)), j)) = heap.pop() {
+            if old >= 0.0 {
+                break;
+            }
+            let Some(d) = self.drop_delta(j) else {
+                continue;
+            };
+            if d <= old + 1e-9 * old.abs() || heap.peek().is_none_or(|t| d <= t.0.0.0) {
+                if d < -1e-9 * self.c.cost[j].abs().max(1.0) {
+                    self.set(j, false);
+                }
+            } else {
+                heap.push((Reverse(Key(d)), j));
+            }
+        }
+        let mut heap: BinaryHeap<(Reverse<Key>, usize)> = BinaryHeap::new();
+        for j in 0..self.c.m {
+            if !free(j) || self.open[j] {
+                continue;
+            }
+            if let Some(add) = self.with_needs(j) {
+                heap.push((Reverse(Key(self.add_delta(&add))), j));
+            }
+        }
+        while let Some((Reverse(Key(old)), j)) = heap.pop() {
+            if old >= 0.0 {
+                break;
+            }
+            if self.open[j] {
+                continue;
+            }
+            let Some(add) = self.with_needs(j) else {
+                continue;
+            };
+            let d = self.add_delta(&add);
+            if d <= old + 1e-9 * old.abs() || heap.peek().is_none_or(|t| d <= t.0.0.0) {
+                if d < -1e-9 * self.c.cost[j].abs().max(1.0) {
+                    for k in add {
+                        self.set(k, true);
+                    }
+                }
+            } else {
+                heap.push((Reverse(Key(d)), j));
+            }
+        }
+    }
+
     /// First-improvement add/drop passes until none improves (at most `passes`).
     fn local_search(&mut self, state: &[u8], passes: usize) {
+        self.greedy(state);
         let eps = |x: f64| 1e-9 * x.abs().max(1.0);
         for _ in 0..passes {
             let mut moved = false;
@@ -412,6 +498,8 @@ impl<'c> Work<'c> {
                             self.set(k, true);
                         }
                         moved = true;
+                    } else if self.swap_in(&add, d, state) {
+                        moved = true;
                     }
                 }
             }
@@ -419,6 +507,57 @@ impl<'c> Work<'c> {
                 break;
             }
         }
+    }
+
+    /// Opens `add` (worth `added` alone) and closes the open sites near it that it makes
+    /// worth closing; keeps the move when it improves the plan, else undoes it.
+    fn swap_in(&mut self, add: &[usize], added: f64, state: &[u8]) -> bool {
+        let c = self.c;
+        let mut near: Vec<usize> = Vec::new();
+        for &k in add {
+            for &r in c.rows_of(k) {
+                let sites = c.sites_of(r as usize);
+                if sites.len() <= NEAR_ROW {
+                    near.extend(
+                        sites
+                            .iter()
+                            .map(|&j| j as usize)
+                            .filter(|&j| self.open[j] && state[j] == FREE && !add.contains(&j)),
+                    );
+                }
+            }
+        }
+        near.sort_unstable();
+        near.dedup();
+        let eps = 1e-9 * added.abs().max(1.0);
+        // Even closing every one of them at no loss would not pay for `add`.
+        if added - near.iter().map(|&j| c.cost[j].max(0.0)).sum::<f64>() >= -eps {
+            return false;
+        }
+        for &k in add {
+            self.set(k, true);
+        }
+        let mut total = added;
+        let mut closed = Vec::new();
+        for &j in &near {
+            if let Some(d) = self.drop_delta(j)
+                && d < -eps
+            {
+                self.set(j, false);
+                total += d;
+                closed.push(j);
+            }
+        }
+        if total < -eps {
+            return true;
+        }
+        for j in closed {
+            self.set(j, true);
+        }
+        for &k in add {
+            self.set(k, false);
+        }
+        false
     }
 
     fn objective(&self) -> f64 {
