@@ -65,8 +65,9 @@ pub fn solve(
     deadline: Deadline,
     gap: f64,
 ) -> Option<ScopeSolution> {
-    let t = translate(ctx, hier, data, scope, targets);
     let started = std::time::Instant::now();
+    let t = translate(ctx, hier, data, scope, targets);
+    let translated = started.elapsed().as_secs_f64();
     let out = solve_pcover(&t.inst, &deadline, gap)?;
     let ns = scope.sites.len();
     let mut sol = ScopeSolution {
@@ -106,16 +107,18 @@ pub fn solve(
         Status::Stalled
     };
     log::debug!(
-        "[plan]   {} component by Lagrangian relaxation (covering): {} sites, {} roving teams, {} points: plan {:.0} (solver's {:.0}), bound {:.0} ({:.4}), {:.2} s",
+        "[plan]   {} component by Lagrangian relaxation (covering): {} sites, {} roving teams, {} points, {} rows: plan {:.0} (solver's {:.0}), bound {:.0} ({:.4}), {:.2} s ({:.2} s building it)",
         data.service.name,
         ns,
         scope.mobiles.len(),
         t.inst.prize.len(),
+        t.inst.rows.len(),
         sol.objective,
         out.objective,
         sol.bound,
         crate::model::relative_gap(sol.objective, sol.bound),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        translated
     );
     Some(sol)
 }

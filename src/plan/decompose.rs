@@ -633,6 +633,22 @@ impl Pricing<'_> {
             let again: Vec<(usize, Option<ScopeSolution>)> = batch
                 .par_iter()
                 .map(|&c| {
+                    let limits = Limits {
+                        deadline: each,
+                        mip_gap: COMPONENT_GAP,
+                        backend: self.backend,
+                    };
+                    // A large coverage component: its relaxation again, with more time.
+                    if self.backend == Backend::Auto
+                        && super::coverage::fits(self.data, &Targets::Price(price))
+                        && super::coverage::binaries(&self.scopes[c])
+                            > super::coverage::MIN_BINARIES
+                    {
+                        let s = &self.scopes[c];
+                        let (t, w) = (Targets::Price(price), self.travel_weight);
+                        return solve_scope(self.ctx, self.hier, self.data, s, t, w, limits)
+                            .map(|p| (c, p));
+                    }
                     // The MILP, starting from the part in hand (same prices): its plan stands
                     // when the MILP finds none, and the relaxation is not run again.
                     solve_scope_from(
@@ -641,11 +657,7 @@ impl Pricing<'_> {
                         self.data,
                         &self.scopes[c],
                         (Targets::Price(price), self.travel_weight),
-                        Limits {
-                            deadline: each,
-                            mip_gap: COMPONENT_GAP,
-                            backend: self.backend,
-                        },
+                        limits,
                         Some(parts[c].clone()),
                     )
                     .map(|p| (c, p))
@@ -691,9 +703,12 @@ impl Pricing<'_> {
             .map(|s| ((s.sites.len() + s.mobiles.len() + 1) * (s.settlements.len() + 1)) as f64)
             .collect();
         let budget = super::budget::Shares::new(weight.clone(), &weight, round);
+        // One component per task, so a worker that comes free takes the next one as it
+        // starts (with its share of what is left), never a block queued behind a long one.
         let parts: Vec<(usize, Option<ScopeSolution>)> = budget
             .order
             .par_iter()
+            .with_max_len(1)
             .map(|&c| {
                 let s = &self.scopes[c];
                 solve_scope(
