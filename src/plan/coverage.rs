@@ -298,7 +298,8 @@ fn translate(
 
 #[cfg(test)]
 mod tests {
-    use super::super::milp::{Limits, solve_scope as milp_only, tests::generated};
+    use super::super::milp::tests::generated;
+    use super::super::milp::{Limits, solve_scope as milp_only, whole_scope};
     use super::*;
     use crate::scenario::Scenario;
     use crate::solve::Backend;
@@ -321,13 +322,7 @@ mod tests {
                 let targets = scenario.targets_of(&service.name).collect();
                 let data =
                     super::super::service::prepare(&ctx, &hier, service, targets).expect("data");
-                let scope = Scope {
-                    settlements: (0..ctx.settlements.len()).collect(),
-                    sites: (0..data.sites.len()).collect(),
-                    mobiles: (0..data.mobile_options.len()).collect(),
-                    islands: ctx.inhabited_islands.clone(),
-                    leaders: hier.leaders.clone(),
-                };
+                let scope = whole_scope(&ctx, &hier, &data);
                 for price in [0.0, 5_000.0, 30_000.0, 400_000.0] {
                     let prices = vec![price; data.targets.len()];
                     let targets = Targets::Price(&prices);

@@ -17,7 +17,7 @@ use super::hierarchy::HierarchyPlan;
 use super::lagrangian::solve_scope;
 use super::milp::{
     Limits, Scope, ScopeSolution, Targets, canonical_scope, polish_seats, solve_scope_from,
-    target_total,
+    target_total, whole_scope,
 };
 use crate::error::Result;
 use crate::model::{Status, relative_gap};
@@ -199,16 +199,6 @@ pub fn components(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Ve
         scopes[c].leaders.push(l);
     }
     scopes
-}
-
-fn whole_scope(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Scope {
-    Scope {
-        settlements: (0..ctx.settlements.len()).collect(),
-        sites: (0..data.sites.len()).collect(),
-        mobiles: (0..data.mobile_options.len()).collect(),
-        islands: ctx.inhabited_islands.clone(),
-        leaders: hier.leaders.clone(),
-    }
 }
 
 /// The objective a plan is judged by: cost, plus the travel tie-break of capacity services.

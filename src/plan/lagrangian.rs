@@ -330,7 +330,7 @@ fn translate(
 
 #[cfg(test)]
 mod tests {
-    use super::super::milp::{solve_scope as milp_only, tests::generated};
+    use super::super::milp::{solve_scope as milp_only, tests::generated, whole_scope};
     use super::*;
     use crate::scenario::Scenario;
 
@@ -354,13 +354,7 @@ mod tests {
                 .expect("school");
             let targets = scenario.targets_of(&school.name).collect();
             let data = super::super::service::prepare(&ctx, &hier, school, targets).expect("data");
-            let scope = Scope {
-                settlements: (0..ctx.settlements.len()).collect(),
-                sites: (0..data.sites.len()).collect(),
-                mobiles: (0..data.mobile_options.len()).collect(),
-                islands: ctx.inhabited_islands.clone(),
-                leaders: hier.leaders.clone(),
-            };
+            let scope = whole_scope(&ctx, &hier, &data);
             for price in [0.0, 2_000.0, 40_000.0] {
                 let prices = vec![price; data.targets.len()];
                 let targets = Targets::Price(&prices);

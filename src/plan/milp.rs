@@ -70,6 +70,17 @@ pub struct ScopeSolution {
     pub by_relaxation: usize,
 }
 
+/// The whole service as one scope.
+pub fn whole_scope(ctx: &Context, hier: &HierarchyPlan, data: &ServiceData) -> Scope {
+    Scope {
+        settlements: (0..ctx.settlements.len()).collect(),
+        sites: (0..data.sites.len()).collect(),
+        mobiles: (0..data.mobile_options.len()).collect(),
+        islands: ctx.inhabited_islands.clone(),
+        leaders: hier.leaders.clone(),
+    }
+}
+
 /// Measure of target `t` carried by settlement position `a` (0 for island targets).
 pub(super) fn target_weight(ctx: &Context, data: &ServiceData, t: usize, a: usize) -> f64 {
     let target = data.targets[t];
@@ -1393,13 +1404,7 @@ pub(crate) mod tests {
             for s in &scenario.services {
                 let targets = scenario.targets_of(&s.name).collect();
                 let data = super::super::service::prepare(&ctx, &hier, s, targets).expect("data");
-                let scope = Scope {
-                    settlements: (0..ctx.settlements.len()).collect(),
-                    sites: (0..data.sites.len()).collect(),
-                    mobiles: (0..data.mobile_options.len()).collect(),
-                    islands: ctx.inhabited_islands.clone(),
-                    leaders: hier.leaders.clone(),
-                };
+                let scope = whole_scope(&ctx, &hier, &data);
                 let prices = vec![5_000.0; data.targets.len()];
                 for targets in [Targets::Enforce, Targets::Price(&prices)] {
                     let floor = floor_bound(&ctx, &data, &scope, &targets, 0.01);
