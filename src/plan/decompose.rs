@@ -54,7 +54,6 @@ fn cost_granule(data: &ServiceData) -> Option<(f64, f64)> {
     if data.service.assign == Assign::Capacity || data.sites.iter().any(|s| s.cost_per_unit > 0.0) {
         return None;
     }
-    let mut g: u64 = 0;
     let mut constant = 0.0;
     let costs = data
         .sites
@@ -65,20 +64,8 @@ fn cost_granule(data: &ServiceData) -> Option<(f64, f64)> {
             s.annual_cost + s.open_cost - saved
         })
         .collect::<Vec<f64>>();
-    for c in costs
-        .into_iter()
-        .chain(data.mobile_options.iter().map(|m| m.annual_cost))
-    {
-        let r = c.abs().round();
-        if (c.abs() - r).abs() > 1e-6 * r.max(1.0) || r > 1e15 {
-            return None;
-        }
-        let (mut a, mut b) = (g, r as u64);
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        g = a;
-    }
+    let mobiles = data.mobile_options.iter().map(|m| m.annual_cost);
+    let g = crate::solve::whole_gcd(costs.into_iter().chain(mobiles), 1e-6)?;
     (g > 1).then_some((g as f64, constant))
 }
 

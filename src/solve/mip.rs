@@ -96,23 +96,19 @@ fn granule(
     order: &HashMap<Variable, usize>,
     integer: &[bool],
 ) -> Option<f64> {
-    let mut g: u64 = 0;
+    let mut coefficients = Vec::new();
     for (v, c) in objective.clone().linear_coefficients() {
         if c == 0.0 {
             continue;
         }
-        let is_int = order.get(&v).is_some_and(|&i| integer[i]);
-        let r = c.abs().round();
-        if !is_int || (c.abs() - r).abs() > 1e-6 * r.max(1.0) || r > 1e15 {
+        if !order.get(&v).is_some_and(|&i| integer[i]) {
             return None;
         }
-        let (mut a, mut b) = (g, r as u64);
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        g = a;
+        coefficients.push(c);
     }
-    (g > 1).then_some(g as f64)
+    super::whole_gcd(coefficients, 1e-6)
+        .filter(|&g| g > 1)
+        .map(|g| g as f64)
 }
 
 impl Milp {

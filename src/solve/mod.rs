@@ -127,6 +127,25 @@ impl Deadline {
     }
 }
 
+/// The greatest common divisor of the values' magnitudes when every one is a whole number
+/// (within `tol`, relative) below 1e15, else `None` (0 when all are zero): the granule of
+/// costs whose sums differ by whole multiples of it, so bounds may be rounded up to it.
+pub(crate) fn whole_gcd(values: impl IntoIterator<Item = f64>, tol: f64) -> Option<u64> {
+    let mut g: u64 = 0;
+    for x in values {
+        let r = x.abs().round();
+        if (x.abs() - r).abs() > tol * r.max(1.0) || r >= 1e15 {
+            return None;
+        }
+        let (mut a, mut b) = (g, r as u64);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        g = a;
+    }
+    Some(g)
+}
+
 /// Solves `problem` (validated first: clear errors for infeasible inputs).
 pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Solution> {
     problem.validate()?;

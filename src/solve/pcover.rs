@@ -68,8 +68,6 @@ pub struct Instance {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub open: Vec<bool>,
-    /// Whether each point is covered by the plan.
-    pub covered: Vec<bool>,
     pub objective: f64,
     pub bound: f64,
     /// The bound is within the asked gap of the objective (the search finished).
@@ -85,7 +83,6 @@ struct Compiled {
     m: usize,
     cost: Vec<f64>,
     prize: Vec<f64>,
-    constant: f64,
     lhs: Vec<Lhs>,
     row_start: Vec<usize>,
     row_sites: Vec<u32>,
@@ -118,18 +115,7 @@ fn csr(n: usize, pairs: impl Iterator<Item = (usize, u32)> + Clone) -> (Vec<usiz
 
 /// The largest `g` of which every cost and prize is a whole multiple, when all are whole.
 fn granule(inst: &Instance) -> Option<f64> {
-    let mut g: u64 = 0;
-    for &x in inst.cost.iter().chain(&inst.prize) {
-        let r = x.abs();
-        if r.fract() != 0.0 || r >= 1e15 {
-            return None;
-        }
-        let (mut a, mut b) = (g, r as u64);
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        g = a;
-    }
+    let g = super::whole_gcd(inst.cost.iter().chain(&inst.prize).copied(), 0.0)?;
     Some(g.max(1) as f64)
 }
 
@@ -169,7 +155,6 @@ impl Compiled {
             m,
             cost: inst.cost.iter().map(|c| c / scale).collect(),
             prize: inst.prize.iter().map(|p| p / scale).collect(),
-            constant: 0.0,
             lhs,
             row_start,
             row_sites,
@@ -562,7 +547,7 @@ impl<'c> Work<'c> {
 
     fn objective(&self) -> f64 {
         let c = self.c;
-        let mut v = c.constant;
+        let mut v = 0.0;
         for j in 0..c.m {
             if self.open[j] {
                 v += c.cost[j];
@@ -639,7 +624,7 @@ impl Relaxation for Rel {
         let c = &*self.c;
         rho.copy_from_slice(&c.cost);
         self.point_mu.fill(0.0);
-        let mut constant = c.constant;
+        let mut constant = 0.0;
         for (r, &mu) in mult.iter().enumerate() {
             if mu == 0.0 {
                 continue;
@@ -787,18 +772,13 @@ pub fn solve(inst: &Instance, deadline: &Deadline, gap: f64) -> Option<Outcome> 
         f64::NEG_INFINITY,
     )
     .run(state);
-    let open_list = out.open?;
-    let mut w = Work::new(&c);
-    for &j in &open_list {
-        w.set(j, true);
+    let mut open = vec![false; c.m];
+    for j in out.open? {
+        open[j] = true;
     }
-    let covered = (0..c.prize.len())
-        .map(|a| c.prize[a] > 0.0 && w.unheld[a] == 0)
-        .collect();
     Some(Outcome {
-        objective: value(w.objective()),
-        open: w.open,
-        covered,
+        objective: value(out.objective),
+        open,
         bound: value(out.bound.min(out.objective)),
         proven: out.proven,
     })
