@@ -7,9 +7,7 @@
 //! shortens trips without breaking anything.
 
 use super::context::Context;
-use super::data::{
-    Served, ServiceData, catchments, covered_measure, leader_must_host, target_total,
-};
+use super::data::{Served, ServiceData, covered_measure, leader_must_host, target_total};
 use super::hierarchy::HierarchyPlan;
 
 /// Cost and demand-weighted travel of a feasible plan (uncovered demand counts as a trip of
@@ -129,7 +127,7 @@ pub fn check_coverage(
         }
     }
     if service.open_before_close {
-        for (a, j) in catchments(data) {
+        for &(a, j) in &data.catchments {
             if !open[j] && !data.reach[a].iter().any(|&(k, d)| open[k] && d <= standard) {
                 return Err(format!(
                     "site `{}` closed but settlement position {a} it served lost cover",

@@ -9,7 +9,7 @@
 
 use super::context::Context;
 use super::coverage;
-use super::data::{ServiceData, SiteOrigin, catchments, leader_must_host};
+use super::data::{ServiceData, SiteOrigin, leader_must_host};
 use super::hierarchy::HierarchyPlan;
 use super::milp::{
     Limits, Scope, ScopeSolution, Targets, covered_by, solve_scope_from, target_weight,
@@ -312,7 +312,7 @@ fn translate(
         });
     }
     if data.service.open_before_close {
-        for (a, j) in catchments(data) {
+        for &(a, j) in &data.catchments {
             let Some(&k) = local.get(&j) else { continue };
             if let Some(&c) = customer_of.get(&a) {
                 t.inst.customers[c].keeps.push(k);

@@ -10,8 +10,8 @@
 
 use super::context::Context;
 use super::data::{
-    Served, ServiceData, SiteOrigin, catchments, covered_measure, island_in_units,
-    leader_must_host, target_measure,
+    Served, ServiceData, SiteOrigin, covered_measure, island_in_units, leader_must_host,
+    target_measure,
 };
 use super::hierarchy::HierarchyPlan;
 use crate::error::Result;
@@ -1122,7 +1122,7 @@ impl Builder<'_> {
     fn open_before_close(&mut self) {
         let data = self.data;
         if data.service.open_before_close {
-            for (a, j) in catchments(data) {
+            for &(a, j) in &data.catchments {
                 if let (Some(&zv), Some(&yj)) = (self.z[0].get(&a), self.y.get(&j)) {
                     self.milp.constrain((Expression::from(zv) + yj).geq(1));
                 }

@@ -289,10 +289,8 @@ pub fn prepare<'c>(
     } else {
         reduce(sites, reach, suppliers)
     };
-    let site_town = sites
-        .iter()
-        .map(|s| super::data::site_town(ctx, s))
-        .collect();
+    let site_town = super::data::site_towns(ctx, &sites);
+    let catchments = super::data::catchments(service, &sites, &reach);
 
     let mobile_options = mobile_options(ctx, hier, service);
     Ok(ServiceData {
@@ -305,6 +303,7 @@ pub fn prepare<'c>(
         mobile_options,
         standards,
         site_town,
+        catchments,
     })
 }
 

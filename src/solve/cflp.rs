@@ -692,8 +692,10 @@ fn loads(inst: &Instance, plan: &Plan) -> Vec<f64> {
     load
 }
 
-/// Opens sites until every customer is seated: each time the closed undecided site that
-/// seats the most of the stuck customers' demand per unit of cost.
+/// Opens sites until every customer is seated: after each failed seating, the closed
+/// undecided sites that seat the most of the stuck customers' demand per unit of cost, as
+/// many as hold the demand left unseated (one site per seating took a transport solve per
+/// site on components of a thousand schools).
 fn repair(inst: &Instance, mut open: Vec<bool>) -> Option<Plan> {
     loop {
         match seat(inst, &open) {
@@ -702,9 +704,9 @@ fn repair(inst: &Instance, mut open: Vec<bool>) -> Option<Plan> {
                 log::debug!("[cflp] transport failed numerically; open set skipped");
                 return None;
             }
-            Err(transport::NoFlow::Stuck(stuck)) => {
+            Err(transport::NoFlow::Stuck { customers, short }) => {
                 let mut reach = vec![0.0; inst.sites.len()];
-                for &a in &stuck {
+                for &a in &customers {
                     let c = &inst.customers[a];
                     for &(j, _, _) in &c.arcs {
                         reach[j] += c.demand;
@@ -713,15 +715,26 @@ fn repair(inst: &Instance, mut open: Vec<bool>) -> Option<Plan> {
                         reach[j] += c.demand;
                     }
                 }
-                let pick = (0..inst.sites.len())
+                let mut picks: Vec<(f64, usize, f64)> = (0..inst.sites.len())
                     .filter(|&j| !open[j] && inst.sites[j].state.is_none() && reach[j] > 0.0)
                     .map(|j| {
                         let s = &inst.sites[j];
                         let seats = s.seats.map_or(reach[j], |n| reach[j].min(n + s.extra));
-                        (s.fixed_cost.max(0.0) / seats.max(1e-9), j)
+                        (s.fixed_cost.max(0.0) / seats.max(1e-9), j, seats)
                     })
-                    .min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)))?;
-                open[pick.1] = true;
+                    .collect();
+                if picks.is_empty() {
+                    return None;
+                }
+                picks.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+                let mut held = 0.0;
+                for (_, j, seats) in picks {
+                    open[j] = true;
+                    held += seats;
+                    if held >= short {
+                        break;
+                    }
+                }
             }
         }
     }

@@ -5,12 +5,20 @@
 //! Solved exactly as a min-cost flow by successive shortest paths. The flow starts from each
 //! customer's cheapest arc (no residual cycle of negative cost: every customer sits on its
 //! cheapest arc, and added seats are not used yet); what overloads a site is then routed on
-//! shortest residual paths (label-correcting, since reverse arcs cost less than nothing) to
-//! free seats, which keeps the flow of least cost for what it carries. When some demand
-//! cannot be routed, the customers it is stuck with are returned, for the caller to open more
-//! sites.
+//! shortest residual paths to free seats, which keeps the flow of least cost for what it
+//! carries. The paths are found by Dijkstra's search on reduced costs: the starting flow has
+//! node potentials that make every residual arc's reduced cost non-negative (a customer's
+//! potential is minus its cheapest arc's cost, every other node's zero), each search stops
+//! at the first free seat it settles, and the potentials move by the distances it found
+//! (capped at the sink's), so each search explores only the neighbourhood of the overload.
+//! When some demand cannot be routed, the customers it is stuck with are returned, for the
+//! caller to open more sites.
+//!
+//! Added seats must not cost less than nothing (`extra_cost >= 0`; the scenario's money
+//! fields are validated non-negative).
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// One customer's allowed arc: (site, cost per unit of demand).
 pub type Arc = (usize, f64);
@@ -65,54 +73,102 @@ impl Net {
         self.cap[e] -= amount;
         self.cap[e ^ 1] += amount;
     }
+}
 
-    /// Shortest residual path from `s` (label-correcting: arcs may cost less than nothing,
-    /// never a cycle); the arc into each node on it. `None` when rounding made a cycle of
-    /// negative cost (a node relabelled more often than there are nodes).
-    fn shortest(&self, s: usize, eps: f64) -> Option<Vec<Option<usize>>> {
-        let n = self.adj.len();
-        let mut dist = vec![f64::INFINITY; n];
-        let mut via = vec![None; n];
-        let mut queued = vec![false; n];
-        let mut queue = VecDeque::from([s]);
-        dist[s] = 0.0;
-        // Label-correcting ends after at most `n` passes over a node without a negative
-        // cycle; the cap guards against one made of rounding errors.
-        let mut pops = vec![0usize; n];
-        while let Some(u) = queue.pop_front() {
-            queued[u] = false;
-            pops[u] += 1;
-            if pops[u] > n {
-                return None;
+/// Dijkstra's search on reduced costs, its state kept between searches: node potentials
+/// (`potential[v] + offset` is node `v`'s; the offset moves every node at once), and the
+/// labels of the nodes the last search touched.
+struct Paths {
+    potential: Vec<f64>,
+    offset: f64,
+    dist: Vec<f64>,
+    via: Vec<Option<usize>>,
+    settled: Vec<bool>,
+    touched: Vec<usize>,
+    heap: BinaryHeap<Reverse<(u64, usize)>>,
+}
+
+impl Paths {
+    fn new(potential: Vec<f64>) -> Self {
+        let n = potential.len();
+        Paths {
+            potential,
+            offset: 0.0,
+            dist: vec![f64::INFINITY; n],
+            via: vec![None; n],
+            settled: vec![false; n],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn reduced(&self, net: &Net, e: usize, u: usize) -> f64 {
+        // Rounding may leave a zero reduced cost slightly negative: Dijkstra needs >= 0.
+        (net.cost[e] + self.potential[u] - self.potential[net.to[e]]).max(0.0)
+    }
+
+    /// The shortest residual path from `s` to `sink` (`true` when the sink is reached);
+    /// moves the potentials by the distances found, capped at the sink's.
+    fn search(&mut self, net: &Net, s: usize, sink: usize, eps: f64) -> bool {
+        for &v in &self.touched {
+            self.dist[v] = f64::INFINITY;
+            self.via[v] = None;
+            self.settled[v] = false;
+        }
+        self.touched.clear();
+        self.dist[s] = 0.0;
+        self.touched.push(s);
+        // Distances are >= 0, so their bit patterns order as the numbers do.
+        self.heap.clear();
+        self.heap.push(Reverse((0f64.to_bits(), s)));
+        let mut reached = f64::INFINITY;
+        while let Some(Reverse((bits, u))) = self.heap.pop() {
+            let d = f64::from_bits(bits);
+            if self.settled[u] || d > self.dist[u] {
+                continue;
             }
-            for &e in &self.adj[u] {
-                let v = self.to[e];
-                if v == s {
-                    continue; // the source's arcs only hand out the excess
+            self.settled[u] = true;
+            if u == sink {
+                reached = d;
+                break;
+            }
+            for &e in &net.adj[u] {
+                let v = net.to[e];
+                if net.cap[e] <= eps || self.settled[v] {
+                    continue;
                 }
-                let d = dist[u] + self.cost[e];
-                // Strict improvement beyond rounding, so equal-cost labels never cycle.
-                if self.cap[e] > eps && d < dist[v] - 1e-12 * (1.0 + d.abs()) {
-                    dist[v] = d;
-                    via[v] = Some(e);
-                    if !queued[v] {
-                        queued[v] = true;
-                        queue.push_back(v);
+                let dv = d + self.reduced(net, e, u);
+                if dv < self.dist[v] {
+                    if self.dist[v].is_infinite() {
+                        self.touched.push(v);
                     }
+                    self.dist[v] = dv;
+                    self.via[v] = Some(e);
+                    self.heap.push(Reverse((dv.to_bits(), v)));
                 }
             }
         }
-        Some(via)
+        if reached.is_finite() {
+            // potential += min(dist, reached) for every node: `reached` for all through the
+            // offset, the difference for the nodes settled nearer.
+            self.offset += reached;
+            for &v in &self.touched {
+                if self.settled[v] {
+                    self.potential[v] += self.dist[v] - reached;
+                }
+            }
+        }
+        reached.is_finite()
     }
 }
 
 /// Why a transportation problem has no flow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoFlow {
-    /// The demand cannot all be seated; these customers' unrouted demand has no residual
-    /// path to a free seat (open more sites they reach).
-    Stuck(Vec<usize>),
-    /// Rounding broke the search (a residual cycle of negative cost): no answer.
+    /// The demand cannot all be seated: `short` units of it have no residual path to a free
+    /// seat, stuck with these customers (open more sites they reach).
+    Stuck { customers: Vec<usize>, short: f64 },
+    /// Rounding broke the search (a path longer than the network): no answer.
     Numerical,
 }
 
@@ -126,6 +182,7 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
     let mut net = Net::new(n + m + 2);
     let mut arc_ids: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
     let mut inflow = vec![0.0; m];
+    let mut potential = vec![0.0; n + m + 2];
     for (a, row) in arcs.iter().enumerate() {
         let mut ids = Vec::with_capacity(row.len());
         let cheapest = row
@@ -135,14 +192,20 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
             .map(|(i, _)| i);
         for (i, &(j, c)) in row.iter().enumerate() {
             let e = net.add(a, n + j, f64::INFINITY, c);
-            if Some(i) == cheapest && demand[a] > 0.0 {
-                net.push(e, demand[a]);
-                inflow[j] += demand[a];
+            if Some(i) == cheapest {
+                potential[a] = -c;
+                if demand[a] > 0.0 {
+                    net.push(e, demand[a]);
+                    inflow[j] += demand[a];
+                }
             }
             ids.push((j, e));
         }
         if cheapest.is_none() && demand[a] > eps {
-            return Err(NoFlow::Stuck(vec![a]));
+            return Err(NoFlow::Stuck {
+                customers: vec![a],
+                short: demand[a],
+            });
         }
         arc_ids.push(ids);
     }
@@ -151,22 +214,25 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
     for (j, s) in seats.iter().enumerate() {
         let free = net.add(n + j, sink, s.free, 0.0);
         net.push(free, inflow[j].min(s.free));
-        extra_arcs.push(net.add(n + j, sink, s.extra, s.extra_cost));
+        extra_arcs.push(net.add(n + j, sink, s.extra, s.extra_cost.max(0.0)));
         let over = inflow[j] - s.free;
         if over > eps {
             net.add(source, n + j, over, 0.0);
             excess += over;
         }
     }
+    let mut paths = Paths::new(potential);
     while excess > eps {
-        let via = net.shortest(source, eps).ok_or(NoFlow::Numerical)?;
-        if via[sink].is_none() {
-            let stuck = (0..n).filter(|&a| via[a].is_some()).collect();
-            return Err(NoFlow::Stuck(stuck));
+        if !paths.search(&net, source, sink, eps) {
+            let customers = (0..n).filter(|&a| paths.settled[a]).collect();
+            return Err(NoFlow::Stuck {
+                customers,
+                short: excess,
+            });
         }
         let mut path = Vec::new();
         let mut v = sink;
-        while let Some(e) = via[v] {
+        while let Some(e) = paths.via[v] {
             path.push(e);
             v = net.to[e ^ 1];
             if path.len() > net.adj.len() {
@@ -204,7 +270,6 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
     }
     Ok(flow)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +305,7 @@ mod tests {
     }
 
     fn instance() -> impl Strategy<Value = (Vec<f64>, Vec<Vec<Arc>>, Vec<Seats>)> {
-        (1usize..4, 1usize..9).prop_flat_map(|(m, n)| {
+        (1usize..7, 1usize..25).prop_flat_map(|(m, n)| {
             let seats = prop::collection::vec((0u8..40, 0u8..20, 0u8..30), m).prop_map(|v| {
                 v.into_iter()
                     .map(|(f, x, c)| Seats {
@@ -269,7 +334,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
+        #![proptest_config(ProptestConfig::with_cases(400))]
         /// Least cost equal to the LP's; every customer's demand routed on its own arcs, no
         /// site over its seats; infeasible exactly when the LP is.
         #[test]
@@ -293,9 +358,9 @@ mod tests {
                         prop_assert!(flow.added[j] <= s.extra + 1e-6);
                     }
                 }
-                Err(NoFlow::Stuck(stuck)) => {
+                Err(NoFlow::Stuck { customers, short }) => {
                     prop_assert!(reference.is_none(), "flow refused a feasible transport");
-                    prop_assert!(!stuck.is_empty());
+                    prop_assert!(!customers.is_empty() && short > 0.0);
                 }
                 Err(NoFlow::Numerical) => prop_assert!(false, "rounding on whole numbers"),
             }
