@@ -125,6 +125,20 @@ impl Search {
         cutoff: f64,
         mut visit: impl FnMut(u32, f64),
     ) {
+        self.for_each_until(adj, source, cutoff, |v, d| {
+            visit(v, d);
+            true
+        });
+    }
+
+    /// [`Search::for_each_within`] that stops when `visit` returns `false`.
+    pub fn for_each_until(
+        &mut self,
+        adj: &Adjacency,
+        source: u32,
+        cutoff: f64,
+        mut visit: impl FnMut(u32, f64) -> bool,
+    ) {
         self.dist[source as usize] = 0.0;
         self.touched.push(source);
         self.heap.push(Queued {
@@ -135,7 +149,10 @@ impl Search {
             if minutes > self.dist[node as usize] {
                 continue; // stale entry
             }
-            visit(node, minutes);
+            if !visit(node, minutes) {
+                self.heap.clear();
+                break;
+            }
             let (lo, hi) = (
                 adj.offsets[node as usize] as usize,
                 adj.offsets[node as usize + 1] as usize,

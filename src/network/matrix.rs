@@ -62,6 +62,23 @@ pub(super) fn compute(
     targets: &[NodeIndex],
     cutoff: f64,
 ) -> TravelTimes {
+    compute_until(adj, sources, targets, cutoff, |_| |_, _| true)
+}
+
+/// [`compute`] with each source's search ended early: `start(i)` gives source `i` a judge
+/// that sees each target reached, in the order of the search (nearest first), and answers
+/// whether to keep it and go on (`false`: the target is left out and the search ends).
+pub(super) fn compute_until<F, K>(
+    adj: &Adjacency,
+    sources: &[NodeIndex],
+    targets: &[NodeIndex],
+    cutoff: f64,
+    start: F,
+) -> TravelTimes
+where
+    F: Fn(usize) -> K + Sync,
+    K: FnMut(u32, f32) -> bool,
+{
     let n = adj.node_count();
     let columns = ColumnsAt::new(n, targets);
     let mut tt = TravelTimes {
@@ -76,17 +93,25 @@ pub(super) fn compute(
     // hair past the cutoff and the rounding decides at the boundary.
     let keep_at_most = cutoff as f32;
     let search_cutoff = cutoff * (1.0 + 1e-6) + 1e-6;
-    for batch in sources.chunks(BATCH) {
+    for (b, batch) in sources.chunks(BATCH).enumerate() {
         let rows: Vec<Vec<(u32, f32)>> = batch
             .par_iter()
+            .enumerate()
             .map_init(
                 || Search::new(n),
-                |search, s| {
+                |search, (i, s)| {
                     let mut row = Vec::new();
-                    search.for_each_within(adj, s.index() as u32, search_cutoff, |v, d| {
+                    let mut keep = start(b * BATCH + i);
+                    search.for_each_until(adj, s.index() as u32, search_cutoff, |v, d| {
                         if d as f32 <= keep_at_most {
-                            row.extend(columns.at(v as usize).iter().map(|&c| (c, d as f32)));
+                            for &c in columns.at(v as usize) {
+                                if !keep(c, d as f32) {
+                                    return false;
+                                }
+                                row.push((c, d as f32));
+                            }
                         }
+                        true
                     });
                     row.sort_unstable_by_key(|&(c, _)| c);
                     row

@@ -319,6 +319,24 @@ impl Network {
         Ok(self.travel_times(sources, targets, cutoff))
     }
 
+    /// [`Network::travel_times`] where each source's search may end before the cutoff:
+    /// `start(i)` gives source `i` a judge that sees each target reached, nearest first, and
+    /// answers whether to keep it and search on. Rows hold what the judges kept: a search
+    /// that ends when it has what it needs stays small whatever the cutoff (no memory cap).
+    pub fn travel_times_until<F, K>(
+        &self,
+        sources: &[NodeIndex],
+        targets: &[NodeIndex],
+        cutoff: f64,
+        start: F,
+    ) -> TravelTimes
+    where
+        F: Fn(usize) -> K + Sync,
+        K: FnMut(u32, f32) -> bool,
+    {
+        matrix::compute_until(&self.adjacency, sources, targets, cutoff, start)
+    }
+
     /// Sparse travel times from each source to each target within `cutoff` minutes
     /// (inclusive); pairs beyond the cutoff or unreachable are absent.
     pub fn travel_times(

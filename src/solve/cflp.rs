@@ -70,6 +70,9 @@ pub struct Outcome {
     pub nodes: usize,
     /// The deadline ended the search.
     pub timed_out: bool,
+    /// Transportation problems solved (each open set tried), and the seconds they took.
+    pub transports: usize,
+    pub transport_seconds: f64,
 }
 
 /// Subgradient iterations at most.
@@ -97,6 +100,9 @@ pub fn solve(inst: &Instance, deadline: Deadline, gap: f64, node_limit: usize) -
         inst,
         tried: HashSet::new(),
         best: None,
+        deadline,
+        transports: 0,
+        transport_seconds: 0.0,
     };
     let states: Vec<Option<bool>> = inst.sites.iter().map(|s| s.state).collect();
     let mut prices = Prices::start(inst);
@@ -132,6 +138,7 @@ pub fn solve(inst: &Instance, deadline: Deadline, gap: f64, node_limit: usize) -
         },
     );
     tree.explore(&mut ascent, &mut search);
+    let (transports, transport_seconds) = (search.transports, search.transport_seconds);
     let plan = search.best?;
     let bound = tree
         .open
@@ -146,6 +153,8 @@ pub fn solve(inst: &Instance, deadline: Deadline, gap: f64, node_limit: usize) -
         iterations: root.iterations,
         nodes: tree.nodes,
         timed_out: deadline.expired(),
+        transports,
+        transport_seconds,
     })
 }
 
@@ -323,7 +332,15 @@ impl Tree {
                     *o = state;
                 }
             }
-            let exact = seat(search.inst, &open).map_or(f64::INFINITY, |p| p.cost);
+            let exact = match search.seat(&open) {
+                Ok(plan) => plan.cost,
+                // No seating: no plan below this leaf.
+                Err(transport::NoFlow::Stuck { .. } | transport::NoFlow::Unserved(_)) => {
+                    f64::INFINITY
+                }
+                // No answer: the leaf keeps its bound.
+                Err(_) => node.bound,
+            };
             self.settled = self.settled.min(exact.max(node.bound));
             return;
         };
@@ -614,6 +631,10 @@ struct Search<'i> {
     inst: &'i Instance,
     tried: HashSet<Vec<bool>>,
     best: Option<Plan>,
+    /// Seatings stop at the deadline.
+    deadline: Deadline,
+    transports: usize,
+    transport_seconds: f64,
 }
 
 impl Search<'_> {
@@ -628,9 +649,18 @@ impl Search<'_> {
         if !self.tried.insert(open.clone()) {
             return;
         }
-        if let Some(plan) = repair(self.inst, open) {
+        if let Some(plan) = repair(self, open) {
             self.offer(plan);
         }
+    }
+
+    /// The least-cost seating of an open set (see [`seat`]), counted and timed.
+    fn seat(&mut self, open: &[bool]) -> Result<Plan, transport::NoFlow> {
+        let started = std::time::Instant::now();
+        let out = seat(self.inst, open, self.deadline);
+        self.transports += 1;
+        self.transport_seconds += started.elapsed().as_secs_f64();
+        out
     }
 
     fn offer(&mut self, plan: Plan) {
@@ -665,7 +695,7 @@ impl Search<'_> {
                 if !self.tried.insert(open.clone()) {
                     continue;
                 }
-                if let Some(plan) = evaluate(self.inst, &open)
+                if let Ok(plan) = self.seat(&open)
                     && plan.cost < current.cost - 1e-9 * current.cost.abs().max(1.0)
                 {
                     self.offer(plan.clone());
@@ -696,13 +726,45 @@ fn loads(inst: &Instance, plan: &Plan) -> Vec<f64> {
 /// undecided sites that seat the most of the stuck customers' demand per unit of cost, as
 /// many as hold the demand left unseated (one site per seating took a transport solve per
 /// site on components of a thousand schools).
-fn repair(inst: &Instance, mut open: Vec<bool>) -> Option<Plan> {
+fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
+    let inst = search.inst;
     loop {
-        match seat(inst, &open) {
+        match search.seat(&open) {
             Ok(plan) => return Some(plan),
             Err(transport::NoFlow::Numerical) => {
                 log::debug!("[cflp] transport failed numerically; open set skipped");
                 return None;
+            }
+            Err(transport::NoFlow::Stopped) => return None,
+            Err(transport::NoFlow::Unserved(customers)) => {
+                // Each customer without an open site it may use gets the one of least cost per
+                // seat among its sites (all in one pass: one seating per site took a transport
+                // solve per site, 1,300 on the 100,000-settlement hub).
+                for a in customers {
+                    let c = &inst.customers[a];
+                    let served = |open: &[bool]| {
+                        let bound = c.keeps.iter().any(|&j| !open[j]);
+                        c.arcs
+                            .iter()
+                            .any(|&(j, _, near)| open[j] && (near || !bound))
+                    };
+                    if served(&open) {
+                        continue;
+                    }
+                    let pick = c
+                        .arcs
+                        .iter()
+                        .map(|arc| arc.0)
+                        .chain(c.keeps.iter().copied())
+                        .filter(|&j| !open[j] && inst.sites[j].state.is_none())
+                        .map(|j| {
+                            let s = &inst.sites[j];
+                            let seats = s.seats.map_or(c.demand, |n| (n + s.extra).min(c.demand));
+                            (s.fixed_cost.max(0.0) / seats.max(1e-9), j)
+                        })
+                        .min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)))?;
+                    open[pick.1] = true;
+                }
             }
             Err(transport::NoFlow::Stuck { customers, short }) => {
                 let mut reach = vec![0.0; inst.sites.len()];
@@ -741,12 +803,13 @@ fn repair(inst: &Instance, mut open: Vec<bool>) -> Option<Plan> {
 }
 
 /// The plan of an open set, or `None` when it cannot seat everyone.
+#[cfg(test)]
 fn evaluate(inst: &Instance, open: &[bool]) -> Option<Plan> {
-    seat(inst, open).ok()
+    seat(inst, open, Deadline::none()).ok()
 }
 
 /// The least-cost seating of an open set; `Err(stuck customers)` when some cannot be seated.
-fn seat(inst: &Instance, open: &[bool]) -> Result<Plan, transport::NoFlow> {
+fn seat(inst: &Instance, open: &[bool], deadline: Deadline) -> Result<Plan, transport::NoFlow> {
     let demand: Vec<f64> = inst.customers.iter().map(|c| c.demand).collect();
     let arcs: Vec<Vec<transport::Arc>> = inst
         .customers
@@ -774,7 +837,7 @@ fn seat(inst: &Instance, open: &[bool]) -> Result<Plan, transport::NoFlow> {
             extra_cost: s.extra_cost,
         })
         .collect();
-    let flow = transport::solve(&demand, &arcs, &seats)?;
+    let flow = transport::solve(&demand, &arcs, &seats, deadline)?;
     let fixed: f64 = inst
         .sites
         .iter()

@@ -17,6 +17,7 @@
 //! Added seats must not cost less than nothing (`extra_cost >= 0`; the scenario's money
 //! fields are validated non-negative).
 
+use super::Deadline;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -165,16 +166,28 @@ impl Paths {
 /// Why a transportation problem has no flow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoFlow {
+    /// These customers have demand and no arc: none of their sites is open.
+    Unserved(Vec<usize>),
     /// The demand cannot all be seated: `short` units of it have no residual path to a free
     /// seat, stuck with these customers (open more sites they reach).
     Stuck { customers: Vec<usize>, short: f64 },
     /// Rounding broke the search (a path longer than the network): no answer.
     Numerical,
+    /// The deadline came first: no answer.
+    Stopped,
 }
 
+/// Searches between two looks at the deadline.
+const SEARCHES_PER_LOOK: usize = 32;
+
 /// Routes every customer's `demand[a]` over its `arcs[a]` within the sites' `seats` at the
-/// least cost, or says why there is no such flow.
-pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow, NoFlow> {
+/// least cost, or says why there is no such flow (or that the deadline came first).
+pub fn solve(
+    demand: &[f64],
+    arcs: &[Vec<Arc>],
+    seats: &[Seats],
+    deadline: Deadline,
+) -> Result<Flow, NoFlow> {
     let (n, m) = (demand.len(), seats.len());
     let (sink, source) = (n + m, n + m + 1);
     let scale = demand.iter().fold(1.0f64, |s, &w| s.max(w));
@@ -183,6 +196,12 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
     let mut arc_ids: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
     let mut inflow = vec![0.0; m];
     let mut potential = vec![0.0; n + m + 2];
+    let unserved: Vec<usize> = (0..n)
+        .filter(|&a| arcs[a].is_empty() && demand[a] > eps)
+        .collect();
+    if !unserved.is_empty() {
+        return Err(NoFlow::Unserved(unserved));
+    }
     for (a, row) in arcs.iter().enumerate() {
         let mut ids = Vec::with_capacity(row.len());
         let cheapest = row
@@ -201,12 +220,6 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
             }
             ids.push((j, e));
         }
-        if cheapest.is_none() && demand[a] > eps {
-            return Err(NoFlow::Stuck {
-                customers: vec![a],
-                short: demand[a],
-            });
-        }
         arc_ids.push(ids);
     }
     let mut extra_arcs = Vec::with_capacity(m);
@@ -222,7 +235,12 @@ pub fn solve(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow,
         }
     }
     let mut paths = Paths::new(potential);
+    let mut searches = 0usize;
     while excess > eps {
+        searches += 1;
+        if searches.is_multiple_of(SEARCHES_PER_LOOK) && deadline.expired() {
+            return Err(NoFlow::Stopped);
+        }
         if !paths.search(&net, source, sink, eps) {
             let customers = (0..n).filter(|&a| paths.settled[a]).collect();
             return Err(NoFlow::Stuck {
@@ -340,7 +358,7 @@ mod tests {
         #[test]
         fn the_flow_is_the_least_cost_transport((demand, arcs, seats) in instance()) {
             let reference = by_lp(&demand, &arcs, &seats);
-            match solve(&demand, &arcs, &seats) {
+            match solve(&demand, &arcs, &seats, Deadline::none()) {
                 Ok(flow) => {
                     let lp = reference.expect("the LP finds a plan where the flow does");
                     prop_assert!((flow.cost - lp).abs() <= 1e-6 * (1.0 + lp.abs()), "flow {} lp {}", flow.cost, lp);
@@ -362,7 +380,12 @@ mod tests {
                     prop_assert!(reference.is_none(), "flow refused a feasible transport");
                     prop_assert!(!customers.is_empty() && short > 0.0);
                 }
+                Err(NoFlow::Unserved(customers)) => {
+                    prop_assert!(reference.is_none(), "flow refused a feasible transport");
+                    prop_assert!(customers.iter().all(|&a| arcs[a].is_empty()));
+                }
                 Err(NoFlow::Numerical) => prop_assert!(false, "rounding on whole numbers"),
+                Err(NoFlow::Stopped) => prop_assert!(false, "no deadline"),
             }
         }
     }
