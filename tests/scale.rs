@@ -269,7 +269,9 @@ fn large_coverage_components_are_planned_by_lagrangian_relaxation() {
     let data = generate_into(dir.path(), 5, 1500, 3);
     let scenario = data.join("scenario.toml");
     let out = dir.path().join("plan");
-    plan_checked(&data, &scenario, &out, &["--time-limit", "8"]);
+    // 20 s, not 8: with another process busy on one of the two cores, 8 s left a
+    // component without a first plan (exit 3) in one full-suite run.
+    plan_checked(&data, &scenario, &out, &["--time-limit", "20"]);
     for name in ["meal", "courier"] {
         let s = service_summary(&out, name);
         let method = s["method"].as_str().expect("method");

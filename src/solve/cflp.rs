@@ -75,6 +75,12 @@ pub struct Outcome {
     pub transport_seconds: f64,
 }
 
+/// Instances with more customers than this are seated by construction while the search
+/// runs ([`transport::greedy`], milliseconds), and the best plan's sites exactly at the end
+/// while time is left: the least-cost seating of the 100,000-settlement hub (30,601
+/// villages, 1,897 schools) took over 50 s, a whole round's share.
+const EXACT_MAX_CUSTOMERS: usize = 5000;
+
 /// Subgradient iterations at most.
 const MAX_ITERATIONS: usize = 3000;
 /// Polyak step factor: start, and the floor below which the search stops.
@@ -138,6 +144,12 @@ pub fn solve(inst: &Instance, deadline: Deadline, gap: f64, node_limit: usize) -
         },
     );
     tree.explore(&mut ascent, &mut search);
+    if inst.customers.len() > EXACT_MAX_CUSTOMERS
+        && let Some(best) = search.best.clone()
+        && let Ok(exact) = search.seat_as(&best.open, Seating::Exact)
+    {
+        search.offer(exact);
+    }
     let (transports, transport_seconds) = (search.transports, search.transport_seconds);
     let plan = search.best?;
     let bound = tree
@@ -332,7 +344,7 @@ impl Tree {
                     *o = state;
                 }
             }
-            let exact = match search.seat(&open) {
+            let exact = match search.seat_as(&open, Seating::Exact) {
                 Ok(plan) => plan.cost,
                 // No seating: no plan below this leaf.
                 Err(transport::NoFlow::Stuck { .. } | transport::NoFlow::Unserved(_)) => {
@@ -654,10 +666,24 @@ impl Search<'_> {
         }
     }
 
-    /// The least-cost seating of an open set (see [`seat`]), counted and timed.
+    /// The seating of an open set (see [`seat`]): by construction on instances of more than
+    /// [`EXACT_MAX_CUSTOMERS`], else the least-cost one; counted and timed.
     fn seat(&mut self, open: &[bool]) -> Result<Plan, transport::NoFlow> {
+        self.seat_as(open, self.quick(false))
+    }
+
+    /// Large instances' seating: by construction (`complete`: its shortfall completed).
+    fn quick(&self, complete: bool) -> Seating {
+        if self.inst.customers.len() > EXACT_MAX_CUSTOMERS {
+            Seating::Construct(complete)
+        } else {
+            Seating::Exact
+        }
+    }
+
+    fn seat_as(&mut self, open: &[bool], how: Seating) -> Result<Plan, transport::NoFlow> {
         let started = std::time::Instant::now();
-        let out = seat(self.inst, open, self.deadline);
+        let out = seat(self.inst, open, self.deadline, how);
         self.transports += 1;
         self.transport_seconds += started.elapsed().as_secs_f64();
         out
@@ -786,7 +812,14 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
                     })
                     .collect();
                 if picks.is_empty() {
-                    return None;
+                    // Nothing left to open for them: the construction may have left them
+                    // short where a seating exists; a maximum flow completes it or proves
+                    // none exists.
+                    let how = search.quick(true);
+                    if how == Seating::Exact {
+                        return None;
+                    }
+                    return search.seat_as(&open, how).ok();
                 }
                 picks.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
                 let mut held = 0.0;
@@ -805,11 +838,27 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
 /// The plan of an open set, or `None` when it cannot seat everyone.
 #[cfg(test)]
 fn evaluate(inst: &Instance, open: &[bool]) -> Option<Plan> {
-    seat(inst, open, Deadline::none()).ok()
+    seat(inst, open, Deadline::none(), Seating::Exact).ok()
 }
 
 /// The least-cost seating of an open set; `Err(stuck customers)` when some cannot be seated.
-fn seat(inst: &Instance, open: &[bool], deadline: Deadline) -> Result<Plan, transport::NoFlow> {
+/// How an open set is seated.
+#[derive(Clone, Copy, PartialEq)]
+enum Seating {
+    /// The least-cost seating ([`transport::solve`]).
+    Exact,
+    /// By construction ([`transport::construct`]), its shortfall completed by a maximum flow
+    /// (`true`) or reported as stuck (`false`).
+    Construct(bool),
+}
+
+/// The seating of an open set (see [`Seating`]).
+fn seat(
+    inst: &Instance,
+    open: &[bool],
+    deadline: Deadline,
+    how: Seating,
+) -> Result<Plan, transport::NoFlow> {
     let demand: Vec<f64> = inst.customers.iter().map(|c| c.demand).collect();
     let arcs: Vec<Vec<transport::Arc>> = inst
         .customers
@@ -837,7 +886,17 @@ fn seat(inst: &Instance, open: &[bool], deadline: Deadline) -> Result<Plan, tran
             extra_cost: s.extra_cost,
         })
         .collect();
-    let flow = transport::solve(&demand, &arcs, &seats, deadline)?;
+    let flow = if let Seating::Construct(complete) = how {
+        let unserved: Vec<usize> = (0..demand.len())
+            .filter(|&a| arcs[a].is_empty() && demand[a] > 0.0)
+            .collect();
+        if !unserved.is_empty() {
+            return Err(transport::NoFlow::Unserved(unserved));
+        }
+        transport::construct(&demand, &arcs, &seats, complete)?
+    } else {
+        transport::solve(&demand, &arcs, &seats, deadline)?
+    };
     let fixed: f64 = inst
         .sites
         .iter()
