@@ -70,7 +70,8 @@ pub struct Outcome {
     pub nodes: usize,
     /// The deadline ended the search.
     pub timed_out: bool,
-    /// Transportation problems solved (each open set tried), and the seconds they took.
+    /// Seatings of open sets tried (least-cost transports or constructions), and the
+    /// seconds they took.
     pub transports: usize,
     pub transport_seconds: f64,
 }
@@ -768,13 +769,7 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
                 // solve per site, 1,300 on the 100,000-settlement hub).
                 for a in customers {
                     let c = &inst.customers[a];
-                    let served = |open: &[bool]| {
-                        let bound = c.keeps.iter().any(|&j| !open[j]);
-                        c.arcs
-                            .iter()
-                            .any(|&(j, _, near)| open[j] && (near || !bound))
-                    };
-                    if served(&open) {
+                    if usable_arcs(c, &open).next().is_some() {
                         continue;
                     }
                     let pick = c
@@ -783,11 +778,7 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
                         .map(|arc| arc.0)
                         .chain(c.keeps.iter().copied())
                         .filter(|&j| !open[j] && inst.sites[j].state.is_none())
-                        .map(|j| {
-                            let s = &inst.sites[j];
-                            let seats = s.seats.map_or(c.demand, |n| (n + s.extra).min(c.demand));
-                            (s.fixed_cost.max(0.0) / seats.max(1e-9), j)
-                        })
+                        .map(|j| (per_seat(&inst.sites[j], c.demand).0, j))
                         .min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)))?;
                     open[pick.1] = true;
                 }
@@ -806,9 +797,8 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
                 let mut picks: Vec<(f64, usize, f64)> = (0..inst.sites.len())
                     .filter(|&j| !open[j] && inst.sites[j].state.is_none() && reach[j] > 0.0)
                     .map(|j| {
-                        let s = &inst.sites[j];
-                        let seats = s.seats.map_or(reach[j], |n| reach[j].min(n + s.extra));
-                        (s.fixed_cost.max(0.0) / seats.max(1e-9), j, seats)
+                        let (cost, seats) = per_seat(&inst.sites[j], reach[j]);
+                        (cost, j, seats)
                     })
                     .collect();
                 if picks.is_empty() {
@@ -833,6 +823,25 @@ fn repair(search: &mut Search, mut open: Vec<bool>) -> Option<Plan> {
             }
         }
     }
+}
+
+/// A closed site's opening cost per seat it offers to `wanting` units of demand, and those
+/// seats (the repair opens the sites of least cost per seat first).
+fn per_seat(s: &Site, wanting: f64) -> (f64, f64) {
+    let seats = s.seats.map_or(wanting, |n| wanting.min(n + s.extra));
+    (s.fixed_cost.max(0.0) / seats.max(1e-9), seats)
+}
+
+/// A customer's arcs to open sites that it may use: when a site it keeps is closed
+/// (open-before-close), its near arcs only.
+fn usable_arcs<'c>(
+    c: &'c Customer,
+    open: &'c [bool],
+) -> impl Iterator<Item = &'c (usize, f64, bool)> {
+    let bound = c.keeps.iter().any(|&j| !open[j]);
+    c.arcs
+        .iter()
+        .filter(move |&&(j, _, near)| open[j] && (near || !bound))
 }
 
 /// The plan of an open set, or `None` when it cannot seat everyone.
@@ -864,10 +873,7 @@ fn seat(
         .customers
         .iter()
         .map(|c| {
-            let bound = c.keeps.iter().any(|&j| !open[j]);
-            c.arcs
-                .iter()
-                .filter(|&&(j, _, near)| open[j] && (near || !bound))
+            usable_arcs(c, open)
                 .map(|&(j, cost, _)| (j, cost / c.demand))
                 .collect()
         })
@@ -887,12 +893,6 @@ fn seat(
         })
         .collect();
     let flow = if let Seating::Construct(complete) = how {
-        let unserved: Vec<usize> = (0..demand.len())
-            .filter(|&a| arcs[a].is_empty() && demand[a] > 0.0)
-            .collect();
-        if !unserved.is_empty() {
-            return Err(transport::NoFlow::Unserved(unserved));
-        }
         transport::construct(&demand, &arcs, &seats, complete)?
     } else {
         transport::solve(&demand, &arcs, &seats, deadline)?

@@ -185,8 +185,9 @@ const SEARCHES_PER_LOOK: usize = 32;
 /// added seats, cheapest arc plus seat cost first; then whatever demand that leaves short is
 /// seated by a maximum flow over the residual network (petgraph's Dinic: short customers to
 /// their sites, customers already seated there moving to their other sites, sites with seats
-/// left to the sink). `Err(Stuck)` exactly when no seating exists: the customers on the
-/// source side of the minimum cut and the demand short. Milliseconds where the successive
+/// left to the sink). `Err(Unserved)` when customers with demand have no arc; else
+/// `Err(Stuck)` exactly when no seating exists: the customers on the source side of the
+/// minimum cut and the demand short. Milliseconds where the successive
 /// shortest paths take a minute (the 100,000-settlement hub: 30,601 villages, 1,897 schools).
 pub fn greedy(demand: &[f64], arcs: &[Vec<Arc>], seats: &[Seats]) -> Result<Flow, NoFlow> {
     construct(demand, arcs, seats, true)
@@ -204,6 +205,12 @@ pub fn construct(
 ) -> Result<Flow, NoFlow> {
     let scale = demand.iter().fold(1.0f64, |s, &w| s.max(w));
     let eps = 1e-9 * scale;
+    let unserved: Vec<usize> = (0..demand.len())
+        .filter(|&a| arcs[a].is_empty() && demand[a] > eps)
+        .collect();
+    if !unserved.is_empty() {
+        return Err(NoFlow::Unserved(unserved));
+    }
     let mut order: Vec<(usize, usize)> = (0..demand.len()).map(|a| (arcs[a].len(), a)).collect();
     order.sort_unstable();
     let mut free: Vec<f64> = seats.iter().map(|s| s.free).collect();
@@ -375,15 +382,9 @@ pub fn solve(
     let mut arc_ids: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
     let mut inflow = vec![0.0; m];
     let mut potential = vec![0.0; n + m + 2];
-    let unserved: Vec<usize> = (0..n)
-        .filter(|&a| arcs[a].is_empty() && demand[a] > eps)
-        .collect();
-    if !unserved.is_empty() {
-        return Err(NoFlow::Unserved(unserved));
-    }
-    // Whether any seating exists at all, first: the paths alone found that out only after
-    // routing all they could (29 s on an open set far too small for the 100,000-settlement
-    // hub).
+    // Whether any seating exists at all, first (customers without arcs, then the construction
+    // and its maximum flow): the paths alone found that out only after routing all they could
+    // (29 s on an open set far too small for the 100,000-settlement hub).
     greedy(demand, arcs, seats)?;
     for (a, row) in arcs.iter().enumerate() {
         let mut ids = Vec::with_capacity(row.len());
