@@ -615,13 +615,22 @@ impl Pricing<'_> {
                         mip_gap: COMPONENT_GAP,
                         backend: self.backend,
                     };
-                    // A large coverage component: its relaxation again, with more time.
-                    if self.backend == Backend::Auto
-                        && super::coverage::fits(self.data, &Targets::Price(price))
-                        && super::coverage::binaries(&self.scopes[c])
-                            > super::coverage::MIN_BINARIES
-                    {
-                        let s = &self.scopes[c];
+                    // A large coverage component, or a capacitated one beyond the MILP's size:
+                    // its relaxation again, with more time (microlp spent 86 s finding no
+                    // incumbent for the 100,000-settlement hub's schools here).
+                    let s = &self.scopes[c];
+                    let large_coverage = super::coverage::fits(self.data, &Targets::Price(price))
+                        && super::coverage::binaries(s) > super::coverage::MIN_BINARIES;
+                    let large_capacity = super::lagrangian::arcs(self.data, s)
+                        > super::lagrangian::MAX_MILP_ARCS
+                        && super::lagrangian::fits(
+                            self.ctx,
+                            self.hier,
+                            self.data,
+                            s,
+                            &Targets::Price(price),
+                        );
+                    if self.backend == Backend::Auto && (large_coverage || large_capacity) {
                         let (t, w) = (Targets::Price(price), self.travel_weight);
                         return solve_scope(self.ctx, self.hier, self.data, s, t, w, limits)
                             .map(|p| (c, p));
