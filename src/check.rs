@@ -127,10 +127,7 @@ pub fn check_dir_proving(
         None
     };
     let Some(root) = sweep_root else {
-        let sc = match scenario {
-            Some(p) => Scenario::load(p)?,
-            None => Scenario::default(),
-        };
+        let sc = crate::scenario::ScenarioSource::resolve(data, scenario).load()?;
         return Ok(CheckReport::Plan(audit_proving(&ds, &sc, dir, prove)?));
     };
     let manifest = read_manifest(&root.join(MANIFEST_FILE))?;

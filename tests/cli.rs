@@ -388,3 +388,45 @@ fn verbose_shows_solver_progress_on_stderr_only() {
         .expect("run");
     assert!(String::from_utf8_lossy(&env.stderr).contains("lagrangian search"));
 }
+
+/// `plan DATA` without `--scenario` plans with the data folder's own `scenario.toml` (as
+/// `generate` writes one) and says so; `check DATA OUT` audits against the same file.
+#[test]
+fn a_data_folders_own_scenario_is_the_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("ds");
+    std::fs::create_dir(&data).expect("mkdir");
+    for f in std::fs::read_dir(Path::new(ROOT).join("data/daishan")).expect("daishan") {
+        let f = f.expect("entry").path();
+        if f.extension().is_some_and(|e| e == "geojson") {
+            std::fs::copy(&f, data.join(f.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let given = Path::new(ROOT).join("data/daishan/scenario-2024.toml");
+    std::fs::copy(&given, data.join("scenario.toml")).expect("copy scenario");
+    let with_file = dir.path().join("given");
+    plan_checked(Path::new("data/daishan"), &given, &with_file, &[]);
+    let own = dir.path().join("own");
+    let (d, o) = (data.to_str().expect("utf8"), own.to_str().expect("utf8"));
+    let planned = ok(run(&["plan", d, "-o", o, "--quiet"]));
+    let stderr = String::from_utf8_lossy(&planned.stderr);
+    assert!(stderr.contains("the data folder's own"), "{stderr}");
+    for name in ["facilities.geojson", "assignments.geojson"] {
+        let a = std::fs::read(with_file.join(name)).expect("read");
+        let b = std::fs::read(own.join(name)).expect("read");
+        assert!(
+            a == b,
+            "{name}: the folder's scenario.toml was not the one planned"
+        );
+    }
+    ok(run(&["check", d, o]));
+    // The template is another brief: the audit against it must disagree, so the pass above
+    // came from the folder's file.
+    let template = run(&["check", "data/daishan", o]);
+    assert_eq!(
+        template.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&template.stdout)
+    );
+}

@@ -118,7 +118,8 @@ pub struct NetworkArgs {
 pub struct PlanArgs {
     /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
     pub data: PathBuf,
-    /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+    /// Scenario file (TOML); default: DATA/scenario.toml when the data folder holds one (as
+    /// `generate` writes), else the built-in template (`archiplan scenario init`).
     /// Given more than once, a phased plan: consecutive years planned in turn, each keeping
     /// what the years before opened, closed and expanded unless its own scenario closes it;
     /// one plan folder per year (named after the file) and phases.csv, phases.json in OUT.
@@ -142,7 +143,8 @@ pub struct CheckArgs {
     /// Plan folder, sweep output folder, or sweep scenario folder.
     pub out: PathBuf,
     /// Scenario the plan was made with (a sweep's: its base scenario); default: the
-    /// sweep file's, or the built-in template.
+    /// sweep file's, else DATA/scenario.toml when the data folder holds one, else the
+    /// built-in template.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Print the result as JSON on stdout instead of text.
@@ -210,7 +212,8 @@ pub struct CompareArgs {
 pub struct ResilienceArgs {
     /// Data-set folder (islands.geojson, settlements.geojson, ferries.geojson, ...).
     pub data: PathBuf,
-    /// Scenario file (TOML); default: the built-in template (`archiplan scenario init`).
+    /// Scenario file (TOML); default: DATA/scenario.toml when the data folder holds one (as
+    /// `generate` writes), else the built-in template (`archiplan scenario init`).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Also write the report's files into this folder (resilience.csv and resilience.json;

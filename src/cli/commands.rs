@@ -2,9 +2,7 @@
 //! work itself (loading, planning, writing, auditing) is the library's.
 
 use super::args::*;
-use super::output::{
-    emit, load, plan_progress, print_json, respond, scenario_or_default, sweep_progress,
-};
+use super::output::{emit, load, plan_progress, print_json, respond, scenario_for, sweep_progress};
 use archiplan::error::exit;
 use archiplan::layers::DataSet;
 use archiplan::network::{Network, network_geojson, summarize};
@@ -127,7 +125,7 @@ pub fn plan(a: PlanArgs) -> Result<i32> {
         let mut inputs: Vec<&Path> = vec![&a.data];
         inputs.extend(a.scenario.iter().map(std::path::PathBuf::as_path));
         archiplan::io::refuse_dir_over_inputs(&a.out, &inputs)?;
-        let scenario = scenario_or_default(a.scenario.first().map(std::path::PathBuf::as_path))?;
+        let scenario = scenario_for(&a.data, a.scenario.first().map(std::path::PathBuf::as_path))?;
         let ds = load(&a.data)?;
         let planner = Planner::new(&ds, &scenario)?;
         for w in planner.warnings() {
@@ -279,7 +277,7 @@ pub fn resilience(a: ResilienceArgs) -> Result<i32> {
         if let Some(dir) = &a.out {
             archiplan::io::refuse_dir_over_inputs(dir, &inputs)?;
         }
-        let scenario = scenario_or_default(a.scenario.as_deref())?;
+        let scenario = scenario_for(&a.data, a.scenario.as_deref())?;
         let ds = load(&a.data)?;
         let planner = Planner::new(&ds, &scenario)?;
         let (bar, on_service_done) =

@@ -117,11 +117,15 @@ pub fn plan_progress(
 }
 
 /// The scenario file given, or the built-in template.
-pub fn scenario_or_default(path: Option<&Path>) -> Result<archiplan::scenario::Scenario> {
-    match path {
-        Some(p) => archiplan::scenario::Scenario::load(p),
-        None => Ok(archiplan::scenario::Scenario::default()),
+/// The scenario for `data`: `--scenario`, else the data folder's own `scenario.toml` (said
+/// on stderr), else the built-in template.
+pub fn scenario_for(data: &Path, given: Option<&Path>) -> Result<archiplan::scenario::Scenario> {
+    use archiplan::scenario::ScenarioSource;
+    let source = ScenarioSource::resolve(data, given);
+    if let ScenarioSource::Folder(p) = &source {
+        archiplan::note!("scenario: {} (the data folder's own)", p.display());
     }
+    source.load()
 }
 
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {

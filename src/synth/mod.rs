@@ -80,8 +80,8 @@ impl SynthLayers {
     }
 }
 
-/// The scenario written beside the generated layers.
-pub const SCENARIO_FILE: &str = "scenario.toml";
+/// The scenario written beside the generated layers (which `plan DIR` reads by default).
+pub const SCENARIO_FILE: &str = crate::scenario::FOLDER_FILE;
 
 /// The default scenario with as many sub-centres as the archipelago needs: `count = "auto"`
 /// (the fewest that put every inhabited island within the leader minutes of a leader), so that
