@@ -565,6 +565,7 @@ fn reduce(
     let drop = super::dominance::dominated(&super::dominance::SiteReach {
         sites: &sites,
         reach: by_site,
+        by_settlement: &reach,
         suppliers: &sorted_suppliers,
         closed: &closed,
     });
