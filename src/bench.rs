@@ -20,6 +20,8 @@ pub struct PlanBenchRow {
     pub variables: usize,
     /// Generating, writing and loading the data set (not planning).
     pub setup_seconds: f64,
+    /// The plan's whole budget (seconds).
+    pub time_limit: f64,
     /// The plan itself (network, leaders, services).
     pub seconds: f64,
     /// The process's peak resident memory so far (sizes run in the order given).
@@ -31,7 +33,21 @@ pub struct PlanBenchRow {
     pub targets: usize,
 }
 
-/// Generates and plans each size (settlements; islands are a tenth of them) with `seed`.
+/// The whole-plan budget `bench plan` gives a size when no `--time-limit` is given: the
+/// scale the planner aims at (issue #14): a minute up to 20,000 settlements, five minutes at
+/// 100,000, in proportion between and beyond. (A plan proven optimal ends sooner.)
+pub fn default_time_limit(settlements: usize) -> f64 {
+    const SMALL: f64 = 20_000.0;
+    let n = settlements as f64;
+    if n <= SMALL {
+        60.0
+    } else {
+        60.0 + (n - SMALL) * (300.0 - 60.0) / (100_000.0 - SMALL)
+    }
+}
+
+/// Generates and plans each size (settlements; islands are a tenth of them) with `seed`,
+/// within `time_limit` seconds each (`None`: [`default_time_limit`] of the size).
 pub fn plan_sizes(
     sizes: &[usize],
     seed: u64,
@@ -64,8 +80,9 @@ pub fn plan_sizes(
         let setup_seconds = started.elapsed().as_secs_f64();
         let t0 = std::time::Instant::now();
         let planner = Planner::new(&ds, &scenario)?;
+        let limit = time_limit.unwrap_or_else(|| default_time_limit(n));
         let output = planner.plan(PlanOptions {
-            time_limit,
+            time_limit: Some(limit),
             ..Default::default()
         })?;
         let plan = &output.plan;
@@ -76,6 +93,7 @@ pub fn plan_sizes(
             sites: plan.services.iter().map(|s| s.sites.len()).sum(),
             variables: plan.services.iter().map(|s| s.variables).sum(),
             setup_seconds,
+            time_limit: limit,
             seconds: t0.elapsed().as_secs_f64(),
             peak_mb: peak_mb(),
             cost: output.summary.cost,
@@ -105,13 +123,14 @@ fn peak_mb() -> f64 {
 /// The rows as a text table.
 pub fn table(rows: &[PlanBenchRow]) -> String {
     let mut out = format!(
-        "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>8} {:>8} {:>11} {:>8}\n",
+        "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>11} {:>8}\n",
         "settlements",
         "islands",
         "leaders",
         "sites",
         "variables",
         "setup s",
+        "limit s",
         "plan s",
         "peak MB",
         "gap",
@@ -120,13 +139,14 @@ pub fn table(rows: &[PlanBenchRow]) -> String {
     );
     for r in rows {
         out.push_str(&format!(
-            "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9.1} {:>9.1} {:>8.0} {:>7.2}% {:>11} {:>8}\n",
+            "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9.1} {:>9.0} {:>9.1} {:>8.0} {:>7.2}% {:>11} {:>8}\n",
             r.settlements,
             r.islands,
             r.leaders,
             r.sites,
             r.variables,
             r.setup_seconds,
+            r.time_limit,
             r.seconds,
             r.peak_mb,
             100.0 * r.gap,

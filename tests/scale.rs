@@ -230,7 +230,12 @@ fn bench_plan_measures_each_size() {
         assert!(r["seconds"].as_f64().is_some_and(|s| s > 0.0), "{r}");
         assert!(r["peak_mb"].as_f64().is_some_and(|m| m > 0.0), "{r}");
         assert!(r["leaders"].as_u64().is_some_and(|l| l >= 1), "{r}");
+        assert_eq!(r["time_limit"], 10.0, "{r}");
     }
+    // Without --time-limit each size gets the budget the planner aims at for it.
+    assert_eq!(archiplan::bench::default_time_limit(1_500), 60.0);
+    assert_eq!(archiplan::bench::default_time_limit(20_000), 60.0);
+    assert_eq!(archiplan::bench::default_time_limit(100_000), 300.0);
     let bad = run(&["bench", "plan", "--sizes", "0"]);
     assert_eq!(bad.status.code(), Some(2));
 }
