@@ -801,8 +801,29 @@ impl Pricing<'_> {
         self.priced.iter().all(|&t| self.reaches(parts, t))
     }
 
-    /// Keeps the parts when they are the best plan meeting every target so far.
+    /// Keeps the parts, or the parts without the sites their targets do not need
+    /// ([`super::trim`]), when they are the best plan meeting every target so far.
     fn consider(&mut self, parts: Vec<ScopeSolution>) {
+        let trimmed = super::trim::surplus(
+            self.ctx,
+            self.data,
+            self.scopes,
+            &parts,
+            (&self.need, &self.priced),
+        );
+        if let Some(trimmed) = trimmed {
+            log::debug!(
+                "[plan] service {}: a plan meeting the targets at {:.0} costs {:.0} without the sites they do not need",
+                self.data.service.name,
+                parts.iter().map(|p| p.cost).sum::<f64>(),
+                trimmed.iter().map(|p| p.cost).sum::<f64>()
+            );
+            self.keep(trimmed);
+        }
+        self.keep(parts);
+    }
+
+    fn keep(&mut self, parts: Vec<ScopeSolution>) {
         let refs: Vec<&ScopeSolution> = parts.iter().collect();
         let m = merge(&refs, self.data.targets.len());
         let obj = objective_of(self.data, &m, self.travel_weight);

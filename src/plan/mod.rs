@@ -19,6 +19,7 @@ pub mod lagrangian;
 pub mod milp;
 pub mod resilience;
 pub mod service;
+mod trim;
 pub mod weather;
 
 /// A capacitated service's weight in the services' share of the budget (a coverage service
