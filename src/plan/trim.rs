@@ -5,9 +5,10 @@
 //! needed), so the plan kept 4,457 villages of cover it pays for and does not need. This pass
 //! closes new sites, the most money per unit of lost cover first, while every target stays met.
 //!
-//! Only where the cover rule is plain: a coverage service whose targets are all priced
-//! settlement shares (villages, population, demand), so a settlement counts exactly when an
-//! open site is within the target's minutes. A site closes only if it is new (no closing cost,
+//! Only where the cover rule is plain: a coverage service without open-before-close, roving
+//! teams or per-person costs whose targets are all priced settlement shares (villages,
+//! population, demand), so a settlement counts exactly when an open site is within the
+//! target's minutes. A site closes only if it is new (no closing cost,
 //! nothing decided), its level hosts no per-leader duty, and every open site it supplies keeps
 //! another open supplier.
 
@@ -20,7 +21,11 @@ use std::collections::{BinaryHeap, HashMap};
 
 /// Whether this service's plans may be trimmed here (see the module notes).
 fn applies(data: &ServiceData, priced: &[usize]) -> bool {
+    // Open-before-close ties a closed site to the new ones near it, and per-person costs
+    // move with the sites: neither is the plain rule.
     data.service.assign == Assign::Coverage
+        && !data.service.open_before_close
+        && data.sites.iter().all(|s| s.cost_per_unit <= 0.0)
         && !priced.is_empty()
         && data.mobile_options.is_empty()
         && data.targets.iter().enumerate().all(|(t, tg)| {
