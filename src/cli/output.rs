@@ -116,7 +116,6 @@ pub fn plan_progress(
     (bar, Some(std::sync::Arc::new(done)))
 }
 
-/// The scenario file given, or the built-in template.
 /// The scenario for `data`: `--scenario`, else the data folder's own `scenario.toml` (said
 /// on stderr), else the built-in template.
 pub fn scenario_for(data: &Path, given: Option<&Path>) -> Result<archiplan::scenario::Scenario> {

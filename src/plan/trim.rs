@@ -196,7 +196,9 @@ pub(super) fn surplus(
             })
         });
         if !cover.affordable(&loss) || !still_supplied {
-            continue; // losses only grow and slack only shrinks: never affordable again
+            // Losses only grow and slack only shrinks: never affordable again. (A supplier
+            // whose dependants later close is not tried again: the pass stays one sweep.)
+            continue;
         }
         cover.close(&by_site[c], &loss);
         open[j] = false;
