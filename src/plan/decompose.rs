@@ -365,6 +365,7 @@ pub fn solve_service(
     let priced: Vec<usize> = (0..n_targets)
         .filter(|&t| data.targets[t].share() < 1.0 && need[t] > 0.0)
         .collect();
+    let trim = super::trim::Trim::new(ctx, data, &priced);
     let mut p = Pricing {
         ctx,
         hier,
@@ -378,6 +379,7 @@ pub fn solve_service(
         best_lb: f64::NEG_INFINITY,
         best_ub: None,
         evaluations: 0,
+        trim,
     };
     if !p.search()? {
         return Ok(None);
@@ -479,6 +481,8 @@ struct Pricing<'p> {
     best_lb: f64,
     best_ub: Option<(f64, Vec<ScopeSolution>)>,
     evaluations: usize,
+    /// The closing of sites the targets do not need, where it applies ([`super::trim`]).
+    trim: Option<super::trim::Trim>,
 }
 
 impl Pricing<'_> {
@@ -804,13 +808,15 @@ impl Pricing<'_> {
     /// Keeps the parts, or the parts without the sites their targets do not need
     /// ([`super::trim`]), when they are the best plan meeting every target so far.
     fn consider(&mut self, parts: Vec<ScopeSolution>) {
-        let trimmed = super::trim::surplus(
-            self.ctx,
-            self.data,
-            self.scopes,
-            &parts,
-            (&self.need, &self.priced),
-        );
+        let trimmed = self.trim.as_ref().and_then(|trim| {
+            trim.surplus(
+                self.ctx,
+                self.data,
+                self.scopes,
+                &parts,
+                (&self.need, &self.priced),
+            )
+        });
         if let Some(trimmed) = trimmed {
             log::debug!(
                 "[plan] service {}: a plan meeting the targets at {:.0} costs {:.0} without the sites they do not need",

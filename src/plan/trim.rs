@@ -57,32 +57,70 @@ fn closable(data: &ServiceData, open: &[bool]) -> Vec<usize> {
         .collect()
 }
 
+/// What a service's trims share, found once per price search (not per plan it considers):
+/// each target's minutes, each settlement's measure per target, and which sites each site
+/// supplies.
+pub(super) struct Trim {
+    minutes: Vec<f64>,
+    /// Per target, per settlement position: its measure.
+    weight: Vec<Vec<f64>>,
+    supplies: HashMap<usize, Vec<usize>>,
+}
+
+impl Trim {
+    /// `None` where the rule does not apply (see the module notes).
+    pub(super) fn new(ctx: &Context, data: &ServiceData, priced: &[usize]) -> Option<Self> {
+        if !applies(data, priced) {
+            return None;
+        }
+        let n = data.reach.len();
+        let mut supplies: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (&j, from) in &data.suppliers {
+            for &c in from {
+                supplies.entry(c).or_default().push(j);
+            }
+        }
+        Some(Trim {
+            minutes: data
+                .targets
+                .iter()
+                .map(|t| t.minutes.unwrap_or(data.service.standard_minutes))
+                .collect(),
+            weight: (0..data.targets.len())
+                .map(|t| (0..n).map(|a| target_weight(ctx, data, t, a)).collect())
+                .collect(),
+            supplies,
+        })
+    }
+}
+
 /// Open sites covering each settlement within each target's minutes, and the targets' slack
 /// (cover beyond the need).
-struct Cover {
-    minutes: Vec<f64>,
-    /// Per target, per settlement position: its measure and open sites within the minutes.
-    weight: Vec<Vec<f64>>,
+struct Cover<'t> {
+    trim: &'t Trim,
     count: Vec<Vec<u32>>,
     slack: Vec<f64>,
 }
 
-impl Cover {
+impl Cover<'_> {
     /// Per target, the measure a site's closure loses (the settlements it alone covers).
     fn loss(&self, by_site: &[(usize, f64)]) -> Vec<f64> {
-        (0..self.minutes.len())
+        let Trim {
+            minutes, weight, ..
+        } = self.trim;
+        (0..minutes.len())
             .map(|t| {
                 by_site
                     .iter()
-                    .filter(|&&(a, d)| d <= self.minutes[t] && self.count[t][a] == 1)
-                    .map(|&(a, _)| self.weight[t][a])
+                    .filter(|&&(a, d)| d <= minutes[t] && self.count[t][a] == 1)
+                    .map(|&(a, _)| weight[t][a])
                     .sum()
             })
             .collect()
     }
 
     fn close(&mut self, by_site: &[(usize, f64)], loss: &[f64]) {
-        for (t, m) in self.minutes.iter().enumerate() {
+        for (t, m) in self.trim.minutes.iter().enumerate() {
             for &(a, d) in by_site {
                 if d <= *m {
                     self.count[t][a] -= 1;
@@ -102,109 +140,106 @@ impl Cover {
     }
 }
 
-/// `parts` (one per scope, meeting every priced target `need`) with the new sites they do not
-/// need closed; `None` when nothing closes or the rule does not apply. Every part's cover is
-/// measured again by the plan's own rule ([`covered_by`]) and the result refused unless every
-/// target still holds.
-pub(super) fn surplus(
-    ctx: &Context,
-    data: &ServiceData,
-    scopes: &[Scope],
-    parts: &[ScopeSolution],
-    (need, priced): (&[f64], &[usize]),
-) -> Option<Vec<ScopeSolution>> {
-    if !applies(data, priced) {
-        return None;
-    }
-    let mut open = vec![false; data.sites.len()];
-    for p in parts {
-        for &j in &p.open {
-            open[j] = true;
+impl Trim {
+    /// `parts` (one per scope, meeting every priced target `need`) with the new sites they do
+    /// not need closed; `None` when nothing closes. Every part's cover is measured again by the
+    /// plan's own rule ([`covered_by`]) and the result refused unless every target and every
+    /// supply still holds.
+    pub(super) fn surplus(
+        &self,
+        ctx: &Context,
+        data: &ServiceData,
+        scopes: &[Scope],
+        parts: &[ScopeSolution],
+        (need, priced): (&[f64], &[usize]),
+    ) -> Option<Vec<ScopeSolution>> {
+        let mut open = vec![false; data.sites.len()];
+        for p in parts {
+            for &j in &p.open {
+                open[j] = true;
+            }
         }
+        let candidates = closable(data, &open);
+        if candidates.is_empty() {
+            return None;
+        }
+        let closed = self.greedy(data, parts, (&candidates, &mut open), need);
+        rebuilt(ctx, data, scopes, parts, &closed, (need, priced))
     }
-    let candidates = closable(data, &open);
-    if candidates.is_empty() {
-        return None;
-    }
-    let n_targets = data.targets.len();
-    let minutes: Vec<f64> = data
-        .targets
-        .iter()
-        .map(|t| t.minutes.unwrap_or(data.service.standard_minutes))
-        .collect();
-    let n = data.reach.len();
-    let mut cover = Cover {
-        weight: (0..n_targets)
-            .map(|t| (0..n).map(|a| target_weight(ctx, data, t, a)).collect())
-            .collect(),
-        count: vec![vec![0; n]; n_targets],
-        slack: (0..n_targets)
-            .map(|t| parts.iter().map(|p| p.covered[t]).sum::<f64>() - need[t])
-            .collect(),
-        minutes,
-    };
-    let slot: HashMap<usize, usize> = candidates
-        .iter()
-        .enumerate()
-        .map(|(c, &j)| (j, c))
-        .collect();
-    let mut by_site: Vec<Vec<(usize, f64)>> = vec![Vec::new(); candidates.len()];
-    for (a, row) in data.reach.iter().enumerate() {
-        for &(j, d) in row.iter().filter(|p| open[p.0]) {
-            for t in 0..n_targets {
-                if d <= cover.minutes[t] {
-                    cover.count[t][a] += 1;
+
+    /// The lazy greedy over `candidates` (closing them in `open`); which sites it closed.
+    fn greedy(
+        &self,
+        data: &ServiceData,
+        parts: &[ScopeSolution],
+        (candidates, open): (&[usize], &mut [bool]),
+        need: &[f64],
+    ) -> Vec<bool> {
+        let n_targets = data.targets.len();
+        let n = data.reach.len();
+        let mut cover = Cover {
+            trim: self,
+            count: vec![vec![0; n]; n_targets],
+            slack: (0..n_targets)
+                .map(|t| parts.iter().map(|p| p.covered[t]).sum::<f64>() - need[t])
+                .collect(),
+        };
+        let slot: HashMap<usize, usize> = candidates
+            .iter()
+            .enumerate()
+            .map(|(c, &j)| (j, c))
+            .collect();
+        let mut by_site: Vec<Vec<(usize, f64)>> = vec![Vec::new(); candidates.len()];
+        for (a, row) in data.reach.iter().enumerate() {
+            for &(j, d) in row.iter().filter(|p| open[p.0]) {
+                for t in 0..n_targets {
+                    if d <= self.minutes[t] {
+                        cover.count[t][a] += 1;
+                    }
+                }
+                if let Some(&c) = slot.get(&j) {
+                    by_site[c].push((a, d));
                 }
             }
-            if let Some(&c) = slot.get(&j) {
-                by_site[c].push((a, d));
+        }
+        let saving = |j: usize| data.sites[j].annual_cost + data.sites[j].open_cost;
+        // Lazy greedy, least lost cover per unit of money first: a site's loss only grows as
+        // others close, so a stale key is never too late.
+        let key = |x: f64| x.max(0.0).to_bits();
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
+        for (c, &j) in candidates.iter().enumerate() {
+            if saving(j) > 0.0 {
+                let loss = cover.loss(&by_site[c]);
+                heap.push(Reverse((key(Cover::weighted(&loss, need) / saving(j)), c)));
             }
         }
-    }
-    // Which open sites each site supplies, to keep every supplied site supplied.
-    let mut supplies: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (&j, from) in &data.suppliers {
-        for &c in from {
-            supplies.entry(c).or_default().push(j);
-        }
-    }
-    let saving = |j: usize| data.sites[j].annual_cost + data.sites[j].open_cost;
-    // Lazy greedy, least lost cover per unit of money first: a site's loss only grows as
-    // others close, so a stale key is never too late.
-    let key = |x: f64| x.max(0.0).to_bits();
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
-    for (c, &j) in candidates.iter().enumerate() {
-        if saving(j) > 0.0 {
+        let mut closed = vec![false; data.sites.len()];
+        while let Some(Reverse((stale, c))) = heap.pop() {
+            let j = candidates[c];
             let loss = cover.loss(&by_site[c]);
-            heap.push(Reverse((key(Cover::weighted(&loss, need) / saving(j)), c)));
+            let now = key(Cover::weighted(&loss, need) / saving(j));
+            if now > stale {
+                heap.push(Reverse((now, c)));
+                continue;
+            }
+            let still_supplied = self.supplies.get(&j).is_none_or(|dependants| {
+                dependants.iter().filter(|&&k| open[k]).all(|k| {
+                    data.suppliers[k]
+                        .iter()
+                        .any(|&other| other != j && open[other])
+                })
+            });
+            if !cover.affordable(&loss) || !still_supplied {
+                // Losses only grow and slack only shrinks: never affordable again. (A supplier
+                // whose dependants later close is not tried again: the pass stays one sweep.)
+                continue;
+            }
+            cover.close(&by_site[c], &loss);
+            open[j] = false;
+            closed[j] = true;
         }
+        closed
     }
-    let mut closed = vec![false; data.sites.len()];
-    while let Some(Reverse((stale, c))) = heap.pop() {
-        let j = candidates[c];
-        let loss = cover.loss(&by_site[c]);
-        let now = key(Cover::weighted(&loss, need) / saving(j));
-        if now > stale {
-            heap.push(Reverse((now, c)));
-            continue;
-        }
-        let still_supplied = supplies.get(&j).is_none_or(|dependants| {
-            dependants.iter().filter(|&&k| open[k]).all(|k| {
-                data.suppliers[k]
-                    .iter()
-                    .any(|&other| other != j && open[other])
-            })
-        });
-        if !cover.affordable(&loss) || !still_supplied {
-            // Losses only grow and slack only shrinks: never affordable again. (A supplier
-            // whose dependants later close is not tried again: the pass stays one sweep.)
-            continue;
-        }
-        cover.close(&by_site[c], &loss);
-        open[j] = false;
-        closed[j] = true;
-    }
-    rebuilt(ctx, data, scopes, parts, &closed, (need, priced))
 }
 
 /// The parts without the closed sites, their cost and cover measured again; `None` when
@@ -305,7 +340,8 @@ mod tests {
                             .expect("a plan")
                     })
                     .collect();
-                let Some(out) = surplus(&ctx, &data, &scopes, &parts, (&need, &priced)) else {
+                let trim = Trim::new(&ctx, &data, &priced).expect("a plain coverage service");
+                let Some(out) = trim.surplus(&ctx, &data, &scopes, &parts, (&need, &priced)) else {
                     continue;
                 };
                 trimmed += 1;

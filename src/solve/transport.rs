@@ -203,8 +203,7 @@ pub fn construct(
     seats: &[Seats],
     complete_short: bool,
 ) -> Result<Flow, NoFlow> {
-    let scale = demand.iter().fold(1.0f64, |s, &w| s.max(w));
-    let eps = 1e-9 * scale;
+    let eps = tolerance(demand);
     let unserved: Vec<usize> = (0..demand.len())
         .filter(|&a| arcs[a].is_empty() && demand[a] > eps)
         .collect();
@@ -366,6 +365,11 @@ fn complete(
     })
 }
 
+/// Demand below this counts as none: a billionth of the largest demand (at least 1).
+fn tolerance(demand: &[f64]) -> f64 {
+    1e-9 * demand.iter().fold(1.0f64, |s, &w| s.max(w))
+}
+
 /// Routes every customer's `demand[a]` over its `arcs[a]` within the sites' `seats` at the
 /// least cost, or says why there is no such flow (or that the deadline came first).
 pub fn solve(
@@ -376,8 +380,7 @@ pub fn solve(
 ) -> Result<Flow, NoFlow> {
     let (n, m) = (demand.len(), seats.len());
     let (sink, source) = (n + m, n + m + 1);
-    let scale = demand.iter().fold(1.0f64, |s, &w| s.max(w));
-    let eps = 1e-9 * scale;
+    let eps = tolerance(demand);
     let mut net = Net::new(n + m + 2);
     let mut arc_ids: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
     let mut inflow = vec![0.0; m];
