@@ -1,6 +1,8 @@
 //! `archiplan bench plan`: generated archipelagos of given sizes, each planned with the
 //! scenario `generate` writes (`count = "auto"` sub-centres), measured: seconds, peak memory,
-//! model size, gap, status, targets met. The researcher's table of how the plan scales.
+//! model size, gap, status, targets met; then each plan is written and audited by
+//! `archiplan check`'s own re-derivation (its seconds, peak memory and verdict). The
+//! researcher's table of how the plan scales.
 
 use crate::error::{Error, Result};
 use crate::plan::PlanOptions;
@@ -31,6 +33,12 @@ pub struct PlanBenchRow {
     pub status: String,
     pub targets_met: usize,
     pub targets: usize,
+    /// Writing the plan folder and auditing it ([`crate::audit::audit`]).
+    pub check_seconds: f64,
+    /// Peak resident memory after the audit (the process's, so at least `peak_mb`).
+    pub check_peak_mb: f64,
+    /// Disagreements the audit found (0: the plan agrees).
+    pub findings: usize,
 }
 
 /// The whole-plan budget `bench plan` gives a size when no `--time-limit` is given: the
@@ -86,7 +94,7 @@ pub fn plan_sizes(
             ..Default::default()
         })?;
         let plan = &output.plan;
-        let row = PlanBenchRow {
+        let mut row = PlanBenchRow {
             settlements: n,
             islands,
             leaders: plan.hierarchy.leaders.len(),
@@ -101,7 +109,20 @@ pub fn plan_sizes(
             status: plan.status.as_str().to_string(),
             targets_met: plan.targets.iter().filter(|t| t.met).count(),
             targets: plan.targets.len(),
+            check_seconds: 0.0,
+            check_peak_mb: 0.0,
+            findings: 0,
         };
+        let t1 = std::time::Instant::now();
+        let folder = dir.with_extension("plan");
+        let audited = output
+            .write(&folder)
+            .and_then(|()| crate::audit::audit(&ds, &scenario, &folder));
+        // The folder is this run's own, as above.
+        let _ = std::fs::remove_dir_all(&folder);
+        row.findings = audited?.disagreements.len();
+        row.check_seconds = t1.elapsed().as_secs_f64();
+        row.check_peak_mb = peak_mb();
         on_row(&row);
         rows.push(row);
     }
@@ -123,7 +144,7 @@ fn peak_mb() -> f64 {
 /// The rows as a text table.
 pub fn table(rows: &[PlanBenchRow]) -> String {
     let mut out = format!(
-        "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>11} {:>8}\n",
+        "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>11} {:>8} {:>8} {:>8} {:>8}\n",
         "settlements",
         "islands",
         "leaders",
@@ -135,11 +156,14 @@ pub fn table(rows: &[PlanBenchRow]) -> String {
         "peak MB",
         "gap",
         "status",
-        "targets"
+        "targets",
+        "check s",
+        "check MB",
+        "audit"
     );
     for r in rows {
         out.push_str(&format!(
-            "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9.1} {:>9.0} {:>9.1} {:>8.0} {:>7.2}% {:>11} {:>8}\n",
+            "{:>11} {:>8} {:>8} {:>8} {:>10} {:>9.1} {:>9.0} {:>9.1} {:>8.0} {:>7.2}% {:>11} {:>8} {:>8.1} {:>8.0} {:>8}\n",
             r.settlements,
             r.islands,
             r.leaders,
@@ -151,7 +175,14 @@ pub fn table(rows: &[PlanBenchRow]) -> String {
             r.peak_mb,
             100.0 * r.gap,
             r.status,
-            format!("{}/{}", r.targets_met, r.targets)
+            format!("{}/{}", r.targets_met, r.targets),
+            r.check_seconds,
+            r.check_peak_mb,
+            if r.findings == 0 {
+                "agrees".to_string()
+            } else {
+                format!("{} diff", r.findings)
+            }
         ));
     }
     out

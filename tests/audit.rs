@@ -290,6 +290,20 @@ fn check_fails_on_a_tampered_minutes_value() {
     assert_caught(&out, "clinic_minutes", None);
 }
 
+/// A pupil of Dajiao boards about 380 minutes from its school, far beyond any radius the
+/// audit searches sites to: the audit measures that seat on its own, exactly, so one minute
+/// more is caught.
+#[test]
+fn check_fails_on_a_tampered_boarding_seat_minutes() {
+    let (_d, out) = tampered("settlements.geojson", |fc| {
+        let p = feature_mut(fc, |p| {
+            p["island"] == "dajiao" && p["school_minutes"].as_f64().is_some_and(|m| m > 300.0)
+        });
+        p["school_minutes"] = Value::from(p["school_minutes"].as_f64().expect("minutes") + 1.0);
+    });
+    assert_caught(&out, "school_minutes", None);
+}
+
 #[test]
 fn check_fails_on_a_tampered_covered_flag() {
     let (_d, out) = tampered("settlements.geojson", |fc| {
@@ -401,6 +415,57 @@ fn check_passes_on_plans_of_generated_archipelagos() {
     for seed in 1..=4 {
         audit_generated(6, 60, seed, &scenario);
     }
+}
+
+/// The template's schools seat pupils up to 480 minutes away, while the audit searches sites
+/// only as far as the school standard (45 minutes) and its targets look: a seat beyond that
+/// is measured on its own. Such a seat's minutes, one minute more, are caught.
+#[test]
+fn a_seat_beyond_every_search_radius_is_measured_exactly() {
+    let scenario = Scenario::default();
+    let school = scenario.service("school").expect("school");
+    let mut tampered = 0;
+    for seed in 1..=30 {
+        let (dir, ds) = generated(8, 80, seed);
+        let Ok(plan) = archiplan::plan::plan(&ds, &scenario, PlanOptions::default()) else {
+            continue;
+        };
+        let ctx = archiplan::plan::Context::new(&ds, &scenario).expect("context");
+        let out = dir.path().join("plan");
+        write_plan(&ctx, &plan, &summarize(&ctx, &plan), &out).expect("write");
+        let a = archiplan::audit::audit(&ds, &scenario, &out).expect("audit");
+        assert!(a.ok, "seed {seed}: {:#?}", a.disagreements);
+        let path = out.join("settlements.geojson");
+        let mut fc = read_fc(&path);
+        let far = fc["features"]
+            .as_array_mut()
+            .expect("features")
+            .iter_mut()
+            .map(|f| &mut f["properties"])
+            .find(|p| {
+                p["school_minutes"]
+                    .as_f64()
+                    .is_some_and(|m| m > school.standard_minutes + 5.0)
+            });
+        let Some(p) = far else { continue };
+        let m = p["school_minutes"].as_f64().expect("minutes");
+        p["school_minutes"] = Value::from(m + 1.0);
+        let id = p["id"].clone();
+        std::fs::write(&path, serde_json::to_vec(&fc).expect("json")).expect("write");
+        let a = archiplan::audit::audit(&ds, &scenario, &out).expect("audit");
+        assert!(
+            a.disagreements
+                .iter()
+                .any(|d| d.field == "school_minutes" && id == d.feature.as_str()),
+            "seed {seed}: {:#?}",
+            a.disagreements
+        );
+        tampered += 1;
+        if tampered == 3 {
+            break;
+        }
+    }
+    assert!(tampered >= 3, "only {tampered} plans seat a pupil that far");
 }
 
 proptest! {

@@ -231,6 +231,10 @@ fn bench_plan_measures_each_size() {
         assert!(r["peak_mb"].as_f64().is_some_and(|m| m > 0.0), "{r}");
         assert!(r["leaders"].as_u64().is_some_and(|l| l >= 1), "{r}");
         assert_eq!(r["time_limit"], 10.0, "{r}");
+        // Every plan is audited by check's own re-derivation, which agrees.
+        assert_eq!(r["findings"], 0, "{r}");
+        assert!(r["check_seconds"].as_f64().is_some_and(|s| s > 0.0), "{r}");
+        assert!(r["check_peak_mb"].as_f64() >= r["peak_mb"].as_f64(), "{r}");
     }
     // Without --time-limit each size gets the budget the planner aims at for it.
     assert_eq!(archiplan::bench::default_time_limit(1_500), 60.0);

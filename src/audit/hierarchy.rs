@@ -76,12 +76,12 @@ pub(crate) fn audit_all(world: &mut World, folder: &PlanFolder, log: &mut Log) -
 }
 
 /// Minutes between the centres of two inhabited islands.
+/// One of the two must lead a community in an audited hierarchy (as the data or the folder
+/// says): the audit searches from those.
 pub(crate) fn centre_minutes(world: &World, from: usize, to: usize) -> Option<f64> {
-    let (a, b) = (world.centre[from]?, world.centre[to]?);
-    let net = &world.times.net;
-    world
-        .times
-        .minutes(net.settlement_nodes[a], net.settlement_nodes[b])
+    world.centre[from]?;
+    world.centre[to]?;
+    world.times.centre_minutes(from, to)
 }
 
 fn audit(world: &mut World, folder: &PlanFolder, name: Option<&str>, log: &mut Log) -> Tiers {
@@ -101,16 +101,20 @@ fn audit(world: &mut World, folder: &PlanFolder, name: Option<&str>, log: &mut L
     };
     let t = read_tiers(world, folder, (spec, name, hub), log);
     check_hub(world, folder, &t, log);
-    // Travel times between island centres, searched from every island's centre (a leader
-    // emptied by a relocation still has one).
+    // Travel times between island centres, searched from every island that leads or that the
+    // folder names as a community or parent (a leader emptied by a relocation still has a
+    // centre): every pair a check asks has one of those at an end.
     let net = &world.times.net;
     let centres: Vec<_> = world
         .centre
         .iter()
-        .flatten()
-        .map(|&c| net.settlement_nodes[c])
+        .map(|c| c.map(|c| net.settlement_nodes[c]))
         .collect();
-    world.times.ensure(centres);
+    let named = t
+        .leaders
+        .iter()
+        .chain(t.leader.iter().chain(&t.parent).flatten());
+    world.times.ensure_centres(named.copied(), &centres);
     let limit = t.spec.leader_minutes;
     let world = &*world;
     let head = together(world, &t.spec);

@@ -123,12 +123,12 @@ pub(crate) fn prove(
 ) -> Vec<Proof> {
     let services = &world.scenario.services;
     let catalogues: Vec<Catalogue> = services.iter().map(|s| Catalogue::new(world, s)).collect();
-    // Every Dijkstra the models need, once: from each site, and from island centres.
-    let nodes: Vec<_> = catalogues
-        .iter()
-        .flat_map(|c| c.sites.iter().map(|s| s.node))
-        .collect();
-    world.times.ensure(nodes);
+    // Every search the models need: from each site, as far as its service's rules or seats
+    // look (island centres were searched by the hierarchy's audit).
+    for (s, c) in services.iter().zip(&catalogues) {
+        let radius = super::service::radius(world, s).max(s.assign_limit() + 1.0);
+        world.times.ensure(c.sites.iter().map(|x| x.node), radius);
+    }
     for s in services {
         super::clock::ensure_clock(world, s);
     }

@@ -73,14 +73,18 @@ pub(crate) fn audit(
     let cat = Catalogue::new(world, s);
     let decided = read_decisions(world, &cat, folder, s, log);
     check_site_rules(world, tiers, s, &cat.sites, &decided, log);
-    // Travel times from every open site (and every existing one, for open-before-close).
+    // Travel times from every open site (and every existing one, for open-before-close) as far
+    // as the service's rules look, and for each seat the folder names farther than that.
     world.times.ensure(
         cat.sites
             .iter()
             .enumerate()
             .filter(|&(j, x)| decided.open[j] || x.existing)
             .map(|(_, x)| x.node),
+        radius(world, s),
     );
+    let named = named_seats(world, &cat, folder, s);
+    world.times.ensure_pairs(named);
     super::clock::ensure_clock(world, s);
     let world = &*world;
     let view = View::new(world, tiers, s, &cat, &decided.open);
@@ -91,15 +95,7 @@ pub(crate) fn audit(
     costs.mobile = mobile_cost;
     costs.round_to_fen();
     let total = costs.total();
-    rules(
-        world,
-        tiers,
-        s,
-        &cat.sites,
-        &decided.open,
-        &tally.covered_of,
-        log,
-    );
+    rules(world, tiers, s, &cat, &decided.open, &tally.covered_of, log);
     let per_unit_err = check_summary(&view, folder, &decided, &tally, &costs, log);
     let targets = view
         .targets
@@ -109,7 +105,7 @@ pub(crate) fn audit(
                 world,
                 folder,
                 s,
-                &cat.sites,
+                &cat,
                 &decided.open,
                 &decided.listed,
                 &decided.roving,
@@ -124,6 +120,90 @@ pub(crate) fn audit(
         cost_err: per_unit_err,
         targets,
     }
+}
+
+/// Slack on every search radius: well above any tolerance a check allows a minute value.
+const RADIUS_SLACK: f64 = 1.0;
+
+/// How far the checks of service `s` look from a site: its standard, its targets' minutes,
+/// its supply minutes and, for a coverage service, its assignment limit (a capacity service's
+/// seats farther than that are searched one by one: [`named_seats`]).
+pub(crate) fn radius(world: &World, s: &Service) -> f64 {
+    let targets = world
+        .scenario
+        .targets_of(&s.name)
+        .filter_map(|t| t.minutes)
+        .fold(s.standard_minutes, f64::max);
+    let supply = s.supply.as_ref().map_or(0.0, |x| x.minutes);
+    let assign = match s.assign {
+        Assign::Coverage => s.assign_limit(),
+        Assign::Capacity => 0.0,
+    };
+    targets.max(supply).max(assign) + RADIUS_SLACK
+}
+
+/// Every (site, settlement) pair of nodes the folder names for service `s`: its seat lines and
+/// each settlement's reported site.
+fn named_seats(
+    world: &World,
+    cat: &Catalogue,
+    folder: &PlanFolder,
+    s: &Service,
+) -> Vec<(petgraph::graph::NodeIndex, petgraph::graph::NodeIndex)> {
+    let net = &world.times.net;
+    let settlement: HashMap<&str, usize> = world
+        .planned
+        .iter()
+        .map(|&i| (world.ds.settlements[i].id.as_str(), i))
+        .collect();
+    let pair = |site: Option<&str>, at: Option<&str>| {
+        let j = *cat.by_id.get(site?)?;
+        let i = *settlement.get(at?)?;
+        Some((cat.sites[j].node, net.settlement_nodes[i]))
+    };
+    let seats = folder
+        .assignments
+        .iter()
+        .filter(|f| prop_str(f, "service") == Some(s.name.as_str()))
+        .filter_map(|f| pair(prop_str(f, "facility"), prop_str(f, "settlement")));
+    let key = format!("{}_facility", s.name);
+    let reported = folder
+        .settlements
+        .iter()
+        .filter_map(|f| pair(prop_str(f, &key), prop_str(f, "id")));
+    seats.chain(reported).collect()
+}
+
+/// Sites of the catalogue within `radius` minutes of settlement `i` by service `s`'s
+/// minutes, ascending by site: every open or existing one (the searched sources), and others
+/// that share a node with a searched source.
+pub(crate) fn reach(
+    world: &World,
+    s: &Service,
+    cat: &Catalogue,
+    i: usize,
+    radius: f64,
+) -> Vec<(usize, f64)> {
+    let times = &world.times;
+    let node = times.net.settlement_nodes[i];
+    let mut out: Vec<(usize, f64)> = if times.clock.contains_key(&s.name) {
+        (0..cat.sites.len())
+            .filter_map(|j| {
+                times
+                    .service_minutes(&s.name, cat.sites[j].node, node)
+                    .map(|d| (j, d))
+            })
+            .collect()
+    } else {
+        times
+            .near(node)
+            .iter()
+            .flat_map(|&(source, d)| cat.at(source).iter().map(move |&j| (j, d)))
+            .collect()
+    };
+    out.retain(|e| e.1 <= radius);
+    out.sort_unstable_by_key(|e| e.0);
+    out
 }
 
 /// The folder's decisions for one service: open and closed sites, roving teams by island.
@@ -293,10 +373,11 @@ struct View<'v> {
     s: &'v Service,
     cat: &'v Catalogue,
     open: &'v [bool],
-    open_sites: Vec<usize>,
     targets: Vec<&'v Target>,
     /// Farthest any target or the seating rule looks.
     reach_limit: f64,
+    /// How far the open sites were searched ([`radius`]).
+    radius: f64,
     capacity_mode: bool,
 }
 
@@ -320,11 +401,18 @@ impl<'v> View<'v> {
             s,
             cat,
             open,
-            open_sites: (0..cat.sites.len()).filter(|&j| open[j]).collect(),
             targets,
             reach_limit,
+            radius: radius(world, s),
             capacity_mode: s.assign == Assign::Capacity,
         }
+    }
+
+    /// Open sites within the searched radius of settlement `i`, ascending: (site, minutes).
+    fn open_near(&self, i: usize) -> Vec<(usize, f64)> {
+        let mut near = reach(self.world, self.s, self.cat, i, self.radius);
+        near.retain(|e| self.open[e.0]);
+        near
     }
 
     /// Minutes from settlement `i` to site `j` (the audit's own Dijkstra, or clock search).
@@ -636,11 +724,12 @@ fn check_settlements(
     t
 }
 
-/// Nearest open site to settlement `i`: (minutes, site).
+/// Nearest open site to settlement `i` within the searched radius (first on ties):
+/// (minutes, site).
 fn nearest_open(v: &View, i: usize) -> Option<(f64, usize)> {
-    v.open_sites
-        .iter()
-        .filter_map(|&j| v.minutes(j, i).map(|d| (d, j)))
+    v.open_near(i)
+        .into_iter()
+        .map(|(j, d)| (d, j))
         .min_by(|p, q| p.0.total_cmp(&q.0))
 }
 
@@ -783,10 +872,10 @@ fn nearest_serves(
     {
         t.load[j] += w;
         let unit = v
-            .open_sites
-            .iter()
-            .filter(|&&k| v.minutes(k, i).is_some_and(|dk| dk <= standard))
-            .map(|&k| sites[k].cost_per_unit)
+            .open_near(i)
+            .into_iter()
+            .filter(|&(_, dk)| dk <= standard)
+            .map(|(k, _)| sites[k].cost_per_unit)
             .fold(f64::INFINITY, f64::min);
         t.per_unit += w * unit;
         seats.push((j, 1.0));
@@ -983,7 +1072,7 @@ fn check_summary(
 fn settlement_share(
     world: &World,
     s: &Service,
-    sites: &[Site],
+    cat: &Catalogue,
     open: &[bool],
     served: &[Served],
     t: &Target,
@@ -1005,7 +1094,7 @@ fn settlement_share(
         let d = |j: usize| {
             world
                 .times
-                .service_minutes(&s.name, sites[j].node, net.settlement_nodes[i])
+                .service_minutes(&s.name, cat.sites[j].node, net.settlement_nodes[i])
                 .unwrap_or(f64::INFINITY)
         };
         let (l, h) = if s.assign == Assign::Capacity && demand(world, s.demand, i) > 0.0 {
@@ -1021,9 +1110,10 @@ fn settlement_share(
             };
             (within(-tol(m)), within(tol(m)))
         } else {
+            let near = reach(world, s, cat, i, m + tol(m));
             let any = |slack: f64| {
                 f64::from(u8::from(
-                    (0..sites.len()).any(|j| open[j] && d(j) <= m + slack),
+                    near.iter().any(|&(j, dj)| open[j] && dj <= m + slack),
                 ))
             };
             (any(-tol(m)), any(tol(m)))
@@ -1171,11 +1261,12 @@ fn rules(
     world: &World,
     tiers: &Tiers,
     s: &Service,
-    sites: &[Site],
+    cat: &Catalogue,
     open: &[bool],
     covered: &[f64],
     log: &mut Log,
 ) {
+    let sites = &cat.sites;
     for level in s.levels.iter().filter(|l| l.per_leader) {
         for &l in &tiers.leaders {
             let tier = tiers.tier_name(l);
@@ -1202,13 +1293,13 @@ fn rules(
     }
     if let Some(sup) = &s.supply {
         for j in (0..sites.len()).filter(|&j| open[j] && sites[j].level == sup.to_level) {
-            let supplied = (0..sites.len()).any(|c| {
-                open[c]
-                    && sites[c].level == sup.from_level
-                    && world
-                        .times
-                        .minutes(sites[c].node, sites[j].node)
-                        .is_some_and(|d| d <= sup.minutes + tol(d))
+            // Every open site was searched beyond the supply minutes: those near `j` are all.
+            let supplied = world.times.near(sites[j].node).iter().any(|&(node, d)| {
+                d <= sup.minutes + tol(d)
+                    && cat
+                        .at(node)
+                        .iter()
+                        .any(|&c| open[c] && sites[c].level == sup.from_level)
             });
             if !supplied {
                 log.finding(
@@ -1225,22 +1316,16 @@ fn rules(
         }
     }
     if s.open_before_close {
-        let net = &world.times.net;
         for (a, &i) in world.planned.iter().enumerate() {
             // Nobody to keep served (a village emptied by relocation, no elder needing care):
             // no replacement is owed.
             if demand(world, s.demand, i) <= 0.0 {
                 continue;
             }
-            let today = (0..sites.len())
-                .filter(|&j| sites[j].existing)
-                .filter_map(|j| {
-                    world
-                        .times
-                        .service_minutes(&s.name, sites[j].node, net.settlement_nodes[i])
-                        .map(|d| (d, j))
-                })
-                .filter(|&(d, _)| d <= s.standard_minutes)
+            let today = reach(world, s, cat, i, s.standard_minutes)
+                .into_iter()
+                .filter(|&(j, _)| sites[j].existing)
+                .map(|(j, d)| (d, j))
                 .min_by(|p, q| p.0.total_cmp(&q.0));
             if let Some((_, j)) = today
                 && !open[j]
@@ -1273,7 +1358,7 @@ fn target(
     world: &World,
     folder: &PlanFolder,
     s: &Service,
-    sites: &[Site],
+    cat: &Catalogue,
     open: &[bool],
     listed: &[Option<&Feature>],
     roving: &BTreeMap<usize, &Feature>,
@@ -1282,6 +1367,7 @@ fn target(
     log: &mut Log,
 ) -> TargetCheck {
     log.checked.targets += 1;
+    let sites = &cat.sites;
     let m = t.minutes.unwrap_or(s.standard_minutes);
     // Achieved share with boundary ties counted out (lo) and in (hi).
     let (lo, hi, err) = if t.measure == Measure::Towns {
@@ -1323,7 +1409,7 @@ fn target(
         let share = share_of(got, counted.len());
         (share, share, 0.0)
     } else {
-        settlement_share(world, s, sites, open, served, t, m)
+        settlement_share(world, s, cat, open, served, t, m)
     };
     let row = folder
         .summary

@@ -42,6 +42,8 @@ pub(crate) struct Site {
 pub(crate) struct Catalogue {
     pub sites: Vec<Site>,
     pub by_id: HashMap<String, usize>,
+    /// Sites by network node, ascending.
+    at_node: HashMap<NodeIndex, Vec<usize>>,
 }
 
 impl Catalogue {
@@ -123,7 +125,20 @@ impl Catalogue {
             .enumerate()
             .map(|(j, s)| (s.id.clone(), j))
             .collect();
-        Catalogue { sites, by_id }
+        let mut at_node: HashMap<NodeIndex, Vec<usize>> = HashMap::new();
+        for (j, s) in sites.iter().enumerate() {
+            at_node.entry(s.node).or_default().push(j);
+        }
+        Catalogue {
+            sites,
+            by_id,
+            at_node,
+        }
+    }
+
+    /// The sites at network node `node`, ascending.
+    pub fn at(&self, node: NodeIndex) -> &[usize] {
+        self.at_node.get(&node).map_or(&[], Vec::as_slice)
     }
 }
 

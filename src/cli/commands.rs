@@ -442,9 +442,36 @@ fn bench_plan(a: BenchPlanArgs) -> Result<i32> {
             r.seconds,
             100.0 * r.gap,
             r.peak_mb
+        );
+        archiplan::note!(
+            "{} settlements: the audit {} in {:.1} s, {:.0} MB peak",
+            r.settlements,
+            if r.findings == 0 {
+                "agrees".to_string()
+            } else {
+                format!("disagrees ({} findings)", r.findings)
+            },
+            r.check_seconds,
+            r.check_peak_mb
         )
     })?;
-    respond(a.json, &rows, |rows| archiplan::bench::table(rows))
+    let code = respond(a.json, &rows, |rows| archiplan::bench::table(rows))?;
+    // A plan the audit rejects is the planner's fault: the table is printed, the run fails.
+    let rejected: Vec<String> = rows
+        .iter()
+        .filter(|r| r.findings > 0)
+        .map(|r| r.settlements.to_string())
+        .collect();
+    if rejected.is_empty() {
+        Ok(code)
+    } else {
+        Err(archiplan::Error::Internal(format!(
+            "the audit disagrees with the plan of {} settlements (seed {}): `generate` that \
+             size and run `plan --check` to see where",
+            rejected.join(", "),
+            a.seed
+        )))
+    }
 }
 
 fn bench_orlib(a: BenchOrlibArgs) -> Result<i32> {
