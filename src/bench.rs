@@ -115,9 +115,10 @@ pub fn plan_sizes(
         };
         let t1 = std::time::Instant::now();
         let folder = dir.with_extension("plan");
-        let audited = output
-            .write(&folder)
-            .and_then(|()| crate::audit::audit(&ds, &scenario, &folder));
+        let written = output.write(&folder);
+        // The plan is on disk: the audit reads it from there, as `check` does.
+        drop(output);
+        let audited = written.and_then(|()| crate::audit::audit(&ds, &scenario, &folder));
         // The folder is this run's own, as above.
         let _ = std::fs::remove_dir_all(&folder);
         row.findings = audited?.disagreements.len();

@@ -16,7 +16,7 @@ use super::milp::{Scope, ScopeSolution, Targets, covered_by, target_weight};
 use crate::model::Status;
 use crate::scenario::{Assign, Measure};
 use crate::solve::Deadline;
-use crate::solve::pcover::{Instance, Lhs, solve as solve_pcover};
+use crate::solve::pcover::{Instance, Lhs, Warm, solve_warm as solve_pcover};
 use std::collections::HashMap;
 
 /// Scopes with at most this many open/close choices (sites and roving teams) go to the MILP
@@ -63,12 +63,12 @@ pub fn solve(
     scope: &Scope,
     targets: &Targets,
     deadline: Deadline,
-    gap: f64,
+    (gap, warm): (f64, Option<&Warm>),
 ) -> Option<ScopeSolution> {
     let started = std::time::Instant::now();
     let t = translate(ctx, hier, data, scope, targets);
     let translated = started.elapsed().as_secs_f64();
-    let out = solve_pcover(&t.inst, &deadline, gap)?;
+    let out = solve_pcover(&t.inst, &deadline, gap, warm)?;
     let ns = scope.sites.len();
     let mut sol = ScopeSolution {
         variables: t.inst.cost.len() + t.inst.prize.len(),
@@ -359,11 +359,19 @@ mod tests {
                         deadline: Deadline::none(),
                         mip_gap: 0.0,
                         backend: Backend::Microlp,
+                        warm: None,
                     };
                     let exact = milp_only(&ctx, &hier, &data, &scope, targets, 0.01, limits)
                         .expect("solves");
-                    let relaxed =
-                        solve(&ctx, &hier, &data, &scope, &targets, Deadline::none(), 0.0);
+                    let relaxed = solve(
+                        &ctx,
+                        &hier,
+                        &data,
+                        &scope,
+                        &targets,
+                        Deadline::none(),
+                        (0.0, None),
+                    );
                     let (Some(exact), Some(relaxed)) = (exact, relaxed) else {
                         panic!(
                             "seed {seed} {} price {price}: one side found no plan",

@@ -276,6 +276,7 @@ fn solve_whole(
         deadline,
         mip_gap: 0.0,
         backend,
+        warm: None,
     };
     let mut solved = solve_scope(
         ctx,
@@ -380,6 +381,7 @@ pub fn solve_service(
         best_ub: None,
         evaluations: 0,
         trim,
+        warm: scopes.iter().map(|_| Default::default()).collect(),
     };
     if !p.search()? {
         return Ok(None);
@@ -483,6 +485,9 @@ struct Pricing<'p> {
     evaluations: usize,
     /// The closing of sites the targets do not need, where it applies ([`super::trim`]).
     trim: Option<super::trim::Trim>,
+    /// Per scope: the multipliers its priced-cover relaxation left at the last price, the
+    /// next price's starting point.
+    warm: Vec<crate::solve::pcover::Warm>,
 }
 
 impl Pricing<'_> {
@@ -652,6 +657,7 @@ impl Pricing<'_> {
                         deadline: each,
                         mip_gap: COMPONENT_GAP,
                         backend: self.backend,
+                        warm: self.warm.get(c),
                     };
                     // A large coverage component, or a capacitated one beyond the MILP's size:
                     // its relaxation again, with more time (microlp spent 86 s finding no
@@ -746,6 +752,7 @@ impl Pricing<'_> {
                         deadline: budget.deadline_for(c),
                         mip_gap: COMPONENT_GAP,
                         backend: self.backend,
+                        warm: self.warm.get(c),
                     },
                 )
                 .map(|p| (c, p))

@@ -98,7 +98,7 @@ pub fn solve_scope(
             scope,
             &targets,
             limits.deadline,
-            limits.mip_gap,
+            (limits.mip_gap, limits.warm),
         );
         if let Some(sol) = sol {
             return Ok(Some(sol));
@@ -380,6 +380,7 @@ mod tests {
                     deadline: Deadline::none(),
                     mip_gap: 0.0,
                     backend: Backend::Microlp,
+                    warm: None,
                 };
                 let exact = milp_only(
                     &ctx,

@@ -94,12 +94,15 @@ pub fn target_total(ctx: &Context, data: &ServiceData, t: usize) -> f64 {
 
 /// How long a solve may run, and the relative gap at which it may stop early.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct Limits<'w> {
     /// When the solve must stop (the fallback below may overrun it by a share of its span).
     pub deadline: Deadline,
     pub mip_gap: f64,
     /// The MILP backend (see [`crate::solve::Backend`]).
     pub backend: Backend,
+    /// Where the priced-cover relaxation of this scope left its multipliers last time (a
+    /// component of a price search, solved again at the next price).
+    pub warm: Option<&'w crate::solve::pcover::Warm>,
 }
 
 /// The relative gap at which the fallback's restricted MILP (the LP's fractional sites) stops.
@@ -161,6 +164,7 @@ pub fn solve_scope_from(
         deadline,
         mip_gap,
         backend,
+        ..
     } = limits;
     let started = std::time::Instant::now();
     let build_as = |mode| build(ctx, hier, data, scope, &targets, travel_weight, mode);
@@ -360,6 +364,7 @@ fn lp_guided_plan(
             deadline: Deadline::after(seconds),
             mip_gap: COMPONENT_FALLBACK_GAP,
             backend,
+            warm: None,
         };
         m.solve_fixed(fixed, limits)
     };
@@ -1412,6 +1417,7 @@ pub(crate) mod tests {
                         deadline: Deadline::none(),
                         mip_gap: 0.0,
                         backend: crate::solve::Backend::Microlp,
+                        warm: None,
                     };
                     let Some(sol) = solve_scope(&ctx, &hier, &data, &scope, targets, 0.01, limits)
                         .expect("solves")
@@ -1471,6 +1477,7 @@ pub(crate) mod tests {
                     deadline: Deadline::after(None),
                     mip_gap: 0.0,
                     backend: Backend::Microlp,
+                    warm: None,
                 };
                 let first = solve_scope(&ctx, &hier, &data, &scope, Targets::Enforce, 0.0, limits)
                     .expect("solve");

@@ -334,6 +334,7 @@ mod tests {
                             deadline: Deadline::none(),
                             mip_gap: 0.0,
                             backend: Backend::Microlp,
+                            warm: None,
                         };
                         solve_scope(&ctx, &hier, &data, s, Targets::Price(&price), 0.0, limits)
                             .expect("solves")

@@ -107,6 +107,8 @@ pub(crate) struct Outcome {
     /// The search finished: `bound` is exact (no better solution than the incumbent, or than
     /// the initial cutoff when no incumbent was found).
     pub proven: bool,
+    /// The root's best multipliers (a warm start for a like instance).
+    pub root_mult: Option<Vec<f64>>,
 }
 
 struct Node {
@@ -179,6 +181,7 @@ pub(crate) struct Engine<'a, R: Relaxation> {
     /// Last sets given to the local search and to the rebuild (repeats are skipped).
     last_polished: Option<Vec<usize>>,
     last_partial: Option<Vec<usize>>,
+    root_mult: Option<Vec<f64>>,
     // scratch
     rho: Vec<f64>,
     g: Vec<f64>,
@@ -213,6 +216,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             integral,
             last_polished: None,
             last_partial: None,
+            root_mult: None,
             rho: vec![0.0; m],
             g: Vec::new(),
             chosen: vec![false; m],
@@ -557,6 +561,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
         let start: Vec<usize> = self.best.clone().unwrap_or_default();
         let mut mult = self.rel.initial(&start);
         let root = self.ascend(&state, &mut mult, root_iters, 2.0, root_patience);
+        self.root_mult = Some(mult.clone());
         let Some(root) = root else {
             return self.finish(f64::INFINITY, true, 1, f64::INFINITY);
         };
@@ -756,6 +761,7 @@ impl<'a, R: Relaxation> Engine<'a, R> {
             objective: self.ub,
             bound,
             proven,
+            root_mult: self.root_mult,
         }
     }
 }

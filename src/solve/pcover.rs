@@ -19,7 +19,7 @@ use super::Deadline;
 use super::lagrange::{CLOSED, Engine, FREE, OPEN, Params, Relaxation};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A move's worth, ordered (ties by the site index that goes with it in the heap).
 #[derive(Clone, Copy, PartialEq)]
@@ -577,10 +577,59 @@ impl<'c> Work<'c> {
     }
 }
 
+/// Multipliers a solve leaves for the next solve of a like instance (the same rows, other
+/// costs or prizes: a priced component in the next round of its price search), so its ascent
+/// starts where the last one ended instead of from the cold heuristic.
+#[derive(Debug, Default)]
+pub struct Warm(Mutex<Option<Saved>>);
+
+#[derive(Debug)]
+struct Saved {
+    lhs: Vec<Lhs>,
+    /// Each point's prize and each row's multiplier, in the instance's units.
+    prize: Vec<f64>,
+    mult: Vec<f64>,
+}
+
+impl Warm {
+    /// Starting multipliers for `c` (in its units, `scale`): the saved ones when they were
+    /// left by the same rows, a point's rows scaled as its prize changed.
+    fn start(&self, c: &Compiled, scale: f64) -> Option<Vec<f64>> {
+        let guard = self.0.lock().ok()?;
+        let saved = guard.as_ref().filter(|x| x.lhs == c.lhs)?;
+        let mult = c
+            .lhs
+            .iter()
+            .zip(&saved.mult)
+            .map(|(l, &m)| match *l {
+                Lhs::Point(a) => {
+                    let (old, new) = (saved.prize[a as usize], c.prize[a as usize] * scale);
+                    if old > 0.0 { m * new / old } else { m }
+                }
+                Lhs::One | Lhs::Site(_) => m,
+            })
+            .map(|m| m / scale)
+            .collect();
+        Some(mult)
+    }
+
+    fn save(&self, c: &Compiled, scale: f64, mult: &[f64]) {
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some(Saved {
+                lhs: c.lhs.clone(),
+                prize: c.prize.iter().map(|p| p * scale).collect(),
+                mult: mult.iter().map(|m| m * scale).collect(),
+            });
+        }
+    }
+}
+
 /// The relaxation the engine drives.
 #[derive(Clone)]
 struct Rel {
     c: Arc<Compiled>,
+    /// Starting multipliers handed in ([`Warm`]); else [`Relaxation::initial`]'s heuristic.
+    warm: Option<Vec<f64>>,
     /// The instance's decided sites (every plan honours them).
     fixed: Arc<Vec<u8>>,
     /// Per point: the multipliers on its rows (scratch) and whether the relaxation covers it.
@@ -675,6 +724,9 @@ impl Relaxation for Rel {
     }
 
     fn initial(&self, _open: &[usize]) -> Vec<f64> {
+        if let Some(m) = &self.warm {
+            return m.clone();
+        }
         let c = &*self.c;
         // Each site's cost spread over the rows it may hold.
         let share: Vec<f64> = (0..c.m)
@@ -734,6 +786,17 @@ impl Relaxation for Rel {
 /// their greatest common divisor, so that a bound within one unit of the plan proves it
 /// (equal-cost covers are common, and a subgradient ascent only nears the LP bound).
 pub fn solve(inst: &Instance, deadline: &Deadline, gap: f64) -> Option<Outcome> {
+    solve_warm(inst, deadline, gap, None)
+}
+
+/// [`solve`], its ascent started from `warm`'s multipliers where they fit the instance, and
+/// the root's multipliers left there.
+pub fn solve_warm(
+    inst: &Instance,
+    deadline: &Deadline,
+    gap: f64,
+    warm: Option<&Warm>,
+) -> Option<Outcome> {
     let g = granule(inst).filter(|_| gap == 0.0);
     let scale = g.unwrap_or(1.0);
     let c = Arc::new(Compiled::new(inst, scale));
@@ -749,6 +812,7 @@ pub fn solve(inst: &Instance, deadline: &Deadline, gap: f64) -> Option<Outcome> 
         })
         .collect();
     let mut rel = Rel {
+        warm: warm.and_then(|w| w.start(&c, scale)),
         point_mu: vec![0.0; c.prize.len()],
         z: vec![false; c.prize.len()],
         integral: g.is_some(),
@@ -772,6 +836,9 @@ pub fn solve(inst: &Instance, deadline: &Deadline, gap: f64) -> Option<Outcome> 
         f64::NEG_INFINITY,
     )
     .run(state);
+    if let (Some(w), Some(mult)) = (warm, &out.root_mult) {
+        w.save(&c, scale, mult);
+    }
     let mut open = vec![false; c.m];
     for j in out.open? {
         open[j] = true;
@@ -887,6 +954,40 @@ mod tests {
                     prop_assert!(out.proven);
                 }
                 (found, opt) => prop_assert!(false, "search {:?} vs brute force {:?}", found.map(|o| o.objective), opt),
+            }
+        }
+
+        /// Solved again from the multipliers of the same rows at other prizes (a price search's
+        /// next round), the search still proves the brute-force optimum, and a bound cut short
+        /// from them still stays below it.
+        #[test]
+        fn a_warm_start_from_other_prizes_proves_the_same_optimum(
+            inst in instance(), factor in 0.2f64..5.0, seed in 0usize..7,
+        ) {
+            let warm = Warm::default();
+            let first = solve_warm(&inst, &Deadline::none(), 0.0, Some(&warm));
+            let mut next = inst.clone();
+            for (a, p) in next.prize.iter_mut().enumerate() {
+                // Whole prizes, some scaled and some not, so the saved multipliers are off.
+                *p = if (a + seed) % 3 == 0 { *p } else { (*p * factor).round() };
+            }
+            let left = warm.start(&Compiled::new(&next, 1.0), 1.0);
+            // Multipliers are left where the first search had a plan to start from, and fit
+            // only an instance with the same rows.
+            prop_assert_eq!(left.is_some(), first.is_some() && Compiled::new(&inst, 1.0).lhs == Compiled::new(&next, 1.0).lhs);
+            let optimum = brute_force(&next);
+            let again = solve_warm(&next, &Deadline::none(), 0.0, Some(&warm));
+            match (again, optimum) {
+                (None, None) => {}
+                (Some(out), Some(opt)) => {
+                    let tol = 1e-6 * (1.0 + opt.abs());
+                    prop_assert!((out.objective - opt).abs() <= tol, "plan {} optimum {}", out.objective, opt);
+                    prop_assert!((out.bound - opt).abs() <= tol, "bound {} optimum {}", out.bound, opt);
+                }
+                (found, opt) => prop_assert!(false, "search {:?} vs brute force {:?}", found.map(|o| o.objective), opt),
+            }
+            if let (Some(out), Some(opt)) = (solve_warm(&next, &Deadline::after(Some(0.0)), 0.0, Some(&warm)), optimum) {
+                prop_assert!(out.bound <= opt + 1e-6 * (1.0 + opt.abs()), "bound {} optimum {}", out.bound, opt);
             }
         }
 
