@@ -180,6 +180,13 @@ impl Times {
     /// ([`Times::ensure`]) or a pair searched on its own ([`Times::ensure_pairs`]); `None`
     /// when unreachable or farther than any search from either end looked.
     pub fn minutes(&self, from: NodeIndex, to: NodeIndex) -> Option<f64> {
+        debug_assert!(
+            self.radius.contains_key(&from)
+                || self.radius.contains_key(&to)
+                || self.pairs.contains_key(&(from, to))
+                || self.pairs.contains_key(&(to, from)),
+            "no search from {from:?} or {to:?}"
+        );
         self.within_radius(from, to).or_else(|| {
             self.pairs
                 .get(&(from, to))
