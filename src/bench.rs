@@ -115,11 +115,13 @@ pub fn plan_sizes(
         };
         let t1 = std::time::Instant::now();
         let folder = dir.with_extension("plan");
-        let written = output.write(&folder);
-        // The plan is on disk: the audit reads it from there, as `check` does.
+        // On disk, the audit reads the plan as `check` does; the plan itself is no longer needed.
+        output.write(&folder)?;
         drop(output);
-        let audited = written.and_then(|()| crate::audit::audit(&ds, &scenario, &folder));
-        // The folder is this run's own, as above.
+        let audited = crate::audit::audit(&ds, &scenario, &folder);
+        // Written by this run just now (a folder there before that holds anything archiplan
+        // did not write makes the write fail, and is left alone): removed whatever the audit
+        // says.
         let _ = std::fs::remove_dir_all(&folder);
         row.findings = audited?.disagreements.len();
         row.check_seconds = t1.elapsed().as_secs_f64();
