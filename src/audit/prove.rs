@@ -126,7 +126,8 @@ pub(crate) fn prove(
     // Every search the models need: from each site, as far as its service's rules or seats
     // look (island centres were searched by the hierarchy's audit).
     for (s, c) in services.iter().zip(&catalogues) {
-        let radius = super::service::radius(world, s).max(s.assign_limit() + 1.0);
+        let seats = s.assign_limit() + super::service::RADIUS_SLACK;
+        let radius = super::service::radius(world, s).max(seats);
         world.times.ensure(c.sites.iter().map(|x| x.node), radius);
     }
     for s in services {

@@ -75,19 +75,20 @@ pub(crate) fn audit(
     check_site_rules(world, tiers, s, &cat.sites, &decided, log);
     // Travel times from every open site (and every existing one, for open-before-close) as far
     // as the service's rules look, and for each seat the folder names farther than that.
+    let searched = radius(world, s);
     world.times.ensure(
         cat.sites
             .iter()
             .enumerate()
             .filter(|&(j, x)| decided.open[j] || x.existing)
             .map(|(_, x)| x.node),
-        radius(world, s),
+        searched,
     );
     let named = named_seats(world, &cat, folder, s);
     world.times.ensure_pairs(named);
     super::clock::ensure_clock(world, s);
     let world = &*world;
-    let view = View::new(world, tiers, s, &cat, &decided.open);
+    let view = View::new(world, tiers, s, &cat, (&decided.open, searched));
     let mobile_cost = check_roving(world, tiers, s, &decided.roving, log);
     let tally = check_settlements(&view, folder, &decided.roving, log);
     let mut costs = check_sites(&view, &decided, &tally, log);
@@ -123,7 +124,7 @@ pub(crate) fn audit(
 }
 
 /// Slack on every search radius: well above any tolerance a check allows a minute value.
-const RADIUS_SLACK: f64 = 1.0;
+pub(crate) const RADIUS_SLACK: f64 = 1.0;
 
 /// How far the checks of service `s` look from a site: its standard, its targets' minutes,
 /// its supply minutes and, for a coverage service, its assignment limit (a capacity service's
@@ -387,7 +388,7 @@ impl<'v> View<'v> {
         tiers: &'v Tiers,
         s: &'v Service,
         cat: &'v Catalogue,
-        open: &'v [bool],
+        (open, radius): (&'v [bool], f64),
     ) -> Self {
         let targets: Vec<&Target> = world.scenario.targets_of(&s.name).collect();
         let standard = s.standard_minutes;
@@ -403,7 +404,7 @@ impl<'v> View<'v> {
             open,
             targets,
             reach_limit,
-            radius: radius(world, s),
+            radius,
             capacity_mode: s.assign == Assign::Capacity,
         }
     }
@@ -724,12 +725,11 @@ fn check_settlements(
     t
 }
 
-/// Nearest open site to settlement `i` within the searched radius (first on ties):
-/// (minutes, site).
-fn nearest_open(v: &View, i: usize) -> Option<(f64, usize)> {
-    v.open_near(i)
-        .into_iter()
-        .map(|(j, d)| (d, j))
+/// The nearest of `near` (open sites within the searched radius, ascending; the first on
+/// ties): (minutes, site).
+fn nearest_of(near: &[(usize, f64)]) -> Option<(f64, usize)> {
+    near.iter()
+        .map(|&(j, d)| (d, j))
         .min_by(|p, q| p.0.total_cmp(&q.0))
 }
 
@@ -825,7 +825,7 @@ fn seat(
 /// when no open site is within the standard.
 fn unseated(v: &View, i: usize, reported_site: Option<&str>) -> Serving {
     let standard = v.s.standard_minutes;
-    let nearest = nearest_open(v, i);
+    let nearest = nearest_of(&v.open_near(i));
     match reported_site {
         Some(x) => match v.open_site(x) {
             Some(j) => {
@@ -854,8 +854,8 @@ fn nearest_serves(
     seats: &mut Vec<(usize, f64)>,
 ) -> Serving {
     let (sites, standard) = (&v.cat.sites, v.s.standard_minutes);
-    let nearest = nearest_open(v, i);
-    let chosen = nearest
+    let near = v.open_near(i);
+    let chosen = nearest_of(&near)
         .filter(|&(d, _)| d <= v.reach_limit + tol(d))
         .map(|(d, j)| {
             reported_site
@@ -871,11 +871,10 @@ fn nearest_serves(
         && w > 0.0
     {
         t.load[j] += w;
-        let unit = v
-            .open_near(i)
-            .into_iter()
-            .filter(|&(_, dk)| dk <= standard)
-            .map(|(k, _)| sites[k].cost_per_unit)
+        let unit = near
+            .iter()
+            .filter(|&&(_, dk)| dk <= standard)
+            .map(|&(k, _)| sites[k].cost_per_unit)
             .fold(f64::INFINITY, f64::min);
         t.per_unit += w * unit;
         seats.push((j, 1.0));
